@@ -1,0 +1,1 @@
+"""Output writers: one module per format (``epub``; ``markdown`` and ``jsonl`` to come)."""
