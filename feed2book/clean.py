@@ -1,0 +1,474 @@
+"""The clean stage: any feed HTML in, a safe and well-formed XHTML fragment out.
+
+One lenient lxml parse, then one walk that builds a *new* tree from an allow-list: what is not
+explicitly kept never reaches the output, so sanitising happens here, once. The walk also
+rebuilds the structure a book needs (inline text always inside a block, no block inside a
+paragraph, embeds as visible links, code blocks as ``<pre><code class="language-x">``, headings
+nested under the article title). The rules themselves live in ``htmlrules.py``,
+``embeds.py`` and ``codeblocks.py``; ``_sink.py`` holds the tree-building helpers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Final
+
+from lxml import etree
+
+from feed2book import _sink
+from feed2book._sink import Sink, append_text, is_empty, remove_keep_tail, unwrap
+from feed2book._structure import build_definitions, build_list, build_table
+from feed2book.codeblocks import code_language, code_table_pre, code_text
+from feed2book.embeds import Embed, codepen_embed, embed_for, script_embed
+from feed2book.htmlrules import (
+    ANCHOR_CLASSES,
+    ANCHOR_GLYPHS,
+    ATTRIBUTES,
+    BLOCK_UNWRAP,
+    DROP_WITH_CONTENT,
+    EMBED_TAGS,
+    ENUM_ATTRIBUTES,
+    HEADINGS,
+    INLINE_KEEP,
+    LISTS,
+    NUMERIC_ATTRIBUTES,
+    REMOVE_IF_EMPTY,
+    TABLE_SECTIONS,
+    TEXT_BLOCKS,
+    best_srcset_url,
+    is_tracking_pixel,
+    is_widget,
+    safe_id,
+    safe_url,
+)
+
+__all__ = ["clean_html", "prefix_ids"]
+
+# Characters XML 1.0 forbids: removed before parsing so the output always parses.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_SPACES = re.compile(r"[ \t\n\r\f]+")
+_LANG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
+_NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+_BARE_URL = re.compile(r"https?://\S+")
+_LAZY_SOURCES: Final = ("data-src", "data-lazy-src", "data-original", "data-orig-file", "src")
+# Containers holding only blocks: a newline after each child keeps the XHTML readable.
+_PRETTY: Final = frozenset(
+    {"div", "blockquote", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr"}
+)
+
+
+def clean_html(html: str, base_url: str | None = None) -> str:
+    """Return ``html`` as a safe XHTML fragment: block elements serialised as XML.
+
+    Relative URLs are resolved against ``base_url`` (and any ``xml:base`` inside). The result
+    has no namespace declarations; ``""`` for empty input. Cleaning is idempotent.
+    """
+    if not html or not html.strip():
+        return ""
+    parser = etree.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
+    )
+    document = etree.fromstring(_NOT_XML.sub("", html), parser)
+    body = document.find("body") if document is not None else None
+    if body is None:
+        return ""
+    root = _Cleaner(base_url, _heading_levels(body)).run(body)
+    return _serialise(root)
+
+
+def prefix_ids(xhtml: str, prefix: str) -> str:
+    """Prefix every id, and every same-document ``#fragment`` link, with ``prefix``."""
+    if not xhtml:
+        return ""
+    root = etree.fromstring(f"<div>{xhtml}</div>")
+    for element in root.iter():
+        if element.get("id"):
+            element.set("id", _prefixed(prefix, element.get("id") or ""))
+        href = element.get("href") if element.tag == "a" else None
+        if href and href.startswith("#") and len(href) > 1:
+            element.set("href", "#" + _prefixed(prefix, href[1:]))
+    return _serialise(root)
+
+
+def _prefixed(prefix: str, identifier: str) -> str:
+    combined = prefix + identifier
+    return combined if _NCNAME.fullmatch(combined) else safe_id(combined)
+
+
+def _serialise(root: etree._Element) -> str:
+    text = etree.tostring(root, encoding="unicode")
+    return "" if text == "<div/>" else text[len("<div>") : -len("</div>")].strip("\n") + "\n"
+
+
+def _heading_levels(body: etree._Element) -> dict[str, str]:
+    """Map the levels used to consecutive levels from h2: the title is the book's h1."""
+    used = sorted({element.tag for element in body.iter(*HEADINGS)})
+    return {tag: f"h{min(6, 2 + rank)}" for rank, tag in enumerate(used)}
+
+
+class _Cleaner:
+    """One article's walk: the state is the base URL, heading map and the ids handed out."""
+
+    def __init__(self, base_url: str | None, headings: dict[str, str]) -> None:
+        self.base = safe_url(base_url, None) if base_url else None
+        self.headings = headings
+        self.ids: set[str] = set()
+
+    def run(self, body: etree._Element) -> etree._Element:
+        root = etree.Element("div")
+        sink = Sink(root, wrap=True, blocks=True)
+        self.children(body, sink, self.base)
+        sink.close()
+        self._drop_dangling_fragments(root)
+        for element in root.iter(*_PRETTY):
+            if len(element):
+                element.text = "\n"
+                for child in element:
+                    child.tail = child.tail or "\n"
+        return root
+
+    # -- the walk ------------------------------------------------------------------------
+
+    def children(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        if source.text:
+            self.text(source.text, sink)
+        for child in source:
+            if isinstance(child.tag, str):
+                self.element(child, sink, base)
+            if child.tail:
+                self.text(child.tail, sink)
+
+    def text(self, text: str, sink: Sink) -> None:
+        text = _SPACES.sub(" ", text)
+        if text == " " and sink.blocks and sink.target is None and sink.wrap:
+            return
+        append_text(sink.inline_parent(), text)
+
+    def element(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        tag = source.tag if isinstance(source.tag, str) else ""
+        classes = source.get("class")
+        if source.get("xml:base"):
+            base = safe_url(source.get("xml:base") or "", base) or base
+        if tag in DROP_WITH_CONTENT or is_widget(classes) or _hidden(source):
+            if tag == "script":
+                self.embed(script_embed(source, base), sink)
+            elif tag == "div" and "poll-embed" in (classes or "") and self.base:
+                self.embed(Embed("Poll: open the original post", self.base), sink)
+            return
+        handler = _HANDLERS.get(tag)
+        if handler is not None:
+            handler(self, source, sink, base)
+        elif tag in INLINE_KEEP:
+            self.inline(source, tag, sink, base)
+        elif tag in BLOCK_UNWRAP or tag in _OUT_OF_CONTEXT:
+            self.unwrap_block(source, sink, base)
+        else:  # span, font and unknown tags: keep the content, lose the tag
+            self.adopt_id(source, sink)
+            self.children(source, sink, base)
+
+    # -- blocks --------------------------------------------------------------------------
+
+    def unwrap_block(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        classes = source.get("class") or ""
+        if "codepen" in classes.split():
+            self.embed(codepen_embed(source), sink)
+            return
+        if "wp-block-embed__wrapper" in classes and len(source) == 0:
+            match = _BARE_URL.search(source.text or "")
+            url = safe_url(match.group(0), base) if match else None
+            if url:
+                self.embed(embed_for(etree.Element("iframe", src=url), base), sink)
+                return
+        if "wp-caption" in classes.split() and sink.blocks:
+            self.figure(source, sink, base)
+            return
+        sink.boundary()
+        self.adopt_id(source, sink)
+        self.children(source, sink, base)
+        sink.boundary()
+
+    def paragraph(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        classes = source.get("class") or ""
+        if "codepen" in classes.split():
+            self.embed(codepen_embed(source), sink)
+            return
+        if sink.container.tag == "figure" and "caption" in classes:
+            self.text_block(source, sink, base, "figcaption")
+            return
+        if not sink.blocks:
+            self.unwrap_block(source, sink, base)
+            return
+        # The paragraph shares the enclosing sink, so a block found inside (an embed, a stray
+        # div) closes it and the rest of the text continues in a new paragraph after that block.
+        sink.close()
+        sink.target = self.copy_attributes(source, etree.SubElement(sink.container, "p"))
+        sink.auto = False
+        self.children(source, sink, base)
+        sink.close()
+        sink.resume = False
+
+    def text_block(
+        self, source: etree._Element, sink: Sink, base: str | None, tag: str = ""
+    ) -> None:
+        tag = tag or source.tag
+        if tag in HEADINGS:
+            tag = self.headings.get(tag, "h2")
+        elif (
+            tag == "summary"
+            or (tag == "figcaption" and sink.container.tag != "figure")
+            or (tag == "caption" and sink.container.tag != "table")
+            or (tag == "dt" and sink.container.tag != "dl")
+        ):
+            tag = "p"
+        if not sink.blocks:
+            self.unwrap_block(source, sink, base)
+            return
+        block = self.copy_attributes(source, sink.add_block(tag))
+        self.children(source, Sink(block, link=sink.link), base)
+        _sink.finish(block)
+        if is_empty(block):
+            remove_keep_tail(block)
+
+    def container(
+        self, source: etree._Element, sink: Sink, base: str | None, tag: str, *, wrap: bool
+    ) -> etree._Element | None:
+        if not sink.blocks:
+            self.unwrap_block(source, sink, base)
+            return None
+        block = self.copy_attributes(source, sink.add_block(tag))
+        inner = Sink(block, wrap=wrap, blocks=True, link=sink.link)
+        self.children(source, inner, base)
+        inner.close()
+        _sink.finish(block)
+        if is_empty(block) and tag in REMOVE_IF_EMPTY:
+            remove_keep_tail(block)
+            return None
+        return block
+
+    def blockquote(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        self.container(source, sink, base, "blockquote", wrap=True)
+
+    def figure(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        if "code" in (source.get("class") or "").split():
+            pre = source.find(".//pre[@class='line-numbers']/../../td[2]//pre")
+            pre = pre if pre is not None else source.find(".//td[@class='code']//pre")
+            pre = pre if pre is not None else source.find(".//pre")
+            if pre is not None:
+                self.pre(pre, sink, base)
+                return
+        figure = self.container(source, sink, base, "figure", wrap=False)
+        if figure is not None and all(child.tag == "figcaption" for child in figure):
+            if (figure.text or "").strip():
+                return
+            for caption in figure:  # the image went (a tracking pixel, unsafe src)
+                caption.tag = "p"
+            unwrap(figure)
+
+    def pre(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        text = code_text(source)
+        if not text.strip():
+            return
+        if not sink.blocks:
+            append_text(etree.SubElement(sink.inline_parent(), "code"), text)
+            return
+        code = etree.SubElement(sink.add_block("pre"), "code")
+        language = code_language(source)
+        if language:
+            code.set("class", "language-" + language)
+        code.text = text
+
+    def heading_or_text(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        self.text_block(source, sink, base)
+
+    def rule(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        if sink.blocks:
+            sink.add_block("hr")
+
+    # -- inline --------------------------------------------------------------------------
+
+    def inline(self, source: etree._Element, tag: str, sink: Sink, base: str | None) -> None:
+        if tag == "code":
+            text = _SPACES.sub(" ", "".join(source.itertext()))
+            if text.strip():
+                code = etree.SubElement(sink.inline_parent(), "code")
+                code.text = text
+            return
+        element = self.copy_attributes(source, etree.SubElement(sink.inline_parent(), tag))
+        self.children(source, Sink(element, link=sink.link or tag == "a"), base)
+        if is_empty(element) and not len(element):
+            remove_keep_tail(element)
+
+    def anchor(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        classes = set((source.get("class") or "").split())
+        text = "".join(source.itertext()).strip()
+        if not classes.isdisjoint(ANCHOR_CLASSES) and text.lower() in ANCHOR_GLYPHS:
+            self.adopt_id(source, sink)  # a heading permalink: keep its target, drop the glyph
+            return
+        href = safe_url(source.get("href") or "", base)
+        if not href or sink.link:
+            self.adopt_id(source, sink)
+            self.children(source, sink, base)
+            return
+        if href.startswith("#"):
+            href = "#" + safe_id(href[1:]) if len(href) > 1 else ""
+        link = self.copy_attributes(source, etree.SubElement(sink.inline_parent(), "a"))
+        if href:
+            link.set("href", href)
+        self.children(source, Sink(link, link=True), base)
+        if is_empty(link) and not len(link):
+            remove_keep_tail(link)
+
+    def line_break(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        sink.line_break()
+
+    def image(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        src = None
+        for attribute in _LAZY_SOURCES:
+            src = safe_url(source.get(attribute) or "", base, image=True)
+            if src and not (src.startswith("data:") and attribute == "src" and _lazy(source)):
+                break
+        srcset = source.get("data-srcset") or source.get("srcset")
+        if (not src or src.startswith("data:")) and srcset:
+            src = safe_url(best_srcset_url(srcset), base, image=True) or src
+        if not src or is_tracking_pixel(src, source.get("width"), source.get("height")):
+            return
+        alt = _SPACES.sub(" ", source.get("alt") or "").strip()
+        image = etree.SubElement(sink.inline_parent(), "img", src=src, alt=alt)
+        self.copy_attributes(source, image)
+
+    def picture(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        image = source.find(".//img")
+        if image is None:
+            srcset = next((s.get("srcset") for s in source.iter("source") if s.get("srcset")), "")
+            image = etree.Element("img", srcset=srcset or "")
+        elif not image.get("src") and not image.get("srcset"):
+            for candidate in source.iter("source"):
+                image.set("srcset", candidate.get("srcset") or "")
+                break
+        self.image(image, sink, base)
+
+    def math(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        tex = source.get("alttext") or "".join(
+            "".join(node.itertext())
+            for node in source.iter("annotation")
+            if (node.get("encoding") or "").lower() in {"application/x-tex", "tex"}
+        )
+        if tex.strip():
+            code = etree.SubElement(sink.inline_parent(), "code")
+            code.text = _SPACES.sub(" ", tex).strip()
+            return
+        visible = "".join(
+            "".join(node.itertext()) if node.tag != "annotation" else "" for node in source
+        )
+        self.text(visible, sink)
+
+    def embed_element(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        self.embed(embed_for(source, base), sink)
+
+    def embed(self, embed: Embed | None, sink: Sink) -> None:
+        """An embed as a visible link: its own figure among blocks, a link inside text."""
+        if embed is None:
+            return
+        if sink.blocks and sink.container.tag != "figure":
+            parent = sink.add_block("figure")
+        elif sink.link:
+            append_text(sink.inline_parent(), f" ({embed.label})")
+            return
+        else:
+            parent = sink.inline_parent()
+        link = etree.SubElement(parent, "a", href=embed.url)
+        link.text = embed.label
+
+    # -- structure -----------------------------------------------------------------------
+
+    def listing(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        build_list(self, source, sink, base)
+
+    def definitions(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        build_definitions(self, source, sink, base)
+
+    def table(self, source: etree._Element, sink: Sink, base: str | None) -> None:
+        pre = code_table_pre(source)
+        if pre is not None:
+            self.pre(pre, sink, base)
+            return
+        build_table(self, source, sink, base)
+
+    # -- attributes and ids --------------------------------------------------------------
+
+    def copy_attributes(self, source: etree._Element, target: etree._Element) -> etree._Element:
+        allowed = ATTRIBUTES.get(target.tag, frozenset()) | ATTRIBUTES["*"]
+        for name, value in source.items():
+            name = "lang" if name == "xml:lang" else name
+            if name not in allowed or name in {"href", "src", "alt"}:
+                continue
+            value = value.strip()
+            if name == "id":
+                self.claim_id(target, value)
+            elif name == "lang":
+                if _LANG.fullmatch(value):
+                    target.set("lang", value)
+            elif name in NUMERIC_ATTRIBUTES:
+                if value.isdigit() and 0 < int(value) <= 10000:
+                    target.set(name, value)
+            elif name in ENUM_ATTRIBUTES:
+                if value.lower() in ENUM_ATTRIBUTES[name]:
+                    target.set(name, value.lower())
+            elif value:
+                target.set(name, _SPACES.sub(" ", value))
+        return target
+
+    def claim_id(self, target: etree._Element, raw: str) -> None:
+        identifier = safe_id(raw) if raw else ""
+        if identifier and identifier not in self.ids and target.get("id") is None:
+            self.ids.add(identifier)
+            target.set("id", identifier)
+
+    def adopt_id(self, source: etree._Element, sink: Sink) -> None:
+        """Keep an unwrapped element's id (link target) on the element that now holds it."""
+        raw = source.get("id") or source.get("name")
+        holder = sink.target if sink.target is not None else sink.container
+        if raw and holder.getparent() is not None:
+            self.claim_id(holder, raw)
+
+    def _drop_dangling_fragments(self, root: etree._Element) -> None:
+        for link in list(root.iter("a")):
+            href = link.get("href")
+            if href is None or (href.startswith("#") and href[1:] not in self.ids):
+                unwrap(link)
+
+
+def _hidden(source: etree._Element) -> bool:
+    style = source.get("style")
+    return source.get("hidden") is not None or (
+        style is not None and "display:none" in style.replace(" ", "").lower()
+    )
+
+
+def _lazy(source: etree._Element) -> bool:
+    return any(source.get(name) for name in _LAZY_SOURCES[:-1]) or bool(source.get("data-srcset"))
+
+
+_Handler = Callable[[_Cleaner, etree._Element, Sink, str | None], None]
+
+_HANDLERS: dict[str, _Handler] = {
+    "p": _Cleaner.paragraph,
+    "blockquote": _Cleaner.blockquote,
+    "figure": _Cleaner.figure,
+    "pre": _Cleaner.pre,
+    "hr": _Cleaner.rule,
+    "a": _Cleaner.anchor,
+    "br": _Cleaner.line_break,
+    "img": _Cleaner.image,
+    "picture": _Cleaner.picture,
+    "math": _Cleaner.math,
+    "table": _Cleaner.table,
+    "dl": _Cleaner.definitions,
+    **{tag: _Cleaner.heading_or_text for tag in TEXT_BLOCKS - {"p"}},
+    **{tag: _Cleaner.listing for tag in LISTS},
+    **{tag: _Cleaner.embed_element for tag in EMBED_TAGS},
+}
+
+# Structural elements met outside their parent (a <td> with no table): treated as a <div>.
+_OUT_OF_CONTEXT: Final = frozenset({"li", "dd", "tr", "td", "th", *TABLE_SECTIONS})

@@ -1,0 +1,121 @@
+"""Embedded players and widgets, turned into something a reader can follow: a labelled link.
+
+A book cannot play an iframe, and feedparser's own sanitiser deletes them silently, so every
+iframe, object, embed, video, audio and embed script becomes ``Embed(label, url)``; ``clean.py``
+renders it as a figure (or an inline link inside a paragraph).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+from urllib.parse import parse_qs, urlsplit
+
+from lxml import etree
+
+from feed2book.htmlrules import safe_url
+
+_YOUTUBE_ID = re.compile(r"/(?:embed|v|shorts|e)/([A-Za-z0-9_-]{6,})")
+_VIMEO_ID = re.compile(r"/video/(\d+)")
+_GIST = re.compile(r"^(https://gist\.github\.com/[^?#]+?)(?:\.js)?(?:[?#].*)?$")
+
+# Host suffix -> what the reader is told the embed was.
+_KINDS: Final[tuple[tuple[str, str], ...]] = (
+    ("youtube.com", "Video"), ("youtube-nocookie.com", "Video"), ("youtu.be", "Video"),
+    ("vimeo.com", "Video"), ("dailymotion.com", "Video"), ("twitch.tv", "Video"),
+    ("loom.com", "Video"), ("wistia.com", "Video"), ("wistia.net", "Video"),
+    ("ted.com", "Video"), ("streamable.com", "Video"), ("bilibili.com", "Video"),
+    ("soundcloud.com", "Audio"), ("spotify.com", "Audio"), ("anchor.fm", "Audio"),
+    ("podcasters.spotify.com", "Audio"), ("bandcamp.com", "Audio"),
+    ("codepen.io", "CodePen"), ("codesandbox.io", "CodeSandbox"), ("jsfiddle.net", "JSFiddle"),
+    ("stackblitz.com", "StackBlitz"), ("replit.com", "Replit"), ("gist.github.com", "Gist"),
+    ("twitter.com", "Tweet"), ("x.com", "Tweet"), ("google.com/maps", "Map"),
+    ("maps.google.com", "Map"), ("openstreetmap.org", "Map"), ("slideshare.net", "Slides"),
+    ("speakerdeck.com", "Slides"), ("docs.google.com", "Document"),
+)  # fmt: skip
+
+# iframe titles that say nothing about the content.
+_GENERIC_TITLES: Final = frozenset(
+    {"youtube video player", "vimeo video player", "embedded content", "embed", "iframe",
+     "video", "player", ""}
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Embed:
+    """What an embed pointed at, as a link: ``label`` is the visible text."""
+
+    label: str
+    url: str
+
+
+def embed_for(element: etree._Element, base: str | None) -> Embed | None:
+    """The link that stands in for an iframe/object/embed/video/audio element, if any."""
+    tag = element.tag
+    raw = element.get("src") or element.get("data-src") or element.get("data") or ""
+    if tag == "object" or (tag in {"video", "audio"} and not raw):
+        raw = raw or _nested_source(element)
+    url = safe_url(raw, base) if raw else None
+    if url is None or url.startswith("#"):
+        return None
+    url = canonical_url(url)
+    kind = _kind(url) or ("Audio" if tag == "audio" else "Video" if tag == "video" else None)
+    title = (element.get("title") or "").strip()
+    shown = title if title.lower() not in _GENERIC_TITLES else url
+    return Embed(f"{kind or 'Embedded content'}: {shown}", url)
+
+
+def script_embed(element: etree._Element, base: str | None) -> Embed | None:
+    """A gist (``<script src=gist.github.com/...js>``) as a link; other scripts give None."""
+    url = safe_url(element.get("src") or "", base)
+    match = _GIST.match(url or "")
+    return Embed(f"Gist: {match.group(1)}", match.group(1)) if match else None
+
+
+def codepen_embed(element: etree._Element) -> Embed | None:
+    """CodePen's ``<p class="codepen" data-slug-hash=... data-user=...>`` as a link."""
+    slug, user = element.get("data-slug-hash"), element.get("data-user") or "anon"
+    if not slug or not re.fullmatch(r"[\w-]+", slug) or not re.fullmatch(r"[\w-]+", user):
+        return None
+    url = f"https://codepen.io/{user}/pen/{slug}"
+    return Embed(f"CodePen: {url}", url)
+
+
+def canonical_url(url: str) -> str:
+    """The address a person would open: YouTube's watch page, Vimeo's video page."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host.endswith(("youtube.com", "youtube-nocookie.com")):
+        match = _YOUTUBE_ID.search(parts.path)
+        if match:
+            return f"https://www.youtube.com/watch?v={match.group(1)}"
+    if host == "player.vimeo.com":
+        match = _VIMEO_ID.search(parts.path)
+        if match:
+            secret = parse_qs(parts.query).get("h", [""])[0]
+            suffix = f"/{secret}" if re.fullmatch(r"[0-9a-f]+", secret) else ""
+            return f"https://vimeo.com/{match.group(1)}{suffix}"
+    return url
+
+
+def _kind(url: str) -> str | None:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    for pattern, kind in _KINDS:
+        pattern_host, _, pattern_path = pattern.partition("/")
+        if (host == pattern_host or host.endswith("." + pattern_host)) and parts.path.startswith(
+            "/" + pattern_path
+        ):
+            return kind
+    return None
+
+
+def _nested_source(element: etree._Element) -> str:
+    for child in element.iter("source", "embed", "param"):
+        if child.tag == "param":
+            if (child.get("name") or "").lower() in {"movie", "src", "url"}:
+                return child.get("value") or ""
+        elif child.get("src"):
+            return child.get("src") or ""
+    return ""

@@ -1,0 +1,201 @@
+"""The allow-lists and URL rules the clean stage applies: data, plus a few pure helpers.
+
+Everything that decides *what may survive* lives here, in one place, so a security review reads
+one file. ``clean.py`` walks the tree and asks these questions; it holds no lists of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+from urllib.parse import urljoin, urlsplit
+
+# Elements removed together with everything inside them.
+DROP_WITH_CONTENT: Final = frozenset(
+    {
+        "script", "style", "noscript", "template", "head", "title", "meta", "link", "base",
+        "form", "input", "button", "select", "textarea", "option", "optgroup", "datalist",
+        "output", "progress", "meter", "canvas", "map", "area", "svg", "frameset", "frame",
+        "noframes", "param", "source", "track", "applet", "dialog", "slot", "portal",
+        "colgroup", "col", "rp",
+    }
+)  # fmt: skip
+
+# Elements turned into a visible link by ``embeds.py`` rather than kept.
+EMBED_TAGS: Final = frozenset({"iframe", "object", "embed", "video", "audio"})
+
+# Phrasing elements kept as themselves (with only the attributes in ``ATTRIBUTES``).
+INLINE_KEEP: Final = frozenset(
+    {
+        "a", "abbr", "b", "bdi", "bdo", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd",
+        "mark", "q", "rt", "ruby", "s", "samp", "small", "strong", "sub", "sup", "u", "var",
+    }
+)  # fmt: skip
+
+# Elements whose content is kept but whose tag goes (unknown tags are treated the same way).
+INLINE_UNWRAP: Final = frozenset(
+    {"span", "font", "time", "data", "label", "big", "tt", "strike", "nobr", "wbr", "blink"}
+)
+
+# Block containers that are only wrappers: their content is kept, and they end a paragraph.
+BLOCK_UNWRAP: Final = frozenset(
+    {
+        "div", "section", "article", "main", "header", "footer", "aside", "nav", "center",
+        "hgroup", "body", "html", "details", "fieldset", "legend", "search", "address",
+    }
+)  # fmt: skip
+
+HEADINGS: Final = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+# Blocks whose children are phrasing content only.
+TEXT_BLOCKS: Final = frozenset({"p", "figcaption", "caption", "dt", "summary", *HEADINGS})
+
+LISTS: Final = frozenset({"ul", "ol", "menu", "dir"})
+
+TABLE_SECTIONS: Final = frozenset({"thead", "tbody", "tfoot"})
+
+# Output blocks removed when they end up with no content at all.
+REMOVE_IF_EMPTY: Final = frozenset(
+    {"p", "li", "dt", "dd", "dl", "ul", "ol", "blockquote", "figure", "figcaption", "caption",
+     "table", "thead", "tbody", "tfoot", "tr", *HEADINGS}
+)  # fmt: skip
+
+# Output inline elements removed (content-less) when empty.
+INLINE_REMOVE_IF_EMPTY: Final = INLINE_KEEP - {"rt"}
+
+# Attributes kept per element; ``*`` applies to every element.
+ATTRIBUTES: Final[dict[str, frozenset[str]]] = {
+    "*": frozenset({"id", "lang", "dir"}),
+    "a": frozenset({"href", "title"}),
+    "abbr": frozenset({"title"}),
+    "dfn": frozenset({"title"}),
+    "img": frozenset({"src", "alt", "title", "width", "height"}),
+    "td": frozenset({"colspan", "rowspan"}),
+    "th": frozenset({"colspan", "rowspan", "scope"}),
+    "ol": frozenset({"start", "reversed"}),
+    "li": frozenset({"value"}),
+}
+
+NUMERIC_ATTRIBUTES: Final = frozenset({"width", "height", "colspan", "rowspan", "start", "value"})
+ENUM_ATTRIBUTES: Final[dict[str, frozenset[str]]] = {
+    "dir": frozenset({"ltr", "rtl", "auto"}),
+    "scope": frozenset({"row", "col", "rowgroup", "colgroup"}),
+    "reversed": frozenset({"reversed"}),
+}
+
+# Widgets that carry no article content (share bars, subscribe boxes, related posts).
+WIDGET_CLASSES: Final = frozenset(
+    {
+        "subscription-widget-wrap", "subscription-widget-wrap-editor", "subscription-widget",
+        "subscribe-widget", "button-wrapper", "share-dialog", "image-link-expand",
+        "sharedaddy", "sd-sharing-enabled", "jp-relatedposts", "wp-block-buttons",
+        "addtoany_share_save_container", "a2a_kit", "post-share", "share-buttons",
+        "social-share", "feedflare", "blogger-post-footer", "kg-signup-card",
+        "footnotes-sep", "post-subscribe", "newsletter-signup", "medium-feed-link",
+        "crayon-toolbar", "crayon-num",
+    }
+)  # fmt: skip
+
+# Heading permalinks: dropped when they show a glyph rather than words.
+ANCHOR_CLASSES: Final = frozenset(
+    {"anchor", "anchor-link", "header-anchor", "headerlink", "heading-anchor", "hanchor",
+     "anchorjs-link", "heading-link", "permalink", "zola-anchor"}
+)  # fmt: skip
+
+# Text that a heading permalink shows instead of words.
+ANCHOR_GLYPHS: Final = frozenset({"", "#", "¶", "§", "🔗", "link", "permalink"})
+
+HREF_SCHEMES: Final = frozenset({"http", "https", "mailto", "ftp", "ftps", "tel", "xmpp"})
+SRC_SCHEMES: Final = frozenset({"http", "https"})
+DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|jpg|gif|webp);base64,[A-Za-z0-9+/=\s]*\Z", re.I)
+
+# Browsers ignore these characters inside a URL, so "java\tscript:" is still javascript:.
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
+_ID_INVALID = re.compile(r"[^A-Za-z0-9_.\-]+")
+_ID_START = re.compile(r"[A-Za-z_]")
+
+
+def safe_url(raw: str, base: str | None, *, image: bool = False) -> str | None:
+    """Resolve ``raw`` against ``base`` and return it if its scheme is allowed, else None.
+
+    Same-document fragments (``#x``) are returned unresolved; ``image`` allows raster
+    ``data:image/...;base64`` sources and only http(s) otherwise.
+    """
+    url = _URL_NOISE.sub("", raw.strip()) if raw else ""
+    if not url:
+        return None
+    if url.startswith("#"):
+        return None if image else url
+    if url.lower().startswith("data:"):
+        return url if image and DATA_IMAGE.match(url) else None
+    if url.startswith("//"):
+        url = urljoin(base or "https:", url)
+    elif base:
+        try:
+            url = urljoin(base, url)
+        except ValueError:
+            return None
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    if not scheme:  # relative and no base to resolve it: keep as the author wrote it
+        return url if ":" not in url.split("/", 1)[0] else None
+    allowed = SRC_SCHEMES if image else HREF_SCHEMES
+    return url if scheme in allowed else None
+
+
+def safe_id(raw: str) -> str:
+    """A valid, stable XML id (an NCName) made from ``raw``: ``fn:1`` becomes ``fn-1``."""
+    cleaned = _ID_INVALID.sub("-", raw.strip())
+    if not cleaned or not _ID_START.match(cleaned):
+        cleaned = "id-" + cleaned
+    return cleaned
+
+
+def is_widget(class_attr: str | None) -> bool:
+    """True for share/subscribe/permalink widgets, recognised by one of their classes."""
+    return bool(class_attr) and not WIDGET_CLASSES.isdisjoint((class_attr or "").split())
+
+
+# Image addresses that only count readers (feed analytics, "web bugs").
+_TRACKERS: Final = (
+    "medium.com/_/stat", "feeds.feedburner.com/~r/", "feeds.feedburner.com/~ff/", "pixel.wp.com",
+    "stats.wordpress.com", "doubleclick.net", "google-analytics.com", "/open.gif", "pixel.gif",
+    "feedproxy.google.com/~r/", "substack.com/o/", "eotrx.substackcdn.com",
+)  # fmt: skip
+
+
+def is_tracking_pixel(src: str, width: str | None, height: str | None) -> bool:
+    """True for a 1x1 (or 0x0) image or an image served by a known reader counter."""
+    if width is not None and height is not None and width.strip() in {"0", "1"}:
+        if height.strip() in {"0", "1"}:
+            return True
+    return any(tracker in src for tracker in _TRACKERS)
+
+
+def best_srcset_url(srcset: str) -> str:
+    """The widest (or densest) candidate of a ``srcset``; URLs may contain commas."""
+    tokens = srcset.split()
+    best, best_size, index = "", -1.0, 0
+    while index < len(tokens):
+        url, descriptor = tokens[index], ""
+        index += 1
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            while index < len(tokens):
+                token = tokens[index]
+                index += 1
+                if token.endswith(","):
+                    descriptor = token.rstrip(",")
+                    break
+                descriptor = token
+        number = descriptor[:-1] if descriptor[-1:] in {"w", "x"} else "1"
+        try:
+            size = float(number)
+        except ValueError:
+            size = 0.0
+        if size > best_size:
+            best, best_size = url, size
+    return best

@@ -1,0 +1,188 @@
+"""Plain text from clean XHTML (for ``--content text``, search indexes and word counts).
+
+Paragraphs are separated by a blank line, list items get a bullet (or their number), table
+rows become ``cell | cell`` lines and code keeps its exact text. ``block_sequence_from_xhtml``
+describes the block structure, so tests can check the Markdown against it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from lxml import etree
+
+__all__ = ["block_sequence_from_xhtml", "count_words", "to_text"]
+
+_BLOCKS: Final = frozenset(
+    {
+        "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
+        "blockquote", "figure", "figcaption", "pre", "table", "caption", "hr",
+    }
+)  # fmt: skip
+_SPACES = re.compile(r"[ \t\r\f\n]+")
+_HORIZONTAL = re.compile(r"[ \t\r\f]+")
+# Ideographs and kana: CJK is written without spaces, so each character counts as a word.
+_CJK = re.compile(
+    "[\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]"
+)
+_WORD = re.compile(r"\w+(?:['’.\-]\w+)*")
+
+
+def to_text(xhtml: str) -> str:
+    """Readable plain text for a ``clean_html`` fragment."""
+    if not xhtml.strip():
+        return ""
+    root = etree.fromstring(f"<div>{xhtml}</div>")
+    return "\n\n".join(_container(root)).strip("\n")
+
+
+def count_words(text: str) -> int:
+    """Words in ``text``; each CJK ideograph or kana counts as one word."""
+    ideographs = len(_CJK.findall(text))
+    return ideographs + len(_WORD.findall(_CJK.sub(" ", text) if ideographs else text))
+
+
+def _container(element: etree._Element) -> list[str]:
+    """The blocks inside a container; runs of inline content become paragraphs."""
+    blocks: list[str] = []
+    inline: list[str] = []
+
+    def flush() -> None:
+        text = _tidy("".join(inline))
+        if text:
+            blocks.append(text)
+        inline.clear()
+
+    if element.text:
+        inline.append(element.text)
+    for child in element:
+        if child.tag in _BLOCKS:
+            flush()
+            blocks.extend(block for block in _block(child) if block)
+        else:
+            inline.append(_inline(child))
+        if child.tail:
+            inline.append(child.tail)
+    flush()
+    return blocks
+
+
+def _block(element: etree._Element) -> list[str]:
+    tag = element.tag
+    if tag == "pre":
+        return ["".join(element.itertext()).rstrip("\n")]
+    if tag in {"ul", "ol"}:
+        return [_list(element)]
+    if tag == "table":
+        return _table(element)
+    if tag == "hr":
+        return []
+    if tag in {"blockquote", "figure", "dd", "li", "dl"}:
+        return _container(element)
+    return [_tidy(_inline(element, with_tail=False))]
+
+
+def _list(element: etree._Element) -> str:
+    number = int(element.get("start") or 1)
+    lines: list[str] = []
+    for item in element:
+        if item.tag != "li":
+            continue
+        bullet = f"{number}. " if element.tag == "ol" else "- "
+        number += 1
+        body = "\n".join(_container(item)).split("\n") or [""]
+        lines.append(bullet + body[0])
+        lines.extend((" " * len(bullet) + line) if line else "" for line in body[1:])
+    return "\n".join(lines)
+
+
+def _table(element: etree._Element) -> list[str]:
+    blocks = [_tidy(_inline(caption, with_tail=False)) for caption in element.iter("caption")]
+    rows = [
+        " | ".join(" ".join(_container(cell)).replace("\n", " ") for cell in row)
+        for row in element.iter("tr")
+    ]
+    return [*blocks, "\n".join(rows)]
+
+
+def _inline(element: etree._Element, *, with_tail: bool = False) -> str:
+    if element.tag == "br":
+        return "\n"
+    parts = [_SPACES.sub(" ", element.text or "")]
+    for child in element:
+        parts.append(_inline(child))
+        parts.append(_SPACES.sub(" ", child.tail or ""))
+    return "".join(parts)
+
+
+def _tidy(text: str) -> str:
+    lines = (_HORIZONTAL.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def block_sequence_from_xhtml(xhtml: str) -> list[tuple[str, str]]:
+    """The block structure of a clean fragment, as Markdown can express it.
+
+    Kinds: ``h2``..``h6``, ``p`` (a paragraph, caption, term or image line), ``li``, ``code``
+    (detail: the language), ``table`` (detail: ``rows x columns``), ``blockquote``, ``hr``.
+    Blocks inside list items and table cells are not listed: Markdown flattens them.
+    """
+    if not xhtml.strip():
+        return []
+    sequence: list[tuple[str, str]] = []
+    _sequence(etree.fromstring(f"<div>{xhtml}</div>"), sequence)
+    return sequence
+
+
+def _sequence(element: etree._Element, out: list[tuple[str, str]]) -> None:
+    has_inline = bool((element.text or "").strip())
+    for child in element:
+        tag = str(child.tag)
+        if tag not in _BLOCKS:
+            has_inline = True
+        else:
+            if has_inline:
+                out.append(("p", ""))
+                has_inline = False
+            _sequence_block(child, tag, out)
+        if (child.tail or "").strip():
+            has_inline = True
+    if has_inline:
+        out.append(("p", ""))
+
+
+def _sequence_block(element: etree._Element, tag: str, out: list[tuple[str, str]]) -> None:
+    if tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
+        out.append((tag, ""))
+    elif tag in {"p", "figcaption", "dt", "caption"}:
+        out.append(("p", ""))
+    elif tag == "pre":
+        code = element.find("code")
+        language = (code.get("class") or "") if code is not None else ""
+        out.append(("code", language.removeprefix("language-")))
+    elif tag in {"ul", "ol"}:
+        for item in element:
+            out.append(("li", ""))
+            nested = [child for child in item if child.tag in {"ul", "ol"}]
+            for sublist in nested:
+                _sequence_block(sublist, str(sublist.tag), out)
+    elif tag == "table":
+        caption = element.find("caption")
+        if caption is not None:
+            out.append(("p", ""))
+        rows = list(element.iter("tr"))
+        columns = max((_width(row) for row in rows), default=0)
+        out.append(("table", f"{len(rows)}x{columns}"))
+    elif tag == "blockquote":
+        out.append(("blockquote", ""))
+        _sequence(element, out)
+    elif tag == "hr":
+        out.append(("hr", ""))
+    else:  # figure, dl, dd: containers
+        _sequence(element, out)
+
+
+def _width(row: etree._Element) -> int:
+    return sum(int(cell.get("colspan") or 1) for cell in row)
