@@ -1,0 +1,319 @@
+"""Generated book covers: a theme (``covers/*.toml``) plus the book's key, title and author.
+
+``layout_cover`` is pure: it returns every shape and every run of text with its font, position,
+ink and the surface behind it, which is what the tests check (contrast, margins, no .notdef).
+``render_cover`` draws a layout; ``cover_bytes`` encodes it reproducibly. The same key always
+gives the same pixels; colours and motif are seeded by it.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from PIL import Image, ImageDraw, UnidentifiedImageError
+
+from feed2book.covers_colour import RGB, key_digest, key_hue, surface_with_ink, tone_rgb
+from feed2book.covers_fonts import FontStack, pil_font, shipped_face
+from feed2book.covers_motifs import MOTIFS, Shape
+from feed2book.covers_text import RTL_LANGUAGES, Box, TextBlock, layout_options, set_text
+from feed2book.covers_theme import Content, Fraction4, Theme, load_theme, theme_names
+from feed2book.errors import UsageError
+
+__all__ = [
+    "COVER_SIZE",
+    "EXAMPLE_SPECS",
+    "CoverLayout",
+    "CoverSpec",
+    "PlacedText",
+    "cover_bytes",
+    "default_theme",
+    "layout_cover",
+    "load_cover_file",
+    "render_cover",
+    "render_gallery",
+    "theme_names",
+]
+
+COVER_SIZE = (1600, 2560)  # 1:1.6, the size Kindle and Kobo recommend
+JPEG_QUALITY = 85
+SUPERSAMPLE = 2  # shapes are drawn at twice the size and scaled down: smooth curves
+SERIES_THEME = "series"
+# "Days 19–49", "Issue 7", "2023 – 2024": a label without digits, then a number or a range.
+_RANGE = re.compile(r"^(?P<label>\D*?)\s*(?P<numbers>\d+(?:\s*[–—-]\s*\d+)?)\s*$")
+
+
+@dataclass(frozen=True)
+class CoverSpec:
+    """What a cover shows. ``key`` (the book's stable key) seeds colours and motif."""
+
+    key: str
+    title: str
+    author: str = ""
+    subtitle: str = ""  # date range or series range like "Days 19–49"
+    count: int = 0  # number of articles, 0 = don't show
+    language: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedText:
+    content: Content
+    block: TextBlock
+    ink: RGB
+    surface: RGB
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    shapes: tuple[Shape, ...]
+    clip: Box | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CoverLayout:
+    theme: str
+    size: tuple[int, int]
+    background: RGB
+    layers: tuple[Layer, ...]
+    texts: tuple[PlacedText, ...]
+    omitted: tuple[Content, ...]  # slots with text no available font can draw, left out
+
+
+EXAMPLE_SPECS: tuple[CoverSpec, ...] = (
+    CoverSpec(
+        key="devto:nora_whitfield",
+        title="Notes on Distributed Caching",
+        author="Nora Whitfield",
+        subtitle="March 2024 – June 2025",
+        count=37,
+    ),
+    CoverSpec(
+        key="series:ai-system-design-in-seconds:19-49",
+        title="AI System Design in Seconds",
+        author="Tomás Okafor",
+        subtitle="Days 19–49",
+        count=31,
+    ),
+    CoverSpec(
+        key="blog:lin-mei",
+        title="分布式系统的设计笔记",
+        author="林美",
+        subtitle="2023 – 2024",
+        count=12,
+        language="zh",
+    ),
+    CoverSpec(
+        key="blog:samir-haddad",
+        title="مقدمة في تعلم الآلة للمطورين",
+        author="سمير حداد",
+        subtitle="2024",
+        count=9,
+        language="ar",
+    ),
+    CoverSpec(
+        key="blog:long-title",
+        title=(
+            "The Unreasonable Effectiveness of Incremental Refactoring in Large Legacy "
+            "Codebases, Considered Alongside Its Many Discontents and Occasional Triumphs"
+        ),
+        author="Evelyn Marchetti-Castellanos",
+        subtitle="January 2019 – December 2024",
+        count=214,
+    ),
+)
+
+
+def default_theme(spec: CoverSpec) -> str:
+    """The series badge when the subtitle ends in a number range, else a theme picked by key."""
+    match = _RANGE.match(spec.subtitle)
+    if match and match.group("label").strip():
+        return SERIES_THEME
+    choices = [name for name in theme_names() if name != SERIES_THEME]
+    return choices[key_digest(spec.key, "theme")[0] % len(choices)]
+
+
+def _theme(spec: CoverSpec, theme: str | None) -> Theme:
+    name = theme or default_theme(spec)
+    if name not in theme_names():
+        raise UsageError(f"unknown cover theme {name!r}; choose one of: {', '.join(theme_names())}")
+    return load_theme(name)
+
+
+def _slot_text(spec: CoverSpec, content: Content) -> str:
+    articles = f"{spec.count} article{'s' if spec.count != 1 else ''}" if spec.count > 0 else ""
+    match = _RANGE.match(spec.subtitle)
+    if content == "range_label":
+        return match.group("label") if match else ("articles" if spec.count else "")
+    if content == "range_numbers":
+        return (
+            match.group("numbers").replace("-", "–")
+            if match
+            else (str(spec.count) if spec.count else "")
+        )
+    return {
+        "title": spec.title,
+        "subtitle": spec.subtitle,
+        "author": spec.author,
+        "count": articles,
+    }[content]
+
+
+def _px(box: Fraction4, scale: int = 1) -> Box:
+    width, height = COVER_SIZE[0] * scale, COVER_SIZE[1] * scale
+    return Box(
+        round(box[0] * width), round(box[1] * height), round(box[2] * width), round(box[3] * height)
+    )
+
+
+def _mirror(box: Fraction4) -> Fraction4:
+    """The box seen in a mirror: right-to-left books read their covers from the right."""
+    return (1.0 - box[2], box[1], 1.0 - box[0], box[3])
+
+
+def _box_points(box: Box) -> tuple[float, ...]:
+    return (box.left, box.top, box.right, box.bottom)
+
+
+def layout_cover(
+    spec: CoverSpec, theme: str | None = None, *, system_fonts: bool = True
+) -> CoverLayout:
+    """Everything the cover shows, positioned. ``system_fonts=False`` uses shipped fonts only."""
+    chosen = _theme(spec, theme)
+    hue = key_hue(spec.key)
+    surfaces = {name: surface_with_ink(hue, s.tone, s.ink) for name, s in chosen.surfaces}
+    accents = [tone_rgb(hue, tone) for tone in chosen.accents]
+    rng = random.Random(key_digest(spec.key, f"motif:{chosen.name}"))
+    region = _px(chosen.motif_region, SUPERSAMPLE)
+    motif = MOTIFS[chosen.motif](rng, accents, region, dict(chosen.motif_params))
+    panels = tuple(
+        Shape(panel.shape, _box_points(_px(panel.box, SUPERSAMPLE)), surfaces[panel.surface][0])
+        for panel in chosen.panels
+    )
+    rtl_book = spec.language.split("-")[0].lower() in RTL_LANGUAGES
+    texts: list[PlacedText] = []
+    omitted: list[Content] = []
+    for slot in chosen.slots:
+        text = _slot_text(spec, slot.content).strip()
+        if not text:
+            continue
+        font = chosen.font(slot.font)
+        stack = FontStack(
+            tuple(shipped_face(face) for face in font.faces),
+            font.generic,
+            font.bold,
+            spec.language,
+            system_fonts,
+        )
+        box = _mirror(slot.box) if rtl_book else slot.box
+        block = set_text(text, stack, _px(box), slot.style)
+        if block is None:
+            omitted.append(slot.content)
+            continue
+        surface, ink = surfaces[slot.surface]
+        texts.append(PlacedText(slot.content, block, ink, surface))
+    return CoverLayout(
+        theme=chosen.name,
+        size=COVER_SIZE,
+        background=surfaces["background"][0],
+        layers=(Layer(tuple(motif), region), Layer(panels)),
+        texts=tuple(texts),
+        omitted=tuple(omitted),
+    )
+
+
+def _draw_shape(draw: ImageDraw.ImageDraw, shape: Shape) -> None:
+    if shape.kind == "rect":
+        draw.rectangle(shape.points, fill=shape.fill)
+    elif shape.kind == "ellipse":
+        draw.ellipse(shape.points, fill=shape.fill)
+    elif shape.kind == "pieslice":
+        draw.pieslice(shape.points, shape.start, shape.end, fill=shape.fill)
+    elif shape.kind == "polygon":
+        draw.polygon(shape.points, fill=shape.fill)
+    else:
+        draw.line(shape.points, fill=shape.fill, width=shape.width)
+
+
+def draw_layout(layout: CoverLayout) -> Image.Image:
+    width, height = layout.size
+    large = Image.new("RGB", (width * SUPERSAMPLE, height * SUPERSAMPLE), layout.background)
+    for layer in layout.layers:
+        canvas = large if layer.clip is None else Image.new("RGB", large.size, layout.background)
+        draw = ImageDraw.Draw(canvas)
+        for shape in layer.shapes:
+            _draw_shape(draw, shape)
+        if layer.clip is not None:
+            clip = (layer.clip.left, layer.clip.top, layer.clip.right, layer.clip.bottom)
+            large.paste(canvas.crop(clip), clip[:2])
+    image = large.resize(layout.size, Image.Resampling.LANCZOS)
+    draw = ImageDraw.Draw(image)
+    for placed in layout.texts:
+        for run in placed.block.runs:
+            direction, language = layout_options(run.rtl, placed.block.language)
+            draw.text(
+                run.origin,
+                run.text,
+                font=pil_font(run.face, run.size),
+                fill=placed.ink,
+                anchor="ls",
+                direction=direction,
+                language=language,
+            )
+    return image
+
+
+def render_cover(
+    spec: CoverSpec, theme: str | None = None, *, system_fonts: bool = True
+) -> Image.Image:
+    """The cover as a 1600x2560 RGB image; ``theme`` None picks ``default_theme(spec)``."""
+    return draw_layout(layout_cover(spec, theme, system_fonts=system_fonts))
+
+
+def encode(image: Image.Image, fmt: Literal["JPEG", "PNG"] = "JPEG") -> bytes:
+    """Reproducible bytes: no EXIF, no timestamps, fixed encoder settings."""
+    buffer = io.BytesIO()
+    if fmt == "JPEG":
+        image.convert("RGB").save(
+            buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=False
+        )
+    else:
+        image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def cover_bytes(
+    spec: CoverSpec, theme: str | None = None, fmt: Literal["JPEG", "PNG"] = "JPEG"
+) -> bytes:
+    return encode(render_cover(spec, theme), fmt)
+
+
+def load_cover_file(path: Path | str) -> bytes:
+    """A user's own cover (``--cover FILE``) as JPEG bytes, scaled down to fit 1600x2560."""
+    try:
+        with Image.open(path) as opened:
+            opened.load()
+            image = opened.convert("RGB")
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as error:
+        raise UsageError(
+            f"cover image {path} cannot be read: {error.__class__.__name__}",
+            hint="use a JPEG, PNG or WebP file",
+        ) from error
+    image.thumbnail(COVER_SIZE, Image.Resampling.LANCZOS)
+    return encode(image, "JPEG")
+
+
+def render_gallery(out_dir: Path, specs: Sequence[CoverSpec] = EXAMPLE_SPECS) -> list[Path]:
+    """Every theme for every spec, as ``<n>-<theme>.png`` files in ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for number, spec in enumerate(specs, start=1):
+        for name in theme_names():
+            path = out_dir / f"{number:02d}-{name}.png"
+            path.write_bytes(cover_bytes(spec, name, "PNG"))
+            written.append(path)
+    return written

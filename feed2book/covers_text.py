@@ -1,0 +1,387 @@
+"""Setting text in a box: break into words, pick a face per run, auto-size, wrap, ellipsize.
+
+Lines break only between words (or between CJK characters, which are words for this purpose),
+never inside one. A text that does not fit at the largest size shrinks step by step; at the
+smallest size the words that still do not fit are replaced by an ellipsis. Right-to-left text is
+shaped by Raqm one word at a time, and words are ordered on the line by a word-level form of the
+bidi algorithm, which is enough for titles.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from feed2book.covers_fonts import FontFace, FontStack, is_ltr_char, is_rtl_char, pil_font
+from feed2book.covers_fonts import shaping_available as _shaping
+
+ELLIPSIS = "…"
+RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "dv", "ug", "ckb"})
+SHRINK_FACTOR = 0.93
+# A single word wider than the box at the smallest size may shrink further, down to this.
+ABSOLUTE_MIN_SIZE = 36
+# Kinsoku: CJK punctuation that must not start (closing) or end (opening) a line.
+_CLOSING = set(
+    "、。，．・：；？！）］｝〕〉》」』】〙〗〟’”ゝゞーァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎ」"
+)
+_OPENING = set("（［｛〔〈《「『【〘〖〝‘“")
+
+Direction = Literal["ltr", "rtl", "neutral"]
+Align = Literal["start", "center", "end"]
+VAlign = Literal["top", "middle", "bottom"]
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+
+@dataclass(frozen=True, slots=True)
+class TextStyle:
+    max_size: int
+    min_size: int
+    max_lines: int = 1
+    line_height: float = 1.15
+    align: Align = "start"
+    valign: VAlign = "top"
+    upper: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    text: str
+    face: FontFace
+    rtl: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    runs: tuple[Run, ...]
+    space_before: bool
+    direction: Direction
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedRun:
+    """A run as drawn: ``origin`` is its left end on the baseline; ``bbox`` its ink box."""
+
+    text: str
+    face: FontFace
+    size: int
+    origin: tuple[float, float]
+    rtl: bool
+    bbox: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class TextBlock:
+    lines: tuple[str, ...]  # logical text of each line, as a reader would type it
+    size: int
+    runs: tuple[PlacedRun, ...]
+    ellipsized: bool
+    rtl: bool
+    language: str
+
+    @property
+    def bbox(self) -> tuple[int, int, int, int]:
+        boxes = [run.bbox for run in self.runs]
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+
+
+def _is_cjk(char: str) -> bool:
+    name = unicodedata.name(char, "")
+    return name.startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "IDEOGRAPHIC", "FULLWIDTH"))
+
+
+def _split_word(word: str) -> list[str]:
+    """CJK characters are break opportunities; keep kinsoku punctuation with its neighbour."""
+    pieces: list[str] = []
+    for char in word:
+        glue_to_previous = pieces and (
+            char in _CLOSING
+            or pieces[-1][-1] in _OPENING
+            or not (_is_cjk(char) or _is_cjk(pieces[-1][-1]))
+        )
+        if glue_to_previous:
+            pieces[-1] += char
+        else:
+            pieces.append(char)
+    return pieces
+
+
+def _direction(text: str) -> Direction:
+    for char in text:
+        if is_rtl_char(char):
+            return "rtl"
+        if is_ltr_char(char):
+            return "ltr"
+    return "neutral"
+
+
+def _runs(text: str, stack: FontStack) -> tuple[Run, ...] | None:
+    """Split ``text`` into runs of one face each; None if some character has no face."""
+    whole = stack.face_for_text(text)
+    if whole is not None:
+        return (Run(text, whole, _direction(text) == "rtl"),)
+    runs: list[Run] = []
+    for char in text:
+        face = stack.face_for(char)
+        if face is None:
+            return None
+        if runs and runs[-1].face == face:
+            runs[-1] = Run(runs[-1].text + char, face, runs[-1].rtl or is_rtl_char(char))
+        else:
+            runs.append(Run(char, face, is_rtl_char(char)))
+    return tuple(runs)
+
+
+def tokenize(text: str, stack: FontStack) -> list[Token] | None:
+    """Words with their runs, or None when some character cannot be drawn by any face."""
+    tokens: list[Token] = []
+    for word in text.split():
+        for position, piece in enumerate(_split_word(word)):
+            runs = _runs(piece, stack)
+            if runs is None:
+                return None
+            tokens.append(Token(piece, runs, position == 0 and bool(tokens), _direction(piece)))
+    return tokens
+
+
+def layout_options(rtl: bool, language: str) -> tuple[str | None, str | None]:
+    """(direction, language) for Pillow: only meaningful, and only allowed, with Raqm."""
+    if not _shaping():
+        return None, None
+    return ("rtl" if rtl else "ltr"), language
+
+
+def _token_width(token: Token, size: int, language: str) -> float:
+    return sum(_run_length(run, size, language) for run in token.runs)
+
+
+@lru_cache(maxsize=8192)
+def _run_length(run: Run, size: int, language: str) -> float:
+    direction, lang = layout_options(run.rtl, language)
+    return pil_font(run.face, size).getlength(run.text, direction=direction, language=lang)
+
+
+def _space_width(stack: FontStack, size: int) -> float:
+    return _run_length(Run(" ", stack.primary, False), size, stack.language)
+
+
+def _line_width(line: Sequence[Token], size: int, stack: FontStack) -> float:
+    space = _space_width(stack, size)
+    width = sum(_token_width(token, size, stack.language) for token in line)
+    return width + space * sum(1 for token in line[1:] if token.space_before)
+
+
+def _wrap(tokens: Sequence[Token], width: float, size: int, stack: FontStack) -> list[list[Token]]:
+    lines: list[list[Token]] = []
+    for token in tokens:
+        if lines and _line_width([*lines[-1], token], size, stack) <= width:
+            lines[-1].append(token)
+        else:
+            lines.append([token])
+    return lines
+
+
+def _balanced_wrap(
+    tokens: Sequence[Token], width: float, size: int, stack: FontStack
+) -> list[list[Token]]:
+    """Greedy wrap at the narrowest width that keeps the same line count: even line lengths."""
+    lines = _wrap(tokens, width, size, stack)
+    low, high = max(_token_width(t, size, stack.language) for t in tokens), width
+    while high - low > 4:
+        middle = (low + high) / 2
+        if len(_wrap(tokens, middle, size, stack)) <= len(lines):
+            high = middle
+        else:
+            low = middle
+    return _wrap(tokens, high, size, stack)
+
+
+def _fits(
+    lines: list[list[Token]], box: Box, size: int, style: TextStyle, stack: FontStack
+) -> bool:
+    return (
+        len(lines) <= style.max_lines
+        and len(lines) * size * style.line_height <= box.height
+        and all(_line_width(line, size, stack) <= box.width for line in lines)
+    )
+
+
+def _sizes(style: TextStyle) -> list[int]:
+    sizes, size = [], float(style.max_size)
+    while size > style.min_size:
+        sizes.append(round(size))
+        size *= SHRINK_FACTOR
+    sizes.append(style.min_size)
+    return sizes
+
+
+def _ellipsize(
+    tokens: Sequence[Token], box: Box, size: int, style: TextStyle, stack: FontStack
+) -> list[list[Token]]:
+    """The lines that fit at ``size``, the last one ending in an ellipsis (whole words only)."""
+    max_lines = max(1, min(style.max_lines, int(box.height // (size * style.line_height))))
+    lines = _wrap(tokens, box.width, size, stack)[:max_lines]
+    mark = _ellipsis_token(stack)
+    last = lines[-1]
+    while len(last) > 1 and _line_width([*last, mark], size, stack) > box.width:
+        last.pop()
+    last.append(mark)
+    return lines
+
+
+def _ellipsis_token(stack: FontStack) -> Token:
+    for mark in (ELLIPSIS, "..."):
+        runs = _runs(mark, stack)
+        if runs is not None:
+            return Token(mark, runs, False, "neutral")
+    return Token("", (), False, "neutral")
+
+
+def _visual_order(line: Sequence[Token], rtl: bool) -> list[Token]:
+    """Word-level bidi: neutral words take their neighbours' direction when both agree."""
+    resolved: list[Direction] = []
+    for index, token in enumerate(line):
+        if token.direction != "neutral":
+            resolved.append(token.direction)
+            continue
+        before = next(
+            (t.direction for t in reversed(line[:index]) if t.direction != "neutral"), None
+        )
+        after = next((t.direction for t in line[index + 1 :] if t.direction != "neutral"), None)
+        resolved.append(
+            before if before is not None and before == after else ("rtl" if rtl else "ltr")
+        )
+    groups: list[list[Token]] = []
+    for token, direction in zip(line, resolved, strict=True):
+        if groups and _direction_of(groups[-1][0], resolved, line) == direction:
+            groups[-1].append(token)
+        else:
+            groups.append([token])
+    ordered = [
+        list(reversed(group)) if _direction_of(group[0], resolved, line) == "rtl" else group
+        for group in groups
+    ]
+    if rtl:
+        ordered.reverse()
+    return [token for group in ordered for token in group]
+
+
+def _direction_of(token: Token, resolved: list[Direction], line: Sequence[Token]) -> Direction:
+    return resolved[next(i for i, t in enumerate(line) if t is token)]
+
+
+def set_text(text: str, stack: FontStack, box: Box, style: TextStyle) -> TextBlock | None:
+    """Fit ``text`` into ``box``; None when it is empty or some character has no face."""
+    tokens = tokenize(text.upper() if style.upper else text, stack)
+    if not tokens:
+        return None
+    chosen: tuple[int, list[list[Token]]] | None = None
+    for size in _sizes(style):
+        lines = _balanced_wrap(tokens, box.width, size, stack)
+        if _fits(lines, box, size, style, stack):
+            chosen = (size, lines)
+            break
+    ellipsized = chosen is None
+    if chosen is None:
+        size = _smallest_size_for_words(tokens, box, style, stack)
+        chosen = (size, _ellipsize(tokens, box, size, style, stack))
+    return _place(chosen[1], chosen[0], box, style, stack, ellipsized)
+
+
+def _smallest_size_for_words(
+    tokens: Sequence[Token], box: Box, style: TextStyle, stack: FontStack
+) -> int:
+    """The smallest size, made smaller still when one word alone is wider than the box."""
+    size = style.min_size
+    widest = max(_token_width(token, size, stack.language) for token in tokens)
+    if widest > box.width:
+        size = max(ABSOLUTE_MIN_SIZE, int(size * box.width / widest) - 1)
+    return size
+
+
+def _place(
+    lines: list[list[Token]],
+    size: int,
+    box: Box,
+    style: TextStyle,
+    stack: FontStack,
+    ellipsized: bool,
+) -> TextBlock:
+    strong = [t.direction for line in lines for t in line if t.direction != "neutral"]
+    rtl = strong[0] == "rtl" if strong else stack.language.split("-")[0].lower() in RTL_LANGUAGES
+    step = size * style.line_height
+    ascent, descent = pil_font(stack.primary, size).getmetrics()
+    block_height = step * (len(lines) - 1) + ascent + descent
+    top = {"top": box.top, "middle": box.top + (box.height - block_height) / 2}.get(
+        style.valign, box.bottom - block_height
+    )
+    align = {"start": "right" if rtl else "left", "end": "left" if rtl else "right"}.get(
+        style.align, "center"
+    )
+    space = _space_width(stack, size)
+    placed: list[PlacedRun] = []
+    for number, line in enumerate(lines):
+        width = _line_width(line, size, stack)
+        x = {"left": box.left, "right": box.right - width}.get(
+            align, box.left + (box.width - width) / 2
+        )
+        baseline = top + ascent + number * step
+        visual = _visual_order(line, rtl)
+        for position, token in enumerate(visual):
+            if position and _space_between(line, visual[position - 1], token):
+                x += space
+            runs = reversed(token.runs) if token.direction == "rtl" else token.runs
+            for run in runs:
+                font = pil_font(run.face, size)
+                direction, lang = layout_options(run.rtl, stack.language)
+                left, upper, right, lower = font.getbbox(
+                    run.text, anchor="ls", direction=direction, language=lang
+                )
+                bbox = (
+                    int(x + left),
+                    int(baseline + upper),
+                    int(x + right + 1),
+                    int(baseline + lower + 1),
+                )
+                placed.append(PlacedRun(run.text, run.face, size, (x, baseline), run.rtl, bbox))
+                x += _run_length(run, size, stack.language)
+    texts = tuple(_logical_text(line) for line in lines)
+    return TextBlock(texts, size, tuple(placed), ellipsized, rtl, stack.language)
+
+
+def _space_between(line: Sequence[Token], first: Token, second: Token) -> bool:
+    """Visual neighbours get a space when, in reading order, a space separates them."""
+    i, j = (next(n for n, t in enumerate(line) if t is token) for token in (first, second))
+    if abs(i - j) != 1:
+        return True
+    return line[max(i, j)].space_before
+
+
+def _logical_text(line: Sequence[Token]) -> str:
+    return "".join(
+        (" " if index and token.space_before else "") + token.text
+        for index, token in enumerate(line)
+    )
