@@ -24,6 +24,9 @@ EpubInput = bytes | str | os.PathLike[str]
 
 FAILING_SEVERITIES = frozenset({"FATAL", "ERROR", "WARNING"})
 TIMEOUT_SECONDS = 600
+# Measured: C1-only JIT and the serial GC start ~1.5 s faster and still check a 500-article
+# book faster than the default JIT.
+JVM_OPTIONS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Duser.language=en")
 
 _RUNNER_CLASS = "MultiCheck"
 _RUNNER_SOURCE = """\
@@ -118,7 +121,7 @@ def _runner_command(java: str, workdir: Path) -> list[str]:
     source.write_text(_RUNNER_SOURCE, encoding="utf-8")
     javac = shutil.which("javac")
     if javac is None:
-        return [java, "-cp", jar, str(source)]
+        return [java, *JVM_OPTIONS, "-cp", jar, str(source)]
     cache = Path(tempfile.gettempdir()) / f"feed2book-epubcheck-{os.stat(jar).st_mtime_ns}"
     if not (cache / f"{_RUNNER_CLASS}.class").exists():
         staging = Path(tempfile.mkdtemp(prefix="feed2book-epubcheck-"))
@@ -127,4 +130,4 @@ def _runner_command(java: str, workdir: Path) -> list[str]:
             staging.rename(cache)  # atomic: parallel workers never see half a class file
         except OSError:
             shutil.rmtree(staging, ignore_errors=True)
-    return [java, "-cp", f"{cache}{os.pathsep}{jar}", _RUNNER_CLASS]
+    return [java, *JVM_OPTIONS, "-cp", f"{cache}{os.pathsep}{jar}", _RUNNER_CLASS]
