@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +119,7 @@ class Book:
         return tuple(article for section in self.sections for article in section.articles)
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     WARNING = "warning"
     ERROR = "error"
 

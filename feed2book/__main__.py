@@ -1,0 +1,3 @@
+from feed2book.cli import main
+
+main()

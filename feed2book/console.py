@@ -1,0 +1,115 @@
+"""Talking to the person at the terminal: messages on stderr, progress bars, exit statuses.
+
+Data goes to stdout and nothing else does. Progress bars appear only when stderr is a terminal and
+``--quiet`` is off.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import IntEnum
+from typing import IO, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+from feed2book.errors import Feed2BookError
+from feed2book.models import Problem, Severity
+
+PROGRAM = "feed2book"
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    SOURCES_FAILED = 1  # some sources failed; what could be built was written
+    USAGE = 2
+    NOTHING = 3  # nothing matched, nothing written
+    INTERRUPTED = 130
+
+
+class Verbosity(IntEnum):
+    QUIET = 0  # errors only
+    NORMAL = 1  # errors, warnings, one summary line
+    VERBOSE = 2  # also what each source gave
+
+
+@dataclass
+class Environment:
+    """The outside world as the CLI sees it; tests may build one with fake streams and clock."""
+
+    stdin: IO[bytes] = field(default_factory=lambda: sys.stdin.buffer)
+    stdout: IO[bytes] = field(default_factory=lambda: sys.stdout.buffer)
+    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def stderr_isatty(self) -> bool:
+        isatty = getattr(self.stderr, "isatty", None)
+        return bool(isatty and isatty())
+
+
+class Messenger:
+    """One-line messages to stderr: ``feed2book: error: <source>: <reason>``."""
+
+    def __init__(self, env: Environment, verbosity: Verbosity, *, debug: bool = False) -> None:
+        self.env = env
+        self.verbosity = verbosity
+        self.debug = debug
+        self.warnings = 0
+
+    def _say(self, text: str) -> None:
+        self.env.stderr.write(text + "\n")
+        self.env.stderr.flush()
+
+    def error(self, message: str, hint: str = "") -> None:
+        self._say(f"{PROGRAM}: error: {message}" + (f" ({hint})" if hint else ""))
+
+    def warning(self, message: str) -> None:
+        self.warnings += 1
+        if self.verbosity >= Verbosity.NORMAL:
+            self._say(f"{PROGRAM}: warning: {message}")
+
+    def info(self, message: str) -> None:
+        if self.verbosity >= Verbosity.NORMAL:
+            self._say(f"{PROGRAM}: {message}")
+
+    def detail(self, message: str) -> None:
+        if self.verbosity >= Verbosity.VERBOSE:
+            self._say(f"{PROGRAM}: {message}")
+
+    def problem(self, problem: Problem) -> None:
+        if problem.severity is Severity.ERROR:
+            self.error(str(problem), problem.hint)
+        else:
+            self.warning(str(problem))
+
+    def failure(self, error: Feed2BookError) -> None:
+        self.error(str(error), error.hint)
+
+    @contextmanager
+    def progress(self, description: str, total: int | None = None) -> Iterator[_Progress]:
+        """A rich progress bar on a terminal; a silent stand-in otherwise."""
+        if self.verbosity < Verbosity.NORMAL or not self.env.stderr_isatty:
+            yield _Progress(None, None)
+            return
+        console = Console(file=self.env.stderr)
+        columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
+        if total is not None:
+            columns += [BarColumn(), MofNCompleteColumn()]
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task(description, total=total)
+            yield _Progress(bar, task)
+
+
+class _Progress:
+    def __init__(self, bar: Progress | None, task: Any) -> None:
+        self._bar = bar
+        self._task = task
+
+    def advance(self, description: str | None = None) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, description=description)

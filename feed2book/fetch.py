@@ -1,0 +1,156 @@
+"""Getting bytes over HTTP: the one place feed2book talks to the network.
+
+``HttpFetcher`` is the default ``Fetch`` function; tests and library users may pass any callable
+with the same signature (``url -> Fetched``). Limits live in ``FetchLimits``: a connect/read
+timeout, a *total* deadline (so a server trickling a byte a second cannot hold a run hostage), a
+redirect cap and a size cap applied to the decoded body.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import httpx
+
+from feed2book import __version__
+from feed2book.errors import FetchError
+
+USER_AGENT = f"feed2book/{__version__} (+https://pypi.org/project/feed2book/; feed reader)"
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, "
+    "text/html;q=0.5, */*;q=0.1"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    timeout: float = 15.0  # connect / read / write, per operation
+    deadline: float = 60.0  # the whole request, body included
+    max_redirects: int = 5
+    max_bytes: int = 50 * 1024 * 1024
+    insecure: bool = False  # accept TLS certificates that do not verify
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """Bytes and where they came from.
+
+    ``origin`` is what to call the source in messages (the path or URL the user gave, or the URL
+    an OPML list named); ``url`` is the final address after redirects, against which relative links
+    resolve (``None`` for stdin); ``headers`` are the HTTP response headers, lower-case keys.
+    """
+
+    origin: str
+    data: bytes
+    url: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    is_local: bool = False
+
+
+Fetch = Callable[[str], Fetched]
+
+
+class HttpFetcher:
+    """Fetch ``http(s)://`` URLs with httpx, enforcing ``FetchLimits``."""
+
+    def __init__(
+        self,
+        limits: FetchLimits | None = None,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.limits = limits or FetchLimits()
+        headers = {"User-Agent": USER_AGENT, "Accept": FEED_ACCEPT}
+        headers.update(extra_headers or {})
+        self._client = httpx.Client(
+            headers=headers,
+            timeout=httpx.Timeout(self.limits.timeout),
+            follow_redirects=True,
+            max_redirects=self.limits.max_redirects,
+            verify=not self.limits.insecure,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpFetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __call__(self, url: str) -> Fetched:
+        return self.get(url)
+
+    def get(self, url: str, headers: Mapping[str, str] | None = None) -> Fetched:
+        """GET ``url``; raise ``FetchError`` naming it on any failure or non-2xx/304 answer."""
+        started = time.monotonic()
+        try:
+            with self._client.stream("GET", url, headers=dict(headers or {})) as response:
+                if response.status_code == 304:
+                    return Fetched(url, b"", str(response.url), _lower(response.headers))
+                if response.status_code >= 400:
+                    raise FetchError(url, _status_message(response))
+                body = self._read_body(url, response, started)
+                return Fetched(url, body, str(response.url), _lower(response.headers))
+        except httpx.TooManyRedirects:
+            raise FetchError(
+                url, f"too many redirects (more than {self.limits.max_redirects})"
+            ) from None
+        except httpx.TimeoutException:
+            raise FetchError(url, f"timed out after {self.limits.timeout:g} s") from None
+        except httpx.ConnectError as error:
+            raise FetchError(url, _connect_message(error), hint=_tls_hint(error)) from None
+        except httpx.HTTPError as error:
+            raise FetchError(url, f"network error: {error}") from None
+
+    def _read_body(self, url: str, response: httpx.Response, started: float) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        # iter_bytes decodes gzip/deflate/br, so the cap applies to what we would hold in memory.
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > self.limits.max_bytes:
+                raise FetchError(url, f"larger than the size limit ({_megabytes(self.limits)})")
+            if time.monotonic() - started > self.limits.deadline:
+                raise FetchError(url, f"took longer than {self.limits.deadline:g} s in total")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _lower(headers: httpx.Headers) -> dict[str, str]:
+    return {key.lower(): value for key, value in headers.items()}
+
+
+def _megabytes(limits: FetchLimits) -> str:
+    return f"{limits.max_bytes / 1024 / 1024:g} MB"
+
+
+def _status_message(response: httpx.Response) -> str:
+    message = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+    retry_after = response.headers.get("retry-after")
+    if response.status_code in (429, 503) and retry_after:
+        message += f" (the server asks to retry after {retry_after})"
+    return message
+
+
+def _connect_message(error: httpx.ConnectError) -> str:
+    text = str(error)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+        return "TLS certificate did not verify"
+    if "refused" in text.lower():
+        return "connection refused"
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return "host not found"
+    return f"could not connect ({text})"
+
+
+def _tls_hint(error: httpx.ConnectError) -> str:
+    if "CERTIFICATE_VERIFY_FAILED" in str(error):
+        return "use --insecure to accept a certificate that does not verify"
+    return ""

@@ -1,0 +1,494 @@
+"""Parse: bytes of one source -> ``Article``s plus ``Problem``s.
+
+feedparser does the reading (RSS 0.9x/1.0/2.0, Atom, encodings, dates), always on bytes we fetched
+ourselves, with its sanitiser and URI resolver switched off: we clean once, in ``clean``, which
+keeps the iframes feedparser would delete. JSON Feed and feed2book's own JSON Lines are read here
+too. Missing titles, dates and authors get fallbacks and a warning, never an exception; a source
+that is not a feed at all raises ``NotAFeedError``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+
+from feed2book.clean import clean_html
+from feed2book.errors import NotAFeedError
+from feed2book.fetch import Fetched
+from feed2book.identity import (
+    article_id,
+    author_handle,
+    forem_handle_and_slug,
+    forem_handle_from_feed,
+    revision_key,
+)
+from feed2book.models import Article, Author, FeedInfo, Problem, SeriesRef
+from feed2book.sources import Kind, sniff
+from feed2book.text import count_words, to_text
+
+DEFAULT_LANGUAGE = "en"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_UNTITLED_WORDS = 10
+
+
+@dataclass
+class ParsedSource:
+    """What one source yielded."""
+
+    origin: str
+    feed: FeedInfo
+    articles: list[Article] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def parse_source(fetched: Fetched) -> ParsedSource:
+    """Read one fetched document of any supported kind."""
+    kind = sniff(fetched.data)
+    if kind is Kind.JSONL:
+        return parse_jsonl(fetched)
+    if kind is Kind.JSON_FEED:
+        return parse_json_feed(fetched)
+    if not fetched.data.strip():
+        raise NotAFeedError(fetched.origin, "empty file")
+    return parse_feed(fetched, kind)
+
+
+# --- RSS and Atom -------------------------------------------------------------------------------
+
+
+def parse_feed(fetched: Fetched, kind: Kind = Kind.FEED) -> ParsedSource:
+    headers: dict[str, str] = {}
+    if fetched.headers.get("content-type"):
+        headers["content-type"] = fetched.headers["content-type"]
+    if fetched.url and not fetched.is_local:
+        headers["content-location"] = fetched.url
+    parsed = feedparser.parse(
+        io.BytesIO(fetched.data),
+        response_headers=headers,
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+    if not parsed.entries and (not parsed.get("version") or kind is Kind.UNKNOWN):
+        reason = _bozo_reason(parsed) if parsed.get("bozo") else "no feed entries found"
+        raise NotAFeedError(fetched.origin, f"not an RSS, Atom or JSON feed ({reason})")
+    channel = parsed.feed
+    feed = FeedInfo(
+        title=_clean_text(channel.get("title", ""))
+        or _host(channel.get("link", ""))
+        or fetched.origin,
+        url=fetched.url if fetched.url and not fetched.is_local else fetched.origin,
+        site=channel.get("link", "") or "",
+    )
+    result = ParsedSource(fetched.origin, feed)
+    if parsed.get("bozo"):
+        result.problems.append(
+            Problem(
+                fetched.origin,
+                f"feed is not well-formed ({_bozo_reason(parsed)}); read what could be recovered",
+            )
+        )
+    context = _FeedContext(
+        fetched=fetched,
+        feed=feed,
+        language=_language(channel.get("language")) or DEFAULT_LANGUAGE,
+        forem_handle=forem_handle_from_feed(channel.get("subtitle", "") or ""),
+        feed_author=_first_author(channel),
+        feed_date=_struct_to_datetime(
+            _raw(channel, "updated_parsed") or _raw(channel, "published_parsed")
+        ),
+        header_date=_header_date(fetched.headers),
+    )
+    fallbacks: dict[str, int] = {}
+    for entry in parsed.entries:
+        article, used = _entry_to_article(entry, context)
+        result.articles.append(article)
+        for name in used:
+            fallbacks[name] = fallbacks.get(name, 0) + 1
+    for name, count in sorted(fallbacks.items()):
+        result.problems.append(Problem(fetched.origin, _FALLBACK_MESSAGES[name].format(n=count)))
+    return result
+
+
+_FALLBACK_MESSAGES = {
+    "title": "{n} item(s) without a title; titled from their first words",
+    "date": "{n} item(s) without a date; dated from the feed or, failing that, 1970-01-01",
+    "author": "{n} item(s) without an author; credited to the feed's title",
+}
+
+
+@dataclass(frozen=True)
+class _FeedContext:
+    fetched: Fetched
+    feed: FeedInfo
+    language: str
+    forem_handle: str | None
+    feed_author: str
+    feed_date: datetime | None
+    header_date: datetime | None
+
+
+def _entry_to_article(entry: Any, context: _FeedContext) -> tuple[Article, list[str]]:
+    used: list[str] = []
+    link = _absolute(entry.get("link", "") or "", context)
+    forem = forem_handle_and_slug(link) if link else None
+    if forem is None and context.forem_handle and link:
+        # A Forem community on another host: the feed names the handle, the link starts with it.
+        segments = [s for s in urlsplit(link).path.split("/") if s]
+        if len(segments) >= 2 and segments[0].lower() == context.forem_handle:
+            forem = (segments[0].lower(), segments[1].lower())
+    raw_html, base = _content(entry, link, context)
+    xhtml = clean_html(raw_html, base_url=base or None)
+    text = to_text(xhtml)
+
+    title = _clean_text(entry.get("title", ""))
+    if not title:
+        title = _title_from_text(text) or "Untitled"
+        used.append("title")
+    published = _struct_to_datetime(_raw(entry, "published_parsed"))
+    updated = _struct_to_datetime(_raw(entry, "updated_parsed"))
+    if published is None:
+        if updated is None:
+            used.append("date")
+        published = updated or context.feed_date or context.header_date or EPOCH
+    authors = _authors(entry, forem)
+    if not authors:
+        # Atom and RSS let an entry inherit the feed's author; only the feed title is a guess.
+        name = context.feed_author or context.feed.title
+        authors = (Author(name, forem[0] if forem else author_handle(name)),)
+        if not context.feed_author:
+            used.append("author")
+    handles = tuple(author.handle for author in authors)
+    fallback_key = f"{context.feed.url}|{title}|{published.isoformat()}"
+    article = Article(
+        id=article_id(entry.get("id", "") or "", link, forem, fallback_key),
+        url=link,
+        title=title,
+        authors=authors,
+        published=published,
+        updated=updated if updated and updated != published else None,
+        tags=_tags(entry),
+        feed=context.feed,
+        language=_entry_language(entry) or context.language,
+        content_html=xhtml,
+        word_count=count_words(text),
+        revision_key=revision_key(handles, title),
+    )
+    return article, used
+
+
+def _absolute(link: str, context: _FeedContext) -> str:
+    if not link or urlsplit(link).scheme:
+        return link
+    base = context.feed.site or (context.fetched.url if not context.fetched.is_local else "")
+    return urljoin(base, link) if base else link
+
+
+def _content(entry: Any, link: str, context: _FeedContext) -> tuple[str, str]:
+    """The fullest HTML the entry carries, and the base URL its relative links resolve against.
+
+    ``content:encoded`` / Atom content are preferred; when a summary is longer it wins (some feeds
+    put the full text in ``description`` and a teaser in ``content``).
+    """
+    candidates: list[tuple[str, str]] = []
+    for detail in entry.get("content", []) or []:
+        candidates.append((detail.get("value", "") or "", detail.get("base", "") or ""))
+    summary = entry.get("summary_detail") or {}
+    if entry.get("summary"):
+        candidates.append((entry.get("summary", ""), summary.get("base", "") or ""))
+    if not candidates:
+        return "", link
+    value, xml_base = max(candidates, key=lambda candidate: len(candidate[0]))
+    content_type = ""
+    for detail in entry.get("content", []) or []:
+        if detail.get("value") == value:
+            content_type = detail.get("type", "")
+    if content_type == "text/plain":
+        value = "".join(f"<p>{_escape(line)}</p>" for line in value.split("\n\n") if line.strip())
+    return value, _base_url(xml_base, link, context)
+
+
+def _base_url(xml_base: str, link: str, context: _FeedContext) -> str:
+    """xml:base when the feed declares one, else the item link, else the feed's site."""
+    fetched = context.fetched
+    declared = xml_base and xml_base != (fetched.url or "") and not xml_base.startswith("file:")
+    if declared:
+        return urljoin(link or context.feed.site, xml_base)
+    if link:
+        return link
+    if context.feed.site:
+        return context.feed.site
+    return fetched.url or "" if not fetched.is_local else ""
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _authors(entry: Any, forem: tuple[str, str] | None) -> tuple[Author, ...]:
+    names: list[str] = []
+    for detail in entry.get("authors", []) or []:
+        name = _clean_text(detail.get("name", "") or "")
+        if name:
+            names.append(name)
+    if not names and entry.get("author"):
+        names.append(_clean_text(entry.get("author", "")))
+    names = _split_names(names)
+    if forem is not None:
+        # The link names the account; the feed names the person.
+        return (Author(names[0] if names else forem[0], forem[0]),)
+    unique: dict[str, Author] = {}
+    for name in names:
+        author = Author(name, author_handle(name))
+        unique.setdefault(author.handle, author)
+    return tuple(unique.values())
+
+
+def _split_names(names: list[str]) -> list[str]:
+    """``"rene@example.com (Guy English, Rene Ritchie)"`` -> the two names."""
+    result: list[str] = []
+    for name in names:
+        if "(" in name and name.endswith(")") and "@" in name.split("(")[0]:
+            name = name.split("(", 1)[1][:-1]
+        name = name.removeprefix("mailto:").strip()
+        parts = [part.strip() for part in name.split(",")] if "," in name else [name]
+        result.extend(part for part in parts if part and "@" not in part)
+    return result
+
+
+def _first_author(channel: Any) -> str:
+    detail = channel.get("author_detail") or {}
+    return _clean_text(detail.get("name", "") or channel.get("author", "") or "")
+
+
+def _tags(entry: Any) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for tag in entry.get("tags", []) or []:
+        term = _clean_text(tag.get("term") or tag.get("label") or "")
+        if term and term.casefold() not in seen:
+            seen[term.casefold()] = term
+    return tuple(seen.values())
+
+
+def _entry_language(entry: Any) -> str | None:
+    for detail in [
+        *(entry.get("content", []) or []),
+        entry.get("summary_detail") or {},
+        entry.get("title_detail") or {},
+    ]:
+        language = _language(detail.get("language"))
+        if language:
+            return language
+    return None
+
+
+def _language(value: str | None) -> str | None:
+    """A BCP 47-ish tag (``en``, ``en-US``, ``zh-Hans``), or ``None`` when unusable."""
+    if not value:
+        return None
+    parts = value.strip().replace("_", "-").split("-")
+    primary = parts[0].lower()
+    if not (2 <= len(primary) <= 3 and primary.isalpha() and primary.isascii()):
+        return None
+    rest = [
+        part.upper() if len(part) == 2 else part.title()
+        for part in parts[1:]
+        if part.isalnum() and part.isascii() and 2 <= len(part) <= 8
+    ]
+    return "-".join([primary, *rest])
+
+
+def _raw(container: Any, key: str) -> Any:
+    """A key as the feed wrote it: feedparser's dict otherwise maps a missing ``updated`` to
+    ``published`` (with a DeprecationWarning)."""
+    return dict.get(container, key)
+
+
+def _struct_to_datetime(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    except (OverflowError, ValueError, TypeError):
+        return None
+
+
+def _header_date(headers: Mapping[str, str]) -> datetime | None:
+    stamp = headers.get("last-modified")
+    if not stamp:
+        return None
+    return _struct_to_datetime(feedparser._parse_date(stamp))
+
+
+def _clean_text(value: str) -> str:
+    return " ".join((value or "").split())
+
+
+def _title_from_text(text: str) -> str:
+    words = text.split()
+    if not words:
+        return ""
+    title = " ".join(words[:_UNTITLED_WORDS])
+    return title + ("…" if len(words) > _UNTITLED_WORDS else "")
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def _bozo_reason(parsed: Any) -> str:
+    exception = parsed.get("bozo_exception")
+    name = type(exception).__name__ if exception else "unknown error"
+    message = str(getattr(exception, "getMessage", lambda: exception)()) if exception else ""
+    if name == "CharacterEncodingOverride":
+        return f"declared character encoding was wrong; read as {parsed.get('encoding')}"
+    return f"{name}: {message}".strip().rstrip(":") if message else name
+
+
+# --- JSON Feed and JSON Lines -------------------------------------------------------------------
+
+
+def parse_json_feed(fetched: Fetched) -> ParsedSource:
+    """JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1)."""
+    try:
+        document = json.loads(fetched.data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise NotAFeedError(fetched.origin, f"JSON Feed is not valid JSON ({error})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("items"), list):
+        raise NotAFeedError(fetched.origin, "JSON Feed without an items list")
+    home = str(document.get("home_page_url") or "")
+    feed = FeedInfo(
+        title=_clean_text(str(document.get("title") or "")) or _host(home) or fetched.origin,
+        url=str(document.get("feed_url") or fetched.origin),
+        site=home,
+    )
+    result = ParsedSource(fetched.origin, feed)
+    feed_authors = _json_authors(document)
+    language = _language(str(document.get("language") or "")) or DEFAULT_LANGUAGE
+    for item in document["items"]:
+        if not isinstance(item, dict):
+            result.problems.append(Problem(fetched.origin, "skipped an item that is not an object"))
+            continue
+        result.articles.append(_json_item(item, feed, feed_authors, language))
+    return result
+
+
+def _json_authors(container: Mapping[str, Any]) -> tuple[Author, ...]:
+    raw = container.get("authors") or ([container["author"]] if container.get("author") else [])
+    authors = []
+    for value in raw if isinstance(raw, list) else []:
+        if isinstance(value, dict) and value.get("name"):
+            name = _clean_text(str(value["name"]))
+            authors.append(Author(name, author_handle(name)))
+    return tuple(authors)
+
+
+def _json_item(
+    item: Mapping[str, Any], feed: FeedInfo, feed_authors: tuple[Author, ...], language: str
+) -> Article:
+    url = str(item.get("url") or "")
+    html = str(item.get("content_html") or "")
+    if not html and item.get("content_text"):
+        html = "".join(f"<p>{_escape(p)}</p>" for p in str(item["content_text"]).split("\n\n"))
+    xhtml = clean_html(html, base_url=url or feed.site or None)
+    text = to_text(xhtml)
+    title = _clean_text(str(item.get("title") or "")) or _title_from_text(text) or "Untitled"
+    published = _iso(item.get("date_published")) or _iso(item.get("date_modified")) or EPOCH
+    authors = (
+        _json_authors(item) or feed_authors or (Author(feed.title, author_handle(feed.title)),)
+    )
+    handles = tuple(author.handle for author in authors)
+    forem = forem_handle_and_slug(url) if url else None
+    return Article(
+        id=article_id(str(item.get("id") or ""), url, forem, f"{feed.url}|{title}"),
+        url=url,
+        title=title,
+        authors=authors,
+        published=published,
+        updated=_iso(item.get("date_modified")),
+        tags=tuple(str(tag) for tag in item.get("tags") or [] if str(tag).strip()),
+        feed=feed,
+        language=_language(str(item.get("language") or "")) or language,
+        content_html=xhtml,
+        word_count=count_words(text),
+        revision_key=revision_key(handles, title),
+    )
+
+
+def _iso(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        stamp = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.astimezone(UTC)
+
+
+def parse_jsonl(fetched: Fetched) -> ParsedSource:
+    """feed2book's own JSON Lines (see ``schema/article.schema.json``): articles as we wrote them.
+
+    Lines that are not articles become warnings naming the line number.
+    """
+    result = ParsedSource(fetched.origin, FeedInfo(fetched.origin, fetched.origin, ""))
+    for number, line in enumerate(
+        fetched.data.decode("utf-8-sig", errors="replace").splitlines(), 1
+    ):
+        if not line.strip():
+            continue
+        try:
+            result.articles.append(article_from_record(json.loads(line)))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+            result.problems.append(
+                Problem(fetched.origin, f"line {number} is not a feed2book article ({error})")
+            )
+    if not result.articles and result.problems:
+        raise NotAFeedError(fetched.origin, "JSON Lines without any feed2book article")
+    return result
+
+
+def article_from_record(record: Mapping[str, Any]) -> Article:
+    """The inverse of ``writers.jsonl.article_record`` (needs the ``content_html`` field)."""
+    if not isinstance(record, dict) or "id" not in record:
+        raise ValueError("not an object with an id")
+    authors = tuple(
+        Author(str(a["name"]), str(a.get("handle") or author_handle(str(a["name"]))))
+        for a in record.get("authors") or []
+    )
+    feed_record = record.get("feed") or {}
+    title = str(record.get("title") or "Untitled")
+    series_record = record.get("series")
+    xhtml = clean_html(str(record.get("content_html") or ""), base_url=record.get("url") or None)
+    published = _iso(record.get("published")) or EPOCH
+    return Article(
+        id=str(record["id"]),
+        url=str(record.get("url") or ""),
+        title=title,
+        authors=authors,
+        published=published,
+        updated=_iso(record.get("updated")),
+        tags=tuple(str(tag) for tag in record.get("tags") or []),
+        feed=FeedInfo(
+            str(feed_record.get("title") or ""),
+            str(feed_record.get("url") or ""),
+            str(feed_record.get("site") or ""),
+        ),
+        language=_language(str(record.get("language") or "")) or DEFAULT_LANGUAGE,
+        content_html=xhtml,
+        word_count=int(record.get("word_count") or count_words(to_text(xhtml))),
+        series=(
+            SeriesRef(str(series_record["name"]), float(series_record["index"]))
+            if isinstance(series_record, dict) and series_record.get("name")
+            else None
+        ),
+        revision_key=revision_key(tuple(a.handle for a in authors), title),
+    )

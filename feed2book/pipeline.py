@@ -1,0 +1,201 @@
+"""The one call the CLI and library users share: sources in, selected articles out.
+
+    with pipeline.collect(["feeds/*.xml"], SourceContext(fetch)) as collection:
+        for article in collection.select(Selection(authors=("matt_frank_usa",))):
+            ...
+
+Articles are spooled to a temporary file as they are parsed, so memory stays flat however many
+sources a run reads; only a small index (ids, dates, titles) stays in memory for deduplication,
+series detection and ordering. Output order is oldest first, ties broken by id: the same inputs
+always give the same order.
+"""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import IO
+
+from feed2book import series as series_detection
+from feed2book.errors import Feed2BookError, SourceError
+from feed2book.fetch import Fetched
+from feed2book.models import Article, Problem, SeriesRef, Severity
+from feed2book.parse import parse_source
+from feed2book.select import Candidate, Deduplicated, Selection, deduplicate
+from feed2book.sources import SourceContext, resolve
+
+ProblemHandler = Callable[[Problem], None]
+SourceHandler = Callable[[str, int], None]  # (origin, articles read from it)
+
+
+@dataclass
+class Report:
+    """What a run saw, for the summary line and the exit code."""
+
+    sources_read: int = 0
+    failed_sources: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    items: int = 0
+    duplicates: int = 0
+    revisions: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    offset: int
+    length: int
+    candidate: Candidate
+    title: str
+    series: SeriesRef | None
+
+
+class Collection:
+    """Articles read in one run, spooled to disk, deduplicated on ``finish``."""
+
+    def __init__(self) -> None:
+        self._spool: IO[bytes] = tempfile.TemporaryFile(prefix="feed2book-")  # noqa: SIM115
+        self._entries: list[_Entry] = []
+        self._kept: list[_Entry] | None = None
+        self._series: dict[str, SeriesRef] = {}
+        self.report = Report()
+        self.debug = False  # let unexpected exceptions through (``--debug``)
+
+    # -- filling --------------------------------------------------------------------------------
+    def add(self, article: Article) -> None:
+        data = pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)
+        offset = self._spool.seek(0, 2)
+        self._spool.write(data)
+        candidate = Candidate(
+            article.id,
+            article.revision_key,
+            article.published,
+            article.updated,
+            len(article.content_html),
+        )
+        self._entries.append(_Entry(offset, len(data), candidate, article.title, article.series))
+        self._kept = None
+
+    def finish(self, *, all_revisions: bool = False) -> Deduplicated:
+        """Drop duplicates (and older revisions), detect series, fix the order."""
+        outcome = deduplicate(
+            [entry.candidate for entry in self._entries], all_revisions=all_revisions
+        )
+        kept = [self._entries[position] for position in sorted(outcome.keep)]
+        kept.sort(key=lambda entry: (entry.candidate.published, entry.candidate.id))
+        self._kept = kept
+        self._series = series_detection.detect((e.candidate.id, e.title) for e in kept)
+        self.report.duplicates = outcome.duplicates
+        self.report.revisions = outcome.revisions
+        return outcome
+
+    # -- reading --------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._kept if self._kept is not None else self._entries)
+
+    def select(self, selection: Selection | None = None) -> Iterator[Article]:
+        """The kept articles ``selection`` matches, oldest first (the N newest with a limit)."""
+        selection = selection or Selection()
+        if self._kept is None:
+            self.finish(all_revisions=selection.all_revisions)
+        assert self._kept is not None
+        if selection.limit is None:
+            for entry in self._kept:
+                article = self._load(entry)
+                if selection.matches(article):
+                    yield article
+            return
+        matching = [entry for entry in self._kept if selection.matches(self._load(entry))]
+        for entry in matching[max(0, len(matching) - selection.limit) :]:
+            yield self._load(entry)
+
+    def _load(self, entry: _Entry) -> Article:
+        self._spool.seek(entry.offset)
+        article: Article = pickle.loads(self._spool.read(entry.length))
+        detected = self._series.get(entry.candidate.id)
+        if detected is not None and detected != article.series:
+            return article.with_series(detected)
+        return article
+
+    def close(self) -> None:
+        self._spool.close()
+
+    def __enter__(self) -> Collection:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def collect(
+    specs: Iterable[str],
+    context: SourceContext,
+    *,
+    on_problem: ProblemHandler | None = None,
+    on_source: SourceHandler | None = None,
+    debug: bool = False,
+) -> Collection:
+    """Read every source; problems are reported as they happen and kept in ``report``."""
+    collection = Collection()
+    collection.debug = debug
+    report = collection.report
+
+    def tell(problem: Problem) -> None:
+        report.problems.append(problem)
+        if problem.severity is Severity.ERROR and problem.source not in report.failed_sources:
+            report.failed_sources.append(problem.source)
+        if on_problem is not None:
+            on_problem(problem)
+
+    for item in resolve(specs, context):
+        if isinstance(item, Problem):
+            tell(item)
+            continue
+        count = _read_one(item, collection, tell)
+        if on_source is not None:
+            on_source(item.origin, count)
+    return collection
+
+
+def _read_one(fetched: Fetched, collection: Collection, tell: ProblemHandler) -> int:
+    try:
+        parsed = parse_source(fetched)
+    except SourceError as error:
+        tell(Problem(error.source, error.reason, Severity.ERROR, hint=error.hint))
+        return 0
+    except Feed2BookError as error:
+        tell(Problem(fetched.origin, str(error), Severity.ERROR, hint=error.hint))
+        return 0
+    except RecursionError:
+        tell(Problem(fetched.origin, "nested too deeply to read", Severity.ERROR))
+        return 0
+    except Exception as error:  # a bug or a parser failure: isolate it to this source
+        if collection.debug:
+            raise
+        tell(
+            Problem(
+                fetched.origin,
+                f"could not be read ({type(error).__name__}: {error})",
+                Severity.ERROR,
+                hint="run with --debug for the traceback",
+            )
+        )
+        return 0
+    collection.report.sources_read += 1
+    for problem in parsed.problems:
+        tell(problem)
+    for article in parsed.articles:
+        collection.add(article)
+    collection.report.items += len(parsed.articles)
+    return len(parsed.articles)

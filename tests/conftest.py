@@ -1,0 +1,52 @@
+"""Shared fixtures: paths to the example, seed and practice feeds, and a local HTTP server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.httpserver import Server
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples" / "feeds"
+SHARED = REPO.parent / "shared"
+SEEDS = SHARED / "seeds"
+PRACTICE = SHARED / "practice"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def seed_files() -> list[Path]:
+    return sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
+
+
+def practice_files() -> list[Path]:
+    if not PRACTICE.is_dir():
+        return []
+    return sorted(p for p in PRACTICE.iterdir() if p.suffix in (".xml", ".rss", ".opml"))
+
+
+@pytest.fixture
+def seeds() -> list[Path]:
+    files = seed_files()
+    if not files:
+        pytest.skip("the seed feeds (../shared/seeds) are not present")
+    return files
+
+
+@pytest.fixture
+def practice() -> list[Path]:
+    files = practice_files()
+    if not files:
+        pytest.skip("the practice feeds (../shared/practice) are not present")
+    return files
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    running = Server().start()
+    try:
+        yield running
+    finally:
+        running.stop()
