@@ -185,7 +185,7 @@ def edge_case_books() -> dict[str, bytes]:
             make_book(
                 [
                     make_article(1, feed=OTHER_FEED, authors=(BOB,), updated=START + timedelta(90)),
-                    make_article(2),
+                    make_article(2, content_html=f'<p><a href="{make_article(1).url}#x">1</a></p>'),
                 ],
                 authors=(),
             )
@@ -702,3 +702,28 @@ def test_calibre_reads_the_metadata(tmp_path: Path) -> None:
     assert fields["Tags"] == "python, web"
     assert fields["Languages"] == "deu"
     assert re.match(r"2024-03-03", fields["Published"])
+
+
+def test_the_same_article_twice_is_listed_twice() -> None:
+    article = make_article(1)
+    book = make_book([], sections=(Section("One", (article,)), Section("Two", (article,))))
+    epub = build_epub(book)
+    entries = [title for _, title in nav_items(epub)]
+    assert entries == ["One", "Post number 1", "Two", "Post number 1"]
+    hrefs = {a.get("href") for a in xml(epub, "OEBPS/toc.xhtml").iter(f"{{{NS['x']}}}a")}
+    assert len(hrefs) == 2
+
+
+def test_links_to_articles_in_the_book_stay_in_the_book() -> None:
+    target = make_article(2)
+    linking = make_article(
+        1,
+        content_html=(
+            '<p><a href="http://ALICE.example/posts/2/#part">in book</a>'
+            ' <a href="https://alice.example/posts/99">elsewhere</a></p>'
+        ),
+    )
+    epub = build_epub(make_book([linking, target]))
+    page = xml(epub, article_file(linking))
+    hrefs = [a.get("href") for a in page.iter(f"{{{NS['x']}}}a") if text_of(a) != "alice.example"]
+    assert hrefs == [article_file(target).removeprefix("OEBPS/"), "https://alice.example/posts/99"]

@@ -8,7 +8,8 @@ must be XML names and unique per file, and that nothing may be fetched from the 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
@@ -93,12 +94,17 @@ def externalise_remote_media(root: etree._Element) -> None:
                 _replace_with_link(element, url, element.get("title") or _default_label(tag))
 
 
-def fix_references(root: etree._Element, book_files: Collection[str]) -> None:
+def fix_references(
+    root: etree._Element,
+    book_files: Collection[str],
+    articles_by_url: Mapping[str, str] | None = None,
+) -> None:
     """Make every id an XML name unique in the file and every link/image resolvable.
 
     ``book_files`` are the file names in the book relative to the content documents (other
     articles, ``images/x.jpg``...). A link to something absent loses its ``href`` (its text
-    stays); an image that is absent is replaced by its alt text.
+    stays); an image that is absent is replaced by its alt text. A link to the original address
+    of an article in the book (keys made by :func:`url_key`) is pointed at its file instead.
     """
     renamed = _fix_ids(root)
     known_ids = {element.get("id") for element in root.iter() if element.get("id")}
@@ -107,6 +113,8 @@ def fix_references(root: etree._Element, book_files: Collection[str]) -> None:
         if href is None:
             continue
         target = _resolve_href(href, renamed, known_ids, book_files)
+        if target is not None and articles_by_url:
+            target = articles_by_url.get(url_key(target), target)
         if target is None:
             del anchor.attrib["href"]
         else:
@@ -163,6 +171,15 @@ def _resolve_href(
     if path in book_files:
         return path  # the fragment was an id of the original page, not of our file
     return None
+
+
+def url_key(url: str) -> str:
+    """``url`` compared loosely: no scheme, fragment or trailing slash, host in lower case."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https"):
+        return ""
+    path = parts.path.rstrip("/")
+    return f"{parts.netloc.lower()}{path}" + (f"?{parts.query}" if parts.query else "")
 
 
 def _is_remote(url: str) -> bool:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from html import escape
 
 from feed2book.models import Article, Author, Book, FeedInfo
+from feed2book.writers.epub_content import url_key
 from feed2book.writers.epub_lang import normalise_language, text_direction
 
 ARTICLE_FILE_PREFIX = "a-"
@@ -83,15 +84,12 @@ class BookPlan:
     first_published: datetime
     last_published: datetime
     last_modified: datetime
+    book_files: frozenset[str]  # articles and resources, as content documents refer to them
+    articles_by_url: Mapping[str, str]  # article file by url_key(article.url); first one wins
 
     @property
     def nested(self) -> bool:
         return any(group.title for group in self.groups)
-
-    @property
-    def book_files(self) -> frozenset[str]:
-        names = {chapter.file_name for chapter in self.chapters}
-        return frozenset(names | {resource.file_name for resource in self.resources})
 
 
 def make_plan(
@@ -102,15 +100,20 @@ def make_plan(
         raise ValueError(f"book {book.key!r} has no articles; an EPUB needs at least one")
     language = normalise_language(book.language)
     chapters = _chapters(book, language)
-    by_article = {id(chapter.article): chapter for chapter in chapters}
+    in_order = iter(chapters)  # chapters follow book.articles, i.e. the sections in order
     groups = tuple(
-        TocGroup(section.title.strip(), tuple(by_article[id(a)] for a in section.articles))
+        TocGroup(xml_text(section.title), tuple(next(in_order) for _ in section.articles))
         for section in book.sections
         if section.articles
     )
     if len(groups) == 1 or not any(group.title for group in groups):
         groups = (TocGroup("", chapters),)
     published = [utc(article.published) for article in articles]
+    planned_resources = _resources(resources)
+    by_url: dict[str, str] = {}
+    for chapter in chapters:
+        by_url.setdefault(url_key(chapter.article.url), chapter.file_name)
+    by_url.pop("", None)
     return BookPlan(
         book=book,
         title=xml_text(book.title) or UNTITLED,
@@ -120,13 +123,17 @@ def make_plan(
         creators=book.authors or _article_authors(articles),
         chapters=chapters,
         groups=groups,
-        resources=_resources(resources),
+        resources=planned_resources,
         cover=cover,
         subjects=_subjects(articles),
         feeds=_feeds(articles),
         first_published=min(published),
         last_published=max(published),
         last_modified=max(utc(a.updated) if a.updated else utc(a.published) for a in articles),
+        book_files=frozenset(
+            [c.file_name for c in chapters] + [r.file_name for r in planned_resources]
+        ),
+        articles_by_url=by_url,
     )
 
 
