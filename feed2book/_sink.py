@@ -7,7 +7,7 @@ it bare; paragraphs, headings and inline elements accept inline content only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from lxml import etree
@@ -32,22 +32,33 @@ class Sink:
     target: etree._Element | None = None  # the open paragraph
     auto: bool = False  # ``target`` was opened by the walk, not by a <p> in the source
     resume: bool = False  # a source <p> was split by a block: its rest goes into a new <p>
+    pending_break: bool = False  # a flattened block ended: a <br> before any further text
+    attributes: dict[str, str] = field(default_factory=dict)  # dir/lang of unwrapped wrappers
 
     def inline_parent(self) -> etree._Element:
         """The element inline content goes into, opening a paragraph when one is needed."""
         if not self.blocks:
-            return self.container
-        if self.target is None:
+            parent = self.container
+        elif self.target is None:
             if not (self.wrap or self.resume):
-                return self.container
-            self.target = etree.SubElement(self.container, "p")
-            self.auto = True
-        return self.target
+                parent = self.container
+            else:
+                self.target = etree.SubElement(self.container, "p", self.attributes)
+                self.auto = True
+                parent = self.target
+        else:
+            parent = self.target
+        if self.pending_break:
+            self.pending_break = False
+            if _ends_inline(parent):
+                etree.SubElement(parent, "br")
+        return parent
 
     def add_block(self, tag: str) -> etree._Element:
         """Append a block element, ending the open paragraph first."""
         self.end_paragraph()
-        return etree.SubElement(self.container, tag)
+        self.pending_break = False
+        return etree.SubElement(self.container, tag, self.attributes)
 
     def end_paragraph(self) -> None:
         if self.target is not None:
@@ -66,7 +77,7 @@ class Sink:
         if self.target is not None:
             self.end_paragraph()
         elif not (self.blocks and self.wrap) and _ends_inline(self.container):
-            etree.SubElement(self.container, "br")
+            self.pending_break = True
 
     def line_break(self) -> None:
         """A <br>; two in a row end a paragraph the walk opened (Blogger's paragraphs)."""
@@ -89,10 +100,15 @@ def _ends_inline(element: etree._Element) -> bool:
 
 
 def append_text(parent: etree._Element, text: str) -> None:
+    """Add text at the end of ``parent``; collapsed spaces stay single across the join."""
     if len(parent):
         last = parent[-1]
+        if text.startswith(" ") and ((last.tail or "").endswith(" ") or last.tag == "br"):
+            text = text[1:] if last.tail or last.tag != "br" else text.lstrip(" ")
         last.tail = (last.tail or "") + text
     else:
+        if text.startswith(" ") and (parent.text or "").endswith(" "):
+            text = text[1:]
         parent.text = (parent.text or "") + text
 
 
@@ -146,6 +162,8 @@ def finish(element: etree._Element) -> None:
     _strip_start(element)
     _strip_end(element)
     for child in list(element):
+        if child.tag in BLOCKS:
+            _strip_before(child)
         if child.tag in BLOCKS and child.tail is not None and not child.tail.strip():
             child.tail = None
         elif child.tag == "br" and not (child.tail or "").strip():
@@ -166,8 +184,12 @@ def _strip_start(element: etree._Element) -> None:
         if first.tag == "br":
             remove_keep_tail(first)
             continue
-        if first.tag not in BLOCKS and first.tag != "img":
-            _strip_start(first)
+        if first.tag in BLOCKS or first.tag == "img":
+            return
+        _strip_start(first)
+        if first.text is None and not len(first):  # nothing left in it: <b><br/></b>
+            remove_keep_tail(first)
+            continue
         return
 
 
@@ -184,6 +206,21 @@ def _strip_end(element: etree._Element) -> None:
         if last.tag == "br":
             element.remove(last)
             continue
-        if last.tag not in BLOCKS and last.tag != "img":
-            _strip_end(last)
+        if last.tag in BLOCKS or last.tag == "img":
+            return
+        _strip_end(last)
+        if last.text is None and not len(last):
+            element.remove(last)
+            continue
         return
+
+
+def _strip_before(block: etree._Element) -> None:
+    """No trailing space in the text just before a block (``<li>Fruit <ul>``)."""
+    previous = block.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "").rstrip() or None
+    elif block.getparent() is not None:
+        parent = block.getparent()
+        assert parent is not None
+        parent.text = (parent.text or "").rstrip() or None

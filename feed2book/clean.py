@@ -69,7 +69,8 @@ def clean_html(html: str, base_url: str | None = None) -> str:
     parser = etree.HTMLParser(
         remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
     )
-    document = etree.fromstring(_NOT_XML.sub("", html), parser)
+    # A leading "<body>" keeps a first <script> (a gist embed) or <title> out of <head>.
+    document = etree.fromstring("<body>" + _NOT_XML.sub("", html), parser)
     body = document.find("body") if document is not None else None
     if body is None:
         return ""
@@ -141,7 +142,7 @@ class _Cleaner:
 
     def text(self, text: str, sink: Sink) -> None:
         text = _SPACES.sub(" ", text)
-        if text == " " and sink.blocks and sink.target is None and sink.wrap:
+        if text == " " and (sink.pending_break or (sink.blocks and sink.target is None and sink.wrap)):
             return
         append_text(sink.inline_parent(), text)
 
@@ -153,8 +154,6 @@ class _Cleaner:
         if tag in DROP_WITH_CONTENT or is_widget(classes) or _hidden(source):
             if tag == "script":
                 self.embed(script_embed(source, base), sink)
-            elif tag == "div" and "poll-embed" in (classes or "") and self.base:
-                self.embed(Embed("Poll: open the original post", self.base), sink)
             return
         handler = _HANDLERS.get(tag)
         if handler is not None:
@@ -180,13 +179,22 @@ class _Cleaner:
             if url:
                 self.embed(embed_for(etree.Element("iframe", src=url), base), sink)
                 return
+        if "poll-embed" in classes.split():
+            if self.base:  # a Substack poll: only the original page can show it
+                self.embed(Embed("Poll: open the original post", self.base), sink)
+            return
         if "wp-caption" in classes.split() and sink.blocks:
             self.figure(source, sink, base)
             return
         sink.boundary()
         self.adopt_id(source, sink)
+        inherited = sink.attributes
+        own = _direction_and_language(source)
+        if own:  # dir/lang of a wrapper we drop go onto the blocks made inside it
+            sink.attributes = {**inherited, **own}
         self.children(source, sink, base)
         sink.boundary()
+        sink.attributes = inherited
 
     def paragraph(self, source: etree._Element, sink: Sink, base: str | None) -> None:
         classes = source.get("class") or ""
@@ -202,7 +210,8 @@ class _Cleaner:
         # The paragraph shares the enclosing sink, so a block found inside (an embed, a stray
         # div) closes it and the rest of the text continues in a new paragraph after that block.
         sink.close()
-        sink.target = self.copy_attributes(source, etree.SubElement(sink.container, "p"))
+        paragraph = etree.SubElement(sink.container, "p", sink.attributes)
+        sink.target = self.copy_attributes(source, paragraph)
         sink.auto = False
         self.children(source, sink, base)
         sink.close()
@@ -306,6 +315,9 @@ class _Cleaner:
             self.adopt_id(source, sink)  # a heading permalink: keep its target, drop the glyph
             return
         href = safe_url(source.get("href") or "", base)
+        if not text and source.find(".//img") is None:
+            self.adopt_id(source, sink)  # an empty <a name=...>: a link target, nothing to show
+            return
         if not href or sink.link:
             self.adopt_id(source, sink)
             self.children(source, sink, base)
@@ -437,6 +449,17 @@ class _Cleaner:
             href = link.get("href")
             if href is None or (href.startswith("#") and href[1:] not in self.ids):
                 unwrap(link)
+
+
+def _direction_and_language(source: etree._Element) -> dict[str, str]:
+    found: dict[str, str] = {}
+    direction = (source.get("dir") or "").strip().lower()
+    if direction in ENUM_ATTRIBUTES["dir"]:
+        found["dir"] = direction
+    language = (source.get("lang") or source.get("xml:lang") or "").strip()
+    if _LANG.fullmatch(language):
+        found["lang"] = language
+    return found
 
 
 def _hidden(source: etree._Element) -> bool:

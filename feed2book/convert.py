@@ -131,6 +131,12 @@ class BookMarkdownConverter(MarkdownConverter):  # type: ignore[misc]
 
     convert_th = convert_td
 
+    def convert_tr(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        if el.parent is not None and el.parent.name == "tfoot":
+            return "|" + text + "\n"  # footer rows are body rows in GFM, never a header
+        result: str = super().convert_tr(el, text, parent_tags)
+        return result
+
     def convert_p(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         if "td" in parent_tags or "th" in parent_tags:
             return "\n\n" + text.strip() + "\n\n"  # convert_td turns the breaks into <br>

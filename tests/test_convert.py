@@ -1,0 +1,76 @@
+"""to_markdown: golden cases, the round-trip property and the Markdown rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feed2book.clean import clean_html
+from feed2book.convert import to_markdown
+from feed2book.text import block_sequence_from_xhtml
+from tests.conversion_helpers import (
+    GOLDEN_BASE_URL,
+    block_sequence_from_markdown,
+    check_golden,
+    golden_cases,
+)
+
+CASES = golden_cases()
+
+
+def _markdown(case: Path) -> tuple[str, str]:
+    xhtml = clean_html(case.read_text(encoding="utf-8"), GOLDEN_BASE_URL)
+    return xhtml, to_markdown(xhtml)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.stem for case in CASES])
+def test_golden_markdown(case: Path) -> None:
+    check_golden(case.with_suffix(".md"), _markdown(case)[1])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.stem for case in CASES])
+def test_round_trip_block_sequence(case: Path) -> None:
+    xhtml, markdown = _markdown(case)
+    assert block_sequence_from_markdown(markdown) == block_sequence_from_xhtml(xhtml)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.stem for case in CASES])
+def test_no_blank_runs_or_trailing_spaces(case: Path) -> None:
+    markdown = _markdown(case)[1]
+    assert "\n\n\n" not in markdown
+    if "```" not in markdown:
+        assert all(line == line.rstrip() for line in markdown.split("\n"))
+
+
+def test_empty() -> None:
+    assert to_markdown("") == ""
+
+
+def test_code_fence_keeps_language_and_exact_text() -> None:
+    xhtml = '<pre><code class="language-sql">SELECT *\n  FROM t_1  \n</code></pre>\n'
+    assert to_markdown(xhtml) == "```sql\nSELECT *\n  FROM t_1  \n```\n"
+
+
+def test_fence_longer_than_backticks_inside() -> None:
+    xhtml = "<pre><code>```\nx\n```</code></pre>"
+    assert to_markdown(xhtml) == "````\n```\nx\n```\n````\n"
+
+
+def test_table_always_has_a_header_row() -> None:
+    xhtml = clean_html("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td><td>d</td></tr></table>")
+    assert to_markdown(xhtml) == "| a | b |\n| --- | --- |\n| c | d |\n"
+
+
+def test_image_with_title() -> None:
+    xhtml = '<p><img src="https://e.com/a b.png" alt="A" title="T"/></p>'
+    assert to_markdown(xhtml) == '![A](<https://e.com/a b.png> "T")\n'
+
+
+def test_adjacent_lists_stay_separate() -> None:
+    markdown = to_markdown("<ul><li>a</li></ul><ul><li>b</li></ul>")
+    assert markdown == "- a\n\n<!-- -->\n\n- b\n"
+
+
+def test_line_break_is_a_backslash_not_trailing_spaces() -> None:
+    assert to_markdown("<p>a<br/>b</p>") == "a\\\nb\n"
