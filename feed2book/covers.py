@@ -144,9 +144,13 @@ def _theme(spec: CoverSpec, theme: str | None) -> Theme:
     return load_theme(name)
 
 
-def _slot_text(spec: CoverSpec, content: Content) -> str:
+def _slot_text(spec: CoverSpec, content: Content, badge: bool = False) -> str:
+    """The text for a slot; ``badge`` says the theme has a range badge (which shows the count
+    when the subtitle has no range, so the count line is left out)."""
     articles = f"{spec.count} article{'s' if spec.count != 1 else ''}" if spec.count > 0 else ""
     match = _RANGE.match(spec.subtitle)
+    if content == "count" and badge and not match:
+        return ""
     if content == "range_label":
         return match.group("label") if match else ("articles" if spec.count else "")
     if content == "range_numbers":
@@ -194,11 +198,12 @@ def layout_cover(
         Shape(panel.shape, _box_points(_px(panel.box, SUPERSAMPLE)), surfaces[panel.surface][0])
         for panel in chosen.panels
     )
+    badge = any(slot.content == "range_numbers" for slot in chosen.slots)
     rtl_book = spec.language.split("-")[0].lower() in RTL_LANGUAGES
     texts: list[PlacedText] = []
     omitted: list[Content] = []
     for slot in chosen.slots:
-        text = _slot_text(spec, slot.content).strip()
+        text = _slot_text(spec, slot.content, badge).strip()
         if not text:
             continue
         font = chosen.font(slot.font)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -350,6 +350,7 @@ def _place(
         )
         baseline = top + ascent + number * step
         visual = _visual_order(line, rtl)
+        first = len(placed)
         for position, token in enumerate(visual):
             if position and _space_between(line, visual[position - 1], token):
                 x += space
@@ -368,8 +369,29 @@ def _place(
                 )
                 placed.append(PlacedRun(run.text, run.face, size, (x, baseline), run.rtl, bbox))
                 x += _run_length(run, size, stack.language)
+        placed[first:] = _inside(placed[first:], box)
     texts = tuple(_logical_text(line) for line in lines)
     return TextBlock(texts, size, tuple(placed), ellipsized, rtl, stack.language)
+
+
+def _inside(runs: list[PlacedRun], box: Box) -> list[PlacedRun]:
+    """Shift a line so its ink, not just its advance, is inside the box (accents such as the
+    circumflex on a capital I reach past the glyph's origin)."""
+    if not runs:
+        return runs
+    left = min(run.bbox[0] for run in runs)
+    right = max(run.bbox[2] for run in runs)
+    shift = max(0, box.left - left) - max(0, right - box.right)
+    if shift == 0:
+        return runs
+    return [
+        replace(
+            run,
+            origin=(run.origin[0] + shift, run.origin[1]),
+            bbox=(run.bbox[0] + shift, run.bbox[1], run.bbox[2] + shift, run.bbox[3]),
+        )
+        for run in runs
+    ]
 
 
 def _space_between(line: Sequence[Token], first: Token, second: Token) -> bool:
