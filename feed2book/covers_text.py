@@ -298,17 +298,24 @@ def set_text(text: str, stack: FontStack, box: Box, style: TextStyle) -> TextBlo
     tokens = tokenize(text.upper() if style.upper else text, stack)
     if not tokens:
         return None
-    chosen: tuple[int, list[list[Token]]] | None = None
     for size in _sizes(style):
         lines = _balanced_wrap(tokens, box.width, size, stack)
         if _fits(lines, box, size, style, stack):
-            chosen = (size, lines)
-            break
-    ellipsized = chosen is None
-    if chosen is None:
-        size = _smallest_size_for_words(tokens, box, style, stack)
-        chosen = (size, _ellipsize(tokens, box, size, style, stack))
-    return _place(chosen[1], chosen[0], box, style, stack, ellipsized)
+            block = _place(lines, size, box, style, stack, ellipsized=False)
+            if _ink_inside(block, box):
+                return block
+    size = _smallest_size_for_words(tokens, box, style, stack)
+    while True:
+        block = _place(_ellipsize(tokens, box, size, style, stack), size, box, style, stack, True)
+        if _ink_inside(block, box) or size <= ABSOLUTE_MIN_SIZE:
+            return block
+        size = max(ABSOLUTE_MIN_SIZE, round(size * SHRINK_FACTOR))
+
+
+def _ink_inside(block: TextBlock, box: Box) -> bool:
+    """Advance widths fit by construction; overhanging ink (italic, accents) may still not."""
+    left, _, right, _ = block.bbox
+    return box.left <= left and right <= box.right
 
 
 def _smallest_size_for_words(
