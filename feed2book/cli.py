@@ -12,20 +12,30 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
 from feed2book import __version__
+from feed2book.books import CoverChoice, make_cover, write_book_files
 from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
-from feed2book.errors import Feed2BookError, NothingToOutput, UsageError
+from feed2book.covers import (
+    CoverSpec,
+    cover_bytes,
+    load_cover_file,
+    render_gallery,
+    theme_names,
+)
+from feed2book.errors import Feed2BookError, NothingToOutput, OutputError, UsageError
 from feed2book.fetch import FetchLimits, HttpFetcher
+from feed2book.group import BookOptions, GroupBy, Sections, group_articles
 from feed2book.listing import render_listing, summary, summary_line
-from feed2book.models import Article
-from feed2book.output import atomic_writer
+from feed2book.models import Article, Book
+from feed2book.output import atomic_writer, write_bytes_atomically
 from feed2book.pipeline import Collection, collect
 from feed2book.select import Selection, compile_title_match, parse_when
 from feed2book.sources import SourceContext
+from feed2book.writers.epub import build_epub
 from feed2book.writers.jsonl import Content, article_record, choose_fields, dumps
 
 app = typer.Typer(
@@ -444,6 +454,258 @@ def list_command(
             if not articles:
                 messenger.error(_nothing_message(collection))
             raise typer.Exit(_status(collection, len(articles)))
+
+
+GroupByOpt = Annotated[
+    GroupBy,
+    typer.Option(
+        "--group-by",
+        "-g",
+        help="One book per author, series, month, week, year, "
+        "first tag or feed, or `none` for a single book. Example: `--group-by series`.",
+    ),
+]
+SectionsOpt = Annotated[
+    Sections,
+    typer.Option(
+        "--sections",
+        help="First level of each book's table of contents; `auto` "
+        "uses series when there are some, else months. Example: `--sections month`.",
+    ),
+]
+NewestFirstOpt = Annotated[
+    bool, typer.Option("--newest-first", help="Newest articles first instead of reading order.")
+]
+BookTitleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--title",
+        help="The book title (instead of the group's name). "
+        'Example: `--title "Rust, Day by Day"`.',
+        show_default=False,
+    ),
+]
+LanguageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        help="The book language as a BCP 47 tag (instead of the "
+        "articles' most common one). Example: `--language fr`.",
+        show_default=False,
+    ),
+]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force", "-f", help="Replace existing files even when feed2book did not write them."
+    ),
+]
+CoverThemeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cover-theme",
+        help="Cover theme (see `feed2book cover --help`); default: "
+        "chosen from the book. Example: `--cover-theme geometric`.",
+        show_default=False,
+    ),
+]
+CoverFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cover",
+        help="Use this image as the cover. Example: `--cover me.jpg`.",
+        show_default=False,
+        exists=True,
+        dir_okay=False,
+    ),
+]
+NoCoverOpt = Annotated[bool, typer.Option("--no-cover", help="Build books without a cover.")]
+
+
+@app.command("epub")
+def epub_command(
+    sources: SourcesArg = None,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="A directory for the books (created if "
+            "needed), or a file name ending in .epub when one book results. "
+            "Example: `-o books/`.",
+        ),
+    ] = Path("."),
+    group_by: GroupByOpt = GroupBy.AUTHOR,
+    sections: SectionsOpt = Sections.AUTO,
+    newest_first: NewestFirstOpt = False,
+    title: BookTitleOpt = None,
+    language: LanguageOpt = None,
+    cover_theme: CoverThemeOpt = None,
+    cover: CoverFileOpt = None,
+    no_cover: NoCoverOpt = False,
+    force: ForceOpt = False,
+    author: AuthorOpt = None,
+    tag: TagOpt = None,
+    series: SeriesOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    title_match: TitleOpt = None,
+    limit: LimitOpt = None,
+    all_revisions: RevisionsOpt = False,
+    insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = 15.0,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Build EPUB 3 books (valid, reproducible, with covers, series metadata and a real TOC).
+
+    Examples:
+
+        feed2book epub examples/feeds -o books/
+
+        feed2book epub feeds/*.xml --author matt_frank_usa -o matt.epub
+
+        feed2book epub feeds/ --group-by series --series "AI System Design in Seconds" -o books/
+
+        feed2book epub blogroll.opml --since 7d --group-by none --title "This week" -o week.epub
+    """
+    env = Environment()
+    messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
+    with _edge(env, messenger):
+        common = _common(
+            env,
+            sources,
+            author=author,
+            tag=tag,
+            series=series,
+            since=since,
+            until=until,
+            title_match=title_match,
+            limit=limit,
+            all_revisions=all_revisions,
+            verbose=verbose,
+            quiet=quiet,
+            debug=debug,
+            insecure=insecure,
+            timeout=timeout,
+        )
+        messenger.verbosity = common.verbosity
+        if cover_theme is not None and cover_theme not in theme_names():
+            raise UsageError(
+                f"unknown cover theme {cover_theme!r}",
+                hint="choose from: " + ", ".join(theme_names()),
+            )
+        choice = CoverChoice(
+            enabled=not no_cover, theme=cover_theme, image=load_cover_file(cover) if cover else None
+        )
+        options = BookOptions(group_by, sections, newest_first, title, language)
+        with reading(env, common, messenger) as collection:
+            grouping = group_articles(collection.select(common.selection), options)
+            if grouping.left_out:
+                messenger.info(f"{grouping.left_out} article(s) outside any series left out")
+            if not grouping.books:
+                messenger.error(_nothing_message(collection))
+                raise typer.Exit(_status(collection, 0))
+
+            def build(book: Book) -> bytes:
+                return build_epub(book, cover_jpeg=make_cover(book, choice))
+
+            def written(book: Book, path: Path, replaced: list[Path]) -> None:
+                note = "".join(f"; replaced {old.name}" for old in replaced)
+                messenger.info(f"wrote {path} ({len(book.articles)} articles){note}")
+                bar.advance(f"Building books: {book.title}")
+
+            with messenger.progress("Building books", total=len(grouping.books)) as bar:
+                write_book_files(grouping.books, output, build, force=force, on_written=written)
+            raise typer.Exit(_status(collection, len(grouping.books)))
+
+
+@app.command("cover")
+def cover_command(
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The image to write (.png or .jpg), or a "
+            "directory with --gallery. Example: `-o cover.png`.",
+        ),
+    ],
+    title: Annotated[
+        str | None,
+        typer.Option(
+            "--title",
+            help='The book title. Example: `--title "Rust, Day by Day"`.',
+            show_default=False,
+        ),
+    ] = None,
+    author: Annotated[str, typer.Option("--author", help="The author line.")] = "",
+    subtitle: Annotated[
+        str,
+        typer.Option(
+            "--subtitle", help='A date or series range. Example: `--subtitle "Days 19–49"`.'
+        ),
+    ] = "",
+    count: Annotated[
+        int, typer.Option("--count", min=0, help="Articles in the book (0: not shown).")
+    ] = 0,
+    language: Annotated[
+        str, typer.Option("--language", help="Language of the title (picks CJK glyph forms).")
+    ] = "en",
+    key: Annotated[
+        str | None,
+        typer.Option(
+            "--key",
+            help="Seed for colours and motif (default: title and author).",
+            show_default=False,
+        ),
+    ] = None,
+    theme: Annotated[
+        str | None,
+        typer.Option(
+            "--theme",
+            help="typographic, geometric or series (default: chosen from the book).",
+            show_default=False,
+        ),
+    ] = None,
+    gallery: Annotated[
+        bool,
+        typer.Option(
+            "--gallery", help="Render every theme for the example books into the -o directory."
+        ),
+    ] = False,
+    force: ForceOpt = False,
+) -> None:
+    """Render a cover alone, or a gallery of every theme.
+
+    Examples:
+
+        feed2book cover --title "Rust, Day by Day" --subtitle "Days 1–4" -o cover.png
+
+        feed2book cover --gallery -o gallery/
+    """
+    env = Environment()
+    messenger = Messenger(env, Verbosity.NORMAL)
+    with _edge(env, messenger):
+        if gallery:
+            for path in render_gallery(output):
+                messenger.info(f"wrote {path}")
+            raise typer.Exit(ExitStatus.OK)
+        if not title:
+            raise UsageError("--title is needed (or --gallery)")
+        if theme is not None and theme not in theme_names():
+            raise UsageError(
+                f"unknown cover theme {theme!r}", hint="choose from: " + ", ".join(theme_names())
+            )
+        if output.exists() and not force:
+            raise OutputError(f"{output}: exists; not overwritten", hint="use --force")
+        spec = CoverSpec(key or f"cover:{title}|{author}", title, author, subtitle, count, language)
+        fmt: Literal["JPEG", "PNG"] = (
+            "JPEG" if output.suffix.lower() in (".jpg", ".jpeg") else "PNG"
+        )
+        write_bytes_atomically(output, cover_bytes(spec, theme, fmt))
+        messenger.info(f"wrote {output}")
 
 
 def _version_callback(value: bool) -> None:

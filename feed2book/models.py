@@ -6,6 +6,7 @@ to safe XHTML); ``Book`` is what ``group`` produces for the writers.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -135,3 +136,8 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.source}: {self.message}"
+
+
+def book_identifier(key: str) -> str:
+    """The book's stable identifier (EPUB ``dc:identifier``): a UUID5 of its key."""
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "feed2book:" + key))

@@ -36,6 +36,7 @@ from feed2book.text import count_words, to_text
 
 DEFAULT_LANGUAGE = "en"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MIN_YEAR = 1971  # earlier dates in feeds are placeholders ("0001-01-01", the Unix epoch)
 _UNTITLED_WORDS = 10
 
 
@@ -185,10 +186,27 @@ def _entry_to_article(entry: Any, context: _FeedContext) -> tuple[Article, list[
 
 
 def _absolute(link: str, context: _FeedContext) -> str:
-    if not link or urlsplit(link).scheme:
+    """The entry link as an absolute http(s) URL, or "" when it is not a usable one."""
+    link = link.strip()
+    if link and urlsplit(link).scheme:
+        return link if is_web_url(link) else ""
+    if not link:
         return link
     base = context.feed.site or (context.fetched.url if not context.fetched.is_local else "")
-    return urljoin(base, link) if base else link
+    joined = urljoin(base, link) if base else ""
+    return joined if is_web_url(joined) else ""
+
+
+def is_web_url(url: str) -> bool:
+    """An http(s) URL with a plausible host (feeds put names and mail addresses in <link>)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return (
+        parts.scheme in ("http", "https")
+        and bool(host)
+        and all(c.isalnum() or c in ".-_" for c in host)
+        and "%20" not in parts.netloc
+    )
 
 
 def _content(entry: Any, link: str, context: _FeedContext) -> tuple[str, str]:
@@ -312,12 +330,14 @@ def _raw(container: Any, key: str) -> Any:
 
 
 def _struct_to_datetime(value: Any) -> datetime | None:
+    """A feedparser time tuple as aware UTC; placeholder dates (Hugo's year 1) count as none."""
     if not value:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
-    except (OverflowError, ValueError, TypeError):
+        stamp = datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    except (OverflowError, ValueError, TypeError, OSError):
         return None
+    return stamp if stamp.year >= MIN_YEAR else None
 
 
 def _header_date(headers: Mapping[str, str]) -> datetime | None:

@@ -14,7 +14,7 @@ from tests.httpserver import Server
 
 runner = CliRunner()
 
-COMMANDS = ["jsonl", "list"]
+COMMANDS = ["jsonl", "list", "epub", "cover"]
 
 
 def run(*args: str, input: bytes | None = None) -> tuple[int, str, str]:

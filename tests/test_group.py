@@ -1,0 +1,122 @@
+"""Grouping articles into books and sections."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feed2book.group import BookOptions, GroupBy, Sections, date_range, group_articles
+from feed2book.models import SeriesRef
+from tests.factory import make_article
+
+
+def day(n: int, month: int = 5) -> datetime:
+    return datetime(2026, month, n, 9, tzinfo=UTC)
+
+
+ARTICLES = [
+    make_article(
+        id="a3",
+        title="Day 3: C - Rust Bites",
+        published=day(3),
+        series=SeriesRef("Rust Bites", 3),
+        tags=("rust",),
+    ),
+    make_article(
+        id="a1",
+        title="Day 1: A - Rust Bites",
+        published=day(5),
+        series=SeriesRef("Rust Bites", 1),
+        tags=("rust",),
+    ),
+    make_article(id="b1", title="Unrelated", published=day(2), tags=("misc",)),
+    make_article(
+        id="c1", title="Someone else", author=("Other Person", "other"), published=day(1, 6)
+    ),
+]
+
+
+def test_group_by_author_orders_books_by_key_and_series_by_index() -> None:
+    books = group_articles(ARTICLES).books
+    assert [b.key for b in books] == ["author:other", "author:test"]
+    test_book = books[1]
+    assert test_book.title == "Test Author"
+    # auto sections: a series plus other articles -> series sections, "Other articles" last.
+    assert [s.title for s in test_book.sections] == ["Rust Bites", "Other articles"]
+    assert [a.id for a in test_book.sections[0].articles] == ["a1", "a3"]
+    assert test_book.subtitle == "2–5 May 2026"
+    assert test_book.slug == "test-author-2026-05-02--2026-05-05"
+
+
+def test_group_by_series_leaves_out_and_counts_the_rest() -> None:
+    grouping = group_articles(ARTICLES, BookOptions(group_by=GroupBy.SERIES))
+    assert grouping.left_out == 2
+    [book] = grouping.books
+    assert book.series == SeriesRef("Rust Bites", 1)
+    assert book.subtitle == "Days 1–3"
+    assert [a.id for a in book.articles] == ["a1", "a3"]
+
+
+def test_newest_first_and_month_sections() -> None:
+    options = BookOptions(
+        group_by=GroupBy.NONE,
+        sections=Sections.MONTH,
+        newest_first=True,
+        title="All of it",
+        language="fr",
+    )
+    [book] = group_articles(ARTICLES, options).books
+    assert (book.title, book.language, book.key) == ("All of it", "fr", "all")
+    assert [s.title for s in book.sections] == ["June 2026", "May 2026"]
+    assert [a.id for a in book.sections[1].articles] == ["a1", "a3", "b1"]
+
+
+def test_other_groupings() -> None:
+    keys = lambda by: [b.key for b in group_articles(ARTICLES, BookOptions(group_by=by)).books]  # noqa: E731
+    assert keys(GroupBy.MONTH) == ["month:2026-05", "month:2026-06"]
+    assert keys(GroupBy.YEAR) == ["year:2026"]
+    assert keys(GroupBy.TAG) == ["tag:misc", "tag:rust", "tag:untagged"]
+    assert keys(GroupBy.WEEK) == ["week:2026-W18", "week:2026-W19", "week:2026-W23"]
+    assert keys(GroupBy.FEED) == ["feed:https://dev.to/feed/test"]
+
+
+def test_date_ranges() -> None:
+    assert date_range(day(2), day(2)) == "2 May 2026"
+    assert date_range(day(26, 4), day(25)) == "26 April – 25 May 2026"
+    assert date_range(datetime(2025, 12, 1, tzinfo=UTC), day(3)) == "December 2025 – May 2026"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 28),
+            st.integers(1, 12),
+            st.sampled_from(["a", "b", "c"]),
+            st.sampled_from([(), ("x",), ("y", "x")]),
+            st.integers(0, 3),
+        ),
+        max_size=30,
+    ),
+    st.sampled_from(list(GroupBy)),
+    st.sampled_from(list(Sections)),
+)
+def test_every_article_lands_in_exactly_one_book(rows, by, sections) -> None:  # type: ignore[no-untyped-def]
+    articles = [
+        make_article(
+            id=f"id{i}",
+            title=f"T{i}",
+            author=(handle.upper(), handle),
+            published=datetime(2026, month, d, tzinfo=UTC),
+            tags=tags,
+            series=SeriesRef("S", n) if n else None,
+        )
+        for i, (d, month, handle, tags, n) in enumerate(rows)
+    ]
+    grouping = group_articles(articles, BookOptions(group_by=by, sections=sections))
+    ids = [a.id for book in grouping.books for a in book.articles]
+    assert len(ids) == len(set(ids))
+    assert len(ids) + grouping.left_out == len(articles)
+    assert all(book.articles for book in grouping.books)
