@@ -224,3 +224,8 @@ def _strip_before(block: etree._Element) -> None:
         parent = block.getparent()
         assert parent is not None
         parent.text = (parent.text or "").rstrip() or None
+
+
+def text_content(element: etree._Element) -> str:
+    """All the text inside ``element`` (not its tail)."""
+    return str(etree.tostring(element, method="text", encoding="unicode", with_tail=False))

@@ -17,7 +17,7 @@ from typing import Final
 from lxml import etree
 
 from feed2book import _sink
-from feed2book._sink import Sink, append_text, is_empty, remove_keep_tail, unwrap
+from feed2book._sink import Sink, append_text, is_empty, remove_keep_tail, text_content, unwrap
 from feed2book._structure import build_definitions, build_list, build_table
 from feed2book.codeblocks import code_language, code_table_pre, code_text
 from feed2book.embeds import Embed, codepen_embed, embed_for, script_embed
@@ -47,6 +47,7 @@ __all__ = ["clean_html", "prefix_ids"]
 
 # Characters XML 1.0 forbids: removed before parsing so the output always parses.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
 _SPACES = re.compile(r"[ \t\n\r\f]+")
 _LANG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
@@ -68,14 +69,27 @@ def clean_html(html: str, base_url: str | None = None) -> str:
         return ""
     parser = etree.HTMLParser(
         remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
-    )
+    )  # type: ignore[call-arg]
     # A leading "<body>" keeps a first <script> (a gist embed) or <title> out of <head>.
-    document = etree.fromstring("<body>" + _NOT_XML.sub("", html), parser)
+    html = _NOT_XML.sub("", html)
+    if "&#" in html:
+        html = _CHARACTER_REFERENCE.sub(_drop_non_xml_reference, html)
+    document = etree.fromstring("<body>" + html, parser)
     body = document.find("body") if document is not None else None
     if body is None:
         return ""
-    root = _Cleaner(base_url, _heading_levels(body)).run(body)
+    root = _Cleaner(base_url).run(body)
+    _renumber_headings(root)
     return _serialise(root)
+
+
+def _drop_non_xml_reference(match: re.Match[str]) -> str:
+    """``&#1;`` would decode to a character XML forbids: drop the reference instead."""
+    hexadecimal, decimal = match.groups()
+    code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+    if code > 0x10FFFF or _NOT_XML.match(chr(code)) or code == 0:
+        return ""
+    return match.group(0)
 
 
 def prefix_ids(xhtml: str, prefix: str) -> str:
@@ -102,18 +116,23 @@ def _serialise(root: etree._Element) -> str:
     return "" if text == "<div/>" else text[len("<div>") : -len("</div>")].strip("\n") + "\n"
 
 
-def _heading_levels(body: etree._Element) -> dict[str, str]:
-    """Map the levels used to consecutive levels from h2: the title is the book's h1."""
-    used = sorted({element.tag for element in body.iter(*HEADINGS)})
-    return {tag: f"h{min(6, 2 + rank)}" for rank, tag in enumerate(used)}
+def _renumber_headings(root: etree._Element) -> None:
+    """Give the levels used consecutive levels from h2: the title is the book's h1.
+
+    Done on the output, so headings that were dropped or flattened do not count.
+    """
+    headings = list(root.iter(*HEADINGS))
+    used = sorted({str(heading.tag) for heading in headings})
+    levels = {tag: f"h{min(6, 2 + rank)}" for rank, tag in enumerate(used)}
+    for heading in headings:
+        heading.tag = levels[str(heading.tag)]
 
 
 class _Cleaner:
     """One article's walk: the state is the base URL, heading map and the ids handed out."""
 
-    def __init__(self, base_url: str | None, headings: dict[str, str]) -> None:
+    def __init__(self, base_url: str | None) -> None:
         self.base = safe_url(base_url, None) if base_url else None
-        self.headings = headings
         self.ids: set[str] = set()
 
     def run(self, body: etree._Element) -> etree._Element:
@@ -141,9 +160,12 @@ class _Cleaner:
                 self.text(child.tail, sink)
 
     def text(self, text: str, sink: Sink) -> None:
-        text = _SPACES.sub(" ", text)
-        if text == " " and (sink.pending_break or (sink.blocks and sink.target is None and sink.wrap)):
-            return
+        if not text.strip(" \t\n\r\f"):  # whitespace between elements: the common case
+            if sink.pending_break or (sink.blocks and sink.target is None and sink.wrap):
+                return
+            text = " "
+        elif "\n" in text or "  " in text or "\t" in text or "\r" in text or "\f" in text:
+            text = _SPACES.sub(" ", text)
         append_text(sink.inline_parent(), text)
 
     def element(self, source: etree._Element, sink: Sink, base: str | None) -> None:
@@ -220,10 +242,8 @@ class _Cleaner:
     def text_block(
         self, source: etree._Element, sink: Sink, base: str | None, tag: str = ""
     ) -> None:
-        tag = tag or source.tag
-        if tag in HEADINGS:
-            tag = self.headings.get(tag, "h2")
-        elif (
+        tag = tag or str(source.tag)
+        if (
             tag == "summary"
             or (tag == "figcaption" and sink.container.tag != "figure")
             or (tag == "caption" and sink.container.tag != "table")
@@ -278,8 +298,8 @@ class _Cleaner:
         text = code_text(source)
         if not text.strip():
             return
-        if not sink.blocks:
-            append_text(etree.SubElement(sink.inline_parent(), "code"), text)
+        if not sink.blocks:  # a code block inside a line of text: inline code, as a browser shows
+            append_text(etree.SubElement(sink.inline_parent(), "code"), _SPACES.sub(" ", text))
             return
         code = etree.SubElement(sink.add_block("pre"), "code")
         language = code_language(source)
@@ -298,7 +318,7 @@ class _Cleaner:
 
     def inline(self, source: etree._Element, tag: str, sink: Sink, base: str | None) -> None:
         if tag == "code":
-            text = _SPACES.sub(" ", "".join(source.itertext()))
+            text = _SPACES.sub(" ", text_content(source))
             if text.strip():
                 code = etree.SubElement(sink.inline_parent(), "code")
                 code.text = text
@@ -310,7 +330,7 @@ class _Cleaner:
 
     def anchor(self, source: etree._Element, sink: Sink, base: str | None) -> None:
         classes = set((source.get("class") or "").split())
-        text = "".join(source.itertext()).strip()
+        text = text_content(source).strip()
         if not classes.isdisjoint(ANCHOR_CLASSES) and text.lower() in ANCHOR_GLYPHS:
             self.adopt_id(source, sink)  # a heading permalink: keep its target, drop the glyph
             return
@@ -362,7 +382,7 @@ class _Cleaner:
 
     def math(self, source: etree._Element, sink: Sink, base: str | None) -> None:
         tex = source.get("alttext") or "".join(
-            "".join(node.itertext())
+            text_content(node)
             for node in source.iter("annotation")
             if (node.get("encoding") or "").lower() in {"application/x-tex", "tex"}
         )
@@ -370,9 +390,7 @@ class _Cleaner:
             code = etree.SubElement(sink.inline_parent(), "code")
             code.text = _SPACES.sub(" ", tex).strip()
             return
-        visible = "".join(
-            "".join(node.itertext()) if node.tag != "annotation" else "" for node in source
-        )
+        visible = "".join(text_content(node) if node.tag != "annotation" else "" for node in source)
         self.text(visible, sink)
 
     def embed_element(self, source: etree._Element, sink: Sink, base: str | None) -> None:
@@ -410,9 +428,12 @@ class _Cleaner:
     # -- attributes and ids --------------------------------------------------------------
 
     def copy_attributes(self, source: etree._Element, target: etree._Element) -> etree._Element:
-        allowed = ATTRIBUTES.get(target.tag, frozenset()) | ATTRIBUTES["*"]
-        for name, value in source.items():
-            name = "lang" if name == "xml:lang" else name
+        if not len(source.attrib):
+            return target
+        allowed = _ALLOWED.get(str(target.tag), ATTRIBUTES["*"])
+        for raw_name, raw_value in source.items():
+            name = "lang" if raw_name == "xml:lang" else str(raw_name)
+            value = str(raw_value)
             if name not in allowed or name in {"href", "src", "alt"}:
                 continue
             value = value.strip()
@@ -492,6 +513,8 @@ _HANDLERS: dict[str, _Handler] = {
     **{tag: _Cleaner.listing for tag in LISTS},
     **{tag: _Cleaner.embed_element for tag in EMBED_TAGS},
 }
+
+_ALLOWED: Final = {tag: names | ATTRIBUTES["*"] for tag, names in ATTRIBUTES.items()}
 
 # Structural elements met outside their parent (a <td> with no table): treated as a <div>.
 _OUT_OF_CONTEXT: Final = frozenset({"li", "dd", "tr", "td", "th", *TABLE_SECTIONS})

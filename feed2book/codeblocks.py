@@ -66,7 +66,7 @@ def _language_of(element: etree._Element) -> str:
         value = (element.get(attribute) or "").strip().lower()
         if _LANGUAGE_TOKEN.fullmatch(value):
             return value
-    tokens = (element.get("class") or "").lower().replace("brush:", "brush:").split()
+    tokens = (element.get("class") or "").lower().split()
     for token in tokens:
         for prefix in _PREFIXES:
             rest = token.removeprefix(prefix)
@@ -77,9 +77,9 @@ def _language_of(element: etree._Element) -> str:
         if following and _LANGUAGE_TOKEN.fullmatch(following[0].rstrip(";")):
             return following[0].rstrip(";")
     rest_tokens = [t for t in tokens if t not in _NOT_LANGUAGES and t not in GUTTER_CLASSES]
-    if element.tag == "pre" and "highlight" in tokens and len(rest_tokens) == 1:
-        if _LANGUAGE_TOKEN.fullmatch(rest_tokens[0]):
-            return rest_tokens[0]  # dev.to / Rouge: <pre class="highlight sql">
+    dev_to = element.tag == "pre" and "highlight" in tokens and len(rest_tokens) == 1
+    if dev_to and _LANGUAGE_TOKEN.fullmatch(rest_tokens[0]):
+        return rest_tokens[0]  # dev.to / Rouge: <pre class="highlight sql">
     known = [t for t in rest_tokens if t in _KNOWN_LANGUAGES]
     return known[0] if len(known) == 1 else ""
 

@@ -168,9 +168,9 @@ _TRACKERS: Final = (
 
 def is_tracking_pixel(src: str, width: str | None, height: str | None) -> bool:
     """True for a 1x1 (or 0x0) image or an image served by a known reader counter."""
-    if width is not None and height is not None and width.strip() in {"0", "1"}:
-        if height.strip() in {"0", "1"}:
-            return True
+    tiny = {"0", "1"}
+    if width is not None and height is not None and {width.strip(), height.strip()} <= tiny:
+        return True
     return any(tracker in src for tracker in _TRACKERS)
 
 

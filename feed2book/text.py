@@ -72,7 +72,11 @@ def _container(element: etree._Element) -> list[str]:
 def _block(element: etree._Element) -> list[str]:
     tag = element.tag
     if tag == "pre":
-        return ["".join(element.itertext()).rstrip("\n")]
+        return [
+            str(etree.tostring(element, method="text", encoding="unicode", with_tail=False)).rstrip(
+                "\n"
+            )
+        ]
     if tag in {"ul", "ol"}:
         return [_list(element)]
     if tag == "table":
