@@ -119,3 +119,30 @@ def test_practice_feeds_build_valid_books(tmp_path: Path, practice: list[Path]) 
     books = sorted(tmp_path.glob("*.epub"))
     assert len(books) == 14
     assert_all_epubcheck_clean(books)
+
+
+def test_cover_command_and_gallery(tmp_path: Path) -> None:
+    target = tmp_path / "cover.png"
+    args = ["cover", "--title", "Rust, Day by Day", "--subtitle", "Days 1–4", "-o", str(target)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert target.read_bytes().startswith(b"\x89PNG")
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1 and "exists; not overwritten" in again.stderr
+    result = runner.invoke(app, ["cover", "--gallery", "-o", str(tmp_path / "gallery")])
+    assert result.exit_code == 0
+    assert len(list((tmp_path / "gallery").glob("*.png"))) == 15
+    result = runner.invoke(app, ["cover", "-o", str(tmp_path / "x.png")])
+    assert result.exit_code == 2 and "--title is needed" in result.stderr
+
+
+def test_own_cover_file(tmp_path: Path) -> None:
+    from PIL import Image
+
+    image = tmp_path / "mine.png"
+    Image.new("RGB", (300, 480), (10, 80, 160)).save(image)
+    code, _ = epub(str(EXAMPLES), "--author", "tomas_ferreira", "--cover", str(image), "-o", str(tmp_path / "b.epub"))
+    assert code == 0
+    with zipfile.ZipFile(tmp_path / "b.epub") as archive:
+        [cover] = [n for n in archive.namelist() if n.endswith((".jpg", ".jpeg"))]
+        assert archive.read(cover).startswith(b"\xff\xd8")
