@@ -133,16 +133,16 @@ def remove_keep_tail(element: etree._Element) -> None:
 
 
 def unwrap(element: etree._Element) -> None:
-    """Replace ``element`` by its content."""
+    """Replace ``element`` by its content (collapsed spaces stay single at the joins)."""
     parent = element.getparent()
     if parent is None:
         return
     previous = element.getprevious()
     if element.text:
         if previous is not None:
-            previous.tail = (previous.tail or "") + element.text
+            previous.tail = _join(previous.tail, element.text)
         else:
-            parent.text = (parent.text or "") + element.text
+            parent.text = _join(parent.text, element.text)
     index = parent.index(element)
     children = list(element)
     for offset, child in enumerate(children):
@@ -150,11 +150,16 @@ def unwrap(element: etree._Element) -> None:
     last = children[-1] if children else previous
     if element.tail:
         if last is not None:
-            last.tail = (last.tail or "") + element.tail
+            last.tail = _join(last.tail, element.tail)
         else:
-            parent.text = (parent.text or "") + element.tail
+            parent.text = _join(parent.text, element.tail)
     element.tail = None
     parent.remove(element)
+
+
+def _join(before: str | None, after: str) -> str:
+    before = before or ""
+    return before + after[1:] if before.endswith(" ") and after.startswith(" ") else before + after
 
 
 def finish(element: etree._Element) -> None:

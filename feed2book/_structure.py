@@ -79,6 +79,8 @@ def build_definitions(
             cleaner.text_block(child, Sink(definitions, blocks=True, link=sink.link), base)
         else:
             term = etree.SubElement(definitions, "dd")
+            if child.tag == "dd":
+                cleaner.copy_attributes(child, term)
             item = Sink(term, blocks=True, link=inner.link)
             cleaner.children(child, item, base) if child.tag == "dd" else cleaner.element(
                 child, item, base

@@ -287,10 +287,17 @@ class _Cleaner:
                 self.pre(pre, sink, base)
                 return
         figure = self.container(source, sink, base, "figure", wrap=False)
-        if figure is not None and all(child.tag == "figcaption" for child in figure):
-            if (figure.text or "").strip():
-                return
-            for caption in figure:  # the image went (a tracking pixel, unsafe src)
+        if figure is None:
+            return
+        captions = [child for child in figure if child.tag == "figcaption"]
+        kept = None  # XHTML allows one figcaption, as the first or the last child
+        if captions and (captions[-1] is figure[-1] or captions[0] is figure[0]):
+            kept = captions[-1] if captions[-1] is figure[-1] else captions[0]
+        for caption in captions:
+            if caption is not kept:
+                caption.tag = "p"
+        if not (figure.text or "").strip() and all(c.tag in {"figcaption", "p"} for c in figure):
+            for caption in captions:  # the image went (a tracking pixel, unsafe src)
                 caption.tag = "p"
             unwrap(figure)
 
@@ -344,9 +351,9 @@ class _Cleaner:
             return
         if href.startswith("#"):
             href = "#" + safe_id(href[1:]) if len(href) > 1 else ""
-        link = self.copy_attributes(source, etree.SubElement(sink.inline_parent(), "a"))
-        if href:
-            link.set("href", href)
+        # href first, whatever the source order: the attribute order must not depend on it
+        link = etree.SubElement(sink.inline_parent(), "a", {"href": href} if href else {})
+        self.copy_attributes(source, link)
         self.children(source, Sink(link, link=True), base)
         if is_empty(link) and not len(link):
             remove_keep_tail(link)
