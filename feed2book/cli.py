@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -194,6 +194,37 @@ def _common(
     return Common(tuple(sources or ()), selection, verbosity, debug, limits)
 
 
+_SHARED_OPTIONS = (
+    "author",
+    "tag",
+    "series",
+    "since",
+    "until",
+    "title_match",
+    "limit",
+    "all_revisions",
+    "verbose",
+    "quiet",
+    "debug",
+    "insecure",
+    "timeout",
+)
+
+
+@contextmanager
+def _session(options: dict[str, Any]) -> Iterator[tuple[Environment, Messenger, Common]]:
+    """What every building command starts with: the environment, a messenger, the shared
+    options read (usage errors included) and the exception edge around the command's body."""
+    env = Environment()
+    quiet, debug = bool(options["quiet"]), bool(options["debug"])
+    messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
+    with _edge(env, messenger):
+        shared = {name: options[name] for name in _SHARED_OPTIONS}
+        common = _common(env, options["sources"], **shared)
+        messenger.verbosity = common.verbosity
+        yield env, messenger, common
+
+
 def bundled_examples() -> str:
     """The path of the example feeds shipped inside the package."""
     return str(resources.files("feed2book.examples").joinpath("feeds"))
@@ -322,27 +353,7 @@ def jsonl_command(
 
         feed2book jsonl feeds/ --fields id,title,series --series "AI System Design in Seconds"
     """
-    env = Environment()
-    messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
-    with _edge(env, messenger):
-        common = _common(
-            env,
-            sources,
-            author=author,
-            tag=tag,
-            series=series,
-            since=since,
-            until=until,
-            title_match=title_match,
-            limit=limit,
-            all_revisions=all_revisions,
-            verbose=verbose,
-            quiet=quiet,
-            debug=debug,
-            insecure=insecure,
-            timeout=timeout,
-        )
-        messenger.verbosity = common.verbosity
+    with _session(locals()) as (env, messenger, common):
         keys = choose_fields(fields, content)
         with reading(env, common, messenger) as collection:
             articles = collection.select(common.selection)
@@ -411,49 +422,29 @@ def list_command(
 
         feed2book list feeds/*.xml --author matt_frank_usa --json | jq '.articles[].title'
     """
-    env = Environment()
-    messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
-    with _edge(env, messenger):
-        common = _common(
-            env,
-            sources,
-            author=author,
-            tag=tag,
-            series=series,
-            since=since,
-            until=until,
-            title_match=title_match,
-            limit=limit,
-            all_revisions=all_revisions,
-            verbose=verbose,
-            quiet=quiet,
-            debug=debug,
-            insecure=insecure,
-            timeout=timeout,
-        )
-        messenger.verbosity = common.verbosity
-        with reading(env, common, messenger) as collection:
-            articles = list(collection.select(common.selection))
-            facts = summary(collection, len(articles), articles)
-            if as_json:
-                keys = choose_fields(
-                    "id,url,title,authors,published,updated,tags,series,feed,"
-                    "language,word_count,reading_minutes",
-                    Content.HTML,
-                )
-                document = {
-                    "articles": [article_record(a, keys) for a in articles],
-                    "summary": facts,
-                }
-                env.stdout.write(
-                    json.dumps(document, ensure_ascii=False, indent=2).encode() + b"\n"
-                )
-            else:
-                env.stdout.write(render_listing(articles, facts).encode("utf-8"))
-            env.stdout.flush()
-            if not articles:
-                messenger.error(_nothing_message(collection))
-            raise typer.Exit(_status(collection, len(articles)))
+    with (
+        _session(locals()) as (env, messenger, common),
+        reading(env, common, messenger) as collection,
+    ):
+        articles = list(collection.select(common.selection))
+        facts = summary(collection, len(articles), articles)
+        if as_json:
+            keys = choose_fields(
+                "id,url,title,authors,published,updated,tags,series,feed,"
+                "language,word_count,reading_minutes",
+                Content.HTML,
+            )
+            document = {
+                "articles": [article_record(a, keys) for a in articles],
+                "summary": facts,
+            }
+            env.stdout.write(json.dumps(document, ensure_ascii=False, indent=2).encode() + b"\n")
+        else:
+            env.stdout.write(render_listing(articles, facts).encode("utf-8"))
+        env.stdout.flush()
+        if not articles:
+            messenger.error(_nothing_message(collection))
+        raise typer.Exit(_status(collection, len(articles)))
 
 
 GroupByOpt = Annotated[
@@ -570,27 +561,7 @@ def epub_command(
 
         feed2book epub blogroll.opml --since 7d --group-by none --title "This week" -o week.epub
     """
-    env = Environment()
-    messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
-    with _edge(env, messenger):
-        common = _common(
-            env,
-            sources,
-            author=author,
-            tag=tag,
-            series=series,
-            since=since,
-            until=until,
-            title_match=title_match,
-            limit=limit,
-            all_revisions=all_revisions,
-            verbose=verbose,
-            quiet=quiet,
-            debug=debug,
-            insecure=insecure,
-            timeout=timeout,
-        )
-        messenger.verbosity = common.verbosity
+    with _session(locals()) as (env, messenger, common):
         if cover_theme is not None and cover_theme not in theme_names():
             raise UsageError(
                 f"unknown cover theme {cover_theme!r}",
