@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 
-from feed2book.models import Article, Author, Book, FeedInfo
+from feed2book.models import Article, Author, Book, FeedInfo, book_identifier
 from feed2book.writers.epub_content import url_key
 from feed2book.writers.epub_lang import normalise_language, text_direction
 
@@ -119,7 +118,7 @@ def make_plan(
         title=xml_text(book.title) or UNTITLED,
         language=language,
         direction=text_direction(language),
-        identifier="urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "feed2book:" + book.key)),
+        identifier=book_identifier(book.key),
         creators=book.authors or _article_authors(articles),
         chapters=chapters,
         groups=groups,
