@@ -180,7 +180,7 @@ class _Cleaner:
         handler = _HANDLERS.get(tag)
         if handler is not None:
             handler(self, source, sink, base)
-        elif tag in INLINE_KEEP:
+        elif tag in INLINE_KEEP and (tag != "rt" or sink.container.tag == "ruby"):
             self.inline(source, tag, sink, base)
         elif tag in BLOCK_UNWRAP or tag in _OUT_OF_CONTEXT:
             self.unwrap_block(source, sink, base)
@@ -473,9 +473,11 @@ class _Cleaner:
             self.claim_id(holder, raw)
 
     def _drop_dangling_fragments(self, root: etree._Element) -> None:
+        # Not self.ids: an element holding an id may have been removed (empty) since.
+        present = {element.get("id") for element in root.iter() if element.get("id")}
         for link in list(root.iter("a")):
             href = link.get("href")
-            if href is None or (href.startswith("#") and href[1:] not in self.ids):
+            if href is None or (href.startswith("#") and href[1:] not in present):
                 unwrap(link)
 
 
