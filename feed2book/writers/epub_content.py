@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
+from feed2book._sink import remove_keep_tail
+
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _X = "{" + XHTML_NS + "}"
 
@@ -72,11 +74,11 @@ def externalise_remote_media(root: etree._Element) -> None:
     """In-place form of :func:`externalise_remote_images` on a parsed tree."""
     for picture in list(root.iter(_X + "picture")):
         for source in picture.findall(_X + "source"):
-            _remove_keeping_tail(source)
+            remove_keep_tail(source)
         _unwrap(picture)
     for element in list(root.iter(_X + "source", _X + "track")):
         if _is_remote(element.get("src", "") or element.get("srcset", "")):
-            _remove_keeping_tail(element)
+            remove_keep_tail(element)
     for tag, attribute in _MEDIA_SRC.items():
         for element in list(root.iter(_X + tag)):
             if "srcset" in element.attrib:
@@ -126,7 +128,7 @@ def fix_references(
             if alt:
                 _replace_with_text(image, f"[{alt}]")
             else:
-                _remove_keeping_tail(image)
+                remove_keep_tail(image)
         elif image.get("alt") is None:
             image.set("alt", "")
 
@@ -216,19 +218,6 @@ def _replace(old: etree._Element, new: etree._Element) -> None:
         parent.replace(old, new)
 
 
-def _remove_keeping_tail(element: etree._Element) -> None:
-    parent = element.getparent()
-    if parent is None:
-        return
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
-
-
 def _unwrap(element: etree._Element) -> None:
     """Replace ``element`` by its children (``<picture>`` -> its ``<img>``)."""
     parent = element.getparent()
@@ -242,7 +231,7 @@ def _unwrap(element: etree._Element) -> None:
         span = etree.Element(_X + "span")
         span.text = element.text
         parent.insert(index, span)
-    _remove_keeping_tail(element)
+    remove_keep_tail(element)
 
 
 def _xml_safe(text: str) -> str:
