@@ -8,16 +8,39 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import typer
 
 from feed2book import __version__
 from feed2book.books import CoverChoice, make_cover, write_book_files
+from feed2book.cli_options import (
+    AuthorOpt,
+    BookTitleOpt,
+    CoverFileOpt,
+    CoverThemeOpt,
+    DebugOpt,
+    ForceOpt,
+    GroupByOpt,
+    InsecureOpt,
+    LanguageOpt,
+    LimitOpt,
+    NewestFirstOpt,
+    NoCoverOpt,
+    QuietOpt,
+    RevisionsOpt,
+    SectionsOpt,
+    SeriesOpt,
+    SinceOpt,
+    SourcesArg,
+    TagOpt,
+    TimeoutOpt,
+    TitleOpt,
+    UntilOpt,
+    VerboseOpt,
+)
+from feed2book.cli_session import edge, exit_status, nothing_message, reading, session
 from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
 from feed2book.covers import (
     CoverSpec,
@@ -26,15 +49,11 @@ from feed2book.covers import (
     render_gallery,
     theme_names,
 )
-from feed2book.errors import Feed2BookError, NothingToOutput, OutputError, UsageError
-from feed2book.fetch import FetchLimits, HttpFetcher
+from feed2book.errors import OutputError, UsageError
 from feed2book.group import BookOptions, GroupBy, Sections, group_articles
 from feed2book.listing import render_listing, summary, summary_line
 from feed2book.models import Article, Book
 from feed2book.output import atomic_writer, write_bytes_atomically
-from feed2book.pipeline import Collection, collect
-from feed2book.select import Selection, compile_title_match, parse_when
-from feed2book.sources import SourceContext
 from feed2book.writers.epub import build_epub
 from feed2book.writers.jsonl import Content, article_record, choose_fields, dumps
 
@@ -48,257 +67,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode="markdown",
 )
-
-# --- options shared by every building command --------------------------------------------------
-
-SourcesArg = Annotated[
-    list[str] | None,
-    typer.Argument(
-        help="Feeds to read: files (any extension; the content is sniffed), globs, directories, "
-        "http(s) URLs, OPML lists, `-` for stdin, or feed2book JSON Lines. "
-        "Example: `feeds/*.xml https://dev.to/feed/ben`.",
-        show_default=False,
-    ),
-]
-AuthorOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--author",
-        "-a",
-        help="Only this author: handle or display name, any case "
-        "(repeatable). Example: `--author matt_frank_usa`.",
-        show_default=False,
-    ),
-]
-TagOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--tag",
-        "-t",
-        help="Only articles with this tag (repeatable). Example: `--tag python`.",
-        show_default=False,
-    ),
-]
-SeriesOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--series",
-        help="Only this series (as detected from titles; repeatable). "
-        'Example: `--series "AI System Design in Seconds"`.',
-        show_default=False,
-    ),
-]
-SinceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--since",
-        help="Published on or after: ISO date or a span back from now "
-        "(`30d`, `2w`, `6m`, `1y`). Example: `--since 2026-01-01`.",
-        show_default=False,
-    ),
-]
-UntilOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--until",
-        help="Published on or before (a bare date includes that day). "
-        "Example: `--until 2026-05-31`.",
-        show_default=False,
-    ),
-]
-TitleOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--title-match",
-        help="Only titles matching this regular expression "
-        "(case-insensitive). Example: `--title-match '^Day \\d+'`.",
-        show_default=False,
-    ),
-]
-LimitOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--limit",
-        "-n",
-        min=1,
-        help="At most this many articles: the newest that match. Example: `--limit 20`.",
-        show_default=False,
-    ),
-]
-RevisionsOpt = Annotated[
-    bool,
-    typer.Option(
-        "--all-revisions",
-        help="Keep every republished copy of a post, not just the "
-        "newest. Example: `--all-revisions`.",
-    ),
-]
-VerboseOpt = Annotated[
-    bool, typer.Option("--verbose", "-v", help="Also say what each source gave.")
-]
-QuietOpt = Annotated[
-    bool, typer.Option("--quiet", "-q", help="Only errors on stderr; no progress.")
-]
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback when something fails.")]
-InsecureOpt = Annotated[
-    bool, typer.Option("--insecure", help="Accept HTTPS certificates that do not verify.")
-]
-TimeoutOpt = Annotated[
-    float, typer.Option("--timeout", min=0.1, help="Network timeout per request, in seconds.")
-]
-
-
-@dataclass(frozen=True)
-class Common:
-    """What every building command shares, gathered from its options."""
-
-    sources: tuple[str, ...]
-    selection: Selection
-    verbosity: Verbosity
-    debug: bool
-    limits: FetchLimits
-
-
-def _common(
-    env: Environment,
-    sources: list[str] | None,
-    *,
-    author: list[str] | None,
-    tag: list[str] | None,
-    series: list[str] | None,
-    since: str | None,
-    until: str | None,
-    title_match: str | None,
-    limit: int | None,
-    all_revisions: bool,
-    verbose: bool,
-    quiet: bool,
-    debug: bool,
-    insecure: bool = False,
-    timeout: float = 15.0,
-) -> Common:
-    if verbose and quiet:
-        raise UsageError("--verbose and --quiet cannot be used together")
-    selection = Selection(
-        authors=tuple(author or ()),
-        tags=tuple(tag or ()),
-        series=tuple(series or ()),
-        since=parse_when(since, env.now) if since else None,
-        until=parse_when(until, env.now, end_of_day=True) if until else None,
-        title_match=compile_title_match(title_match) if title_match else None,
-        limit=limit,
-        all_revisions=all_revisions,
-    )
-    verbosity = Verbosity.QUIET if quiet else Verbosity.VERBOSE if verbose else Verbosity.NORMAL
-    limits = FetchLimits(timeout=timeout, insecure=insecure)
-    return Common(tuple(sources or ()), selection, verbosity, debug, limits)
-
-
-_SHARED_OPTIONS = (
-    "author",
-    "tag",
-    "series",
-    "since",
-    "until",
-    "title_match",
-    "limit",
-    "all_revisions",
-    "verbose",
-    "quiet",
-    "debug",
-    "insecure",
-    "timeout",
-)
-
-
-@contextmanager
-def _session(options: dict[str, Any]) -> Iterator[tuple[Environment, Messenger, Common]]:
-    """What every building command starts with: the environment, a messenger, the shared
-    options read (usage errors included) and the exception edge around the command's body."""
-    env = Environment()
-    quiet, debug = bool(options["quiet"]), bool(options["debug"])
-    messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
-    with _edge(env, messenger):
-        shared = {name: options[name] for name in _SHARED_OPTIONS}
-        common = _common(env, options["sources"], **shared)
-        messenger.verbosity = common.verbosity
-        yield env, messenger, common
-
-
-def bundled_examples() -> str:
-    """The path of the example feeds shipped inside the package."""
-    return str(resources.files("feed2book.examples").joinpath("feeds"))
-
-
-@contextmanager
-def reading(env: Environment, common: Common, messenger: Messenger) -> Iterator[Collection]:
-    """Read the sources (or the bundled examples), reporting problems as they come."""
-    specs = common.sources
-    if not specs:
-        messenger.info("no SOURCES given; reading the bundled example feeds")
-        specs = (bundled_examples(),)
-    with HttpFetcher(common.limits) as fetcher, messenger.progress("Reading feeds") as bar:
-        context = SourceContext(fetch=fetcher, stdin=env.stdin)
-
-        def on_source(origin: str, count: int) -> None:
-            messenger.detail(f"{origin}: {count} article(s)")
-            bar.advance(f"Reading feeds: {Path(origin).name or origin}")
-
-        collection = collect(
-            specs, context, on_problem=messenger.problem, on_source=on_source, debug=common.debug
-        )
-    with collection:
-        collection.finish(all_revisions=common.selection.all_revisions)
-        yield collection
-
-
-def _status(collection: Collection, written: int) -> ExitStatus:
-    if collection.report.failed_sources:
-        return ExitStatus.SOURCES_FAILED
-    if written == 0:
-        return ExitStatus.NOTHING
-    return ExitStatus.OK
-
-
-def _nothing_message(collection: Collection) -> str:
-    if len(collection) == 0:
-        return "no articles found in the sources"
-    return f"no article matches the selection ({len(collection)} read)"
-
-
-@contextmanager
-def _edge(env: Environment, messenger: Messenger) -> Iterator[None]:
-    """Turn exceptions into one-line messages and exit statuses."""
-    try:
-        yield
-    except typer.Exit:
-        raise
-    except UsageError as error:
-        messenger.failure(error)
-        raise typer.Exit(ExitStatus.USAGE) from None
-    except NothingToOutput as error:
-        messenger.failure(error)
-        raise typer.Exit(ExitStatus.NOTHING) from None
-    except Feed2BookError as error:
-        if messenger.debug:
-            raise
-        messenger.failure(error)
-        raise typer.Exit(ExitStatus.SOURCES_FAILED) from None
-    except KeyboardInterrupt:
-        messenger.error("interrupted")
-        raise typer.Exit(ExitStatus.INTERRUPTED) from None
-    except BrokenPipeError:
-        raise typer.Exit(ExitStatus.OK) from None
-    except Exception as error:
-        if messenger.debug:
-            raise
-        messenger.error(
-            f"unexpected {type(error).__name__}: {error}", "run with --debug for the traceback"
-        )
-        raise typer.Exit(ExitStatus.SOURCES_FAILED) from None
-
-
-# --- commands ----------------------------------------------------------------------------------
 
 
 @app.command("jsonl")
@@ -353,7 +121,7 @@ def jsonl_command(
 
         feed2book jsonl feeds/ --fields id,title,series --series "AI System Design in Seconds"
     """
-    with _session(locals()) as (env, messenger, common):
+    with session(locals()) as (env, messenger, common):
         keys = choose_fields(fields, content)
         with reading(env, common, messenger) as collection:
             articles = collection.select(common.selection)
@@ -363,10 +131,10 @@ def jsonl_command(
                 with atomic_writer(Path(output)) as handle:
                     written = _write_jsonl(articles, keys, handle.write, lambda: None)
             if written == 0:
-                messenger.error(_nothing_message(collection))
+                messenger.error(nothing_message(collection))
             else:
                 messenger.info(summary_line(summary(collection, written)))
-            raise typer.Exit(_status(collection, written))
+            raise typer.Exit(exit_status(collection, written))
 
 
 def _stream_jsonl(articles: Iterator[Article], keys: tuple[str, ...], env: Environment) -> int:
@@ -423,7 +191,7 @@ def list_command(
         feed2book list feeds/*.xml --author matt_frank_usa --json | jq '.articles[].title'
     """
     with (
-        _session(locals()) as (env, messenger, common),
+        session(locals()) as (env, messenger, common),
         reading(env, common, messenger) as collection,
     ):
         articles = list(collection.select(common.selection))
@@ -443,74 +211,8 @@ def list_command(
             env.stdout.write(render_listing(articles, facts).encode("utf-8"))
         env.stdout.flush()
         if not articles:
-            messenger.error(_nothing_message(collection))
-        raise typer.Exit(_status(collection, len(articles)))
-
-
-GroupByOpt = Annotated[
-    GroupBy,
-    typer.Option(
-        "--group-by",
-        "-g",
-        help="One book per author, series, month, week, year, "
-        "first tag or feed, or `none` for a single book. Example: `--group-by series`.",
-    ),
-]
-SectionsOpt = Annotated[
-    Sections,
-    typer.Option(
-        "--sections",
-        help="First level of each book's table of contents; `auto` "
-        "uses series when there are some, else months. Example: `--sections month`.",
-    ),
-]
-NewestFirstOpt = Annotated[
-    bool, typer.Option("--newest-first", help="Newest articles first instead of reading order.")
-]
-BookTitleOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--title",
-        help="The book title (instead of the group's name). "
-        'Example: `--title "Rust, Day by Day"`.',
-        show_default=False,
-    ),
-]
-LanguageOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--language",
-        help="The book language as a BCP 47 tag (instead of the "
-        "articles' most common one). Example: `--language fr`.",
-        show_default=False,
-    ),
-]
-ForceOpt = Annotated[
-    bool,
-    typer.Option(
-        "--force", "-f", help="Replace existing files even when feed2book did not write them."
-    ),
-]
-CoverThemeOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--cover-theme",
-        help="Cover theme (see `feed2book cover --help`); default: "
-        "chosen from the book. Example: `--cover-theme geometric`.",
-        show_default=False,
-    ),
-]
-CoverFileOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--cover",
-        help="Use this image as the cover. Example: `--cover me.jpg`.",
-        show_default=False,
-        exists=True,
-        dir_okay=False,
-    ),
-]
-NoCoverOpt = Annotated[bool, typer.Option("--no-cover", help="Build books without a cover.")]
+            messenger.error(nothing_message(collection))
+        raise typer.Exit(exit_status(collection, len(articles)))
 
 
 @app.command("epub")
@@ -561,7 +263,7 @@ def epub_command(
 
         feed2book epub blogroll.opml --since 7d --group-by none --title "This week" -o week.epub
     """
-    with _session(locals()) as (env, messenger, common):
+    with session(locals()) as (env, messenger, common):
         if cover_theme is not None and cover_theme not in theme_names():
             raise UsageError(
                 f"unknown cover theme {cover_theme!r}",
@@ -576,8 +278,8 @@ def epub_command(
             if grouping.left_out:
                 messenger.info(f"{grouping.left_out} article(s) outside any series left out")
             if not grouping.books:
-                messenger.error(_nothing_message(collection))
-                raise typer.Exit(_status(collection, 0))
+                messenger.error(nothing_message(collection))
+                raise typer.Exit(exit_status(collection, 0))
 
             def build(book: Book) -> bytes:
                 return build_epub(book, cover_jpeg=make_cover(book, choice))
@@ -589,7 +291,7 @@ def epub_command(
 
             with messenger.progress("Building books", total=len(grouping.books)) as bar:
                 write_book_files(grouping.books, output, build, force=force, on_written=written)
-            raise typer.Exit(_status(collection, len(grouping.books)))
+            raise typer.Exit(exit_status(collection, len(grouping.books)))
 
 
 @app.command("cover")
@@ -658,7 +360,7 @@ def cover_command(
     """
     env = Environment()
     messenger = Messenger(env, Verbosity.NORMAL)
-    with _edge(env, messenger):
+    with edge(env, messenger):
         if gallery:
             for path in render_gallery(output):
                 messenger.info(f"wrote {path}")

@@ -1,0 +1,205 @@
+"""The options the ``feed2book`` commands share, as ``Annotated`` aliases (one definition each)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from feed2book.group import GroupBy, Sections
+
+# --- options shared by every building command --------------------------------------------------
+
+SourcesArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Feeds to read: files (any extension; the content is sniffed), globs, directories, "
+        "http(s) URLs, OPML lists, `-` for stdin, or feed2book JSON Lines. "
+        "Example: `feeds/*.xml https://dev.to/feed/ben`.",
+        show_default=False,
+    ),
+]
+AuthorOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--author",
+        "-a",
+        help="Only this author: handle or display name, any case "
+        "(repeatable). Example: `--author matt_frank_usa`.",
+        show_default=False,
+    ),
+]
+TagOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tag",
+        "-t",
+        help="Only articles with this tag (repeatable). Example: `--tag python`.",
+        show_default=False,
+    ),
+]
+SeriesOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--series",
+        help="Only this series (as detected from titles; repeatable). "
+        'Example: `--series "AI System Design in Seconds"`.',
+        show_default=False,
+    ),
+]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="Published on or after: ISO date or a span back from now "
+        "(`30d`, `2w`, `6m`, `1y`). Example: `--since 2026-01-01`.",
+        show_default=False,
+    ),
+]
+UntilOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        help="Published on or before (a bare date includes that day). "
+        "Example: `--until 2026-05-31`.",
+        show_default=False,
+    ),
+]
+TitleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--title-match",
+        help="Only titles matching this regular expression "
+        "(case-insensitive). Example: `--title-match '^Day \\d+'`.",
+        show_default=False,
+    ),
+]
+LimitOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--limit",
+        "-n",
+        min=1,
+        help="At most this many articles: the newest that match. Example: `--limit 20`.",
+        show_default=False,
+    ),
+]
+RevisionsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--all-revisions",
+        help="Keep every republished copy of a post, not just the "
+        "newest. Example: `--all-revisions`.",
+    ),
+]
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Also say what each source gave.")
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Only errors on stderr; no progress.")
+]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback when something fails.")]
+InsecureOpt = Annotated[
+    bool, typer.Option("--insecure", help="Accept HTTPS certificates that do not verify.")
+]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", min=0.1, help="Network timeout per request, in seconds.")
+]
+
+
+GroupByOpt = Annotated[
+    GroupBy,
+    typer.Option(
+        "--group-by",
+        "-g",
+        help="One book per author, series, month, week, year, "
+        "first tag or feed, or `none` for a single book. Example: `--group-by series`.",
+    ),
+]
+SectionsOpt = Annotated[
+    Sections,
+    typer.Option(
+        "--sections",
+        help="First level of each book's table of contents; `auto` "
+        "uses series when there are some, else months. Example: `--sections month`.",
+    ),
+]
+NewestFirstOpt = Annotated[
+    bool, typer.Option("--newest-first", help="Newest articles first instead of reading order.")
+]
+BookTitleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--title",
+        help="The book title (instead of the group's name). "
+        'Example: `--title "Rust, Day by Day"`.',
+        show_default=False,
+    ),
+]
+LanguageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        help="The book language as a BCP 47 tag (instead of the "
+        "articles' most common one). Example: `--language fr`.",
+        show_default=False,
+    ),
+]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force", "-f", help="Replace existing files even when feed2book did not write them."
+    ),
+]
+CoverThemeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cover-theme",
+        help="Cover theme (see `feed2book cover --help`); default: "
+        "chosen from the book. Example: `--cover-theme geometric`.",
+        show_default=False,
+    ),
+]
+CoverFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cover",
+        help="Use this image as the cover. Example: `--cover me.jpg`.",
+        show_default=False,
+        exists=True,
+        dir_okay=False,
+    ),
+]
+NoCoverOpt = Annotated[bool, typer.Option("--no-cover", help="Build books without a cover.")]
+
+
+# --- the library (SQLite store of every article seen) ------------------------------------------
+
+LibraryOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--library",
+        envvar="FEED2BOOK_LIBRARY",
+        help="The library file to use instead of the default one in the user data directory "
+        "(also `FEED2BOOK_LIBRARY`). Example: `--library ~/books/library.sqlite3`.",
+        show_default=False,
+        dir_okay=False,
+    ),
+]
+SaveOpt = Annotated[
+    bool,
+    typer.Option(
+        "--save",
+        help="Also store the articles read from SOURCES in the library (without SOURCES the "
+        "library is read, never written).",
+    ),
+]
+NewOpt = Annotated[
+    bool,
+    typer.Option(
+        "--new",
+        help="Only articles not in an earlier build of the same book (a digest of what is new); "
+        "the build is recorded in the library.",
+    ),
+]

@@ -1,0 +1,177 @@
+"""What every building command shares: reading options, the session, the exception edge.
+
+``session`` turns the shared options into a ``Common`` (usage errors included), ``reading`` reads
+the sources into a ``Collection``, and ``edge`` turns exceptions into one-line messages and exit
+statuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
+from feed2book.errors import Feed2BookError, NothingToOutput, UsageError
+from feed2book.fetch import FetchLimits, HttpFetcher
+from feed2book.pipeline import Collection, collect
+from feed2book.select import Selection, compile_title_match, parse_when
+from feed2book.sources import SourceContext
+
+
+@dataclass(frozen=True)
+class Common:
+    """What every building command shares, gathered from its options."""
+
+    sources: tuple[str, ...]
+    selection: Selection
+    verbosity: Verbosity
+    debug: bool
+    limits: FetchLimits
+
+
+def common_options(
+    env: Environment,
+    sources: list[str] | None,
+    *,
+    author: list[str] | None,
+    tag: list[str] | None,
+    series: list[str] | None,
+    since: str | None,
+    until: str | None,
+    title_match: str | None,
+    limit: int | None,
+    all_revisions: bool,
+    verbose: bool,
+    quiet: bool,
+    debug: bool,
+    insecure: bool = False,
+    timeout: float = 15.0,
+) -> Common:
+    if verbose and quiet:
+        raise UsageError("--verbose and --quiet cannot be used together")
+    selection = Selection(
+        authors=tuple(author or ()),
+        tags=tuple(tag or ()),
+        series=tuple(series or ()),
+        since=parse_when(since, env.now) if since else None,
+        until=parse_when(until, env.now, end_of_day=True) if until else None,
+        title_match=compile_title_match(title_match) if title_match else None,
+        limit=limit,
+        all_revisions=all_revisions,
+    )
+    verbosity = Verbosity.QUIET if quiet else Verbosity.VERBOSE if verbose else Verbosity.NORMAL
+    limits = FetchLimits(timeout=timeout, insecure=insecure)
+    return Common(tuple(sources or ()), selection, verbosity, debug, limits)
+
+
+SHARED_OPTIONS = (
+    "author",
+    "tag",
+    "series",
+    "since",
+    "until",
+    "title_match",
+    "limit",
+    "all_revisions",
+    "verbose",
+    "quiet",
+    "debug",
+    "insecure",
+    "timeout",
+)
+
+
+@contextmanager
+def session(options: dict[str, Any]) -> Iterator[tuple[Environment, Messenger, Common]]:
+    """What every building command starts with: the environment, a messenger, the shared
+    options read (usage errors included) and the exception edge around the command's body."""
+    env = Environment()
+    quiet, debug = bool(options["quiet"]), bool(options["debug"])
+    messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
+    with edge(env, messenger):
+        shared = {name: options[name] for name in SHARED_OPTIONS}
+        common = common_options(env, options["sources"], **shared)
+        messenger.verbosity = common.verbosity
+        yield env, messenger, common
+
+
+def bundled_examples() -> str:
+    """The path of the example feeds shipped inside the package."""
+    return str(resources.files("feed2book.examples").joinpath("feeds"))
+
+
+@contextmanager
+def reading(env: Environment, common: Common, messenger: Messenger) -> Iterator[Collection]:
+    """Read the sources (or the bundled examples), reporting problems as they come."""
+    specs = common.sources
+    if not specs:
+        messenger.info("no SOURCES given; reading the bundled example feeds")
+        specs = (bundled_examples(),)
+    with HttpFetcher(common.limits) as fetcher, messenger.progress("Reading feeds") as bar:
+        context = SourceContext(fetch=fetcher, stdin=env.stdin)
+
+        def on_source(origin: str, count: int) -> None:
+            messenger.detail(f"{origin}: {count} article(s)")
+            bar.advance(f"Reading feeds: {Path(origin).name or origin}")
+
+        collection = collect(
+            specs, context, on_problem=messenger.problem, on_source=on_source, debug=common.debug
+        )
+    with collection:
+        collection.finish(all_revisions=common.selection.all_revisions)
+        yield collection
+
+
+def exit_status(collection: Collection, written: int) -> ExitStatus:
+    if collection.report.failed_sources:
+        return ExitStatus.SOURCES_FAILED
+    if written == 0:
+        return ExitStatus.NOTHING
+    return ExitStatus.OK
+
+
+def nothing_message(collection: Collection) -> str:
+    if len(collection) == 0:
+        return "no articles found in the sources"
+    return f"no article matches the selection ({len(collection)} read)"
+
+
+@contextmanager
+def edge(env: Environment, messenger: Messenger) -> Iterator[None]:
+    """Turn exceptions into one-line messages and exit statuses."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except UsageError as error:
+        messenger.failure(error)
+        raise typer.Exit(ExitStatus.USAGE) from None
+    except NothingToOutput as error:
+        messenger.failure(error)
+        raise typer.Exit(ExitStatus.NOTHING) from None
+    except Feed2BookError as error:
+        if messenger.debug:
+            raise
+        messenger.failure(error)
+        raise typer.Exit(ExitStatus.SOURCES_FAILED) from None
+    except KeyboardInterrupt:
+        messenger.error("interrupted")
+        raise typer.Exit(ExitStatus.INTERRUPTED) from None
+    except BrokenPipeError:
+        raise typer.Exit(ExitStatus.OK) from None
+    except Exception as error:
+        if messenger.debug:
+            raise
+        messenger.error(
+            f"unexpected {type(error).__name__}: {error}", "run with --debug for the traceback"
+        )
+        raise typer.Exit(ExitStatus.SOURCES_FAILED) from None
+
+
+# --- commands ----------------------------------------------------------------------------------
