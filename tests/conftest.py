@@ -50,3 +50,13 @@ def server() -> Iterator[Server]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(autouse=True)
+def _private_user_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test reads or writes the real user's library or image cache."""
+    home = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("FEED2BOOK_LIBRARY", str(home / "library.sqlite3"))
+    monkeypatch.setenv("FEED2BOOK_CACHE_DIR", str(home / "cache"))
