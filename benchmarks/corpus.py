@@ -569,12 +569,12 @@ def item_xml(generated: GeneratedArticle) -> str:
     )
 
 
-def _write_items(out: BinaryIO, indexes: Iterable[int], seed: str) -> None:
+def _write_items(out: BinaryIO, indexes: Iterable[int], seed: str, target: int) -> None:
     for index in indexes:
-        out.write(item_xml(article(index, seed)).encode("utf-8"))
+        out.write(item_xml(article(index, seed, target)).encode("utf-8"))
 
 
-def write_feed(out: BinaryIO, n: int, seed: str = SEED) -> None:
+def write_feed(out: BinaryIO, n: int, seed: str = SEED, target: int = TARGET_HTML_BYTES) -> None:
     """One feed of ``n`` articles by every writer, newest first (dev.to's home-feed shape)."""
     head = _HEAD.format(
         title="DEV Community",
@@ -583,7 +583,7 @@ def write_feed(out: BinaryIO, n: int, seed: str = SEED) -> None:
         self_link="https://dev.to/feed",
     )
     out.write(head.encode("utf-8"))
-    _write_items(out, range(n - 1, -1, -1), seed)
+    _write_items(out, range(n - 1, -1, -1), seed, target)
     out.write(_TAIL.encode("utf-8"))
 
 
@@ -600,7 +600,13 @@ def multi_file_name(file_number: int) -> str:
     return f"feed-{file_number:02d}.xml"
 
 
-def write_multi(directory: Path, n: int, seed: str = SEED, files: int = MULTI_FILES) -> list[Path]:
+def write_multi(
+    directory: Path,
+    n: int,
+    seed: str = SEED,
+    files: int = MULTI_FILES,
+    target: int = TARGET_HTML_BYTES,
+) -> list[Path]:
     """``n`` articles spread over ``files`` per-writer feeds (pages 1, 2, ... of each writer).
 
     Article ``i`` goes to file ``i % files``; ``files`` must be a multiple of the five writers so
@@ -626,17 +632,17 @@ def write_multi(directory: Path, n: int, seed: str = SEED, files: int = MULTI_FI
         with path.open("wb") as out:
             out.write(head.encode("utf-8"))
             if number < n:
-                _write_items(out, range(last, -1, -files), seed)
+                _write_items(out, range(last, -1, -files), seed, target)
             out.write(_TAIL.encode("utf-8"))
         paths.append(path)
     return paths
 
 
-def write_jsonl(out: BinaryIO, n: int, seed: str = SEED) -> None:
+def write_jsonl(out: BinaryIO, n: int, seed: str = SEED, target: int = TARGET_HTML_BYTES) -> None:
     """The same articles as feed2book JSON Lines (``feed2book/schema/article.schema.json``),
     oldest first, for filling a library without parsing feeds."""
     for index in range(n):
-        generated = article(index, seed)
+        generated = article(index, seed, target)
         words = len(re.sub(r"<[^>]+>", " ", generated.html).split())
         record = {
             "id": f"forem:{generated.writer.handle}/{generated.slug}",
@@ -685,22 +691,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=MULTI_FILES, help="feeds for --multi")
     parser.add_argument("--jsonl", type=Path, metavar="FILE", help="write feed2book JSON Lines")
     parser.add_argument("--seed", default=SEED, help=f"corpus seed (default {SEED!r})")
+    parser.add_argument(
+        "--body-bytes",
+        type=int,
+        default=TARGET_HTML_BYTES,
+        help=f"HTML per article, at least (default {TARGET_HTML_BYTES})",
+    )
     options = parser.parse_args(argv)
     if options.n < 0:
         parser.error("N must be >= 0")
     wrote = False
     if options.multi is not None:
-        write_multi(options.multi, options.n, options.seed, options.files)
+        write_multi(options.multi, options.n, options.seed, options.files, options.body_bytes)
         wrote = True
     if options.jsonl is not None:
         with options.jsonl.open("wb") as out:
-            write_jsonl(out, options.n, options.seed)
+            write_jsonl(out, options.n, options.seed, options.body_bytes)
         wrote = True
     if options.output is not None:
         with options.output.open("wb") as out:
-            write_feed(out, options.n, options.seed)
+            write_feed(out, options.n, options.seed, options.body_bytes)
     elif not wrote:
-        write_feed(sys.stdout.buffer, options.n, options.seed)
+        write_feed(sys.stdout.buffer, options.n, options.seed, options.body_bytes)
     return 0
 
 
