@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from feed2book.covers import CoverSpec, cover_bytes
 from feed2book.errors import OutputError, UsageError
@@ -45,12 +46,15 @@ def cover_spec(book: Book) -> CoverSpec:
     )
 
 
-def make_cover(book: Book, choice: CoverChoice) -> bytes | None:
+def make_cover(
+    book: Book, choice: CoverChoice, image_format: Literal["JPEG", "PNG"] = "JPEG"
+) -> bytes | None:
+    """The book's cover: the user's own image, or one drawn in ``image_format``; None without."""
     if not choice.enabled:
         return None
     if choice.image is not None:
         return choice.image
-    return cover_bytes(cover_spec(book), choice.theme, "JPEG")
+    return cover_bytes(cover_spec(book), choice.theme, image_format)
 
 
 def targets(books: Sequence[Book], output: Path, suffix: str) -> list[Path]:

@@ -15,6 +15,7 @@ import typer
 
 from feed2book import __version__
 from feed2book.books import CoverChoice, make_cover, write_book_files
+from feed2book.bundles import BundleFormat, write_bundles
 from feed2book.cli_options import (
     AuthorOpt,
     BookTitleOpt,
@@ -56,6 +57,8 @@ from feed2book.models import Article, Book
 from feed2book.output import atomic_writer, write_bytes_atomically
 from feed2book.writers.epub import build_epub
 from feed2book.writers.jsonl import Content, article_record, choose_fields, dumps
+from feed2book.writers.markdown import Cover as MarkdownCover
+from feed2book.writers.markdown import build_bundle, build_single_file
 
 app = typer.Typer(
     name="feed2book",
@@ -264,14 +267,7 @@ def epub_command(
         feed2book epub blogroll.opml --since 7d --group-by none --title "This week" -o week.epub
     """
     with session(locals()) as (env, messenger, common):
-        if cover_theme is not None and cover_theme not in theme_names():
-            raise UsageError(
-                f"unknown cover theme {cover_theme!r}",
-                hint="choose from: " + ", ".join(theme_names()),
-            )
-        choice = CoverChoice(
-            enabled=not no_cover, theme=cover_theme, image=load_cover_file(cover) if cover else None
-        )
+        choice = cover_choice(cover_theme, cover, no_cover)
         options = BookOptions(group_by, sections, newest_first, title, language)
         with reading(env, common, messenger) as collection:
             grouping = group_articles(collection.select(common.selection), options)
@@ -292,6 +288,113 @@ def epub_command(
             with messenger.progress("Building books", total=len(grouping.books)) as bar:
                 write_book_files(grouping.books, output, build, force=force, on_written=written)
             raise typer.Exit(exit_status(collection, len(grouping.books)))
+
+
+@app.command("markdown")
+def markdown_command(
+    sources: SourcesArg = None,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="A directory for the bundles (created if needed), or a file name ending in "
+            ".zip (with --zip) or .md (with --single-file) when one book results. "
+            "Example: `-o site/content/`.",
+        ),
+    ] = Path("."),
+    as_zip: Annotated[
+        bool, typer.Option("--zip", help="Write each bundle as a .zip instead of a folder.")
+    ] = False,
+    single_file: Annotated[
+        bool,
+        typer.Option(
+            "--single-file",
+            help="Write each book as one Markdown document with a table of contents "
+            "(for pandoc or printing; images inlined).",
+        ),
+    ] = False,
+    group_by: GroupByOpt = GroupBy.AUTHOR,
+    sections: SectionsOpt = Sections.AUTO,
+    newest_first: NewestFirstOpt = False,
+    title: BookTitleOpt = None,
+    language: LanguageOpt = None,
+    cover_theme: CoverThemeOpt = None,
+    cover: CoverFileOpt = None,
+    no_cover: NoCoverOpt = False,
+    force: ForceOpt = False,
+    author: AuthorOpt = None,
+    tag: TagOpt = None,
+    series: SeriesOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    title_match: TitleOpt = None,
+    limit: LimitOpt = None,
+    all_revisions: RevisionsOpt = False,
+    insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = 15.0,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write Markdown bundles: per book a folder with README.md, SUMMARY.md and book.toml
+    (mdBook), one front-mattered file per article (Hugo, Jekyll, Obsidian), images and a cover.
+
+    Examples:
+
+        feed2book markdown examples/feeds -o bundles/
+
+        feed2book markdown feeds/ --group-by series --zip -o bundles/
+
+        feed2book markdown feeds/*.xml --author matt_frank_usa --single-file -o matt.md
+
+        cd bundles/<book> && mdbook build
+    """
+    with session(locals()) as (env, messenger, common):
+        if as_zip and single_file:
+            raise UsageError("--zip and --single-file cannot be used together")
+        choice = cover_choice(cover_theme, cover, no_cover)
+        form = (
+            BundleFormat.ZIP
+            if as_zip
+            else BundleFormat.SINGLE
+            if single_file
+            else BundleFormat.FOLDER
+        )
+        options = BookOptions(group_by, sections, newest_first, title, language)
+        with reading(env, common, messenger) as collection:
+            grouping = group_articles(collection.select(common.selection), options)
+            if grouping.left_out:
+                messenger.info(f"{grouping.left_out} article(s) outside any series left out")
+            if not grouping.books:
+                messenger.error(nothing_message(collection))
+                raise typer.Exit(exit_status(collection, 0))
+
+            def build(book: Book) -> dict[str, bytes]:
+                if form is BundleFormat.SINGLE:
+                    return {"book.md": build_single_file(book)}
+                image = make_cover(book, choice, "PNG")
+                name = "cover.jpg" if choice.image is not None else "cover.png"
+                return build_bundle(book, cover=MarkdownCover(name, image) if image else None)
+
+            def written(book: Book, path: Path, replaced: list[Path]) -> None:
+                note = "".join(f"; replaced {old.name}" for old in replaced)
+                messenger.info(f"wrote {path} ({len(book.articles)} articles){note}")
+                bar.advance(f"Writing bundles: {book.title}")
+
+            with messenger.progress("Writing bundles", total=len(grouping.books)) as bar:
+                write_bundles(grouping.books, output, build, form, force=force, on_written=written)
+            raise typer.Exit(exit_status(collection, len(grouping.books)))
+
+
+def cover_choice(theme: str | None, cover: Path | None, no_cover: bool) -> CoverChoice:
+    if theme is not None and theme not in theme_names():
+        raise UsageError(
+            f"unknown cover theme {theme!r}", hint="choose from: " + ", ".join(theme_names())
+        )
+    return CoverChoice(
+        enabled=not no_cover, theme=theme, image=load_cover_file(cover) if cover else None
+    )
 
 
 @app.command("cover")

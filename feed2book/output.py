@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -60,6 +61,9 @@ def remove_stale_temporaries(directory: Path) -> int:
         return 0
     for leftover in directory.glob(f".*{TEMP_SUFFIX}"):
         with contextlib.suppress(OSError):
-            leftover.unlink()
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover)  # a bundle folder being built
+            else:
+                leftover.unlink()
             removed += 1
     return removed

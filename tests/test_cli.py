@@ -14,7 +14,7 @@ from tests.httpserver import Server
 
 runner = CliRunner()
 
-COMMANDS = ["jsonl", "list", "epub", "cover"]
+COMMANDS = ["jsonl", "list", "epub", "markdown", "cover"]
 
 
 def run(*args: str, input: bytes | None = None) -> tuple[int, str, str]:
