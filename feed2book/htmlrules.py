@@ -6,6 +6,7 @@ one file. ``clean.py`` walks the tree and asks these questions; it holds no list
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Final
 from urllib.parse import urljoin, urlsplit
@@ -174,10 +175,33 @@ def is_tracking_pixel(src: str, width: str | None, height: str | None) -> bool:
     return any(tracker in src for tracker in _TRACKERS)
 
 
-def best_srcset_url(srcset: str) -> str:
-    """The widest (or densest) candidate of a ``srcset``; URLs may contain commas."""
+# Pixels: the width a ``srcset`` candidate is chosen for, and the default longest edge that
+# images are scaled down to for e-readers (``feed2book.images.ImageOptions.max_px``).
+IMAGE_TARGET_WIDTH: Final = 1600
+# A density descriptor says nothing about width; assume a "1x" candidate is this wide (a
+# typical blog column), so "2x" counts as 1600 px.
+_ASSUMED_1X_WIDTH: Final = 800
+
+
+def best_srcset_url(srcset: str, target_width: int = IMAGE_TARGET_WIDTH) -> str:
+    """The ``srcset`` candidate whose width is closest to ``target_width`` (ties: the wider).
+
+    ``800w`` counts as 800 px; a density (``2x``, or none, meaning ``1x``) as that many times
+    an assumed 800 px column. URLs may contain commas.
+    """
+    best, best_key = "", (float("inf"), 0.0)
+    for url, width in _srcset_candidates(srcset):
+        key = (abs(width - target_width), -width)
+        if key < best_key:
+            best, best_key = url, key
+    return best
+
+
+def _srcset_candidates(srcset: str) -> list[tuple[str, float]]:
+    """``(url, width in px)`` per candidate; an unreadable descriptor counts as 0 px."""
     tokens = srcset.split()
-    best, best_size, index = "", -1.0, 0
+    candidates: list[tuple[str, float]] = []
+    index = 0
     while index < len(tokens):
         url, descriptor = tokens[index], ""
         index += 1
@@ -191,11 +215,17 @@ def best_srcset_url(srcset: str) -> str:
                     descriptor = token.rstrip(",")
                     break
                 descriptor = token
-        number = descriptor[:-1] if descriptor[-1:] in {"w", "x"} else "1"
-        try:
-            size = float(number)
-        except ValueError:
-            size = 0.0
-        if size > best_size:
-            best, best_size = url, size
-    return best
+        candidates.append((url, _descriptor_width(descriptor)))
+    return candidates
+
+
+def _descriptor_width(descriptor: str) -> float:
+    unit = descriptor[-1:].lower()
+    number = descriptor[:-1] if unit in {"w", "x"} else "1"
+    try:
+        value = float(number)
+    except ValueError:
+        return 0.0
+    if not math.isfinite(value) or value <= 0:
+        return 0.0
+    return value if unit == "w" else value * _ASSUMED_1X_WIDTH

@@ -1,0 +1,243 @@
+"""Getting image bytes: over HTTP (politely, with retries and hard limits) or from a data: URI.
+
+One ``Downloader`` serves many threads: httpx's client is thread-safe, and a semaphore per
+host keeps at most ``per_host`` requests at any one server. Each image has a total
+``deadline`` covering every attempt, wait and byte; bodies are inflated here, in bounded
+steps, so a gzip bomb is stopped at ``max_bytes`` instead of after it filled the memory.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import unquote_to_bytes, urlsplit
+
+import httpx
+
+from feed2book.errors import FetchError
+from feed2book.fetch import USER_AGENT
+from feed2book.images.options import (
+    BACKOFF_BASE,
+    IMAGE_ACCEPT,
+    MAX_REDIRECTS,
+    MAX_RETRY_WAIT,
+    RETRY_STATUSES,
+    ImageOptions,
+)
+
+_INFLATE_STEP = 64 * 1024  # bytes of decoded output produced per step
+_DATA_URI = re.compile(
+    r"data:(?P<type>[^,;]*)(?P<params>(?:;[^,;]*)*?),(?P<data>.*)\Z", re.S | re.I
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """A body and its response headers (lower-case keys); ``not_modified`` for a 304."""
+
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+    not_modified: bool = False
+
+
+class _Retryable(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class Downloader:
+    """GET images with the limits of ``ImageOptions``; raise ``FetchError`` naming the URL."""
+
+    def __init__(
+        self,
+        options: ImageOptions,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.options = options
+        self._sleep = sleep
+        self._clock = clock
+        self._hosts: dict[str, threading.BoundedSemaphore] = {}
+        self._hosts_lock = threading.Lock()
+        self._client = httpx.Client(
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": IMAGE_ACCEPT,
+                "Accept-Encoding": "gzip, deflate",  # the encodings _inflate understands
+            },
+            timeout=httpx.Timeout(options.timeout),
+            follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            verify=not options.insecure,
+            transport=transport,
+            limits=httpx.Limits(max_connections=options.concurrency),
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def get(self, url: str, validators: Mapping[str, str] | None = None) -> Download:
+        """The image at ``url``; ``validators`` (If-None-Match...) make a 304 possible."""
+        started = self._clock()
+        attempt = 0
+        while True:
+            try:
+                with self._host_slot(url):
+                    return self._attempt(url, dict(validators or {}), started)
+            except _Retryable as error:
+                if attempt >= self.options.retries:
+                    raise FetchError(url, error.reason) from None
+                wait = BACKOFF_BASE * 2**attempt if error.retry_after is None else error.retry_after
+                wait = min(wait, MAX_RETRY_WAIT)
+                if self._clock() - started + wait > self.options.deadline:
+                    raise FetchError(
+                        url, f"{error.reason}; a retry would pass the {self._limit()} limit"
+                    ) from None
+                self._sleep(wait)  # outside the host slot: others may use it meanwhile
+                attempt += 1
+
+    @contextmanager
+    def _host_slot(self, url: str) -> Iterator[None]:
+        host = urlsplit(url).netloc.lower()
+        with self._hosts_lock:
+            slot = self._hosts.setdefault(host, threading.BoundedSemaphore(self.options.per_host))
+        with slot:
+            yield
+
+    def _attempt(self, url: str, headers: dict[str, str], started: float) -> Download:
+        remaining = self.options.deadline - (self._clock() - started)
+        if remaining <= 0:
+            raise FetchError(url, f"took longer than {self._limit()} in total")
+        timeout = httpx.Timeout(min(self.options.timeout, remaining))
+        try:
+            with self._client.stream("GET", url, headers=headers, timeout=timeout) as response:
+                status = response.status_code
+                if status == 304 and headers:
+                    return Download(b"", _lower(response.headers), not_modified=True)
+                if status in RETRY_STATUSES:
+                    retry_after = parse_retry_after(response.headers.get("retry-after"))
+                    raise _Retryable(_status_message(response), retry_after)
+                if not 200 <= status < 300:
+                    raise FetchError(url, _status_message(response))
+                body = self._read_body(url, response, started)
+                return Download(body, _lower(response.headers))
+        except httpx.TooManyRedirects:
+            raise FetchError(url, f"too many redirects (more than {MAX_REDIRECTS})") from None
+        except httpx.TimeoutException:
+            raise _Retryable(f"timed out after {self.options.timeout:g} s") from None
+        except httpx.ConnectError as error:
+            if "CERTIFICATE_VERIFY_FAILED" in str(error):
+                raise FetchError(url, "TLS certificate did not verify") from None
+            raise _Retryable(f"could not connect ({error})") from None
+        except httpx.TransportError as error:
+            raise _Retryable(f"network error ({error})") from None
+        except httpx.HTTPError as error:  # an invalid URL, say: retrying will not help
+            raise FetchError(url, f"cannot be fetched ({error})") from None
+
+    def _read_body(self, url: str, response: httpx.Response, started: float) -> bytes:
+        limit = self.options.max_bytes
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        declared = response.headers.get("content-length", "")
+        if encoding == "identity" and declared.isdigit() and int(declared) > limit:
+            raise FetchError(url, f"larger than the size limit ({_megabytes(limit)})")
+        body = bytearray()
+        for piece in _inflate(url, encoding, response.iter_raw(_INFLATE_STEP)):
+            body += piece
+            if len(body) > limit:
+                raise FetchError(url, f"larger than the size limit ({_megabytes(limit)})")
+            if self._clock() - started > self.options.deadline:
+                raise FetchError(url, f"took longer than {self._limit()} in total")
+        return bytes(body)
+
+    def _limit(self) -> str:
+        return f"{self.options.deadline:g} s"
+
+
+def _inflate(url: str, encoding: str, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Decode ``chunks`` per Content-Encoding, never more than ``_INFLATE_STEP`` at once."""
+    if encoding in ("identity", ""):
+        yield from chunks
+        return
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise FetchError(url, f"unsupported content encoding {encoding!r}")
+    # gzip: a gzip header; deflate: zlib-wrapped (32 also accepts gzip), raw as a fallback.
+    wbits = 16 + zlib.MAX_WBITS if encoding != "deflate" else 32 + zlib.MAX_WBITS
+    inflater = zlib.decompressobj(wbits)
+    started = False
+    try:
+        for chunk in chunks:
+            if not started and encoding == "deflate" and chunk and not _zlib_or_gzip(chunk):
+                inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            started = started or bool(chunk)
+            data = chunk
+            while data:
+                yield inflater.decompress(data, _INFLATE_STEP)
+                data = inflater.unconsumed_tail
+        yield inflater.flush()
+    except zlib.error as error:
+        raise FetchError(url, f"the {encoding} body is corrupt ({error})") from None
+
+
+def _zlib_or_gzip(head: bytes) -> bool:
+    return head[0] == 0x1F or (head[0] & 0x0F) == 8  # gzip magic, or zlib's "deflate" method
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delay-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+
+
+def decode_data_uri(uri: str, max_bytes: int) -> bytes:
+    """The bytes of a ``data:`` URI (base64 or percent-encoded); ``ValueError`` explains why not."""
+    match = _DATA_URI.match(uri.strip())
+    if match is None:
+        raise ValueError("not a data: URI")
+    payload = match.group("data")
+    if ";base64" in match.group("params").lower():
+        compact = re.sub(r"\s+", "", unquote_to_bytes(payload).decode("ascii", "replace"))
+        if len(compact) * 3 // 4 > max_bytes:
+            raise ValueError(f"larger than the size limit ({_megabytes(max_bytes)})")
+        try:
+            return base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("the base64 data is corrupt") from None
+    data = unquote_to_bytes(payload)
+    if len(data) > max_bytes:
+        raise ValueError(f"larger than the size limit ({_megabytes(max_bytes)})")
+    return data
+
+
+def _lower(headers: httpx.Headers) -> dict[str, str]:
+    return {key.lower(): value for key, value in headers.items()}
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:g} MB"
+
+
+def _status_message(response: httpx.Response) -> str:
+    return f"HTTP {response.status_code} {response.reason_phrase}".rstrip()

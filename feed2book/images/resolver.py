@@ -1,0 +1,221 @@
+"""URLs in, book-ready images out: cache, download, convert, concurrently and politely.
+
+``ImageResolver.resolve`` never raises for an image: each one that cannot be used maps to
+``None`` and is reported once as a ``Problem``. Callbacks run on the calling thread, in the
+order images finish, so a progress bar needs no locking.
+
+The raw cache is trusted without asking the server (an image at a URL practically never
+changes), so a rebuild with a warm cache makes no request at all; ``revalidate`` asks with
+If-None-Match/If-Modified-Since instead. Only bodies that converted are cached, so a soft
+error (an HTML page served with 200) is retried next time. Converted images are cached too,
+keyed by the raw bytes and the conversion options: a warm rebuild decodes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+import PIL
+
+from feed2book.errors import FetchError
+from feed2book.images.cache import ImageCache
+from feed2book.images.convert import CONVERTER_VERSION, MEDIA_TYPES, Converted, convert_image
+from feed2book.images.errors import ConversionError
+from feed2book.images.fetch import Downloader, decode_data_uri
+from feed2book.images.options import (
+    IMAGES_FOLDER,
+    NAME_HASH_LENGTH,
+    EmbeddedImage,
+    ImageOptions,
+    ImageStats,
+    default_cache_dir,
+)
+from feed2book.models import Problem, Severity
+
+_DOWNLOADED, _CACHED, _INLINE = "downloaded", "cached", "data"
+_SOURCE_MAX = 60  # characters of a data: URI shown in a message
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    url: str
+    image: EmbeddedImage | None = None
+    origin: str = ""
+    dropped: bool = False
+    problem: str = ""
+    bytes_in: int = 0
+    changed: bool = False
+
+
+class ImageResolver:
+    """Fetches and converts images; a context manager owning its HTTP client and cache.
+
+    ``sleep`` and ``clock`` are injectable so tests of backoff and deadlines need not wait;
+    ``transport`` is handed to httpx.
+    """
+
+    def __init__(
+        self,
+        options: ImageOptions,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.options = options
+        self.stats = ImageStats()
+        self.cache = ImageCache(options.cache_dir or default_cache_dir())
+        self._downloader = Downloader(options, sleep=sleep, clock=clock, transport=transport)
+        # Decoding is CPU- and memory-heavy: no more at once than there are processors.
+        self._decoding = threading.BoundedSemaphore(os.cpu_count() or 1)
+        self._results: dict[str, EmbeddedImage | None] = {}
+        self._dropped: set[str] = set()
+
+    def __enter__(self) -> ImageResolver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._downloader.close()
+
+    @property
+    def dropped(self) -> frozenset[str]:
+        """URLs resolved so far that were tracking pixels (``None`` in results, not failures)."""
+        return frozenset(self._dropped)
+
+    def resolve(
+        self,
+        urls: Iterable[str],
+        *,
+        on_progress: Callable[[str], None] | None = None,
+        on_problem: Callable[[Problem], None] | None = None,
+    ) -> dict[str, EmbeddedImage | None]:
+        """Each distinct URL (in first-seen order) -> its image, or None (failed or dropped).
+
+        A URL resolved by an earlier call is not fetched, counted or reported again.
+        """
+        wanted = list(dict.fromkeys(urls))
+        todo = _interleave_hosts([url for url in wanted if url not in self._results])
+        if todo:
+            pool = ThreadPoolExecutor(min(self.options.concurrency, len(todo)), "image")
+            try:
+                futures: list[Future[_Outcome]] = [pool.submit(self._one, url) for url in todo]
+                for future in as_completed(futures):
+                    outcome = future.result()
+                    self._record(outcome, on_problem)
+                    if on_progress is not None:
+                        on_progress(outcome.url)
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+        return {url: self._results[url] for url in wanted}
+
+    def _record(self, outcome: _Outcome, on_problem: Callable[[Problem], None] | None) -> None:
+        self._results[outcome.url] = outcome.image
+        stats = self.stats
+        if outcome.problem:
+            stats.failed += 1
+            if on_problem is not None:
+                on_problem(Problem(_source(outcome.url), outcome.problem, Severity.WARNING))
+            return
+        if outcome.origin == _DOWNLOADED:
+            stats.downloaded += 1
+        elif outcome.origin == _CACHED:
+            stats.cached += 1
+        if outcome.dropped:
+            stats.dropped += 1
+            self._dropped.add(outcome.url)
+        elif outcome.image is not None:
+            stats.converted += int(outcome.changed)
+            stats.bytes_in += outcome.bytes_in
+            stats.bytes_out += len(outcome.image.data)
+
+    def _one(self, url: str) -> _Outcome:
+        try:
+            return self._fetch_and_convert(url)
+        except Exception as error:  # a bug must not cost the book: report it as this image's
+            return _Outcome(url, problem=f"image not included: unexpected error ({error!r})")
+
+    def _fetch_and_convert(self, url: str) -> _Outcome:
+        if url[:5].lower() == "data:":
+            try:
+                raw = decode_data_uri(url, self.options.max_bytes)
+            except ValueError as error:
+                return _Outcome(url, problem=f"image not included: {error}")
+            return self._convert(url, raw, _INLINE, cache=False)
+        if urlsplit(url).scheme.lower() not in ("http", "https"):
+            return _Outcome(url, problem="image not included: not an http(s) or data: address")
+        cached = self.cache.get(url)
+        if cached is not None and not self.options.revalidate:
+            return self._convert(url, cached.body, _CACHED)
+        validators = cached.validators if cached is not None else None
+        try:
+            download = self._downloader.get(url, validators)
+        except FetchError as error:
+            if cached is not None:  # revalidation failed: the copy we have is still good
+                return self._convert(url, cached.body, _CACHED)
+            return _Outcome(url, problem=f"image not included: {error.reason}")
+        if download.not_modified and cached is not None:
+            return self._convert(url, cached.body, _CACHED)
+        outcome = self._convert(url, download.body, _DOWNLOADED)
+        if not outcome.problem:
+            self.cache.put(url, download.body, dict(download.headers))
+        return outcome
+
+    def _convert(self, url: str, raw: bytes, origin: str, *, cache: bool = True) -> _Outcome:
+        key = hashlib.sha256(
+            hashlib.sha256(raw).digest() + self._conversion_key.encode()
+        ).hexdigest()
+        converted = self.cache.get_converted(key) if cache else None
+        if converted is None:
+            try:
+                with self._decoding:
+                    converted = convert_image(raw, self.options)
+            except ConversionError as error:
+                return _Outcome(url, origin=origin, problem=f"image not included: {error}")
+            if cache:
+                self.cache.put_converted(key, converted)
+        if converted.tracking_pixel:
+            return _Outcome(url, origin=origin, dropped=True)
+        image = _embedded(converted)
+        return _Outcome(url, image, origin, bytes_in=len(raw), changed=converted.changed)
+
+    @property
+    def _conversion_key(self) -> str:
+        return f"v{CONVERTER_VERSION};pillow={PIL.__version__};{self.options.conversion_key}"
+
+
+def _embedded(converted: Converted) -> EmbeddedImage:
+    digest = hashlib.sha256(converted.data).hexdigest()[:NAME_HASH_LENGTH]
+    name = f"{IMAGES_FOLDER}/{digest}.{MEDIA_TYPES[converted.media_type]}"
+    return EmbeddedImage(
+        name, converted.media_type, converted.data, converted.width, converted.height
+    )
+
+
+def _interleave_hosts(urls: list[str]) -> list[str]:
+    """One URL per host in turn, so workers are not all queued behind one busy host."""
+    by_host: dict[str, list[str]] = {}
+    for url in urls:
+        by_host.setdefault(urlsplit(url).netloc.lower() if "://" in url else "", []).append(url)
+    queues = list(by_host.values())
+    ordered: list[str] = []
+    for index in range(max((len(queue) for queue in queues), default=0)):
+        ordered += [queue[index] for queue in queues if index < len(queue)]
+    return ordered
+
+
+def _source(url: str) -> str:
+    """How a message names an image: a data: URI cut short."""
+    if url[:5].lower() == "data:" and len(url) > _SOURCE_MAX:
+        return url[: _SOURCE_MAX - 3] + "..."
+    return url

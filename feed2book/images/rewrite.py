@@ -1,0 +1,165 @@
+"""Article XHTML and images brought together: which images an article has, and where they are.
+
+``localise`` is the only function that changes ``<img>`` elements, in one of three ways:
+
+- ``embed``: a resolved image's ``src`` becomes its file in the book (``prefix`` + name) with
+  its real ``width``/``height``; a tracking pixel vanishes; a failed image becomes a visible
+  link to its address reading "Image: <alt>" (the reader can still look it up), or
+  "[Image: <alt>]" when there is no address to give (a ``data:`` URI, or inside a link).
+  No ``<img>`` keeps a remote ``src``.
+- ``link``: nothing changes; remote addresses stay (the EPUB writer turns them into links).
+- ``none``: every image becomes "[Image: <alt>]", or nothing when it has no alt text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Collection, Mapping
+
+from lxml import etree
+
+from feed2book._sink import remove_keep_tail
+from feed2book.images.options import EmbeddedImage, ImageMode, ImageOptions
+from feed2book.images.resolver import ImageResolver
+from feed2book.models import Book, Problem
+from feed2book.writers.epub_content import XHTML_NS, parse_fragment, serialise_fragment
+
+_X = "{" + XHTML_NS + "}"
+_IMAGE_LABEL = "Image"
+
+Resources = dict[str, tuple[str, bytes]]
+
+
+def image_urls(xhtml: str) -> list[str]:
+    """The ``src`` of every image that can be fetched (http(s) or ``data:image``), in document
+    order, each once."""
+    urls: dict[str, None] = {}
+    for image in parse_fragment(xhtml).iter(_X + "img"):
+        src = (image.get("src") or "").strip()
+        if _is_http(src) or src[:11].lower() == "data:image/":
+            urls.setdefault(src)
+    return list(urls)
+
+
+def localise(
+    xhtml: str,
+    images: Mapping[str, EmbeddedImage | None],
+    mode: ImageMode,
+    *,
+    prefix: str = "",
+    dropped: Collection[str] = (),
+) -> str:
+    """``xhtml`` with every ``<img>`` handled per ``mode`` (see the module docstring).
+
+    ``images`` maps an image's ``src`` to what ``ImageResolver.resolve`` made of it;
+    ``dropped`` are the URLs that turned out to be tracking pixels (``ImageResolver.dropped``).
+    """
+    if mode is ImageMode.LINK:
+        return xhtml
+    root = parse_fragment(xhtml)
+    images_here = list(root.iter(_X + "img"))
+    if not images_here:
+        return xhtml
+    local_names = {prefix + image.name for image in images.values() if image is not None}
+    for element in images_here:
+        src = (element.get("src") or "").strip()
+        alt = " ".join((element.get("alt") or "").split())
+        image = images.get(src)
+        if mode is ImageMode.NONE:
+            _replace_with_text(element, f"[{_label(alt)}]" if alt else "")
+        elif image is not None:
+            _point_at(element, prefix + image.name, image.width, image.height)
+        elif src in local_names:
+            _point_at(element, src, None, None)  # localised already: idempotent
+        elif src in dropped:
+            remove_keep_tail(element)
+        elif _is_http(src) and not _inside_link(element):
+            _replace_with_link(element, src, _label(alt))
+        else:
+            _replace_with_text(element, f"[{_label(alt)}]")
+    return serialise_fragment(root)
+
+
+def embed_book_images(
+    book: Book,
+    resolver: ImageResolver | None,
+    options: ImageOptions,
+    *,
+    prefix: str = "",
+    on_progress: Callable[[str], None] | None = None,
+    on_problem: Callable[[Problem], None] | None = None,
+) -> tuple[Book, Resources]:
+    """``book`` with every article localised, and the image files its articles now reference,
+    in the form ``build_epub(resources=...)`` takes, sorted by name.
+
+    Only ``embed`` needs a resolver; without one, a temporary one is made from ``options``.
+    """
+    if options.mode is not ImageMode.EMBED:
+        return map_articles(book, lambda xhtml: localise(xhtml, {}, options.mode)), {}
+    urls = [url for article in book.articles for url in image_urls(article.content_html)]
+    own = resolver is None
+    active = ImageResolver(options) if resolver is None else resolver
+    try:
+        images = active.resolve(urls, on_progress=on_progress, on_problem=on_problem)
+        dropped = active.dropped
+    finally:
+        if own:
+            active.close()
+    localised = map_articles(
+        book,
+        lambda xhtml: localise(xhtml, images, ImageMode.EMBED, prefix=prefix, dropped=dropped),
+    )
+    used = {image.name: image for image in images.values() if image is not None}
+    return localised, {name: (used[name].media_type, used[name].data) for name in sorted(used)}
+
+
+def map_articles(book: Book, change: Callable[[str], str]) -> Book:
+    """``book`` with ``change`` applied to every article's ``content_html``."""
+    sections = tuple(
+        dataclasses.replace(
+            section,
+            articles=tuple(
+                dataclasses.replace(article, content_html=change(article.content_html))
+                for article in section.articles
+            ),
+        )
+        for section in book.sections
+    )
+    return dataclasses.replace(book, sections=sections)
+
+
+def _point_at(element: etree._Element, src: str, width: int | None, height: int | None) -> None:
+    element.set("src", src)
+    if width and height:
+        element.set("width", str(width))
+        element.set("height", str(height))
+    if "srcset" in element.attrib:
+        del element.attrib["srcset"]
+    if element.get("alt") is None:
+        element.set("alt", "")
+
+
+def _label(alt: str) -> str:
+    return f"{_IMAGE_LABEL}: {alt}" if alt else _IMAGE_LABEL
+
+
+def _is_http(url: str) -> bool:
+    return url[:7].lower() == "http://" or url[:8].lower() == "https://"
+
+
+def _inside_link(element: etree._Element) -> bool:
+    return any(ancestor.tag == _X + "a" for ancestor in element.iterancestors())
+
+
+def _replace_with_link(element: etree._Element, url: str, label: str) -> None:
+    link = etree.Element(_X + "a", href=url)
+    link.text = label
+    link.tail = element.tail
+    parent = element.getparent()
+    if parent is not None:
+        parent.replace(element, link)
+
+
+def _replace_with_text(element: etree._Element, text: str) -> None:
+    element.tail = text + (element.tail or "")
+    remove_keep_tail(element)

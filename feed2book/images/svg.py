@@ -1,0 +1,138 @@
+"""SVG images: kept only when they are plain, self-contained drawings.
+
+An SVG is a document, not a picture: it can run scripts, load other files and embed HTML. One
+is accepted only when it parses as XML without help (no entities, no DTD, no network, no huge
+tree), its root is ``<svg>``, and nothing in it can run or reach outside the file: no
+``<script>``, no ``<foreignObject>``, no ``on*`` handler, no animation of a link, and every
+reference (``href``, ``xlink:href``, ``src``, ``url(...)``) is a same-document ``#id`` or an
+embedded PNG/JPEG/GIF. Anything else is refused (``ConversionError``) and the reader sees the
+alt text. An accepted SVG is re-serialised without comments, processing instructions,
+``<metadata>`` or editor namespaces (Inkscape, Sodipodi...).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from lxml import etree
+
+from feed2book.images.errors import ConversionError
+
+SVG_NS: Final = "http://www.w3.org/2000/svg"
+XLINK_NS: Final = "http://www.w3.org/1999/xlink"
+XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
+DEFAULT_SIZE: Final = (300, 150)  # what a browser gives an SVG without a size
+
+_PARSER: Final = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    huge_tree=False,
+    load_dtd=False,
+    remove_comments=True,
+    remove_pis=True,
+)
+_FORBIDDEN_ELEMENTS: Final = frozenset({"script", "foreignobject", "handler", "listener"})
+_ANIMATIONS: Final = frozenset({"set", "animate", "animatemotion", "animatetransform"})
+_REFERENCE_ATTRIBUTES: Final = frozenset({"href", "src"})
+_URL_FUNCTION = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.I | re.S)
+_SAFE_DATA = re.compile(r"data:image/(?:png|jpeg|jpg|gif)[;,]", re.I)
+_LENGTH = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*(px)?\s*\Z")
+
+
+def sanitise_svg(data: bytes) -> tuple[bytes, tuple[int, int]]:
+    """The SVG re-serialised and its size in CSS px; ``ConversionError`` says why it is refused."""
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as error:
+        raise ConversionError(f"the SVG is not well-formed XML ({error})") from None
+    if root.tag != f"{{{SVG_NS}}}svg":
+        raise ConversionError("not an SVG image (its root element is not <svg>)")
+    if root.getroottree().docinfo.internalDTD is not None:
+        raise ConversionError("the SVG declares a DTD (entities are not allowed)")
+    for node in list(root.iter()):
+        if not isinstance(node.tag, str):  # an entity reference: nothing would resolve it
+            raise ConversionError("the SVG uses entities")
+        _check_element(node)
+    _strip_foreign(root)
+    etree.cleanup_namespaces(root)
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True), _size(root)
+
+
+def _check_element(element: etree._Element) -> None:
+    name = etree.QName(element).localname.lower()
+    if name in _FORBIDDEN_ELEMENTS:
+        raise ConversionError(f"the SVG contains <{etree.QName(element).localname}>")
+    if name in _ANIMATIONS and (element.get("attributeName") or "").endswith("href"):
+        raise ConversionError("the SVG animates a link")
+    for attribute, raw in element.attrib.items():
+        value = str(raw)
+        local = etree.QName(attribute).localname.lower()
+        if local.startswith("on"):
+            raise ConversionError(f"the SVG has an event handler ({local})")
+        if local in _REFERENCE_ATTRIBUTES and not _safe_reference(value):
+            raise ConversionError(f"the SVG refers to another file ({_short(value)})")
+        _check_css(value)
+    if name == "style":
+        css = "".join(str(text) for text in element.itertext())
+        if "@import" in css.lower():
+            raise ConversionError("the SVG's style sheet imports another file")
+        _check_css(css)
+
+
+def _check_css(text: str) -> None:
+    if "url(" not in text.lower():
+        return
+    for match in _URL_FUNCTION.finditer(text):
+        if not _safe_reference(match.group(2)):
+            raise ConversionError(f"the SVG refers to another file ({_short(match.group(2))})")
+
+
+def _safe_reference(value: str) -> bool:
+    value = value.strip()
+    return value.startswith("#") or bool(_SAFE_DATA.match(value))
+
+
+def _strip_foreign(root: etree._Element) -> None:
+    """Drop metadata and editor namespaces: elements and attributes outside SVG/XLink/XML."""
+    for element in list(root.iter()):
+        namespace = etree.QName(element).namespace
+        if element is not root and (namespace != SVG_NS or element.tag == f"{{{SVG_NS}}}metadata"):
+            parent = element.getparent()
+            if parent is not None:
+                parent.remove(element)
+            continue
+        for attribute in list(element.attrib):
+            if etree.QName(attribute).namespace not in (None, XLINK_NS, XML_NS):
+                del element.attrib[attribute]
+
+
+def _size(root: etree._Element) -> tuple[int, int]:
+    width, height = _length(root.get("width")), _length(root.get("height"))
+    box = (root.get("viewBox") or "").replace(",", " ").split()
+    if len(box) == 4:
+        try:
+            box_width, box_height = float(box[2]), float(box[3])
+        except ValueError:
+            box_width = box_height = 0.0
+        if box_width > 0 and box_height > 0:
+            if width and not height:
+                height = width * box_height / box_width
+            elif height and not width:
+                width = height * box_width / box_height
+            elif not width and not height:
+                width, height = box_width, box_height
+    if not width or not height:
+        return DEFAULT_SIZE
+    return max(1, round(width)), max(1, round(height))
+
+
+def _length(value: str | None) -> float:
+    """A width/height in px (a bare number or ``px``); 0 for %, em and anything else."""
+    match = _LENGTH.match(value or "")
+    return float(match.group(1)) if match else 0.0
+
+
+def _short(value: str) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= 60 else value[:57] + "..."
