@@ -348,7 +348,7 @@ def markdown_command(
 
         feed2book markdown feeds/*.xml --author matt_frank_usa --single-file -o matt.md
 
-        cd bundles/<book> && mdbook build
+        cd bundles/matt-frank-2026-04-26--2026-05-25 && mdbook build
     """
     with session(locals()) as (env, messenger, common):
         if as_zip and single_file:
