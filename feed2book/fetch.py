@@ -41,6 +41,8 @@ class Fetched:
     ``origin`` is what to call the source in messages (the path or URL the user gave, or the URL
     an OPML list named); ``url`` is the final address after redirects, against which relative links
     resolve (``None`` for stdin); ``headers`` are the HTTP response headers, lower-case keys.
+    ``status`` is the HTTP status: 304 (Not Modified, an answer to a conditional GET) comes with
+    no data; local files and stdin count as 200.
     """
 
     origin: str
@@ -48,9 +50,15 @@ class Fetched:
     url: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     is_local: bool = False
+    status: int = 200
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == NOT_MODIFIED
 
 
 Fetch = Callable[[str], Fetched]
+NOT_MODIFIED = 304
 
 
 class HttpFetcher:
@@ -88,16 +96,28 @@ class HttpFetcher:
         return self.get(url)
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Fetched:
-        """GET ``url``; raise ``FetchError`` naming it on any failure or non-2xx/304 answer."""
+        """GET ``url``; raise ``FetchError`` naming it on any failure or non-2xx/304 answer.
+
+        ``headers`` are sent as well: ``If-None-Match`` / ``If-Modified-Since`` make it a
+        conditional GET, answered by a ``Fetched`` with ``status`` 304 and no data.
+        """
         started = time.monotonic()
         try:
             with self._client.stream("GET", url, headers=dict(headers or {})) as response:
-                if response.status_code == 304:
-                    return Fetched(url, b"", str(response.url), _lower(response.headers))
+                if response.status_code == NOT_MODIFIED:
+                    return Fetched(
+                        url, b"", str(response.url), _lower(response.headers), status=NOT_MODIFIED
+                    )
                 if response.status_code >= 400:
                     raise FetchError(url, _status_message(response))
                 body = self._read_body(url, response, started)
-                return Fetched(url, body, str(response.url), _lower(response.headers))
+                return Fetched(
+                    url,
+                    body,
+                    str(response.url),
+                    _lower(response.headers),
+                    status=response.status_code,
+                )
         except httpx.TooManyRedirects:
             raise FetchError(
                 url, f"too many redirects (more than {self.limits.max_redirects})"

@@ -1,0 +1,68 @@
+"""Building commands and the library: read it instead of files, or save what files gave.
+
+Both fill the same ``pipeline.Collection`` that reading files fills, so deduplication, series
+detection, selection and order are the ones every command already has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from feed2book.library.intake import normalise_spec, read_source
+from feed2book.library.store import Library
+from feed2book.models import Severity
+from feed2book.pipeline import Collection, ProblemHandler, SourceHandler
+from feed2book.select import Selection
+from feed2book.sources import STDIN, SourceContext
+
+LIBRARY_SOURCE = "library"
+
+
+def collect_library(
+    library: Library, selection: Selection | None = None, *, debug: bool = False
+) -> Collection:
+    """The library's articles that ``selection`` needs (see ``query``), in a ``Collection``."""
+    collection = Collection()
+    collection.debug = debug
+    for article in library.articles(selection):
+        collection.add(article)
+    collection.report.items = len(collection)
+    collection.report.sources_read = 1
+    return collection
+
+
+def collect_and_save(
+    specs: Iterable[str],
+    context: SourceContext,
+    library: Library,
+    *,
+    on_problem: ProblemHandler | None = None,
+    on_source: SourceHandler | None = None,
+    debug: bool = False,
+) -> Collection:
+    """``pipeline.collect``, and each source's articles stored (one transaction per source).
+
+    A source saved this way is named in the library as ``add`` would name it; it is not
+    remembered for ``sync`` (``feed2book add`` does that).
+    """
+    collection = Collection()
+    collection.debug = debug
+    report = collection.report
+    for spec in specs:
+        read = read_source(spec, context, debug=debug)
+        for problem in read.problems:
+            report.problems.append(problem)
+            failed = problem.severity is Severity.ERROR
+            if failed and problem.source not in report.failed_sources:
+                report.failed_sources.append(problem.source)
+            if on_problem is not None:
+                on_problem(problem)
+        for article in read.articles:
+            collection.add(article)
+        report.sources_read += read.documents
+        report.items += len(read.articles)
+        if read.articles:
+            library.store("<stdin>" if spec == STDIN else normalise_spec(spec), read.articles)
+        if on_source is not None:
+            on_source(spec, len(read.articles))
+    return collection

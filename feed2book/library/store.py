@@ -1,0 +1,353 @@
+"""The ``Library``: every article feed2book has seen, in one SQLite file.
+
+    with Library.open(default_library_path()) as library:
+        library.add_source("https://dev.to/feed/ben", "url")
+        library.store("https://dev.to/feed/ben", articles)
+        for article in library.articles(Selection(authors=("ben",))):
+            ...
+
+SQLite in WAL mode (readers never wait for a writer), ``foreign_keys`` on, a 30 s busy timeout
+plus retries when another process holds the write lock, and one ``BEGIN IMMEDIATE`` transaction
+per ``store`` call: a process killed at any moment leaves every source's articles stored fully or
+not at all. Removing a source forgets the source; its articles stay (a book of last year keeps
+its chapters when a feed is dropped).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+import platformdirs
+
+from feed2book.errors import Feed2BookError
+from feed2book.library import query, schema, transfer
+from feed2book.library.records import (
+    decode,
+    derived_fingerprint,
+    series_key,
+    series_name_key,
+    text_stamp,
+)
+from feed2book.library.stats import LibraryStats, library_stats
+from feed2book.library.upsert import StoreResult, store_articles
+from feed2book.models import Article
+from feed2book.select import Selection
+
+LIBRARY_ENV = "FEED2BOOK_LIBRARY"
+BUSY_TIMEOUT = 30.0  # seconds SQLite waits for another process's write lock
+LOCK_RETRIES = 4  # then this many more attempts, with a pause between them
+ADD_HINT = "remember feeds with `feed2book add URL…`"
+
+
+def default_library_path() -> Path:
+    """``$FEED2BOOK_LIBRARY``, else ``library.sqlite3`` in the user data directory."""
+    configured = os.environ.get(LIBRARY_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    return platformdirs.user_data_path("feed2book") / "library.sqlite3"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LibraryError(Feed2BookError):
+    """The library cannot be opened or written (missing, not a library, newer, busy)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchState:
+    """The validators a server gave for a feed URL, for the next conditional GET."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def request_headers(self) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    spec: str
+    kind: str
+    added: str
+    last_synced: str | None
+    last_status: str | None
+    last_error: str | None
+    last_new: int
+    last_updated: int
+    last_unchanged: int
+    articles: int  # how many articles this source brought (ever)
+
+
+class Library:
+    """One open library file. Use ``Library.open``; close it (or use ``with``)."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path, now: Callable[[], datetime]) -> None:
+        self.db = db
+        self.path = path
+        self._now = now
+        self.run = text_stamp(now())  # this process's run: the "seen at" of what it stores
+
+    @classmethod
+    def open(
+        cls, path: Path, *, now: Callable[[], datetime] = _utc_now, create: bool = True
+    ) -> Library:
+        """Open (or, with ``create``, create) the library at ``path``, migrating it if needed."""
+        path = Path(path)
+        if not create and not path.is_file():
+            raise LibraryError(f"no library at {path}", hint=ADD_HINT)
+        try:
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            db = _connect(path)
+            _check_ours(db, path)
+            schema.migrate(db)
+            library = cls(db, path, now)
+            library._refresh_derived()
+        except sqlite3.OperationalError as error:
+            raise LibraryError(f"{path}: cannot open the library ({error})") from None
+        except sqlite3.DatabaseError as error:
+            raise LibraryError(f"{path}: not a feed2book library ({error})") from None
+        except OSError as error:
+            raise LibraryError(f"{path}: cannot create the library ({error})") from None
+        return library
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- transactions ---------------------------------------------------------------------------
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: everything inside is stored, or (on any exception) nothing."""
+        self._begin_immediate()
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: one consistent snapshot, whatever other processes write."""
+        self.db.execute("BEGIN")
+        try:
+            yield self.db
+        finally:
+            self.db.execute("COMMIT")
+
+    def _begin_immediate(self) -> None:
+        for attempt in range(LOCK_RETRIES + 1):
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error) or attempt == LOCK_RETRIES:
+                    raise LibraryError(
+                        f"{self.path}: the library is busy ({error})",
+                        hint="another feed2book is writing to it; try again when it is done",
+                    ) from None
+                time.sleep(0.1 * 2**attempt)
+
+    # -- sources --------------------------------------------------------------------------------
+    def add_source(self, spec: str, kind: str) -> bool:
+        """Remember a source; False when it was already remembered (its kind is updated)."""
+        with self.writing() as db:
+            if db.execute("SELECT 1 FROM sources WHERE spec = ?", (spec,)).fetchone():
+                db.execute("UPDATE sources SET kind = ? WHERE spec = ?", (kind, spec))
+                return False
+            db.execute(
+                "INSERT INTO sources (spec, kind, added) VALUES (?, ?, ?)",
+                (spec, kind, text_stamp(self._now())),
+            )
+            return True
+
+    def remove_source(self, spec: str) -> bool:
+        """Forget a source; its articles stay. False when it was not remembered."""
+        with self.writing() as db:
+            db.execute("DELETE FROM article_sources WHERE source = ?", (spec,))
+            return db.execute("DELETE FROM sources WHERE spec = ?", (spec,)).rowcount > 0
+
+    def sources(self) -> list[SourceInfo]:
+        """Every remembered source, in the order added."""
+        rows = self.db.execute(
+            "SELECT s.spec, kind, added, last_synced, last_status, last_error, last_new, "
+            "last_updated, last_unchanged, "
+            "(SELECT COUNT(*) FROM article_sources AS x WHERE x.source = s.spec) "
+            "FROM sources AS s ORDER BY added, spec"
+        )
+        return [SourceInfo(*row) for row in rows]
+
+    # -- articles -------------------------------------------------------------------------------
+    def store(
+        self,
+        source: str,
+        articles: Iterable[Article],
+        *,
+        fetch_states: Iterable[FetchState] = (),
+        error: str | None = None,
+    ) -> StoreResult:
+        """Store what one source gave, in one transaction, with its fetch validators and (for a
+        remembered source) its sync status: ``failed`` when ``error``, else ``ok``/``unchanged``.
+        """
+        with self.writing() as db:
+            result = store_articles(db, source, articles, self.run)
+            db.executemany(
+                "INSERT INTO fetch_state (url, etag, last_modified, checked) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
+                "last_modified = excluded.last_modified, checked = excluded.checked",
+                [(s.url, s.etag, s.last_modified, self.run) for s in fetch_states],
+            )
+            status = "failed" if error else "ok" if result.changed else "unchanged"
+            db.execute(
+                "UPDATE sources SET last_synced = ?, last_status = ?, last_error = ?, "
+                "last_new = ?, last_updated = ?, last_unchanged = ? WHERE spec = ?",
+                (
+                    text_stamp(self._now()),
+                    status,
+                    error,
+                    result.new,
+                    result.updated,
+                    result.unchanged,
+                    source,
+                ),
+            )
+        return result
+
+    def fetch_state(self, url: str) -> FetchState | None:
+        row = self.db.execute(
+            "SELECT url, etag, last_modified FROM fetch_state WHERE url = ?", (url,)
+        ).fetchone()
+        return FetchState(*row) if row else None
+
+    def articles(self, selection: Selection | None = None) -> Iterator[Article]:
+        """The current revision of every stored article the selection *might* keep.
+
+        A superset, pre-filtered in SQL by author, tag, series and date, and closed under
+        revisions and series (see ``query``): give it to a ``pipeline.Collection`` and select
+        there, and the result is the same as reading the same articles from files.
+        """
+        sql, parameters = query.articles_sql(selection)
+        with self.reading() as db:
+            for revision_key, record in db.execute(sql, parameters):
+                yield decode(record, revision_key)
+
+    def __len__(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def is_empty(self) -> bool:
+        return self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
+
+    # -- builds (--new) -------------------------------------------------------------------------
+    def record_build(self, book_key: str, article_ids: Iterable[str]) -> None:
+        with self.writing() as db:
+            build = db.execute(
+                "INSERT INTO builds (book_key, built_at) VALUES (?, ?)",
+                (book_key, text_stamp(self._now())),
+            ).lastrowid
+            db.executemany(
+                "INSERT OR IGNORE INTO build_articles (build_id, article_id) VALUES (?, ?)",
+                [(build, article_id) for article_id in article_ids],
+            )
+
+    def built_article_ids(self, book_key: str) -> set[str]:
+        rows = self.db.execute(
+            "SELECT DISTINCT article_id FROM build_articles JOIN builds ON builds.id = build_id "
+            "WHERE book_key = ?",
+            (book_key,),
+        )
+        return {row[0] for row in rows}
+
+    # -- what it holds, and moving it ----------------------------------------------------------
+    def stats(self) -> LibraryStats:
+        with self.reading() as db:
+            return library_stats(db)
+
+    def export_jsonl(self, write: Callable[[str], object]) -> int:
+        """Every stored article as ``feed2book jsonl`` writes it; returns how many."""
+        return transfer.export_jsonl(self, write)
+
+    def import_jsonl(self, lines: Iterable[str | bytes], source_name: str) -> transfer.ImportResult:
+        """Store feed2book JSON Lines (untrusted: cleaned again) as the source ``source_name``."""
+        return transfer.import_jsonl(self, lines, source_name)
+
+    def integrity_check(self) -> str:
+        return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+
+    # -- derived keys ---------------------------------------------------------------------------
+    def _refresh_derived(self) -> None:
+        """Recompute the stored series keys when the code that derives them has changed."""
+        fingerprint = derived_fingerprint()
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'derived'").fetchone()
+        if row and row[0] == fingerprint:
+            return
+        with self.writing() as db:
+            rows = db.execute(
+                "SELECT a.id, a.revision_key, r.record FROM articles AS a "
+                "JOIN revisions AS r ON r.article_id = a.id AND r.n = a.revision"
+            ).fetchall()
+            updates = []
+            for article_id, revision_key, record in rows:
+                article = decode(record, revision_key)
+                updates.append((series_key(article.title), series_name_key(article), article_id))
+            db.executemany(
+                "UPDATE articles SET series_key = ?, series_name_key = ? WHERE id = ?", updates
+            )
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('derived', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (fingerprint,),
+            )
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+    db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")  # in WAL mode: durable against process crashes
+    return db
+
+
+def _check_ours(db: sqlite3.Connection, path: Path) -> None:
+    found = schema.version(db)
+    if found > schema.CURRENT_VERSION:
+        raise LibraryError(
+            f"{path}: written by a newer feed2book (library version {found}, this one reads "
+            f"up to {schema.CURRENT_VERSION})",
+            hint="upgrade feed2book",
+        )
+    tables = db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+    if found == 0 and tables:
+        raise LibraryError(f"{path}: an SQLite database, but not a feed2book library")
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
