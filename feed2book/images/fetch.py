@@ -154,7 +154,7 @@ class Downloader:
         if encoding == "identity" and declared.isdigit() and int(declared) > limit:
             raise FetchError(url, f"larger than the size limit ({_megabytes(limit)})")
         body = bytearray()
-        for piece in _inflate(url, encoding, response.iter_raw(_INFLATE_STEP)):
+        for piece in _inflate(url, encoding, response.iter_raw()):
             body += piece
             if len(body) > limit:
                 raise FetchError(url, f"larger than the size limit ({_megabytes(limit)})")
@@ -236,7 +236,7 @@ def _lower(headers: httpx.Headers) -> dict[str, str]:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:g} MB"
+    return f"{size / 1024 / 1024:.3g} MB"
 
 
 def _status_message(response: httpx.Response) -> str:

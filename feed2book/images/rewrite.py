@@ -8,7 +8,8 @@
   "[Image: <alt>]" when there is no address to give (a ``data:`` URI, or inside a link).
   No ``<img>`` keeps a remote ``src``.
 - ``link``: nothing changes; remote addresses stay (the EPUB writer turns them into links).
-- ``none``: every image becomes "[Image: <alt>]", or nothing when it has no alt text.
+- ``none``: every image becomes "[Image: <alt>]", or nothing when it has no alt text (but
+  "[Image]" inside a link, which would otherwise show nothing to follow).
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ def localise(
         alt = " ".join((element.get("alt") or "").split())
         image = images.get(src)
         if mode is ImageMode.NONE:
-            _replace_with_text(element, f"[{_label(alt)}]" if alt else "")
+            # Without alt text an image leaves nothing, unless it was all a link showed.
+            visible = alt or _inside_link(element)
+            _replace_with_text(element, f"[{_label(alt)}]" if visible else "")
         elif image is not None:
             _point_at(element, prefix + image.name, image.width, image.height)
         elif src in local_names:
