@@ -1,15 +1,15 @@
 """What every building command shares: reading options, the session, the exception edge.
 
 ``session`` turns the shared options into a ``Common`` (usage errors included), ``reading`` reads
-the sources into a ``Collection``, and ``edge`` turns exceptions into one-line messages and exit
-statuses.
+the sources (or, without SOURCES, the library) into a ``Collection``, ``digest`` is ``--new``, and
+``edge`` turns exceptions into one-line messages and exit statuses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,10 @@ import typer
 from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
 from feed2book.errors import Feed2BookError, NothingToOutput, UsageError
 from feed2book.fetch import FetchLimits, HttpFetcher
+from feed2book.group import BookOptions, Grouping, group_articles
+from feed2book.library import Library, default_library_path
+from feed2book.library.reading import collect_and_save, collect_library
+from feed2book.models import Book
 from feed2book.pipeline import Collection, collect
 from feed2book.select import Selection, compile_title_match, parse_when
 from feed2book.sources import SourceContext
@@ -33,6 +37,13 @@ class Common:
     verbosity: Verbosity
     debug: bool
     limits: FetchLimits
+    library: Path | None = None  # --library (None: the default library)
+    save: bool = False  # --save: also store what SOURCES gave in the library
+    new: bool = False  # --new: only articles no earlier build of the same book held
+
+    @property
+    def library_path(self) -> Path:
+        return self.library or default_library_path()
 
 
 def common_options(
@@ -96,7 +107,18 @@ def session(options: dict[str, Any]) -> Iterator[tuple[Environment, Messenger, C
     messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
     with edge(env, messenger):
         shared = {name: options[name] for name in SHARED_OPTIONS}
-        common = common_options(env, options["sources"], **shared)
+        common = replace(
+            common_options(env, options["sources"], **shared),
+            # Library options, on the commands that have them.
+            library=options.get("library"),
+            save=bool(options.get("save")),
+            new=bool(options.get("new")),
+        )
+        if common.save and not common.sources:
+            raise UsageError(
+                "--save needs SOURCES to save",
+                hint="without SOURCES the library itself is read; `feed2book sync` refreshes it",
+            )
         messenger.verbosity = common.verbosity
         yield env, messenger, common
 
@@ -108,11 +130,36 @@ def bundled_examples() -> str:
 
 @contextmanager
 def reading(env: Environment, common: Common, messenger: Messenger) -> Iterator[Collection]:
-    """Read the sources (or the bundled examples), reporting problems as they come."""
-    specs = common.sources
-    if not specs:
-        messenger.info("no SOURCES given; reading the bundled example feeds")
-        specs = (bundled_examples(),)
+    """Read the sources; without SOURCES, the library (or, while it is empty, the bundled
+    examples). With ``--save``, what SOURCES gave is also stored in the library."""
+    if common.sources:
+        collection = _read_sources(common.sources, env, common, messenger)
+    else:
+        collection = _read_library(common, messenger) or _read_sources(
+            (bundled_examples(),), env, common, messenger
+        )
+    with collection:
+        collection.finish(all_revisions=common.selection.all_revisions)
+        yield collection
+
+
+def _read_library(common: Common, messenger: Messenger) -> Collection | None:
+    path = common.library_path
+    if path.is_file():
+        with Library.open(path) as library:
+            if not library.is_empty():
+                messenger.info(f"no SOURCES given; reading the library {path}")
+                return collect_library(library, common.selection, debug=common.debug)
+    messenger.info(
+        "no SOURCES given; reading the bundled example feeds (the library holds no articles "
+        "yet: `feed2book add FEED…` adds feeds to it)"
+    )
+    return None
+
+
+def _read_sources(
+    specs: tuple[str, ...], env: Environment, common: Common, messenger: Messenger
+) -> Collection:
     with HttpFetcher(common.limits) as fetcher, messenger.progress("Reading feeds") as bar:
         context = SourceContext(fetch=fetcher, stdin=env.stdin)
 
@@ -120,12 +167,62 @@ def reading(env: Environment, common: Common, messenger: Messenger) -> Iterator[
             messenger.detail(f"{origin}: {count} article(s)")
             bar.advance(f"Reading feeds: {Path(origin).name or origin}")
 
-        collection = collect(
-            specs, context, on_problem=messenger.problem, on_source=on_source, debug=common.debug
-        )
-    with collection:
-        collection.finish(all_revisions=common.selection.all_revisions)
-        yield collection
+        if not common.save:
+            return collect(
+                specs,
+                context,
+                on_problem=messenger.problem,
+                on_source=on_source,
+                debug=common.debug,
+            )
+        with Library.open(common.library_path) as library:
+            collection = collect_and_save(
+                specs,
+                context,
+                library,
+                on_problem=messenger.problem,
+                on_source=on_source,
+                debug=common.debug,
+            )
+            messenger.info(f"saved what SOURCES gave in the library {library.path}")
+            return collection
+
+
+class Digest:
+    """``--new``: leave out what an earlier build of the same book held; record every build."""
+
+    def __init__(self, library: Library | None, messenger: Messenger) -> None:
+        self._library = library
+        self._messenger = messenger
+
+    def only_new(self, grouping: Grouping, options: BookOptions) -> Grouping:
+        """The books again, made of the articles no earlier build with the same key held."""
+        if self._library is None:
+            return grouping
+        fresh = []
+        for book in grouping.books:
+            built = self._library.built_article_ids(book.key)
+            fresh += [article for article in book.articles if article.id not in built]
+        left_out = sum(len(book.articles) for book in grouping.books) - len(fresh)
+        if left_out:
+            self._messenger.info(f"--new: {left_out} article(s) of earlier builds left out")
+        fresh.sort(key=lambda article: (article.published, article.id))
+        return replace(group_articles(fresh, options), left_out=grouping.left_out)
+
+    def record(self, book: Book) -> None:
+        """Call once the book is written."""
+        if self._library is not None:
+            self._library.record_build(book.key, [article.id for article in book.articles])
+
+
+@contextmanager
+def digest(common: Common, messenger: Messenger) -> Iterator[Digest]:
+    """A ``Digest`` over the library with ``--new``; one that changes nothing without."""
+    if not common.new:
+        yield Digest(None, messenger)
+        return
+    with Library.open(common.library_path) as library:
+        yield Digest(library, messenger)
 
 
 def exit_status(collection: Collection, written: int) -> ExitStatus:

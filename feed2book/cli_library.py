@@ -1,0 +1,460 @@
+"""The library commands: `add`, `sync`, `sources`, `remove`, `library stats|export|import`.
+
+``register(app)`` adds them to the ``feed2book`` app (``cli.py`` calls it), so this module
+imports nothing from ``cli.py``. Data goes to stdout, messages and the sync summary to stderr.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from feed2book.cli_options import (
+    DebugOpt,
+    InsecureOpt,
+    LibraryOpt,
+    QuietOpt,
+    TimeoutOpt,
+    VerboseOpt,
+)
+from feed2book.cli_session import edge
+from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
+from feed2book.errors import NothingToOutput, UsageError
+from feed2book.fetch import FetchLimits, HttpFetcher
+from feed2book.library import Library, LibraryStats, SourceInfo, default_library_path
+from feed2book.library.intake import normalise_spec
+from feed2book.library.sync import SourceResult, add_source, sync
+from feed2book.output import atomic_writer
+from feed2book.sources import STDIN
+
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="One JSON document on stdout instead of a table.")
+]
+
+
+@contextmanager
+def _session(
+    library: Path | None, *, verbose: bool = False, quiet: bool = False, debug: bool = False
+) -> Iterator[tuple[Environment, Messenger, Path]]:
+    env = Environment()
+    messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
+    with edge(env, messenger):
+        if verbose and quiet:
+            raise UsageError("--verbose and --quiet cannot be used together")
+        if verbose:
+            messenger.verbosity = Verbosity.VERBOSE
+        yield env, messenger, library or default_library_path()
+
+
+def _existing(path: Path, what: str) -> Library:
+    """The library at ``path``; ``NothingToOutput`` (exit 3) when there is none yet."""
+    if not path.is_file():
+        raise NothingToOutput(
+            f"{what}: there is no library at {path} yet",
+            hint="`feed2book add FEED…` creates it",
+        )
+    return Library.open(path, create=False)
+
+
+def add_command(
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="Feeds to remember: URLs, files, directories, globs or OPML lists. "
+            "Example: `https://dev.to/feed/ben blogroll.opml`.",
+            show_default=False,
+        ),
+    ],
+    library: LibraryOpt = None,
+    insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = 15.0,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Remember feeds in the library and import their articles now.
+
+    `feed2book sync` re-reads them later; every building command given no SOURCES reads the
+    library. An OPML list is one source (`sync` re-reads the list and every feed it names);
+    local paths are remembered as absolute paths. A source nothing can be read from is not
+    remembered.
+
+    Examples:
+
+        feed2book add https://dev.to/feed/matt_frank_usa
+
+        feed2book add blogroll.opml "feeds/*.xml"
+
+        feed2book add ~/feeds/ --library ~/books/library.sqlite3
+    """
+    with _session(library, verbose=verbose, quiet=quiet, debug=debug) as (_, messenger, path):
+        specs = [normalise_spec(spec) for spec in sources]
+        failed = False
+        limits = FetchLimits(timeout=timeout, insecure=insecure)
+        with (
+            Library.open(path) as store,
+            HttpFetcher(limits) as fetch,
+            messenger.progress("Adding", total=len(specs)) as bar,
+        ):
+            for spec in specs:
+                result = add_source(store, fetch, spec, on_problem=messenger.problem, debug=debug)
+                failed |= result.failed
+                if result.remembered:
+                    messenger.info(f"added {spec}: {_counts(result)}")
+                else:
+                    messenger.info(f"not added: {spec} (nothing could be read from it)")
+                bar.advance(f"Adding: {spec}")
+            messenger.info(f"the library {path} holds {len(store)} article(s)")
+        raise typer.Exit(ExitStatus.SOURCES_FAILED if failed else ExitStatus.OK)
+
+
+def sync_command(
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Only these remembered sources (as `feed2book sources` shows them; "
+            "default: all). Example: `https://dev.to/feed/ben`.",
+            show_default=False,
+        ),
+    ] = None,
+    library: LibraryOpt = None,
+    insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = 15.0,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Re-read the library's sources and store what is new or changed.
+
+    URLs are fetched with conditional GET (ETag / Last-Modified), so an unchanged feed costs
+    one short request and no parsing. Each source is stored in one transaction: a source that
+    fails is reported and the others still sync. A summary table (new, updated, unchanged,
+    status per source) goes to stderr; the exit status is 1 when any source failed.
+
+    Examples:
+
+        feed2book sync
+
+        feed2book sync https://dev.to/feed/ben
+
+        feed2book sync --quiet && feed2book epub --new --since 7d -o weekly/
+    """
+    with _session(library, verbose=verbose, quiet=quiet, debug=debug) as (env, messenger, path):
+        with _existing(path, "nothing to sync") as store:
+            total = len(sources) if sources else len(store.sources())
+            if not total:
+                raise NothingToOutput(
+                    f"nothing to sync: the library {path} remembers no sources",
+                    hint="`feed2book add FEED…` adds one",
+                )
+            limits = FetchLimits(timeout=timeout, insecure=insecure)
+            with (
+                HttpFetcher(limits) as fetch,
+                messenger.progress("Syncing", total=total) as bar,
+            ):
+
+                def progress(result: SourceResult) -> None:
+                    messenger.detail(f"{result.source}: {result.status}, {_counts(result)}")
+                    bar.advance(f"Syncing: {result.source}")
+
+                results = sync(
+                    store,
+                    fetch,
+                    sources or None,
+                    on_progress=progress,
+                    on_problem=messenger.problem,
+                    debug=debug,
+                )
+        if messenger.verbosity >= Verbosity.NORMAL:
+            env.stderr.write(_render(_sync_table(results), width=_width(env)))
+            env.stderr.flush()
+        failed = any(result.failed for result in results)
+        raise typer.Exit(ExitStatus.SOURCES_FAILED if failed else ExitStatus.OK)
+
+
+def sources_command(
+    as_json: JsonOpt = False,
+    library: LibraryOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """List the library's sources: kind, when added and last synced, last status, articles.
+
+    Examples:
+
+        feed2book sources
+
+        feed2book sources --json | jq -r '.[] | select(.last_status == "failed") | .spec'
+    """
+    with _session(library, quiet=quiet, debug=debug) as (env, _, path):
+        found: list[SourceInfo] = []
+        if path.is_file():
+            with Library.open(path, create=False) as store:
+                found = store.sources()
+        if as_json:
+            text = json.dumps([asdict(source) for source in found], ensure_ascii=False, indent=2)
+            env.stdout.write(text.encode("utf-8") + b"\n")
+        elif found:
+            env.stdout.write(_render(_sources_table(found)).encode("utf-8"))
+        env.stdout.flush()
+        if not found:
+            raise NothingToOutput(
+                f"the library {path} remembers no sources", hint="`feed2book add FEED…` adds one"
+            )
+
+
+def remove_command(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="A remembered source, as `feed2book sources` shows it (or as you added it). "
+            "Example: `https://dev.to/feed/ben`.",
+            show_default=False,
+        ),
+    ],
+    library: LibraryOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Forget a source: `sync` no longer reads it. Its articles stay in the library.
+
+    Books built later still include them (the library keeps every article ever seen);
+    `feed2book library export`, then a fresh library and `import`, starts over.
+
+    Examples:
+
+        feed2book remove https://dev.to/feed/ben
+
+        feed2book remove ./feeds/old.xml
+    """
+    with _session(library, quiet=quiet, debug=debug) as (_, messenger, path):
+        spec = normalise_spec(source)
+        with _existing(path, "nothing to remove") as store:
+            kept = {info.spec: info.articles for info in store.sources()}
+            if not store.remove_source(spec):
+                raise UsageError(
+                    f"{source}: not a source of the library",
+                    hint="`feed2book sources` lists them",
+                )
+        messenger.info(f"removed {spec}; its {kept.get(spec, 0)} article(s) stay in the library")
+
+
+def _counts(result: SourceResult) -> str:
+    stored = result.stored
+    text = f"{stored.new} new, {stored.updated} updated, {stored.unchanged} unchanged"
+    if result.not_modified:
+        text += f", {result.not_modified} feed(s) not modified"
+    return text
+
+
+# --- the `library` sub-commands ----------------------------------------------------------------
+
+library_app = typer.Typer(
+    name="library",
+    help="The library itself: what it holds (`stats`), and moving it between machines "
+    "(`export`, `import`).",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="markdown",
+)
+
+
+@library_app.command("stats")
+def stats_command(
+    as_json: JsonOpt = False,
+    library: LibraryOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """What the library holds: totals, and articles per author, feed and month.
+
+    Examples:
+
+        feed2book library stats
+
+        feed2book library stats --json | jq '.by_author[:5]'
+    """
+    with _session(library, quiet=quiet, debug=debug) as (env, _, path):
+        with _existing(path, "no statistics") as store:
+            stats = store.stats()
+        if as_json:
+            document = {"library": str(path), **stats.as_dict()}
+            text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = _stats_text(path, stats)
+        env.stdout.write(text.encode("utf-8"))
+        env.stdout.flush()
+
+
+@library_app.command("export")
+def export_command(
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file instead of stdout (`-`). Example: `-o library.jsonl`.",
+        ),
+    ] = "-",
+    library: LibraryOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write every stored article as JSON Lines (the `feed2book jsonl` layout).
+
+    Any feed2book command reads the file back as a source; `feed2book library import` stores
+    it in another library. The current revision of each article travels; revision history,
+    remembered sources and build records do not.
+
+    Examples:
+
+        feed2book library export -o library.jsonl
+
+        feed2book library export | gzip > library.jsonl.gz
+
+        feed2book library export | jq -r .title | sort | uniq -d
+    """
+    with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
+        with _existing(path, "nothing to export") as store:
+            if output == "-":
+                count = store.export_jsonl(lambda line: env.stdout.write(line.encode("utf-8")))
+                env.stdout.flush()
+            else:
+                with atomic_writer(Path(output)) as handle:
+                    count = store.export_jsonl(lambda line: handle.write(line.encode("utf-8")))
+        messenger.info(f"exported {count} article(s) from {path}")
+        if not count:
+            raise typer.Exit(ExitStatus.NOTHING)
+
+
+@library_app.command("import")
+def import_command(
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="feed2book JSON Lines (from `library export` or `feed2book jsonl`), "
+            "or `-` for stdin. Example: `library.jsonl`.",
+            show_default=False,
+        ),
+    ],
+    library: LibraryOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Store the articles of a JSON Lines file in the library (HTML is cleaned again).
+
+    Examples:
+
+        feed2book library import library.jsonl
+
+        gunzip -c library.jsonl.gz | feed2book library import -
+
+        feed2book jsonl feeds/ --author ben | feed2book library import -
+    """
+    with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
+        name = "import:<stdin>" if file == STDIN else f"import:{normalise_spec(file)}"
+        with Library.open(path) as store:
+            if file == STDIN:
+                result = store.import_jsonl(env.stdin, name)
+            else:
+                try:
+                    with open(file, "rb") as handle:
+                        result = store.import_jsonl(handle, name)
+                except OSError as error:
+                    raise UsageError(f"{file}: cannot read ({error.strerror})") from None
+        for problem in result.problems:
+            messenger.problem(problem)
+        stored = result.stored
+        messenger.info(
+            f"imported {result.read} article(s) into {path}: {stored.new} new, "
+            f"{stored.updated} updated, {stored.unchanged} unchanged"
+        )
+        if not result.read:
+            raise typer.Exit(ExitStatus.SOURCES_FAILED if result.problems else ExitStatus.NOTHING)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the library commands to ``app`` (the ``feed2book`` command)."""
+    app.command("add")(add_command)
+    app.command("sync")(sync_command)
+    app.command("sources")(sources_command)
+    app.command("remove")(remove_command)
+    app.add_typer(library_app, name="library")
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+def _sync_table(results: Sequence[SourceResult]) -> Table:
+    table = _table("source", "new", "updated", "unchanged", "status")
+    for result in results:
+        stored = result.stored
+        status = f"failed: {result.error}" if result.failed else result.status
+        if result.not_modified and not result.failed:
+            status += " (not modified)"
+        table.add_row(
+            result.source, str(stored.new), str(stored.updated), str(stored.unchanged), status
+        )
+    return table
+
+
+def _sources_table(found: Sequence[SourceInfo]) -> Table:
+    table = _table("source", "kind", "articles", "added", "last synced", "status")
+    for info in found:
+        status = info.last_status or "never synced"
+        if info.last_error:
+            status += f": {info.last_error}"
+        synced = (info.last_synced or "")[:16].replace("T", " ")
+        table.add_row(info.spec, info.kind, str(info.articles), info.added[:10], synced, status)
+    return table
+
+
+def _stats_text(path: Path, stats: LibraryStats) -> str:
+    span = f"{stats.first_published} to {stats.last_published}" if stats.articles else "empty"
+    lines = [
+        f"library   {path}",
+        f"articles  {stats.articles} ({stats.revisions} revision(s) stored), {span}",
+        f"sources   {stats.sources}; {stats.authors} author(s), {stats.feeds} feed(s), "
+        f"{stats.builds} build(s) recorded",
+        "",
+    ]
+    authors = _table("articles", "author", "name")
+    for author in stats.by_author:
+        authors.add_row(str(author.articles), author.handle, author.name)
+    feeds = _table("articles", "feed", "title")
+    for feed in stats.by_feed:
+        feeds.add_row(str(feed.articles), feed.url, feed.title)
+    months = _table("articles", "month")
+    for month in stats.by_month:
+        months.add_row(str(month.articles), month.month)
+    return "\n".join(lines) + "\n" + "\n".join(_render(t) for t in (authors, feeds, months))
+
+
+def _table(*columns: str) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for column in columns:
+        numeric = column in ("new", "updated", "unchanged", "articles")
+        table.add_column(column, justify="right" if numeric else "left", overflow="fold")
+    return table
+
+
+def _render(table: Table, width: int = 120) -> str:
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, width=width, color_system=None, force_terminal=False, highlight=False
+    )
+    console.print(table)
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+
+
+def _width(env: Environment) -> int:
+    return 120 if not env.stderr_isatty else Console(file=env.stderr).width
