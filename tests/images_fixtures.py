@@ -169,9 +169,10 @@ CLEAN_SVG = b"""<?xml version="1.0" encoding="UTF-8"?>
      xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"
      width="120" height="80" viewBox="0 0 120 80" inkscape:version="1.3">
   <metadata><title>editor junk</title></metadata>
-  <defs><linearGradient id="g"><stop offset="0" stop-color="#f00"/></linearGradient></defs>
+  <defs><linearGradient id="g"><stop offset="0" stop-color="#f00"/></linearGradient>
+    <circle id="dot" r="4"/></defs>
   <rect x="0" y="0" width="120" height="80" fill="url(#g)"/>
-  <use xlink:href="#g"/>
+  <use xlink:href="#dot" x="10" y="10"/>
   <circle cx="60" cy="40" r="30" style="fill: url('#g')"/>
 </svg>
 """
