@@ -193,13 +193,19 @@ class Outcome:
 
 
 class TreeRss:
-    """Samples the summed RSS of a process and its descendants from /proc (Linux only)."""
+    """Samples the summed RSS of a process and its descendants from /proc (Linux only).
+
+    Reading the RSS of known processes is cheap and done every INTERVAL; finding descendants
+    means reading every /proc/<pid>/stat, so it is done every RESCAN (a pool's workers live long).
+    """
 
     INTERVAL = 0.25
+    RESCAN = 2.0
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.peak_kb = 0
+        self._tree = {pid}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._page_kb = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
@@ -215,11 +221,16 @@ class TreeRss:
             self._thread.join()
 
     def _run(self) -> None:
+        ticks_per_scan = round(self.RESCAN / self.INTERVAL)
+        tick = 0
         while not self._stop.wait(self.INTERVAL):
             with contextlib.suppress(OSError, ValueError):
-                self.peak_kb = max(self.peak_kb, self._sample())
+                if tick % ticks_per_scan == ticks_per_scan - 1:
+                    self._tree = self._descendants()
+                self.peak_kb = max(self.peak_kb, self._rss_kb())
+            tick += 1
 
-    def _sample(self) -> int:
+    def _descendants(self) -> set[int]:
         parents: dict[int, int] = {}
         for entry in os.scandir("/proc"):
             if entry.name.isdigit():
@@ -232,8 +243,11 @@ class TreeRss:
             children = [pid for pid, ppid in parents.items() if ppid == parent]
             tree.update(children)
             frontier.extend(children)
+        return tree
+
+    def _rss_kb(self) -> int:
         total = 0
-        for pid in tree:
+        for pid in self._tree:
             with contextlib.suppress(OSError, IndexError, ValueError):
                 total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * self._page_kb
         return total
