@@ -186,8 +186,18 @@ def test_hanging_and_trickling_servers_cannot_hold_the_build(
     assert time.monotonic() - started < 4
     assert images == {hang: None, trickle: None}
     messages = {problem.source: problem.message for problem in problems}
-    assert "timed out after 0.4 s" in messages[hang]
+    assert messages[hang] in {
+        "image not included: took longer than 1 s in total",  # the usual case: 0.4 + 0.5 + ...
+        "image not included: timed out after 0.4 s; a retry would pass the 1 s limit",
+    }
     assert messages[trickle] == "image not included: took longer than 1 s in total"
+
+
+def test_timeout_without_retries(server: Server, tmp_path: Path) -> None:
+    hang = server.route("/hang.png", body=b"", delay=30)
+    with ImageResolver(options(tmp_path, timeout=0.3, retries=0)) as resolver:
+        _, problems = resolve(resolver, [hang])
+    assert [p.message for p in problems] == ["image not included: timed out after 0.3 s"]
 
 
 def test_429_with_retry_after_then_200(server: Server, tmp_path: Path) -> None:
@@ -307,8 +317,22 @@ def test_progress_called_once_per_image(server: Server, tmp_path: Path) -> None:
     ]
     seen: list[str] = []
     with ImageResolver(options(tmp_path)) as resolver:
+        resolver.resolve(urls[:2])
         resolver.resolve(urls + urls[:2], on_progress=seen.append)
-    assert sorted(seen) == sorted(urls)
+    assert sorted(seen) == sorted(urls)  # the two known ones too, each once
+
+
+def test_a_dead_host_costs_one_round_of_retries(tmp_path: Path) -> None:
+    closed = Server()  # bound, never started, then closed: nothing listens on its port
+    base = closed.base
+    closed.httpd.server_close()
+    urls = [f"{base}/{n}.png" for n in range(4)]
+    sleeps: list[float] = []
+    with ImageResolver(options(tmp_path, per_host=1), sleep=sleeps.append) as resolver:
+        images, problems = resolve(resolver, urls)
+    assert sleeps == [0.5, 1.0, 2.0]  # the first image's retries only
+    assert all(image is None for image in images.values()) and len(problems) == 4
+    assert sum("an earlier image from this host too" in p.message for p in problems) == 3
 
 
 def test_summary_line_and_default_cache_dir() -> None:

@@ -169,9 +169,13 @@ def _convert_other(
         and _orientation(image) == 1
         and _is_srgb(image.info.get("icc_profile"))
     )
-    converted = _encode(
-        _prepared(image, options), options, lossless_source=kind in _LOSSLESS_SOURCES
-    )
+    prepared = _prepared(image, options)
+    png_hint = 0
+    if kind in ("PNG", "WEBP-LOSSLESS"):  # compressed already: its size predicts a PNG's
+        scale = (prepared.width * prepared.height) / (image.width * image.height)
+        png_hint = round(len(data) * scale)
+    lossless = kind in _LOSSLESS_SOURCES
+    converted = _encode(prepared, options, lossless_source=lossless, png_hint=png_hint)
     if same_pixels and converted.media_type == "image/png":
         # Our re-encoding may be larger than a PNG optimiser's work: keep theirs, minus metadata.
         original = strip_png_metadata(data)
@@ -224,7 +228,13 @@ def _to_srgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")  # CMYK, YCbCr, LAB, HSV, RGBX...
 
 
-def _encode(image: Image.Image, options: ImageOptions, *, lossless_source: bool) -> Converted:
+def _encode(
+    image: Image.Image, options: ImageOptions, *, lossless_source: bool, png_hint: int = 0
+) -> Converted:
+    """PNG for transparency and few colours; else JPEG, or PNG when not much larger.
+
+    ``png_hint`` estimates the PNG's size (0: unknown); far above JPEG's, the PNG is not made.
+    """
     if image.mode in ("RGBA", "LA"):
         return _png(image)
     limit = _FEW_COLOURS.get(image.mode)
@@ -236,7 +246,8 @@ def _encode(image: Image.Image, options: ImageOptions, *, lossless_source: bool)
                 image = image.quantize(len(colours), Image.Quantize.MEDIANCUT, dither=_NO_DITHER)
             return _png(image)
     jpeg = _jpeg(image, options)
-    if lossless_source:
+    clearly_photo = png_hint > 2 * _PNG_OVER_JPEG_MAX_RATIO * len(jpeg.data)
+    if lossless_source and not clearly_photo:
         png = _png(image)
         if len(png.data) <= _PNG_OVER_JPEG_MAX_RATIO * len(jpeg.data):
             return png

@@ -34,6 +34,7 @@ from feed2book.images.options import (
     ImageOptions,
 )
 
+_NAME_NOT_FOUND = ("Name or service not known", "nodename nor servname", "No address associated")
 _INFLATE_STEP = 64 * 1024  # bytes of decoded output produced per step
 _DATA_URI = re.compile(
     r"data:(?P<type>[^,;]*)(?P<params>(?:;[^,;]*)*?),(?P<data>.*)\Z", re.S | re.I
@@ -50,10 +51,13 @@ class Download:
 
 
 class _Retryable(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, retry_after: float | None = None, *, unreachable: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.unreachable = unreachable  # the host could not be connected to at all
 
 
 class Downloader:
@@ -72,6 +76,9 @@ class Downloader:
         self._clock = clock
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
         self._hosts_lock = threading.Lock()
+        # Hosts that could not be connected to even after retries, and why: the other images
+        # from a dead host fail at once instead of each waiting through its own retries.
+        self._unreachable: dict[str, str] = {}
         self._client = httpx.Client(
             headers={
                 "User-Agent": USER_AGENT,
@@ -92,26 +99,32 @@ class Downloader:
     def get(self, url: str, validators: Mapping[str, str] | None = None) -> Download:
         """The image at ``url``; ``validators`` (If-None-Match...) make a 304 possible."""
         started = self._clock()
+        host = urlsplit(url).netloc.lower()
         attempt = 0
         while True:
             try:
-                with self._host_slot(url):
+                with self._host_slot(host):
+                    if host in self._unreachable:
+                        why = self._unreachable[host]
+                        raise FetchError(url, f"{why} (an earlier image from this host too)")
                     return self._attempt(url, dict(validators or {}), started)
             except _Retryable as error:
-                if attempt >= self.options.retries:
-                    raise FetchError(url, error.reason) from None
                 wait = BACKOFF_BASE * 2**attempt if error.retry_after is None else error.retry_after
                 wait = min(wait, MAX_RETRY_WAIT)
-                if self._clock() - started + wait > self.options.deadline:
-                    raise FetchError(
-                        url, f"{error.reason}; a retry would pass the {self._limit()} limit"
-                    ) from None
-                self._sleep(wait)  # outside the host slot: others may use it meanwhile
-                attempt += 1
+                if attempt >= self.options.retries:
+                    reason = error.reason
+                elif self._clock() - started + wait > self.options.deadline:
+                    reason = f"{error.reason}; a retry would pass the {self._limit()} limit"
+                else:
+                    self._sleep(wait)  # outside the host slot: others may use it meanwhile
+                    attempt += 1
+                    continue
+                if error.unreachable:
+                    self._unreachable.setdefault(host, error.reason)
+                raise FetchError(url, reason) from None
 
     @contextmanager
-    def _host_slot(self, url: str) -> Iterator[None]:
-        host = urlsplit(url).netloc.lower()
+    def _host_slot(self, host: str) -> Iterator[None]:
         with self._hosts_lock:
             slot = self._hosts.setdefault(host, threading.BoundedSemaphore(self.options.per_host))
         with slot:
@@ -121,8 +134,9 @@ class Downloader:
         remaining = self.options.deadline - (self._clock() - started)
         if remaining <= 0:
             raise FetchError(url, f"took longer than {self._limit()} in total")
-        timeout = httpx.Timeout(min(self.options.timeout, remaining))
+        seconds = min(self.options.timeout, remaining)
         try:
+            timeout = httpx.Timeout(seconds)
             with self._client.stream("GET", url, headers=headers, timeout=timeout) as response:
                 status = response.status_code
                 if status == 304 and headers:
@@ -137,11 +151,17 @@ class Downloader:
         except httpx.TooManyRedirects:
             raise FetchError(url, f"too many redirects (more than {MAX_REDIRECTS})") from None
         except httpx.TimeoutException:
-            raise _Retryable(f"timed out after {self.options.timeout:g} s") from None
+            if seconds < self.options.timeout:  # the deadline, not the timeout, cut it short
+                raise FetchError(url, f"took longer than {self._limit()} in total") from None
+            raise _Retryable(f"timed out after {seconds:g} s") from None
         except httpx.ConnectError as error:
-            if "CERTIFICATE_VERIFY_FAILED" in str(error):
+            text = str(error)
+            if "CERTIFICATE_VERIFY_FAILED" in text:
                 raise FetchError(url, "TLS certificate did not verify") from None
-            raise _Retryable(f"could not connect ({error})") from None
+            if any(sign in text for sign in _NAME_NOT_FOUND):
+                self._unreachable.setdefault(urlsplit(url).netloc.lower(), "host not found")
+                raise FetchError(url, "host not found") from None
+            raise _Retryable(f"could not connect ({text})", unreachable=True) from None
         except httpx.TransportError as error:
             raise _Retryable(f"network error ({error})") from None
         except httpx.HTTPError as error:  # an invalid URL, say: retrying will not help

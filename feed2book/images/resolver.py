@@ -102,10 +102,15 @@ class ImageResolver:
     ) -> dict[str, EmbeddedImage | None]:
         """Each distinct URL (in first-seen order) -> its image, or None (failed or dropped).
 
-        A URL resolved by an earlier call is not fetched, counted or reported again.
+        ``on_progress`` is called once per distinct URL, as each is done. A URL resolved by an
+        earlier call is not fetched, counted or reported again.
         """
         wanted = list(dict.fromkeys(urls))
         todo = _interleave_hosts([url for url in wanted if url not in self._results])
+        if on_progress is not None:
+            for url in wanted:
+                if url in self._results:
+                    on_progress(url)
         if todo:
             pool = ThreadPoolExecutor(min(self.options.concurrency, len(todo)), "image")
             try:
