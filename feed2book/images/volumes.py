@@ -82,8 +82,11 @@ def _reencode(
     formats = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF"}
     if media_type not in formats:
         return None  # SVG: already as small as it gets
-    with Image.open(io.BytesIO(data), formats=[formats[media_type]]) as opened:
-        image = opened.copy()  # our own converted output: trusted and of bounded size
+    try:  # normally our own converted output, of bounded size; anything else is left alone
+        with Image.open(io.BytesIO(data), formats=[formats[media_type]]) as opened:
+            image = opened.copy()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
     if media_type != "image/jpeg" and max(image.size) <= max_px:
         return None  # lossless formats only get smaller by getting smaller
     if max(image.size) > max_px:
