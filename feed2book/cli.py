@@ -8,25 +8,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
 from feed2book import __version__
-from feed2book.books import CoverChoice, make_cover, write_book_files
+from feed2book.books import CoverChoice, write_book_files
+from feed2book.build import BuildSettings, count_images, epub_volumes, markdown_files
 from feed2book.bundles import BundleFormat, write_bundles
 from feed2book.cli_options import (
     AuthorOpt,
     BookTitleOpt,
+    CacheDirOpt,
     CoverFileOpt,
     CoverThemeOpt,
     DebugOpt,
     ForceOpt,
+    GrayscaleOpt,
     GroupByOpt,
+    ImageMaxPxOpt,
+    ImagesOpt,
     InsecureOpt,
     LanguageOpt,
     LimitOpt,
+    MaxBookMbOpt,
     NewestFirstOpt,
     NoCoverOpt,
     QuietOpt,
@@ -41,8 +48,15 @@ from feed2book.cli_options import (
     UntilOpt,
     VerboseOpt,
 )
-from feed2book.cli_session import edge, exit_status, nothing_message, reading, session
-from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
+from feed2book.cli_session import (
+    Common,
+    edge,
+    exit_status,
+    nothing_message,
+    reading,
+    session,
+)
+from feed2book.console import Environment, ExitStatus, Messenger, Progress, Verbosity
 from feed2book.covers import (
     CoverSpec,
     cover_bytes,
@@ -52,13 +66,12 @@ from feed2book.covers import (
 )
 from feed2book.errors import OutputError, UsageError
 from feed2book.group import BookOptions, GroupBy, Sections, group_articles
+from feed2book.images import ImageMode, ImageOptions, ImageResolver, default_cache_dir
 from feed2book.listing import render_listing, summary, summary_line
 from feed2book.models import Article, Book
 from feed2book.output import atomic_writer, write_bytes_atomically
-from feed2book.writers.epub import build_epub
+from feed2book.pipeline import Collection
 from feed2book.writers.jsonl import Content, article_record, choose_fields, dumps
-from feed2book.writers.markdown import Cover as MarkdownCover
-from feed2book.writers.markdown import build_bundle, build_single_file
 
 app = typer.Typer(
     name="feed2book",
@@ -239,6 +252,11 @@ def epub_command(
     cover_theme: CoverThemeOpt = None,
     cover: CoverFileOpt = None,
     no_cover: NoCoverOpt = False,
+    images: ImagesOpt = ImageMode.EMBED,
+    image_max_px: ImageMaxPxOpt = 1600,
+    grayscale: GrayscaleOpt = False,
+    cache_dir: CacheDirOpt = None,
+    max_book_mb: MaxBookMbOpt = None,
     force: ForceOpt = False,
     author: AuthorOpt = None,
     tag: TagOpt = None,
@@ -267,27 +285,43 @@ def epub_command(
         feed2book epub blogroll.opml --since 7d --group-by none --title "This week" -o week.epub
     """
     with session(locals()) as (env, messenger, common):
-        choice = cover_choice(cover_theme, cover, no_cover)
+        settings = build_settings(locals(), common)
         options = BookOptions(group_by, sections, newest_first, title, language)
         with reading(env, common, messenger) as collection:
-            grouping = group_articles(collection.select(common.selection), options)
-            if grouping.left_out:
-                messenger.info(f"{grouping.left_out} article(s) outside any series left out")
-            if not grouping.books:
-                messenger.error(nothing_message(collection))
-                raise typer.Exit(exit_status(collection, 0))
+            books = grouped_books(collection, common, options, messenger)
+            with (
+                messenger.progress("Building books", total=len(books)) as bar,
+                image_resolver(settings) as resolver,
+            ):
 
-            def build(book: Book) -> bytes:
-                return build_epub(book, cover_jpeg=make_cover(book, choice))
+                def volumes(book: Book) -> list[tuple[Book, bytes]]:
+                    with image_progress(bar, book, resolver) as advance:
+                        return epub_volumes(
+                            book,
+                            settings,
+                            resolver,
+                            on_problem=messenger.problem,
+                            on_progress=advance,
+                        )
 
-            def written(book: Book, path: Path, replaced: list[Path]) -> None:
-                note = "".join(f"; replaced {old.name}" for old in replaced)
-                messenger.info(f"wrote {path} ({len(book.articles)} articles){note}")
-                bar.advance(f"Building books: {book.title}")
+                def written(book: Book, path: Path, replaced: list[Path]) -> None:
+                    note = "".join(f"; replaced {old.name}" for old in replaced)
+                    messenger.info(f"wrote {path} ({len(book.articles)} articles){note}")
+                    bar.advance(f"Building books: {book.title}")
 
-            with messenger.progress("Building books", total=len(grouping.books)) as bar:
-                write_book_files(grouping.books, output, build, force=force, on_written=written)
-            raise typer.Exit(exit_status(collection, len(grouping.books)))
+                if settings.max_book_bytes is None:
+                    write_book_files(
+                        books,
+                        output,
+                        lambda book: volumes(book)[0][1],
+                        force=force,
+                        on_written=written,
+                    )
+                else:
+                    for book in books:
+                        write_parts(volumes(book), output, force=force, on_written=written)
+            report_images(resolver, messenger)
+            raise typer.Exit(exit_status(collection, len(books)))
 
 
 @app.command("markdown")
@@ -322,6 +356,10 @@ def markdown_command(
     cover_theme: CoverThemeOpt = None,
     cover: CoverFileOpt = None,
     no_cover: NoCoverOpt = False,
+    images: ImagesOpt = ImageMode.EMBED,
+    image_max_px: ImageMaxPxOpt = 1600,
+    grayscale: GrayscaleOpt = False,
+    cache_dir: CacheDirOpt = None,
     force: ForceOpt = False,
     author: AuthorOpt = None,
     tag: TagOpt = None,
@@ -353,38 +391,119 @@ def markdown_command(
     with session(locals()) as (env, messenger, common):
         if as_zip and single_file:
             raise UsageError("--zip and --single-file cannot be used together")
-        choice = cover_choice(cover_theme, cover, no_cover)
-        form = (
-            BundleFormat.ZIP
-            if as_zip
-            else BundleFormat.SINGLE
-            if single_file
-            else BundleFormat.FOLDER
-        )
+        settings = build_settings(locals(), common)
+        form = BundleFormat.FOLDER
+        if as_zip or single_file:
+            form = BundleFormat.ZIP if as_zip else BundleFormat.SINGLE
         options = BookOptions(group_by, sections, newest_first, title, language)
         with reading(env, common, messenger) as collection:
-            grouping = group_articles(collection.select(common.selection), options)
-            if grouping.left_out:
-                messenger.info(f"{grouping.left_out} article(s) outside any series left out")
-            if not grouping.books:
-                messenger.error(nothing_message(collection))
-                raise typer.Exit(exit_status(collection, 0))
+            books = grouped_books(collection, common, options, messenger)
+            with (
+                messenger.progress("Writing bundles", total=len(books)) as bar,
+                image_resolver(settings) as resolver,
+            ):
 
-            def build(book: Book) -> dict[str, bytes]:
-                if form is BundleFormat.SINGLE:
-                    return {"book.md": build_single_file(book)}
-                image = make_cover(book, choice, "PNG")
-                name = "cover.jpg" if choice.image is not None else "cover.png"
-                return build_bundle(book, cover=MarkdownCover(name, image) if image else None)
+                def build(book: Book) -> dict[str, bytes]:
+                    with image_progress(bar, book, resolver) as advance:
+                        return markdown_files(
+                            book,
+                            settings,
+                            resolver,
+                            single_file=single_file,
+                            on_problem=messenger.problem,
+                            on_progress=advance,
+                        )
 
-            def written(book: Book, path: Path, replaced: list[Path]) -> None:
-                note = "".join(f"; replaced {old.name}" for old in replaced)
-                messenger.info(f"wrote {path} ({len(book.articles)} articles){note}")
-                bar.advance(f"Writing bundles: {book.title}")
+                def written(book: Book, path: Path, replaced: list[Path]) -> None:
+                    note = "".join(f"; replaced {old.name}" for old in replaced)
+                    messenger.info(f"wrote {path} ({len(book.articles)} articles){note}")
+                    bar.advance(f"Writing bundles: {book.title}")
 
-            with messenger.progress("Writing bundles", total=len(grouping.books)) as bar:
-                write_bundles(grouping.books, output, build, form, force=force, on_written=written)
-            raise typer.Exit(exit_status(collection, len(grouping.books)))
+                write_bundles(books, output, build, form, force=force, on_written=written)
+            report_images(resolver, messenger)
+            raise typer.Exit(exit_status(collection, len(books)))
+
+
+# --- helpers of the building commands --------------------------------------------------------
+
+
+def build_settings(options: dict[str, Any], common: Common) -> BuildSettings:
+    """Images, cover and size limit, from a building command's options."""
+    cache_dir = options.get("cache_dir")
+    images = ImageOptions(
+        mode=options.get("images", ImageMode.EMBED),
+        max_px=int(options.get("image_max_px", 1600)),
+        grayscale=bool(options.get("grayscale", False)),
+        cache_dir=default_cache_dir({"FEED2BOOK_CACHE_DIR": str(cache_dir)}) if cache_dir else None,
+        timeout=common.limits.timeout,
+        insecure=common.limits.insecure,
+    )
+    max_mb = options.get("max_book_mb")
+    return BuildSettings(
+        images=images,
+        cover=cover_choice(options["cover_theme"], options["cover"], options["no_cover"]),
+        max_book_bytes=int(max_mb * 1_000_000) if max_mb else None,
+    )
+
+
+def grouped_books(
+    collection: Collection, common: Common, options: BookOptions, messenger: Messenger
+) -> tuple[Book, ...]:
+    """The selected articles grouped into books; exits (status 3 or 1) when there are none."""
+    grouping = group_articles(collection.select(common.selection), options)
+    if grouping.left_out:
+        messenger.info(f"{grouping.left_out} article(s) outside any series left out")
+    if not grouping.books:
+        messenger.error(nothing_message(collection))
+        raise typer.Exit(exit_status(collection, 0))
+    return tuple(grouping.books)
+
+
+@contextmanager
+def image_resolver(settings: BuildSettings) -> Iterator[ImageResolver | None]:
+    """A resolver shared by every book of the run (one cache, one connection pool), or None
+    when images are not embedded."""
+    if settings.images.mode is not ImageMode.EMBED:
+        yield None
+        return
+    with ImageResolver(settings.images) as resolver:
+        yield resolver
+
+
+@contextmanager
+def image_progress(
+    bar: Progress, book: Book, resolver: ImageResolver | None
+) -> Iterator[Callable[[str], None]]:
+    """A second progress line over ``book``'s images while they are fetched."""
+    total = count_images(book) if resolver is not None else 0
+    if not total:
+        yield lambda url: None
+        return
+    line = bar.task(f"Images: {book.title}", total=total)
+    try:
+        yield lambda url: line.advance()
+    finally:
+        line.finish()
+
+
+def report_images(resolver: ImageResolver | None, messenger: Messenger) -> None:
+    if resolver is not None and (
+        resolver.stats.downloaded or resolver.stats.cached or resolver.stats.failed
+    ):
+        messenger.info(resolver.stats.summary_line())
+
+
+def write_parts(
+    parts: list[tuple[Book, bytes]],
+    output: Path,
+    *,
+    force: bool,
+    on_written: Callable[[Book, Path, list[Path]], None],
+) -> None:
+    """Write a book's volumes (already built) as files."""
+    built = {volume.key: data for volume, data in parts}
+    volumes = [volume for volume, _ in parts]
+    write_book_files(volumes, output, lambda v: built[v.key], force=force, on_written=on_written)
 
 
 def cover_choice(theme: str | None, cover: Path | None, no_cover: bool) -> CoverChoice:

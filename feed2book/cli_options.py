@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from feed2book.group import GroupBy, Sections
+from feed2book.images import ImageMode
 
 # --- options shared by every building command --------------------------------------------------
 
@@ -201,5 +202,50 @@ NewOpt = Annotated[
         "--new",
         help="Only articles not in an earlier build of the same book (a digest of what is new); "
         "the build is recorded in the library.",
+    ),
+]
+
+
+# --- images --------------------------------------------------------------------------------
+
+ImagesOpt = Annotated[
+    ImageMode,
+    typer.Option(
+        "--images",
+        help="`embed` downloads, converts and packs images into the book; `link` keeps their web "
+        "addresses (a visible link in EPUBs, which never load remote files); `none` keeps only "
+        "their alt text. Example: `--images link`.",
+    ),
+]
+ImageMaxPxOpt = Annotated[
+    int,
+    typer.Option(
+        "--image-max-px",
+        min=16,
+        help="Longest edge of embedded images, in pixels. Example: `--image-max-px 1200`.",
+    ),
+]
+GrayscaleOpt = Annotated[
+    bool, typer.Option("--grayscale", help="Convert embedded images to greyscale (for e-ink).")
+]
+CacheDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir",
+        envvar="FEED2BOOK_CACHE_DIR",
+        help="Where downloaded images are cached (default: the user cache directory; also "
+        "`FEED2BOOK_CACHE_DIR`). Example: `--cache-dir ~/.cache/feed2book`.",
+        show_default=False,
+        file_okay=False,
+    ),
+]
+MaxBookMbOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max-book-mb",
+        min=0.1,
+        help="Keep each EPUB under this many megabytes: images are shrunk first, then the book "
+        "is split into volumes (Kindle's e-mail limit is 50). Example: `--max-book-mb 50`.",
+        show_default=False,
     ),
 ]

@@ -15,7 +15,8 @@ from enum import IntEnum
 from typing import IO, Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn
+from rich.progress import Progress as RichProgress
 
 from feed2book.errors import Feed2BookError
 from feed2book.models import Problem, Severity
@@ -91,25 +92,36 @@ class Messenger:
         self.error(str(error), error.hint)
 
     @contextmanager
-    def progress(self, description: str, total: int | None = None) -> Iterator[_Progress]:
+    def progress(self, description: str, total: int | None = None) -> Iterator[Progress]:
         """A rich progress bar on a terminal; a silent stand-in otherwise."""
         if self.verbosity < Verbosity.NORMAL or not self.env.stderr_isatty:
-            yield _Progress(None, None)
+            yield Progress(None, None)
             return
         console = Console(file=self.env.stderr)
         columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
         if total is not None:
             columns += [BarColumn(), MofNCompleteColumn()]
-        with Progress(*columns, console=console, transient=True) as bar:
+        with RichProgress(*columns, console=console, transient=True) as bar:
             task = bar.add_task(description, total=total)
-            yield _Progress(bar, task)
+            yield Progress(bar, task)
 
 
-class _Progress:
-    def __init__(self, bar: Progress | None, task: Any) -> None:
+class Progress:
+    def __init__(self, bar: RichProgress | None, task: Any) -> None:
         self._bar = bar
         self._task = task
 
     def advance(self, description: str | None = None) -> None:
         if self._bar is not None:
             self._bar.update(self._task, advance=1, description=description)
+
+    def task(self, description: str, total: int | None = None) -> Progress:
+        """A second line in the same display (rich shows one live display at a time)."""
+        if self._bar is None:
+            return Progress(None, None)
+        return Progress(self._bar, self._bar.add_task(description, total=total))
+
+    def finish(self) -> None:
+        """Take this line off the display."""
+        if self._bar is not None:
+            self._bar.remove_task(self._task)
