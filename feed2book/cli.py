@@ -7,6 +7,7 @@ Every command reads SOURCES (files, globs, directories, URLs, OPML, ``-``) throu
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -625,4 +626,7 @@ def main_callback(
 
 
 def main() -> None:
+    # Pillow warns about odd but readable images (TIFF tags, PNG palettes); the image stage
+    # already reports what it could not use, one line per image.
+    warnings.filterwarnings("ignore", module="PIL")
     app()
