@@ -398,7 +398,7 @@ def _sync_table(results: Sequence[SourceResult]) -> Table:
     table = _table("source", "new", "updated", "unchanged", "status")
     for result in results:
         stored = result.stored
-        status = f"failed: {result.error}" if result.failed else result.status
+        status = result.status  # the error itself was said as it happened
         if result.not_modified and not result.failed:
             status += " (not modified)"
         table.add_row(

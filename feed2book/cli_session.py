@@ -135,9 +135,10 @@ def reading(env: Environment, common: Common, messenger: Messenger) -> Iterator[
     if common.sources:
         collection = _read_sources(common.sources, env, common, messenger)
     else:
-        collection = _read_library(common, messenger) or _read_sources(
-            (bundled_examples(),), env, common, messenger
-        )
+        from_library = _read_library(common, messenger)
+        if from_library is None:
+            from_library = _read_sources((bundled_examples(),), env, common, messenger)
+        collection = from_library
     with collection:
         collection.finish(all_revisions=common.selection.all_revisions)
         yield collection

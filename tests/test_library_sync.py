@@ -90,7 +90,7 @@ def test_only_the_named_sources_sync_and_unknown_ones_are_refused(
         add_source(library, fetch, str(tmp_path / f"{name}.xml"))
     monkeypatch.chdir(tmp_path)
     assert [r.source for r in sync(library, fetch, ["b.xml"])] == [str(tmp_path / "b.xml")]
-    with pytest.raises(LibraryError, match="not a source of the library: .*c.xml"):
+    with pytest.raises(LibraryError, match=r"not a source of the library: .*c\.xml"):
         sync(library, fetch, ["c.xml"])
 
 
@@ -99,7 +99,9 @@ def test_add_remembers_only_what_could_be_read(
 ) -> None:
     server.route("/gone.xml", status=404)
     result = add_source(library, fetch, server.url("/gone.xml"))
-    assert not result.remembered and result.error == f"{server.url('/gone.xml')}: HTTP 404 Not Found"
+    assert (
+        not result.remembered and result.error == f"{server.url('/gone.xml')}: HTTP 404 Not Found"
+    )
     assert library.sources() == []
 
 
