@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from weakref import WeakSet
 
 import typer
 
@@ -144,13 +145,18 @@ def reading(env: Environment, common: Common, messenger: Messenger) -> Iterator[
         yield collection
 
 
+_FROM_LIBRARY: WeakSet[Collection] = WeakSet()  # for messages that name where articles were
+
+
 def _read_library(common: Common, messenger: Messenger) -> Collection | None:
     path = common.library_path
     if path.is_file():
         with Library.open(path) as library:
             if not library.is_empty():
                 messenger.info(f"no SOURCES given; reading the library {path}")
-                return collect_library(library, common.selection, debug=common.debug)
+                collection = collect_library(library, common.selection, debug=common.debug)
+                _FROM_LIBRARY.add(collection)
+                return collection
     messenger.info(
         "no SOURCES given; reading the bundled example feeds (the library holds no articles "
         "yet: `feed2book add FEED…` adds feeds to it)"
@@ -235,6 +241,8 @@ def exit_status(collection: Collection, written: int) -> ExitStatus:
 
 
 def nothing_message(collection: Collection) -> str:
+    if collection in _FROM_LIBRARY:
+        return "no article in the library matches the selection"
     if len(collection) == 0:
         return "no articles found in the sources"
     return f"no article matches the selection ({len(collection)} read)"

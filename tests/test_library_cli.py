@@ -282,3 +282,15 @@ def test_new_leaves_out_what_earlier_builds_of_the_same_book_held() -> None:
         digest.record(this_week)
         assert digest.only_new(grouping, options).books == ()
         assert Digest(None, messenger).only_new(grouping, options) is grouping
+
+
+def test_messages_name_the_library_when_nothing_matches_or_a_source_is_unknown() -> None:
+    lib("add", str(EXAMPLES))
+    code, out, err = main("jsonl", "--author", "nobody")
+    assert (code, out) == (3, "")
+    assert (
+        err.splitlines()[-1] == "feed2book: error: no article in the library matches the selection"
+    )
+    code, _, err = lib("sync", "elsewhere.xml")
+    assert code == 2
+    assert "not a source of the library: " in err and "`feed2book sources` lists them" in err

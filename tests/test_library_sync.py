@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from feed2book.errors import UsageError
 from feed2book.fetch import HttpFetcher
-from feed2book.library import Library, LibraryError
+from feed2book.library import Library
 from feed2book.library.sync import add_source, sync
 from feed2book.models import Problem
 from tests.httpserver import Route, Server
@@ -90,7 +91,7 @@ def test_only_the_named_sources_sync_and_unknown_ones_are_refused(
         add_source(library, fetch, str(tmp_path / f"{name}.xml"))
     monkeypatch.chdir(tmp_path)
     assert [r.source for r in sync(library, fetch, ["b.xml"])] == [str(tmp_path / "b.xml")]
-    with pytest.raises(LibraryError, match=r"not a source of the library: .*c\.xml"):
+    with pytest.raises(UsageError, match=r"not a source of the library: .*c\.xml"):
         sync(library, fetch, ["c.xml"])
 
 

@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from feed2book.errors import UsageError
 from feed2book.fetch import Fetch
 from feed2book.library.intake import Recorder, SourceRead, normalise_spec, read_source, source_kind
 from feed2book.library.store import Library, LibraryError
@@ -62,7 +63,7 @@ def sync(
     chosen = remembered if specs is None else [normalise_spec(spec) for spec in specs]
     unknown = [spec for spec in chosen if spec not in remembered]
     if unknown:
-        raise LibraryError(
+        raise UsageError(
             f"not a source of the library: {', '.join(unknown)}",
             hint="`feed2book sources` lists them; `feed2book add SOURCE` adds one",
         )
