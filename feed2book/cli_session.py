@@ -203,7 +203,10 @@ class Digest:
         self._messenger = messenger
 
     def only_new(self, grouping: Grouping, options: BookOptions) -> Grouping:
-        """The books again, made of the articles no earlier build with the same key held."""
+        """The books again, made of the articles no earlier build with the same key held.
+
+        Raises ``NothingToOutput`` (exit 3) when every article was in an earlier build.
+        """
         if self._library is None:
             return grouping
         fresh = []
@@ -211,6 +214,10 @@ class Digest:
             built = self._library.built_article_ids(book.key)
             fresh += [article for article in book.articles if article.id not in built]
         left_out = sum(len(book.articles) for book in grouping.books) - len(fresh)
+        if grouping.books and not fresh:
+            raise NothingToOutput(
+                f"nothing new: all {left_out} article(s) were in earlier builds of these books"
+            )
         if left_out:
             self._messenger.info(f"--new: {left_out} article(s) of earlier builds left out")
         fresh.sort(key=lambda article: (article.published, article.id))

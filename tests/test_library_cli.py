@@ -15,6 +15,7 @@ from feed2book import cli_library
 from feed2book.cli import app as main_app
 from feed2book.cli_session import Common, Digest, reading
 from feed2book.console import Environment, Messenger, Verbosity
+from feed2book.errors import NothingToOutput
 from feed2book.fetch import FetchLimits
 from feed2book.group import BookOptions, GroupBy, group_articles
 from feed2book.library import Library, default_library_path
@@ -280,7 +281,8 @@ def test_new_leaves_out_what_earlier_builds_of_the_same_book_held() -> None:
         (this_week,) = digest.only_new(grouping, options).books
         assert this_week.key == book.key and this_week.articles == book.articles[3:]
         digest.record(this_week)
-        assert digest.only_new(grouping, options).books == ()
+        with pytest.raises(NothingToOutput, match="nothing new: all 4 article"):
+            digest.only_new(grouping, options)
         assert Digest(None, messenger).only_new(grouping, options) is grouping
 
 
