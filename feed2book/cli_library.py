@@ -6,9 +6,8 @@ imports nothing from ``cli.py``. Data goes to stdout, messages and the sync summ
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -16,7 +15,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from feed2book.cli_options import (
     DebugOpt,
@@ -30,9 +28,10 @@ from feed2book.cli_session import edge
 from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
 from feed2book.errors import NothingToOutput, UsageError
 from feed2book.fetch import FetchLimits, HttpFetcher
-from feed2book.library import Library, LibraryStats, SourceInfo, default_library_path
+from feed2book.library import Library, SourceInfo, default_library_path
 from feed2book.library.intake import normalise_spec
 from feed2book.library.sync import SourceResult, add_source, sync
+from feed2book.library.tables import render, sources_table, stats_text, sync_table
 from feed2book.output import atomic_writer
 from feed2book.sources import STDIN
 
@@ -175,7 +174,7 @@ def sync_command(
                     debug=debug,
                 )
         if messenger.verbosity >= Verbosity.NORMAL:
-            env.stderr.write(_render(_sync_table(results), width=_width(env)))
+            env.stderr.write(render(sync_table(results), width=_width(env)))
             env.stderr.flush()
         failed = any(result.failed for result in results)
         raise typer.Exit(ExitStatus.SOURCES_FAILED if failed else ExitStatus.OK)
@@ -204,7 +203,7 @@ def sources_command(
             text = json.dumps([asdict(source) for source in found], ensure_ascii=False, indent=2)
             env.stdout.write(text.encode("utf-8") + b"\n")
         elif found:
-            env.stdout.write(_render(_sources_table(found)).encode("utf-8"))
+            env.stdout.write(render(sources_table(found)).encode("utf-8"))
         env.stdout.flush()
         if not found:
             raise NothingToOutput(
@@ -290,7 +289,7 @@ def stats_command(
             document = {"library": str(path), **stats.as_dict()}
             text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
         else:
-            text = _stats_text(path, stats)
+            text = stats_text(path, stats)
         env.stdout.write(text.encode("utf-8"))
         env.stdout.flush()
 
@@ -389,71 +388,6 @@ def register(app: typer.Typer) -> None:
     app.command("sources")(sources_command)
     app.command("remove")(remove_command)
     app.add_typer(library_app, name="library")
-
-
-# --- tables ------------------------------------------------------------------------------------
-
-
-def _sync_table(results: Sequence[SourceResult]) -> Table:
-    table = _table("source", "new", "updated", "unchanged", "status")
-    for result in results:
-        stored = result.stored
-        status = result.status  # the error itself was said as it happened
-        if result.not_modified and not result.failed:
-            status += " (not modified)"
-        table.add_row(
-            result.source, str(stored.new), str(stored.updated), str(stored.unchanged), status
-        )
-    return table
-
-
-def _sources_table(found: Sequence[SourceInfo]) -> Table:
-    table = _table("source", "kind", "articles", "added", "last synced", "status")
-    for info in found:
-        status = info.last_status or "never synced"
-        if info.last_error:
-            status += f": {info.last_error}"
-        synced = (info.last_synced or "")[:16].replace("T", " ")
-        table.add_row(info.spec, info.kind, str(info.articles), info.added[:10], synced, status)
-    return table
-
-
-def _stats_text(path: Path, stats: LibraryStats) -> str:
-    span = f"{stats.first_published} to {stats.last_published}" if stats.articles else "empty"
-    lines = [
-        f"library   {path}",
-        f"articles  {stats.articles} ({stats.revisions} revision(s) stored), {span}",
-        f"sources   {stats.sources}; {stats.authors} author(s), {stats.feeds} feed(s), "
-        f"{stats.builds} build(s) recorded",
-        "",
-    ]
-    authors = _table("articles", "author", "name")
-    for author in stats.by_author:
-        authors.add_row(str(author.articles), author.handle, author.name)
-    feeds = _table("articles", "feed", "title")
-    for feed in stats.by_feed:
-        feeds.add_row(str(feed.articles), feed.url, feed.title)
-    months = _table("articles", "month")
-    for month in stats.by_month:
-        months.add_row(str(month.articles), month.month)
-    return "\n".join(lines) + "\n" + "\n".join(_render(t) for t in (authors, feeds, months))
-
-
-def _table(*columns: str) -> Table:
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    for column in columns:
-        numeric = column in ("new", "updated", "unchanged", "articles")
-        table.add_column(column, justify="right" if numeric else "left", overflow="fold")
-    return table
-
-
-def _render(table: Table, width: int = 120) -> str:
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer, width=width, color_system=None, force_terminal=False, highlight=False
-    )
-    console.print(table)
-    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
 
 def _width(env: Environment) -> int:

@@ -5,14 +5,9 @@ conditional GET, ``stats`` and ``transfer`` describe and move a library. See ``s
 reliability rules and ``query`` for how reading the library stays identical to reading files.
 """
 
+from feed2book.library.connection import LibraryError
 from feed2book.library.stats import LibraryStats
-from feed2book.library.store import (
-    FetchState,
-    Library,
-    LibraryError,
-    SourceInfo,
-    default_library_path,
-)
+from feed2book.library.store import FetchState, Library, SourceInfo, default_library_path
 from feed2book.library.transfer import ImportResult
 from feed2book.library.upsert import StoreResult
 

@@ -6,18 +6,16 @@
         for article in library.articles(Selection(authors=("ben",))):
             ...
 
-SQLite in WAL mode (readers never wait for a writer), ``foreign_keys`` on, a 30 s busy timeout
-plus retries when another process holds the write lock, and one ``BEGIN IMMEDIATE`` transaction
-per ``store`` call: a process killed at any moment leaves every source's articles stored fully or
-not at all. Removing a source forgets the source; its articles stay (a book of last year keeps
-its chapters when a feed is dropped).
+SQLite in WAL mode (see ``connection``) and one ``BEGIN IMMEDIATE`` transaction per ``store``
+call: a process killed at any moment leaves every source's articles stored fully or not at all.
+Removing a source forgets the source; its articles stay (a book of last year keeps its chapters
+when a feed is dropped).
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,23 +25,21 @@ from types import TracebackType
 
 import platformdirs
 
-from feed2book.errors import Feed2BookError
 from feed2book.library import query, schema, transfer
-from feed2book.library.records import (
-    decode,
-    derived_fingerprint,
-    series_key,
-    series_name_key,
-    text_stamp,
+from feed2book.library.connection import (
+    LibraryError,
+    check_ours,
+    connect,
+    refresh_derived,
+    writing,
 )
+from feed2book.library.records import decode, text_stamp
 from feed2book.library.stats import LibraryStats, library_stats
 from feed2book.library.upsert import StoreResult, store_articles
 from feed2book.models import Article
 from feed2book.select import Selection
 
 LIBRARY_ENV = "FEED2BOOK_LIBRARY"
-BUSY_TIMEOUT = 30.0  # seconds SQLite waits for another process's write lock
-LOCK_RETRIES = 4  # then this many more attempts, with a pause between them
 ADD_HINT = "remember feeds with `feed2book add URL…`"
 
 
@@ -57,10 +53,6 @@ def default_library_path() -> Path:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class LibraryError(Feed2BookError):
-    """The library cannot be opened or written (missing, not a library, newer, busy)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,18 +106,17 @@ class Library:
         try:
             if create:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            db = _connect(path)
-            _check_ours(db, path)
+            db = connect(path)
+            check_ours(db, path)
             schema.migrate(db)
-            library = cls(db, path, now)
-            library._refresh_derived()
+            refresh_derived(db, path)
         except sqlite3.OperationalError as error:
             raise LibraryError(f"{path}: cannot open the library ({error})") from None
         except sqlite3.DatabaseError as error:
             raise LibraryError(f"{path}: not a feed2book library ({error})") from None
         except OSError as error:
             raise LibraryError(f"{path}: cannot create the library ({error})") from None
-        return library
+        return cls(db, path, now)
 
     def close(self) -> None:
         self.db.close()
@@ -144,14 +135,9 @@ class Library:
     # -- transactions ---------------------------------------------------------------------------
     @contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: everything inside is stored, or (on any exception) nothing."""
-        self._begin_immediate()
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        """A write transaction (waiting for, then retrying, another process's write lock)."""
+        with writing(self.db, self.path) as db:
+            yield db
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
@@ -161,19 +147,6 @@ class Library:
             yield self.db
         finally:
             self.db.execute("COMMIT")
-
-    def _begin_immediate(self) -> None:
-        for attempt in range(LOCK_RETRIES + 1):
-            try:
-                self.db.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as error:
-                if not _is_busy(error) or attempt == LOCK_RETRIES:
-                    raise LibraryError(
-                        f"{self.path}: the library is busy ({error})",
-                        hint="another feed2book is writing to it; try again when it is done",
-                    ) from None
-                time.sleep(0.1 * 2**attempt)
 
     # -- sources --------------------------------------------------------------------------------
     def add_source(self, spec: str, kind: str) -> bool:
@@ -299,56 +272,3 @@ class Library:
 
     def integrity_check(self) -> str:
         return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
-
-    # -- derived keys ---------------------------------------------------------------------------
-    def _refresh_derived(self) -> None:
-        """Recompute the stored series keys when the code that derives them has changed."""
-        fingerprint = derived_fingerprint()
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'derived'").fetchone()
-        if row and row[0] == fingerprint:
-            return
-        with self.writing() as db:
-            rows = db.execute(
-                "SELECT a.id, a.revision_key, r.record FROM articles AS a "
-                "JOIN revisions AS r ON r.article_id = a.id AND r.n = a.revision"
-            ).fetchall()
-            updates = []
-            for article_id, revision_key, record in rows:
-                article = decode(record, revision_key)
-                updates.append((series_key(article.title), series_name_key(article), article_id))
-            db.executemany(
-                "UPDATE articles SET series_key = ?, series_name_key = ? WHERE id = ?", updates
-            )
-            db.execute(
-                "INSERT INTO meta (key, value) VALUES ('derived', ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (fingerprint,),
-            )
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
-    db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = NORMAL")  # in WAL mode: durable against process crashes
-    db.execute("PRAGMA cache_size = -65536")  # up to 64 MB: big imports update indexes in memory
-    return db
-
-
-def _check_ours(db: sqlite3.Connection, path: Path) -> None:
-    found = schema.version(db)
-    if found > schema.CURRENT_VERSION:
-        raise LibraryError(
-            f"{path}: written by a newer feed2book (library version {found}, this one reads "
-            f"up to {schema.CURRENT_VERSION})",
-            hint="upgrade feed2book",
-        )
-    tables = db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
-    if found == 0 and tables:
-        raise LibraryError(f"{path}: an SQLite database, but not a feed2book library")
-
-
-def _is_busy(error: sqlite3.OperationalError) -> bool:
-    text = str(error).lower()
-    return "locked" in text or "busy" in text

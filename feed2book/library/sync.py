@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 from feed2book.errors import UsageError
 from feed2book.fetch import Fetch
+from feed2book.library.connection import LibraryError
 from feed2book.library.intake import Recorder, SourceRead, normalise_spec, read_source, source_kind
-from feed2book.library.store import Library, LibraryError
+from feed2book.library.store import Library
 from feed2book.library.upsert import StoreResult
 from feed2book.models import Problem, Severity
 

@@ -1,0 +1,76 @@
+"""The library commands' tables: the sync summary, the sources, the statistics (plain text)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from feed2book.library.stats import LibraryStats
+from feed2book.library.store import SourceInfo
+from feed2book.library.sync import SourceResult
+
+
+def sync_table(results: Sequence[SourceResult]) -> Table:
+    table = _table("source", "new", "updated", "unchanged", "status")
+    for result in results:
+        stored = result.stored
+        status = result.status  # the error itself was said as it happened
+        if result.not_modified and not result.failed:
+            status += " (not modified)"
+        table.add_row(
+            result.source, str(stored.new), str(stored.updated), str(stored.unchanged), status
+        )
+    return table
+
+
+def sources_table(found: Sequence[SourceInfo]) -> Table:
+    table = _table("source", "kind", "articles", "added", "last synced", "status")
+    for info in found:
+        status = info.last_status or "never synced"
+        if info.last_error:
+            status += f": {info.last_error}"
+        synced = (info.last_synced or "")[:16].replace("T", " ")
+        table.add_row(info.spec, info.kind, str(info.articles), info.added[:10], synced, status)
+    return table
+
+
+def stats_text(path: Path, stats: LibraryStats) -> str:
+    span = f"{stats.first_published} to {stats.last_published}" if stats.articles else "empty"
+    lines = [
+        f"library   {path}",
+        f"articles  {stats.articles} ({stats.revisions} revision(s) stored), {span}",
+        f"sources   {stats.sources}; {stats.authors} author(s), {stats.feeds} feed(s), "
+        f"{stats.builds} build(s) recorded",
+        "",
+    ]
+    authors = _table("articles", "author", "name")
+    for author in stats.by_author:
+        authors.add_row(str(author.articles), author.handle, author.name)
+    feeds = _table("articles", "feed", "title")
+    for feed in stats.by_feed:
+        feeds.add_row(str(feed.articles), feed.url, feed.title)
+    months = _table("articles", "month")
+    for month in stats.by_month:
+        months.add_row(str(month.articles), month.month)
+    return "\n".join(lines) + "\n" + "\n".join(render(t) for t in (authors, feeds, months))
+
+
+def _table(*columns: str) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for column in columns:
+        numeric = column in ("new", "updated", "unchanged", "articles")
+        table.add_column(column, justify="right" if numeric else "left", overflow="fold")
+    return table
+
+
+def render(table: Table, width: int = 120) -> str:
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, width=width, color_system=None, force_terminal=False, highlight=False
+    )
+    console.print(table)
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
