@@ -296,3 +296,13 @@ def test_messages_name_the_library_when_nothing_matches_or_a_source_is_unknown()
     code, _, err = lib("sync", "elsewhere.xml")
     assert code == 2
     assert "not a source of the library: " in err and "`feed2book sources` lists them" in err
+
+
+def test_an_explicit_library_wins_over_the_default(tmp_path: Path) -> None:
+    other = tmp_path / "other.sqlite3"
+    lib("add", str(EXAMPLES / "devto-tomas-ferreira.xml"), "--library", str(other))
+    env, messenger = quiet_env()
+    explicit = Common((), Selection(), Verbosity.QUIET, False, FetchLimits(), library=other)
+    with reading(env, explicit, messenger) as collection:
+        assert len(collection) == 2  # not the 9 bundled examples
+    assert not default_library_path().exists()
