@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from feed2book import __version__
+from feed2book import __version__, cli_library
 from feed2book.books import CoverChoice, write_book_files
 from feed2book.build import BuildSettings, count_images, epub_volumes, markdown_files
 from feed2book.bundles import BundleFormat, write_bundles
@@ -33,12 +33,15 @@ from feed2book.cli_options import (
     ImagesOpt,
     InsecureOpt,
     LanguageOpt,
+    LibraryOpt,
     LimitOpt,
     MaxBookMbOpt,
     NewestFirstOpt,
+    NewOpt,
     NoCoverOpt,
     QuietOpt,
     RevisionsOpt,
+    SaveOpt,
     SectionsOpt,
     SeriesOpt,
     SinceOpt,
@@ -51,6 +54,8 @@ from feed2book.cli_options import (
 )
 from feed2book.cli_session import (
     Common,
+    Digest,
+    digest,
     edge,
     exit_status,
     nothing_message,
@@ -77,7 +82,8 @@ from feed2book.writers.jsonl import Content, article_record, choose_fields, dump
 app = typer.Typer(
     name="feed2book",
     help="Turn blog feeds (RSS, Atom, JSON Feed, OPML) into EPUB books, Markdown bundles and "
-    "JSON Lines.\n\nWith no SOURCES, commands read the bundled example feeds.",
+    "JSON Lines.\n\nWith no SOURCES, commands read the library (`feed2book add`), or the bundled "
+    "example feeds while the library is empty.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -122,6 +128,8 @@ def jsonl_command(
     all_revisions: RevisionsOpt = False,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 15.0,
+    library: LibraryOpt = None,
+    save: SaveOpt = False,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -193,6 +201,8 @@ def list_command(
     all_revisions: RevisionsOpt = False,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 15.0,
+    library: LibraryOpt = None,
+    save: SaveOpt = False,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -269,6 +279,9 @@ def epub_command(
     all_revisions: RevisionsOpt = False,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 15.0,
+    library: LibraryOpt = None,
+    save: SaveOpt = False,
+    new: NewOpt = False,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -288,8 +301,11 @@ def epub_command(
     with session(locals()) as (env, messenger, common):
         settings = build_settings(locals(), common)
         options = BookOptions(group_by, sections, newest_first, title, language)
-        with reading(env, common, messenger) as collection:
-            books = grouped_books(collection, common, options, messenger)
+        with (
+            reading(env, common, messenger) as collection,
+            digest(common, messenger) as fresh,
+        ):
+            books = grouped_books(collection, common, options, messenger, fresh)
             with (
                 messenger.progress("Building books", total=len(books)) as bar,
                 image_resolver(settings) as resolver,
@@ -309,6 +325,8 @@ def epub_command(
                     note = "".join(f"; replaced {old.name}" for old in replaced)
                     messenger.info(f"wrote {path} ({len(book.articles)} articles){note}")
                     bar.advance(f"Building books: {book.title}")
+                    if settings.max_book_bytes is None:
+                        fresh.record(book)  # volumes: recorded as their whole book below
 
                 if settings.max_book_bytes is None:
                     write_book_files(
@@ -321,6 +339,7 @@ def epub_command(
                 else:
                     for book in books:
                         write_parts(volumes(book), output, force=force, on_written=written)
+                        fresh.record(book)
             report_images(resolver, messenger)
             raise typer.Exit(exit_status(collection, len(books)))
 
@@ -372,6 +391,9 @@ def markdown_command(
     all_revisions: RevisionsOpt = False,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 15.0,
+    library: LibraryOpt = None,
+    save: SaveOpt = False,
+    new: NewOpt = False,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -397,8 +419,11 @@ def markdown_command(
         if as_zip or single_file:
             form = BundleFormat.ZIP if as_zip else BundleFormat.SINGLE
         options = BookOptions(group_by, sections, newest_first, title, language)
-        with reading(env, common, messenger) as collection:
-            books = grouped_books(collection, common, options, messenger)
+        with (
+            reading(env, common, messenger) as collection,
+            digest(common, messenger) as fresh,
+        ):
+            books = grouped_books(collection, common, options, messenger, fresh)
             with (
                 messenger.progress("Writing bundles", total=len(books)) as bar,
                 image_resolver(settings) as resolver,
@@ -419,6 +444,7 @@ def markdown_command(
                     note = "".join(f"; replaced {old.name}" for old in replaced)
                     messenger.info(f"wrote {path} ({len(book.articles)} articles){note}")
                     bar.advance(f"Writing bundles: {book.title}")
+                    fresh.record(book)
 
                 write_bundles(books, output, build, form, force=force, on_written=written)
             report_images(resolver, messenger)
@@ -448,10 +474,15 @@ def build_settings(options: dict[str, Any], common: Common) -> BuildSettings:
 
 
 def grouped_books(
-    collection: Collection, common: Common, options: BookOptions, messenger: Messenger
+    collection: Collection,
+    common: Common,
+    options: BookOptions,
+    messenger: Messenger,
+    new: Digest,
 ) -> tuple[Book, ...]:
-    """The selected articles grouped into books; exits (status 3 or 1) when there are none."""
-    grouping = group_articles(collection.select(common.selection), options)
+    """The selected articles grouped into books (with ``--new``, only what no earlier build of
+    the same book held); exits (status 3 or 1) when there are none."""
+    grouping = new.only_new(group_articles(collection.select(common.selection), options), options)
     if grouping.left_out:
         messenger.info(f"{grouping.left_out} article(s) outside any series left out")
     if not grouping.books:
@@ -623,6 +654,9 @@ def main_callback(
     ] = False,
 ) -> None:
     """Turn blog feeds into EPUB books, Markdown bundles and JSON Lines."""
+
+
+cli_library.register(app)
 
 
 def main() -> None:

@@ -14,7 +14,20 @@ from tests.httpserver import Server
 
 runner = CliRunner()
 
-COMMANDS = ["jsonl", "list", "epub", "markdown", "cover"]
+COMMANDS = [
+    "jsonl",
+    "list",
+    "epub",
+    "markdown",
+    "cover",
+    "add",
+    "sync",
+    "sources",
+    "remove",
+    "library stats",
+    "library export",
+    "library import",
+]
 
 
 def run(*args: str, input: bytes | None = None) -> tuple[int, str, str]:
@@ -30,7 +43,7 @@ def lines(stdout: str) -> list[dict[str, object]]:
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_examples_and_a_readme_mention(command: str) -> None:
-    code, out, _ = run(command, "--help")
+    code, out, _ = run(*command.split(), "--help")
     assert code == 0
     assert "Example" in out
     assert f"feed2book {command}" in (REPO / "README.md").read_text()
