@@ -344,7 +344,7 @@ def _header_date(headers: Mapping[str, str]) -> datetime | None:
     stamp = headers.get("last-modified")
     if not stamp:
         return None
-    return _struct_to_datetime(feedparser._parse_date(stamp))
+    return _struct_to_datetime(feedparser.datetimes._parse_date(stamp))
 
 
 def _clean_text(value: str) -> str:
