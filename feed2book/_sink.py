@@ -7,7 +7,9 @@ it bare; paragraphs, headings and inline elements accept inline content only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Final
 
 from lxml import etree
@@ -19,6 +21,12 @@ BLOCKS: Final = frozenset(
         "tfoot", "tr", "td", "th", "hr",
     }
 )  # fmt: skip
+
+
+# Source elements whose text plain_text keeps apart from its neighbours.
+_SEPARATED: Final = BLOCKS | {
+    "br", "div", "section", "article", "header", "footer", "aside", "nav", "main", "details",
+}  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -34,9 +42,40 @@ class Sink:
     resume: bool = False  # a source <p> was split by a block: its rest goes into a new <p>
     pending_break: bool = False  # a flattened block ended: a <br> before any further text
     attributes: dict[str, str] = field(default_factory=dict)  # dir/lang of unwrapped wrappers
+    # Text not yet written into ``_text_parent``: appending to an lxml text costs its length, so
+    # a run of thousands of pieces (``<span>a</span><span>b</span>``…) is joined once instead.
+    _text: list[str] = field(default_factory=list)
+    _text_parent: etree._Element | None = None
+
+    def add_text(self, text: str) -> None:
+        """Append inline text where it belongs (spaces at the joins stay single)."""
+        opens = self.target is None and self.blocks and (self.wrap or self.resume)
+        if self.pending_break or opens:
+            parent = self.inline_parent()  # writes pending text, opens a <p> or adds the <br>
+        elif self.blocks and self.target is not None:
+            parent = self.target
+        else:
+            parent = self.container
+        if parent is not self._text_parent:
+            self.flush()
+            self._text_parent = parent
+        elif text.startswith(" ") and self._text and self._text[-1].endswith(" "):
+            text = text[1:]
+        self._text.append(text)
+
+    def flush(self) -> None:
+        """Write pending text into the tree: done before anything else reads or changes it."""
+        if self._text_parent is not None:
+            append_text(self._text_parent, "".join(self._text))
+            self._text.clear()
+            self._text_parent = None
 
     def inline_parent(self) -> etree._Element:
-        """The element inline content goes into, opening a paragraph when one is needed."""
+        """The element inline content goes into, opening a paragraph when one is needed.
+
+        Pending text is written first: the caller is about to add an element after it.
+        """
+        self.flush()
         if not self.blocks:
             parent = self.container
         elif self.target is None:
@@ -56,6 +95,7 @@ class Sink:
 
     def add_block(self, tag: str) -> etree._Element:
         """Append a block element, ending the open paragraph first."""
+        self.flush()
         self.end_paragraph()
         self.pending_break = False
         return etree.SubElement(self.container, tag, self.attributes)
@@ -66,6 +106,8 @@ class Sink:
             self.close()
 
     def close(self) -> None:
+        """Write pending text and end the open paragraph (removed when it stayed empty)."""
+        self.flush()
         if self.target is not None:
             finish(self.target)
             if is_empty(self.target):
@@ -74,6 +116,7 @@ class Sink:
 
     def boundary(self) -> None:
         """A block wrapper (a <div>) starts or ends here: separate the text around it."""
+        self.flush()
         if self.target is not None:
             self.end_paragraph()
         elif not (self.blocks and self.wrap) and _ends_inline(self.container):
@@ -82,27 +125,40 @@ class Sink:
     def line_break(self) -> None:
         """A <br>; two in a row end a paragraph the walk opened (Blogger's paragraphs)."""
         parent = self.inline_parent()
-        if self.auto and parent is self.target and len(parent):
-            last = parent[-1]
-            if last.tag == "br" and not (last.tail or "").strip():
-                last.tail = None
-                parent.remove(last)
-                self.close()
-                return
+        last = last_child(parent)
+        if (
+            self.auto
+            and parent is self.target
+            and last is not None
+            and last.tag == "br"
+            and not (last.tail or "").strip()
+        ):
+            last.tail = None
+            parent.remove(last)
+            self.close()
+            return
         etree.SubElement(parent, "br")
 
 
+def last_child(element: etree._Element) -> etree._Element | None:
+    """The last child, in constant time (``len()`` of an lxml element counts every child)."""
+    try:
+        return element[-1]
+    except IndexError:
+        return None
+
+
 def _ends_inline(element: etree._Element) -> bool:
-    if not len(element):
+    last = last_child(element)
+    if last is None:
         return bool((element.text or "").strip())
-    last = element[-1]
     return bool((last.tail or "").strip()) or last.tag not in BLOCKS | {"br"}
 
 
 def append_text(parent: etree._Element, text: str) -> None:
     """Add text at the end of ``parent``; collapsed spaces stay single across the join."""
-    if len(parent):
-        last = parent[-1]
+    last = last_child(parent)
+    if last is not None:
         if text.startswith(" ") and ((last.tail or "").endswith(" ") or last.tag == "br"):
             text = text[1:] if last.tail or last.tag != "br" else text.lstrip(" ")
         last.tail = (last.tail or "") + text
@@ -143,10 +199,9 @@ def unwrap(element: etree._Element) -> None:
             previous.tail = _join(previous.tail, element.text)
         else:
             parent.text = _join(parent.text, element.text)
-    index = parent.index(element)
     children = list(element)
-    for offset, child in enumerate(children):
-        parent.insert(index + offset, child)
+    for child in children:
+        element.addprevious(child)  # moves its tail along; parent.index() would cost O(n)
     last = children[-1] if children else previous
     if element.tail:
         if last is not None:
@@ -155,6 +210,72 @@ def unwrap(element: etree._Element) -> None:
             parent.text = _join(parent.text, element.tail)
     element.tail = None
     parent.remove(element)
+
+
+def unwrap_all(elements: Iterable[etree._Element]) -> None:
+    """``unwrap`` every element, in time linear in the size of their parents.
+
+    Unwrapping one by one joins text into the same growing string each time: thousands of
+    siblings (dangling links in one paragraph) would cost quadratic time.
+    """
+    doomed = list(elements)
+    if not doomed:
+        return
+    groups: dict[etree._Element, set[etree._Element]] = {}
+    for element in doomed:
+        parent = element.getparent()
+        if parent is not None:
+            groups.setdefault(parent, set()).add(element)
+    # Innermost first: an element inside another one moves up when that one is unwrapped.
+    for parent in sorted(groups, key=lambda node: -sum(1 for _ in node.iterancestors())):
+        _unwrap_children(parent, groups[parent])
+
+
+def _unwrap_children(parent: etree._Element, doomed: set[etree._Element]) -> None:
+    owner: etree._Element | None = None  # whose tail collects the text; None: the parent's text
+    pieces = [parent.text or ""]
+
+    def settle(next_owner: etree._Element) -> None:
+        nonlocal owner, pieces
+        text = reduce(_join, pieces, "")
+        if owner is None:
+            parent.text = text or None
+        else:
+            owner.tail = text or None
+        owner, pieces = next_owner, [next_owner.tail or ""]
+
+    for child in list(parent):
+        if child not in doomed:
+            settle(child)
+            continue
+        pieces.append(child.text or "")
+        for grandchild in list(child):
+            settle(grandchild)
+            child.addprevious(grandchild)  # moves its tail along
+        pieces.append(child.tail or "")
+        child.tail = None
+        parent.remove(child)
+    text = reduce(_join, pieces, "")
+    if owner is None:
+        parent.text = text or None
+    else:
+        owner.tail = text or None
+
+
+def plain_text(nodes: list[etree._Element], skip: frozenset[str] = frozenset()) -> str:
+    """The text of ``nodes`` and their tails; ``skip`` elements lose their text (not their tail).
+
+    The nodes are taken out of their tree. Block-level boundaries become spaces so that words on
+    either side stay apart. Done by libxml2 without recursion, whatever the depth.
+    """
+    holder = etree.Element("div")
+    holder.extend(nodes)
+    if skip:
+        etree.strip_elements(holder, *skip, with_tail=False)
+    for element in holder.iter(*_SEPARATED):
+        element.text = " " + (element.text or "")
+        element.tail = " " + (element.tail or "")
+    return str(etree.tostring(holder, method="text", encoding="unicode", with_tail=False))
 
 
 def _join(before: str | None, after: str) -> str:
@@ -183,16 +304,16 @@ def _strip_start(element: etree._Element) -> None:
             element.text = (element.text or "").lstrip()
             return
         element.text = None
-        if not len(element):
+        first = next(iter(element), None)
+        if first is None:
             return
-        first = element[0]
         if first.tag == "br":
             remove_keep_tail(first)
             continue
         if first.tag in BLOCKS or first.tag == "img":
             return
         _strip_start(first)
-        if first.text is None and not len(first):  # nothing left in it: <b><br/></b>
+        if first.text is None and last_child(first) is None:  # nothing left: <b><br/></b>
             remove_keep_tail(first)
             continue
         return
@@ -200,10 +321,10 @@ def _strip_start(element: etree._Element) -> None:
 
 def _strip_end(element: etree._Element) -> None:
     while True:
-        if not len(element):
+        last = last_child(element)
+        if last is None:
             element.text = (element.text or "").rstrip() or None
             return
-        last = element[-1]
         if (last.tail or "").strip():
             last.tail = (last.tail or "").rstrip()
             return
@@ -214,7 +335,7 @@ def _strip_end(element: etree._Element) -> None:
         if last.tag in BLOCKS or last.tag == "img":
             return
         _strip_end(last)
-        if last.text is None and not len(last):
+        if last.text is None and last_child(last) is None:
             element.remove(last)
             continue
         return

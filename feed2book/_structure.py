@@ -7,11 +7,12 @@ one-cell tables and leave rows outside ``<tbody>``; the output always has ``li``
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from feed2book._sink import Sink, finish, is_empty, remove_keep_tail
+from feed2book._sink import Sink, append_text, finish, is_empty, last_child, remove_keep_tail
 from feed2book.htmlrules import LISTS, TABLE_SECTIONS
 
 if TYPE_CHECKING:
@@ -29,14 +30,16 @@ def build_list(cleaner: _Cleaner, source: etree._Element, sink: Sink, base: str 
         item_sink = _new_item(listing, None, sink)
         cleaner.text(source.text, item_sink)
     for child in source:
-        if isinstance(child.tag, str):
-            if child.tag == "li":
-                _close_item(item_sink)
-                item_sink = _new_item(listing, child, sink, cleaner)
-                cleaner.children(child, item_sink, base)
-            else:  # a list nested straight in a list, or stray content: into the last item
-                item_sink = item_sink or _new_item(listing, None, sink)
-                cleaner.element(child, item_sink, base)
+        if child.tag == "li" and not cleaner.exhausted:
+            cleaner.budget -= 1
+            _close_item(item_sink)
+            item_sink = _new_item(listing, child, sink, cleaner)
+            cleaner.children(child, item_sink, base)
+        elif isinstance(child.tag, str) or cleaner.exhausted:
+            # A list nested straight in a list, or stray content: into the last item.
+            item_sink = item_sink or _new_item(listing, None, sink)
+            if not cleaner.descend(child, item_sink, base):
+                break
         if child.tail and child.tail.strip():
             item_sink = item_sink or _new_item(listing, None, sink)
             cleaner.text(child.tail, item_sink)
@@ -73,37 +76,70 @@ def build_definitions(
         cleaner.unwrap_block(source, sink, base)
         return
     definitions = cleaner.copy_attributes(source, sink.add_block("dl"))
-    inner = Sink(definitions, link=sink.link)
-    for child in _flatten_groups(source):
-        if child.tag == "dt":
-            cleaner.text_block(child, Sink(definitions, blocks=True, link=sink.link), base)
+    parts = _flatten_groups(source)
+    for position, part in enumerate(parts):
+        if isinstance(part, str):  # stray text in the list: kept as a description
+            if part.strip():
+                item = _description(definitions, sink)
+                cleaner.text(part, item)
+                _close_item(item)
+        elif cleaner.exhausted:
+            item = _description(definitions, sink)
+            cleaner.rest_as_text(_detached(parts[position:]), item)
+            _close_item(item)
+            break
+        elif part.tag == "dt":
+            cleaner.budget -= 1
+            cleaner.text_block(part, Sink(definitions, blocks=True, link=sink.link), base)
         else:
-            term = etree.SubElement(definitions, "dd")
-            if child.tag == "dd":
-                cleaner.copy_attributes(child, term)
-            item = Sink(term, blocks=True, link=inner.link)
-            cleaner.children(child, item, base) if child.tag == "dd" else cleaner.element(
-                child, item, base
-            )
-            item.close()
-            finish(term)
-            if is_empty(term):
-                remove_keep_tail(term)
-    if not len(definitions):
+            cleaner.budget -= 1
+            item = _description(definitions, sink)
+            if part.tag == "dd":
+                cleaner.copy_attributes(part, item.container)
+                cleaner.children(part, item, base)
+            else:
+                cleaner.descend(part, item, base)
+            _close_item(item)
+    if last_child(definitions) is None:
         remove_keep_tail(definitions)
 
 
-def _flatten_groups(source: etree._Element) -> list[etree._Element]:
-    """The dt/dd children of a dl, looking through the <div> groups HTML allows."""
-    found: list[etree._Element] = []
-    for child in source:
-        if not isinstance(child.tag, str):
+def _description(definitions: etree._Element, outer: Sink) -> Sink:
+    return Sink(etree.SubElement(definitions, "dd"), blocks=True, link=outer.link)
+
+
+def _flatten_groups(source: etree._Element) -> list[etree._Element | str]:
+    """The dt/dd children of a dl and the text between them, looking through the <div> groups
+    HTML allows (however deeply they nest: no recursion). Tails become texts of their own."""
+    found: list[etree._Element | str] = [source.text or ""]
+    pending: list[tuple[Iterator[etree._Element], str]] = [(iter(source), "")]
+    while pending:
+        children, group_tail = pending[-1]
+        child = next(children, None)
+        if child is None:
+            pending.pop()
+            found.append(group_tail)  # a group's tail follows its content
             continue
+        tail, child.tail = child.tail or "", None
         if child.tag == "div":
-            found.extend(_flatten_groups(child))
-        else:
+            found.append(child.text or "")
+            pending.append((iter(child), tail))
+            continue
+        if isinstance(child.tag, str):
             found.append(child)
+        found.append(tail)
     return found
+
+
+def _detached(parts: Sequence[etree._Element | str]) -> etree._Element:
+    """``parts`` moved (tails and all) into a new ``<div>``, to be read as text at once."""
+    holder = etree.Element("div")
+    for part in parts:
+        if isinstance(part, str):
+            append_text(holder, part)
+        else:
+            holder.append(part)
+    return holder
 
 
 def _rows(source: etree._Element) -> list[tuple[str, etree._Element]]:
@@ -121,6 +157,24 @@ def _cells(row: etree._Element) -> list[etree._Element]:
     return [cell for cell in row if cell.tag in {"td", "th"}]
 
 
+def _own_cells(source: etree._Element) -> list[etree._Element]:
+    """The caption and the cells of this table (rows in sections or not; cells without a row),
+    in order: not those of the tables nested in them."""
+    found: list[etree._Element] = []
+    for child in source:
+        if child.tag in ("caption", "td", "th"):
+            found.append(child)
+        elif child.tag == "tr":
+            found.extend(_cells(child))
+        elif child.tag in TABLE_SECTIONS:
+            for row in child:
+                if row.tag == "tr":
+                    found.extend(_cells(row))
+                elif row.tag in ("td", "th"):
+                    found.append(row)
+    return found
+
+
 def build_table(cleaner: _Cleaner, source: etree._Element, sink: Sink, base: str | None) -> None:
     rows = _rows(source)
     classes = (source.get("class") or "").split()
@@ -133,12 +187,15 @@ def build_table(cleaner: _Cleaner, source: etree._Element, sink: Sink, base: str
                     cleaner.text_block(cell, inner, base, "figcaption")
                 else:
                     cleaner.children(cell, inner, base)
+        inner.close()
         finish(figure)
         return
     layout = len(rows) <= 1 and all(len(_cells(row)) <= 1 for _, row in rows)
     if layout or not sink.blocks or any(c.tag in LISTS for c in source):
-        # A one-cell table is page layout, and a table inside text cannot stay a table.
-        for child in source.iter("caption", "td", "th"):
+        # A one-cell table is page layout, and a table inside text cannot stay a table. Only
+        # its own cells: those of a table nested in a cell are that table's (walking them here
+        # too would copy them once per level of nesting, 2^n times in all).
+        for child in _own_cells(source):
             cleaner.unwrap_block(child, sink, base)
         return
     table = cleaner.copy_attributes(source, sink.add_block("table"))
@@ -146,7 +203,12 @@ def build_table(cleaner: _Cleaner, source: etree._Element, sink: Sink, base: str
     if caption is not None:
         cleaner.text_block(caption, Sink(table, blocks=True, link=sink.link), base)
     sections: dict[str, etree._Element] = {}
-    for section_tag, row in rows:
+    leftover: etree._Element | None = None
+    for position, (section_tag, row) in enumerate(rows):
+        if cleaner.exhausted:
+            leftover = _detached([r for _, r in rows[position:]])
+            break
+        cleaner.budget -= len(row) + 1
         if section_tag not in sections:
             sections[section_tag] = etree.SubElement(table, section_tag)
         out_row = etree.SubElement(sections[section_tag], "tr")
@@ -166,6 +228,8 @@ def build_table(cleaner: _Cleaner, source: etree._Element, sink: Sink, base: str
     _order_sections(table)
     if not any(child.tag in TABLE_SECTIONS for child in table):
         remove_keep_tail(table)
+    if leftover is not None:  # rows past the limits: their text after the table
+        cleaner.rest_as_text(leftover, sink)
 
 
 def _order_sections(table: etree._Element) -> None:

@@ -12,12 +12,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from html import escape as html_escape
+from html.parser import HTMLParser
 from typing import Final
 
 from lxml import etree
 
 from feed2book import _sink
-from feed2book._sink import Sink, append_text, is_empty, remove_keep_tail, text_content, unwrap
+from feed2book._sink import (
+    Sink,
+    append_text,
+    is_empty,
+    last_child,
+    plain_text,
+    remove_keep_tail,
+    text_content,
+    unwrap,
+    unwrap_all,
+)
 from feed2book._structure import build_definitions, build_list, build_table
 from feed2book.codeblocks import code_language, code_table_pre, code_text
 from feed2book.embeds import Embed, codepen_embed, embed_for, script_embed
@@ -32,6 +44,9 @@ from feed2book.htmlrules import (
     HEADINGS,
     INLINE_KEEP,
     LISTS,
+    MAX_DEPTH,
+    MAX_ELEMENTS,
+    MAX_HTML_CHARS,
     NUMERIC_ATTRIBUTES,
     REMOVE_IF_EMPTY,
     TABLE_SECTIONS,
@@ -53,34 +68,139 @@ _LANG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _BARE_URL = re.compile(r"https?://\S+")
 _LAZY_SOURCES: Final = ("data-src", "data-lazy-src", "data-original", "data-orig-file", "src")
+_ATTRIBUTE_NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:.\-]*")
+_VOID: Final = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+     "source", "track", "wbr"}
+)  # fmt: skip
+# Nesting kept when libxml2's own limit had to be avoided; MAX_DEPTH then applies.
+_PARSE_DEPTH: Final = 128
 # Containers holding only blocks: a newline after each child keeps the XHTML readable.
 _PRETTY: Final = frozenset(
     {"div", "blockquote", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr"}
 )
 
 
-def clean_html(html: str, base_url: str | None = None) -> str:
+def clean_html(
+    html: str, base_url: str | None = None, *, on_problem: Callable[[str], None] | None = None
+) -> str:
     """Return ``html`` as a safe XHTML fragment: block elements serialised as XML.
 
     Relative URLs are resolved against ``base_url`` (and any ``xml:base`` inside). The result
     has no namespace declarations; ``""`` for empty input. Cleaning is idempotent.
+
+    Hostile input is bounded (``htmlrules.MAX_HTML_CHARS``, ``MAX_DEPTH``, ``MAX_ELEMENTS``):
+    what lies beyond a limit is cut or kept as plain text, and ``on_problem`` is told why.
     """
     if not html or not html.strip():
         return ""
-    parser = etree.HTMLParser(
-        remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
-    )  # type: ignore[call-arg]
-    # A leading "<body>" keeps a first <script> (a gist embed) or <title> out of <head>.
+    report = on_problem or _ignore
+    if len(html) > MAX_HTML_CHARS:
+        html = html[:MAX_HTML_CHARS]
+        report(f"HTML longer than {MAX_HTML_CHARS:,} characters; cut there")
     html = _NOT_XML.sub("", html)
     if "&#" in html:
         html = _CHARACTER_REFERENCE.sub(_drop_non_xml_reference, html)
-    document = etree.fromstring("<body>" + html, parser)
-    body = document.find("body") if document is not None else None
+    body, limited = _parse_body(html)
     if body is None:
         return ""
-    root = _Cleaner(base_url).run(body)
+    cleaner = _Cleaner(base_url)
+    root = cleaner.run(body)
+    if cleaner.too_deep or limited:
+        report(f"HTML nested more than {MAX_DEPTH} levels deep; the deeper part kept as plain text")
+    if cleaner.too_many:
+        report(f"more than {MAX_ELEMENTS:,} HTML elements; the rest kept as plain text")
     _renumber_headings(root)
     return _serialise(root)
+
+
+def _ignore(message: str) -> None:
+    pass
+
+
+def _parse_body(html: str) -> tuple[etree._Element | None, bool]:
+    """The ``<body>`` of ``html`` parsed leniently, never cut short by deep nesting; and whether
+    its nesting had to be limited for that.
+
+    libxml2 stops at 2,048 levels (256 without ``huge_tree``, which also lifts its 10 MB limit
+    on one text) and drops everything after that point; nesting that deep is first limited
+    (deeper tags removed, their text kept) and the result parsed again.
+    """
+    for limit in (None, _PARSE_DEPTH, 0):
+        attempt = html if limit is None else _limit_nesting(html, limit)
+        parser = etree.HTMLParser(
+            remove_comments=True,
+            remove_pis=True,
+            no_network=True,
+            default_doctype=False,
+            huge_tree=True,
+        )  # type: ignore[call-arg]
+        # A leading "<body>" keeps a first <script> (a gist embed) or <title> out of <head>.
+        document = etree.fromstring("<body>" + attempt, parser)
+        if not any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
+            body = document.find("body") if document is not None else None
+            return body, limit is not None
+    return None, True
+
+
+class _NestingLimiter(HTMLParser):
+    """Re-emits HTML with start and end tags deeper than ``limit`` left out (text kept)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(convert_charrefs=False)
+        self.limit = limit
+        self.out: list[str] = []
+        self.open: list[str] = []
+        self.dropped: dict[str, int] = {}
+        self.silent = 0  # inside a dropped <script> or <style>: its text is not text
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID:
+            self.handle_startendtag(tag, attrs)
+        elif len(self.open) >= self.limit:
+            self.dropped[tag] = self.dropped.get(tag, 0) + 1
+            self.silent += tag in DROP_WITH_CONTENT
+        else:
+            self.open.append(tag)
+            self.out.append(f"<{tag}{_attributes(attrs)}>")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if len(self.open) < self.limit:
+            self.out.append(f"<{tag}{_attributes(attrs)}>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.dropped.get(tag):
+            self.dropped[tag] -= 1
+            self.silent -= tag in DROP_WITH_CONTENT and self.silent > 0
+        elif tag in self.open:
+            while self.open and self.open.pop() != tag:
+                pass
+            self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        if not self.silent:
+            self.out.append(html_escape(data, quote=False))
+
+    def handle_entityref(self, name: str) -> None:
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self.out.append(f"&#{name};")
+
+
+def _attributes(attrs: list[tuple[str, str | None]]) -> str:
+    return "".join(
+        f' {name}="{html_escape(value or "", quote=True)}"'
+        for name, value in attrs
+        if _ATTRIBUTE_NAME.fullmatch(name)
+    )
+
+
+def _limit_nesting(html: str, limit: int) -> str:
+    limiter = _NestingLimiter(limit)
+    limiter.feed(html)
+    limiter.close()
+    return "".join(limiter.out)
 
 
 def _drop_non_xml_reference(match: re.Match[str]) -> str:
@@ -134,6 +254,10 @@ class _Cleaner:
     def __init__(self, base_url: str | None) -> None:
         self.base = safe_url(base_url, None) if base_url else None
         self.ids: set[str] = set()
+        self.depth = 0  # elements being walked, one inside the other
+        self.budget = MAX_ELEMENTS  # elements still to walk before the rest becomes text
+        self.too_deep = False  # MAX_DEPTH was reached: deeper content became plain text
+        self.too_many = False  # MAX_ELEMENTS was reached: later content became plain text
 
     def run(self, body: etree._Element) -> etree._Element:
         root = etree.Element("div")
@@ -154,10 +278,38 @@ class _Cleaner:
         if source.text:
             self.text(source.text, sink)
         for child in source:
-            if isinstance(child.tag, str):
-                self.element(child, sink, base)
+            if not self.descend(child, sink, base):
+                return
             if child.tail:
                 self.text(child.tail, sink)
+
+    def descend(self, child: etree._Element, sink: Sink, base: str | None) -> bool:
+        """Walk ``child``, counted against the limits. Past a limit (hostile or hopelessly
+        broken HTML) ``child`` and the siblings after it become plain text, taken without
+        recursion, and False says so: the caller stops walking them."""
+        if self.exhausted:
+            self.rest_as_text(child, sink)
+            return False
+        if isinstance(child.tag, str):
+            self.budget -= 1
+            self.depth += 1
+            try:
+                self.element(child, sink, base)
+            finally:
+                self.depth -= 1
+        return True
+
+    @property
+    def exhausted(self) -> bool:
+        return self.budget <= 0 or self.depth >= MAX_DEPTH
+
+    def rest_as_text(self, first: etree._Element, sink: Sink) -> None:
+        """``first``, its following siblings and their tails, as text added to ``sink``."""
+        if self.budget <= 0:
+            self.too_many = True
+        else:
+            self.too_deep = True
+        self.text(plain_text([first, *first.itersiblings()], skip=DROP_WITH_CONTENT), sink)
 
     def text(self, text: str, sink: Sink) -> None:
         if not text.strip(" \t\n\r\f"):  # whitespace between elements: the common case
@@ -166,7 +318,7 @@ class _Cleaner:
             text = " "
         elif "\n" in text or "  " in text or "\t" in text or "\r" in text or "\f" in text:
             text = _SPACES.sub(" ", text)
-        append_text(sink.inline_parent(), text)
+        sink.add_text(text)
 
     def element(self, source: etree._Element, sink: Sink, base: str | None) -> None:
         tag = source.tag if isinstance(source.tag, str) else ""
@@ -254,7 +406,9 @@ class _Cleaner:
             self.unwrap_block(source, sink, base)
             return
         block = self.copy_attributes(source, sink.add_block(tag))
-        self.children(source, Sink(block, link=sink.link), base)
+        inner = Sink(block, link=sink.link)
+        self.children(source, inner, base)
+        inner.close()
         _sink.finish(block)
         if is_empty(block):
             remove_keep_tail(block)
@@ -331,8 +485,10 @@ class _Cleaner:
                 code.text = text
             return
         element = self.copy_attributes(source, etree.SubElement(sink.inline_parent(), tag))
-        self.children(source, Sink(element, link=sink.link or tag == "a"), base)
-        if is_empty(element) and not len(element):
+        inner = Sink(element, link=sink.link or tag == "a")
+        self.children(source, inner, base)
+        inner.close()
+        if is_empty(element) and last_child(element) is None:
             remove_keep_tail(element)
 
     def anchor(self, source: etree._Element, sink: Sink, base: str | None) -> None:
@@ -354,8 +510,10 @@ class _Cleaner:
         # href first, whatever the source order: the attribute order must not depend on it
         link = etree.SubElement(sink.inline_parent(), "a", {"href": href} if href else {})
         self.copy_attributes(source, link)
-        self.children(source, Sink(link, link=True), base)
-        if is_empty(link) and not len(link):
+        inner = Sink(link, link=True)
+        self.children(source, inner, base)
+        inner.close()
+        if is_empty(link) and last_child(link) is None:
             remove_keep_tail(link)
 
     def line_break(self, source: etree._Element, sink: Sink, base: str | None) -> None:
@@ -475,10 +633,11 @@ class _Cleaner:
     def _drop_dangling_fragments(self, root: etree._Element) -> None:
         # Not self.ids: an element holding an id may have been removed (empty) since.
         present = {element.get("id") for element in root.iter() if element.get("id")}
-        for link in list(root.iter("a")):
-            href = link.get("href")
-            if href is None or (href.startswith("#") and href[1:] not in present):
-                unwrap(link)
+        unwrap_all(link for link in root.iter("a") if _dangling(link.get("href"), present))
+
+
+def _dangling(href: str | None, present: set[str | None]) -> bool:
+    return href is None or (href.startswith("#") and href[1:] not in present)
 
 
 def _direction_and_language(source: etree._Element) -> dict[str, str]:

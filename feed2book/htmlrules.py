@@ -106,6 +106,14 @@ ANCHOR_CLASSES: Final = frozenset(
 # Text that a heading permalink shows instead of words.
 ANCHOR_GLYPHS: Final = frozenset({"", "#", "¶", "§", "🔗", "link", "permalink"})
 
+# Limits on one article's HTML, so hostile input costs bounded time and memory. Real posts stay
+# far below them: 5 million characters holds a long post with inline data: images; 64 levels
+# and 20,000 elements are several times what the longest, deepest posts of the seed and practice
+# feeds use. Beyond the first the HTML is cut; beyond the others the rest is kept as plain text.
+MAX_HTML_CHARS: Final = 2_000_000
+MAX_DEPTH: Final = 64
+MAX_ELEMENTS: Final = 20_000
+
 HREF_SCHEMES: Final = frozenset({"http", "https", "mailto", "ftp", "ftps", "tel", "xmpp"})
 SRC_SCHEMES: Final = frozenset({"http", "https"})
 DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|jpg|gif|webp);base64,[A-Za-z0-9+/=\s]*\Z", re.I)
