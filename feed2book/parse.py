@@ -12,7 +12,9 @@ from __future__ import annotations
 import calendar
 import io
 import json
-from collections.abc import Mapping
+import math
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,9 +22,10 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from feed2book import charsets
 from feed2book.clean import clean_html
 from feed2book.errors import NotAFeedError
-from feed2book.fetch import Fetched
+from feed2book.fetch import Fetched, FetchLimits
 from feed2book.identity import (
     article_id,
     author_handle,
@@ -37,6 +40,7 @@ from feed2book.text import count_words, to_text
 DEFAULT_LANGUAGE = "en"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MIN_YEAR = 1971  # earlier dates in feeds are placeholders ("0001-01-01", the Unix epoch)
+MAX_FEED_BYTES = FetchLimits().max_bytes  # a local file is held to the same size as a download
 _UNTITLED_WORDS = 10
 
 
@@ -55,11 +59,24 @@ def parse_source(fetched: Fetched) -> ParsedSource:
     kind = sniff(fetched.data)
     if kind is Kind.JSONL:
         return parse_jsonl(fetched)
+    if len(fetched.data) > MAX_FEED_BYTES:
+        # feedparser holds several copies of a document: the same cap as for a download.
+        raise NotAFeedError(
+            fetched.origin,
+            f"larger than {MAX_FEED_BYTES // 1024 // 1024} MB; not read",
+            hint="feeds are rarely over a few MB: is this the right file?",
+        )
     if kind is Kind.JSON_FEED:
         return parse_json_feed(fetched)
-    if not fetched.data.strip():
+    if not _without_boms(fetched.data).strip():
         raise NotAFeedError(fetched.origin, "empty file")
     return parse_feed(fetched, kind)
+
+
+def _without_boms(data: bytes) -> bytes:
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        data = data.removeprefix(bom)
+    return data
 
 
 # --- RSS and Atom -------------------------------------------------------------------------------
@@ -71,8 +88,13 @@ def parse_feed(fetched: Fetched, kind: Kind = Kind.FEED) -> ParsedSource:
         headers["content-type"] = fetched.headers["content-type"]
     if fetched.url and not fetched.is_local:
         headers["content-location"] = fetched.url
+    data = fetched.data
+    guessed = charsets.guess(data, _charset(headers.get("content-type", "")))
+    if guessed is not None:
+        data = _redeclared_utf8(guessed.text)
+        headers["content-type"] = "application/xml"  # the bytes now say what they are
     parsed = feedparser.parse(
-        io.BytesIO(fetched.data),
+        io.BytesIO(data),
         response_headers=headers,
         sanitize_html=False,
         resolve_relative_uris=False,
@@ -80,6 +102,11 @@ def parse_feed(fetched: Fetched, kind: Kind = Kind.FEED) -> ParsedSource:
     if not parsed.entries and (not parsed.get("version") or kind is Kind.UNKNOWN):
         reason = _bozo_reason(parsed) if parsed.get("bozo") else "no feed entries found"
         raise NotAFeedError(fetched.origin, f"not an RSS, Atom or JSON feed ({reason})")
+    if not parsed.entries and parsed.get("bozo"):
+        raise NotAFeedError(
+            fetched.origin,
+            f"feed is not well-formed and no item could be read ({_bozo_reason(parsed)})",
+        )
     channel = parsed.feed
     feed = FeedInfo(
         title=_clean_text(channel.get("title", ""))
@@ -89,6 +116,8 @@ def parse_feed(fetched: Fetched, kind: Kind = Kind.FEED) -> ParsedSource:
         site=channel.get("link", "") or "",
     )
     result = ParsedSource(fetched.origin, feed)
+    if guessed is not None:
+        result.problems.append(Problem(fetched.origin, _encoding_message(guessed)))
     if parsed.get("bozo"):
         result.problems.append(
             Problem(
@@ -114,7 +143,7 @@ def parse_feed(fetched: Fetched, kind: Kind = Kind.FEED) -> ParsedSource:
         for name in used:
             fallbacks[name] = fallbacks.get(name, 0) + 1
     for name, count in sorted(fallbacks.items()):
-        result.problems.append(Problem(fetched.origin, _FALLBACK_MESSAGES[name].format(n=count)))
+        result.problems.append(Problem(fetched.origin, _fallback_message(name, count)))
     return result
 
 
@@ -123,6 +152,44 @@ _FALLBACK_MESSAGES = {
     "date": "{n} item(s) without a date; dated from the feed or, failing that, 1970-01-01",
     "author": "{n} item(s) without an author; credited to the feed's title",
 }
+
+
+def _fallback_message(name: str, count: int) -> str:
+    """What a fallback (or a limit the clean stage applied, ``clean:<what>``) did, how often."""
+    if name.startswith("clean:"):
+        return f"{count} item(s) with {name.removeprefix('clean:')}"
+    return _FALLBACK_MESSAGES[name].format(n=count)
+
+
+def _charset(content_type: str) -> str | None:
+    for parameter in content_type.split(";")[1:]:
+        key, _, value = parameter.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip()
+    return None
+
+
+_XML_DECLARATION = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""")
+
+
+def _redeclared_utf8(text: str) -> bytes:
+    """``text`` as UTF-8 bytes whose XML declaration (if any) says so."""
+    return _XML_DECLARATION.sub(r"\1\2utf-8\2", text, count=1).encode("utf-8")
+
+
+_ENCODING_LABELS = {"cp1251": "windows-1251", "koi8_r": "KOI8-R", "euc_kr": "EUC-KR"}
+
+
+def _encoding_message(guessed: charsets.Guess) -> str:
+    label = _ENCODING_LABELS.get(guessed.encoding, guessed.encoding)
+    if guessed.encoding == "utf-8":
+        return "bytes that are not UTF-8 (a character cut short, or a stray byte) were dropped"
+    said = (
+        f"declared character encoding {guessed.declared} does not fit the bytes"
+        if guessed.declared
+        else "no character encoding declared and the bytes are not UTF-8"
+    )
+    return f"{said}; read as {label} (a guess)"
 
 
 @dataclass(frozen=True)
@@ -146,7 +213,9 @@ def _entry_to_article(entry: Any, context: _FeedContext) -> tuple[Article, list[
         if len(segments) >= 2 and segments[0].lower() == context.forem_handle:
             forem = (segments[0].lower(), segments[1].lower())
     raw_html, base = _content(entry, link, context)
-    xhtml = clean_html(raw_html, base_url=base or None)
+    xhtml = clean_html(
+        raw_html, base_url=base or None, on_problem=lambda what: used.append(f"clean:{what}")
+    )
     text = to_text(xhtml)
 
     title = _clean_text(entry.get("title", ""))
@@ -376,66 +445,93 @@ def _bozo_reason(parsed: Any) -> str:
 
 
 def parse_json_feed(fetched: Fetched) -> ParsedSource:
-    """JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1)."""
+    """JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1). Values of the wrong JSON type are
+    ignored, as a missing value would be; items that are not objects are skipped."""
     try:
         document = json.loads(fetched.data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise NotAFeedError(fetched.origin, f"JSON Feed is not valid JSON ({error})") from None
     if not isinstance(document, dict) or not isinstance(document.get("items"), list):
         raise NotAFeedError(fetched.origin, "JSON Feed without an items list")
-    home = str(document.get("home_page_url") or "")
+    home = _json_text(document.get("home_page_url"))
     feed = FeedInfo(
-        title=_clean_text(str(document.get("title") or "")) or _host(home) or fetched.origin,
-        url=str(document.get("feed_url") or fetched.origin),
+        title=_clean_text(_json_text(document.get("title"))) or _host(home) or fetched.origin,
+        url=_json_text(document.get("feed_url")) or fetched.origin,
         site=home,
     )
     result = ParsedSource(fetched.origin, feed)
     feed_authors = _json_authors(document)
-    language = _language(str(document.get("language") or "")) or DEFAULT_LANGUAGE
+    language = _language(_json_text(document.get("language"))) or DEFAULT_LANGUAGE
+    skipped = 0
+    used: list[str] = []
     for item in document["items"]:
         if not isinstance(item, dict):
-            result.problems.append(Problem(fetched.origin, "skipped an item that is not an object"))
+            skipped += 1
             continue
-        result.articles.append(_json_item(item, feed, feed_authors, language))
+        result.articles.append(_json_item(item, feed, feed_authors, language, used.append))
+    if skipped:
+        result.problems.append(Problem(fetched.origin, f"{skipped} item(s) not an object; skipped"))
+    for name in sorted(set(used)):
+        result.problems.append(Problem(fetched.origin, _fallback_message(name, used.count(name))))
     return result
 
 
+def _json_text(value: Any) -> str:
+    """A JSON value meant to be a string: a number is written out, anything else counts as ""."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return str(value)
+    return ""
+
+
+def _json_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _json_authors(container: Mapping[str, Any]) -> tuple[Author, ...]:
-    raw = container.get("authors") or ([container["author"]] if container.get("author") else [])
+    raw = _json_list(container.get("authors")) or [container.get("author")]
     authors = []
-    for value in raw if isinstance(raw, list) else []:
-        if isinstance(value, dict) and value.get("name"):
-            name = _clean_text(str(value["name"]))
+    for value in raw:
+        name = _clean_text(_json_text(value.get("name"))) if isinstance(value, dict) else ""
+        if name:
             authors.append(Author(name, author_handle(name)))
     return tuple(authors)
 
 
 def _json_item(
-    item: Mapping[str, Any], feed: FeedInfo, feed_authors: tuple[Author, ...], language: str
+    item: Mapping[str, Any],
+    feed: FeedInfo,
+    feed_authors: tuple[Author, ...],
+    language: str,
+    used: Callable[[str], None],
 ) -> Article:
-    url = str(item.get("url") or "")
-    html = str(item.get("content_html") or "")
+    url = _json_text(item.get("url")).strip()
+    html = _json_text(item.get("content_html"))
     if not html and item.get("content_text"):
-        html = "".join(f"<p>{_escape(p)}</p>" for p in str(item["content_text"]).split("\n\n"))
-    xhtml = clean_html(html, base_url=url or feed.site or None)
+        paragraphs = _json_text(item["content_text"]).split("\n\n")
+        html = "".join(f"<p>{_escape(p)}</p>" for p in paragraphs)
+    base = url or feed.site or None
+    xhtml = clean_html(html, base_url=base, on_problem=lambda what: used(f"clean:{what}"))
     text = to_text(xhtml)
-    title = _clean_text(str(item.get("title") or "")) or _title_from_text(text) or "Untitled"
+    title = _clean_text(_json_text(item.get("title"))) or _title_from_text(text) or "Untitled"
     published = _iso(item.get("date_published")) or _iso(item.get("date_modified")) or EPOCH
     authors = (
         _json_authors(item) or feed_authors or (Author(feed.title, author_handle(feed.title)),)
     )
     handles = tuple(author.handle for author in authors)
     forem = forem_handle_and_slug(url) if url else None
+    tags = (_clean_text(_json_text(tag)) for tag in _json_list(item.get("tags")))
     return Article(
-        id=article_id(str(item.get("id") or ""), url, forem, f"{feed.url}|{title}"),
+        id=article_id(_json_text(item.get("id")), url, forem, f"{feed.url}|{title}"),
         url=url,
         title=title,
         authors=authors,
         published=published,
         updated=_iso(item.get("date_modified")),
-        tags=tuple(str(tag) for tag in item.get("tags") or [] if str(tag).strip()),
+        tags=tuple(dict.fromkeys(tag for tag in tags if tag)),
         feed=feed,
-        language=_language(str(item.get("language") or "")) or language,
+        language=_language(_json_text(item.get("language"))) or language,
         content_html=xhtml,
         word_count=count_words(text),
         revision_key=revision_key(handles, title),
@@ -443,31 +539,33 @@ def _json_item(
 
 
 def _iso(value: Any) -> datetime | None:
-    if not value:
+    """An ISO 8601 string as aware UTC; placeholders and dates out of range count as none."""
+    if not isinstance(value, str) or not value:
         return None
     try:
-        stamp = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
+        stamp = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=UTC)
+        stamp = stamp.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    return stamp.astimezone(UTC)
+    return stamp if stamp.year >= MIN_YEAR else None
 
 
 def parse_jsonl(fetched: Fetched) -> ParsedSource:
     """feed2book's own JSON Lines (see ``schema/article.schema.json``): articles as we wrote them.
 
-    Lines that are not articles become warnings naming the line number.
+    Lines that are not articles become warnings naming the line number. Read line by line: a
+    large file is never held twice.
     """
     result = ParsedSource(fetched.origin, FeedInfo(fetched.origin, fetched.origin, ""))
-    for number, line in enumerate(
-        fetched.data.decode("utf-8-sig", errors="replace").splitlines(), 1
-    ):
+    for number, raw in enumerate(io.BytesIO(fetched.data), 1):
+        line = raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
         if not line.strip():
             continue
         try:
             result.articles.append(article_from_record(json.loads(line)))
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, RecursionError) as error:
             result.problems.append(
                 Problem(fetched.origin, f"line {number} is not a feed2book article ({error})")
             )
@@ -477,38 +575,54 @@ def parse_jsonl(fetched: Fetched) -> ParsedSource:
 
 
 def article_from_record(record: Mapping[str, Any]) -> Article:
-    """The inverse of ``writers.jsonl.article_record`` (needs the ``content_html`` field)."""
-    if not isinstance(record, dict) or "id" not in record:
+    """The inverse of ``writers.jsonl.article_record`` (needs the ``content_html`` field).
+
+    Raises ``ValueError`` for what is not an article: not an object, no string ``id``, or none
+    of ``title``, ``url`` and ``content_html``.
+    """
+    if not isinstance(record, dict) or not _json_text(record.get("id")):
         raise ValueError("not an object with an id")
+    if not any(isinstance(record.get(key), str) for key in ("title", "url", "content_html")):
+        raise ValueError("no title, url or content_html")
     authors = tuple(
-        Author(str(a["name"]), str(a.get("handle") or author_handle(str(a["name"]))))
-        for a in record.get("authors") or []
+        Author(name, _json_text(a.get("handle")) or author_handle(name))
+        for a in _json_list(record.get("authors"))
+        if isinstance(a, dict) and (name := _clean_text(_json_text(a.get("name"))))
     )
-    feed_record = record.get("feed") or {}
-    title = str(record.get("title") or "Untitled")
-    series_record = record.get("series")
-    xhtml = clean_html(str(record.get("content_html") or ""), base_url=record.get("url") or None)
-    published = _iso(record.get("published")) or EPOCH
+    feed_record: Mapping[str, Any] = record["feed"] if isinstance(record.get("feed"), dict) else {}
+    title = _json_text(record.get("title")) or "Untitled"
+    url = _json_text(record.get("url"))
+    xhtml = clean_html(_json_text(record.get("content_html")), base_url=url or None)
+    word_count = record.get("word_count")
     return Article(
-        id=str(record["id"]),
-        url=str(record.get("url") or ""),
+        id=_json_text(record["id"]),
+        url=url,
         title=title,
         authors=authors,
-        published=published,
+        published=_iso(record.get("published")) or EPOCH,
         updated=_iso(record.get("updated")),
-        tags=tuple(str(tag) for tag in record.get("tags") or []),
+        tags=tuple(tag for tag in map(_json_text, _json_list(record.get("tags"))) if tag),
         feed=FeedInfo(
-            str(feed_record.get("title") or ""),
-            str(feed_record.get("url") or ""),
-            str(feed_record.get("site") or ""),
+            _json_text(feed_record.get("title")),
+            _json_text(feed_record.get("url")),
+            _json_text(feed_record.get("site")),
         ),
-        language=_language(str(record.get("language") or "")) or DEFAULT_LANGUAGE,
+        language=_language(_json_text(record.get("language"))) or DEFAULT_LANGUAGE,
         content_html=xhtml,
-        word_count=int(record.get("word_count") or count_words(to_text(xhtml))),
-        series=(
-            SeriesRef(str(series_record["name"]), float(series_record["index"]))
-            if isinstance(series_record, dict) and series_record.get("name")
-            else None
+        word_count=(
+            word_count
+            if isinstance(word_count, int) and not isinstance(word_count, bool) and word_count >= 0
+            else count_words(to_text(xhtml))
         ),
+        series=_series(record.get("series")),
         revision_key=revision_key(tuple(a.handle for a in authors), title),
     )
+
+
+def _series(value: Any) -> SeriesRef | None:
+    if not isinstance(value, dict) or not _json_text(value.get("name")):
+        return None
+    index = value.get("index")
+    if not isinstance(index, int | float) or isinstance(index, bool) or not math.isfinite(index):
+        return None
+    return SeriesRef(_json_text(value["name"]), float(index))
