@@ -11,14 +11,11 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
 from feed2book import __version__, cli_library
-from feed2book.books import CoverChoice, write_book_files
-from feed2book.build import BuildSettings, count_images, epub_volumes, markdown_files
-from feed2book.bundles import BundleFormat, write_bundles
 from feed2book.cli_options import (
     AuthorOpt,
     BookTitleOpt,
@@ -63,21 +60,19 @@ from feed2book.cli_session import (
     session,
 )
 from feed2book.console import Environment, ExitStatus, Messenger, Progress, Verbosity
-from feed2book.covers import (
-    CoverSpec,
-    cover_bytes,
-    load_cover_file,
-    render_gallery,
-    theme_names,
-)
 from feed2book.errors import OutputError, UsageError
 from feed2book.group import BookOptions, GroupBy, Sections, group_articles
-from feed2book.images import ImageMode, ImageOptions, ImageResolver, default_cache_dir
+from feed2book.images.options import ImageMode
 from feed2book.listing import render_listing, summary, summary_line
 from feed2book.models import Article, Book
 from feed2book.output import atomic_writer, write_bytes_atomically
 from feed2book.pipeline import Collection
 from feed2book.writers.jsonl import Content, article_record, choose_fields, dumps
+
+if TYPE_CHECKING:  # imported where they are used, so that `feed2book list` starts fast
+    from feed2book.books import CoverChoice
+    from feed2book.build import BuildSettings
+    from feed2book.images import ImageResolver
 
 app = typer.Typer(
     name="feed2book",
@@ -298,6 +293,9 @@ def epub_command(
 
         feed2book epub blogroll.opml --since 7d --group-by none --title "This week" -o week.epub
     """
+    from feed2book.books import write_book_files
+    from feed2book.build import epub_volumes
+
     with session(locals()) as (env, messenger, common):
         settings = build_settings(locals(), common)
         options = BookOptions(group_by, sections, newest_first, title, language)
@@ -411,6 +409,9 @@ def markdown_command(
 
         cd bundles/matt-frank-2026-04-26--2026-05-25 && mdbook build
     """
+    from feed2book.build import markdown_files
+    from feed2book.bundles import BundleFormat, write_bundles
+
     with session(locals()) as (env, messenger, common):
         if as_zip and single_file:
             raise UsageError("--zip and --single-file cannot be used together")
@@ -456,6 +457,9 @@ def markdown_command(
 
 def build_settings(options: dict[str, Any], common: Common) -> BuildSettings:
     """Images, cover and size limit, from a building command's options."""
+    from feed2book.build import BuildSettings
+    from feed2book.images import ImageOptions, default_cache_dir
+
     cache_dir = options.get("cache_dir")
     images = ImageOptions(
         mode=options.get("images", ImageMode.EMBED),
@@ -495,6 +499,8 @@ def grouped_books(
 def image_resolver(settings: BuildSettings) -> Iterator[ImageResolver | None]:
     """A resolver shared by every book of the run (one cache, one connection pool), or None
     when images are not embedded."""
+    from feed2book.images import ImageResolver
+
     if settings.images.mode is not ImageMode.EMBED:
         yield None
         return
@@ -507,6 +513,8 @@ def image_progress(
     bar: Progress, book: Book, resolver: ImageResolver | None
 ) -> Iterator[Callable[[str], None]]:
     """A second progress line over ``book``'s images while they are fetched."""
+    from feed2book.build import count_images
+
     total = count_images(book) if resolver is not None else 0
     if not total:
         yield lambda url: None
@@ -533,12 +541,17 @@ def write_parts(
     on_written: Callable[[Book, Path, list[Path]], None],
 ) -> None:
     """Write a book's volumes (already built) as files."""
+    from feed2book.books import write_book_files
+
     built = {volume.key: data for volume, data in parts}
     volumes = [volume for volume, _ in parts]
     write_book_files(volumes, output, lambda v: built[v.key], force=force, on_written=on_written)
 
 
 def cover_choice(theme: str | None, cover: Path | None, no_cover: bool) -> CoverChoice:
+    from feed2book.books import CoverChoice
+    from feed2book.covers import load_cover_file, theme_names
+
     if theme is not None and theme not in theme_names():
         raise UsageError(
             f"unknown cover theme {theme!r}", hint="choose from: " + ", ".join(theme_names())
@@ -612,6 +625,8 @@ def cover_command(
 
         feed2book cover --gallery -o gallery/
     """
+    from feed2book.covers import CoverSpec, cover_bytes, render_gallery, theme_names
+
     env = Environment()
     messenger = Messenger(env, Verbosity.NORMAL)
     with edge(env, messenger):

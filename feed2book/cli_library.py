@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -27,13 +27,11 @@ from feed2book.cli_options import (
 from feed2book.cli_session import edge
 from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
 from feed2book.errors import NothingToOutput, UsageError
-from feed2book.fetch import FetchLimits, HttpFetcher
-from feed2book.library import Library, SourceInfo, default_library_path
-from feed2book.library.intake import normalise_spec
-from feed2book.library.sync import SourceResult, add_source, sync
-from feed2book.library.tables import render, sources_table, stats_text, sync_table
 from feed2book.output import atomic_writer
-from feed2book.sources import STDIN
+
+if TYPE_CHECKING:  # the commands import what they use: `feed2book --help` starts fast
+    from feed2book.library import Library, SourceInfo
+    from feed2book.library.sync import SourceResult
 
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="One JSON document on stdout instead of a table.")
@@ -44,6 +42,8 @@ JsonOpt = Annotated[
 def _session(
     library: Path | None, *, verbose: bool = False, quiet: bool = False, debug: bool = False
 ) -> Iterator[tuple[Environment, Messenger, Path]]:
+    from feed2book.library import default_library_path
+
     env = Environment()
     messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
     with edge(env, messenger):
@@ -56,6 +56,8 @@ def _session(
 
 def _existing(path: Path, what: str) -> Library:
     """The library at ``path``; ``NothingToOutput`` (exit 3) when there is none yet."""
+    from feed2book.library import Library
+
     if not path.is_file():
         raise NothingToOutput(
             f"{what}: there is no library at {path} yet",
@@ -95,6 +97,11 @@ def add_command(
 
         feed2book add ~/feeds/ --library ~/books/library.sqlite3
     """
+    from feed2book.fetch import FetchLimits, HttpFetcher
+    from feed2book.library import Library
+    from feed2book.library.intake import normalise_spec
+    from feed2book.library.sync import add_source
+
     with _session(library, verbose=verbose, quiet=quiet, debug=debug) as (_, messenger, path):
         specs = [normalise_spec(spec) for spec in sources]
         failed = False
@@ -147,6 +154,10 @@ def sync_command(
 
         feed2book sync --quiet && feed2book epub --new --since 7d -o weekly/
     """
+    from feed2book.fetch import FetchLimits, HttpFetcher
+    from feed2book.library.sync import sync
+    from feed2book.library.tables import render, sync_table
+
     with _session(library, verbose=verbose, quiet=quiet, debug=debug) as (env, messenger, path):
         with _existing(path, "nothing to sync") as store:
             total = len(sources) if sources else len(store.sources())
@@ -194,6 +205,9 @@ def sources_command(
 
         feed2book sources --json | jq -r '.[] | select(.last_status == "failed") | .spec'
     """
+    from feed2book.library import Library
+    from feed2book.library.tables import render, sources_table
+
     with _session(library, quiet=quiet, debug=debug) as (env, _, path):
         found: list[SourceInfo] = []
         if path.is_file():
@@ -235,6 +249,8 @@ def remove_command(
 
         feed2book remove ./feeds/old.xml
     """
+    from feed2book.library.intake import normalise_spec
+
     with _session(library, quiet=quiet, debug=debug) as (_, messenger, path):
         spec = normalise_spec(source)
         with _existing(path, "nothing to remove") as store:
@@ -282,6 +298,8 @@ def stats_command(
 
         feed2book library stats --json | jq '.by_author[:5]'
     """
+    from feed2book.library.tables import stats_text
+
     with _session(library, quiet=quiet, debug=debug) as (env, _, path):
         with _existing(path, "no statistics") as store:
             stats = store.stats()
@@ -359,6 +377,10 @@ def import_command(
 
         feed2book jsonl feeds/ --author ben | feed2book library import -
     """
+    from feed2book.library import Library
+    from feed2book.library.intake import normalise_spec
+    from feed2book.sources import STDIN
+
     with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
         name = "import:<stdin>" if file == STDIN else f"import:{normalise_spec(file)}"
         with Library.open(path) as store:
@@ -383,6 +405,7 @@ def import_command(
 
 def register(app: typer.Typer) -> None:
     """Add the library commands to ``app`` (the ``feed2book`` command)."""
+
     app.command("add")(add_command)
     app.command("sync")(sync_command)
     app.command("sources")(sources_command)

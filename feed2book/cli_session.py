@@ -12,21 +12,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakSet
 
 import typer
 
 from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
 from feed2book.errors import Feed2BookError, NothingToOutput, UsageError
-from feed2book.fetch import FetchLimits, HttpFetcher
+from feed2book.fetch import FetchLimits
 from feed2book.group import BookOptions, Grouping, group_articles
-from feed2book.library import Library, default_library_path
-from feed2book.library.reading import collect_and_save, collect_library
 from feed2book.models import Book
 from feed2book.pipeline import Collection, collect
 from feed2book.select import Selection, compile_title_match, parse_when
-from feed2book.sources import SourceContext
+
+if TYPE_CHECKING:
+    from feed2book.library import Library
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class Common:
 
     @property
     def library_path(self) -> Path:
+        from feed2book.library import default_library_path
+
         return self.library or default_library_path()
 
 
@@ -149,6 +151,9 @@ _FROM_LIBRARY: WeakSet[Collection] = WeakSet()  # for messages that name where a
 
 
 def _read_library(common: Common, messenger: Messenger) -> Collection | None:
+    from feed2book.library import Library
+    from feed2book.library.reading import collect_library
+
     path = common.library_path
     if path.is_file():
         with Library.open(path) as library:
@@ -167,6 +172,11 @@ def _read_library(common: Common, messenger: Messenger) -> Collection | None:
 def _read_sources(
     specs: tuple[str, ...], env: Environment, common: Common, messenger: Messenger
 ) -> Collection:
+    from feed2book.fetch import HttpFetcher  # httpx: only when sources are read
+    from feed2book.library import Library
+    from feed2book.library.reading import collect_and_save
+    from feed2book.sources import SourceContext
+
     with HttpFetcher(common.limits) as fetcher, messenger.progress("Reading feeds") as bar:
         context = SourceContext(fetch=fetcher, stdin=env.stdin)
 
@@ -232,6 +242,8 @@ class Digest:
 @contextmanager
 def digest(common: Common, messenger: Messenger) -> Iterator[Digest]:
     """A ``Digest`` over the library with ``--new``; one that changes nothing without."""
+    from feed2book.library import Library
+
     if not common.new:
         yield Digest(None, messenger)
         return

@@ -11,11 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-
-import httpx
+from typing import TYPE_CHECKING
 
 from feed2book import __version__
 from feed2book.errors import FetchError
+
+if TYPE_CHECKING:  # httpx is imported when a fetcher is made: reading files needs no network
+    import httpx
 
 USER_AGENT = f"feed2book/{__version__} (+https://pypi.org/project/feed2book/; feed reader)"
 FEED_ACCEPT = (
@@ -71,6 +73,8 @@ class HttpFetcher:
         extra_headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        import httpx
+
         self.limits = limits or FetchLimits()
         headers = {"User-Agent": USER_AGENT, "Accept": FEED_ACCEPT}
         headers.update(extra_headers or {})
@@ -101,6 +105,8 @@ class HttpFetcher:
         ``headers`` are sent as well: ``If-None-Match`` / ``If-Modified-Since`` make it a
         conditional GET, answered by a ``Fetched`` with ``status`` 304 and no data.
         """
+        import httpx
+
         started = time.monotonic()
         try:
             with self._client.stream("GET", url, headers=dict(headers or {})) as response:

@@ -17,15 +17,16 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from feed2book import series as series_detection
 from feed2book.errors import Feed2BookError, SourceError
-from feed2book.fetch import Fetched
 from feed2book.models import Article, Problem, SeriesRef, Severity
-from feed2book.parse import parse_source
 from feed2book.select import Candidate, Deduplicated, Selection, deduplicate
-from feed2book.sources import SourceContext, resolve
+
+if TYPE_CHECKING:
+    from feed2book.fetch import Fetched
+    from feed2book.sources import SourceContext
 
 ProblemHandler = Callable[[Problem], None]
 SourceHandler = Callable[[str, int], None]  # (origin, articles read from it)
@@ -147,6 +148,8 @@ def collect(
     debug: bool = False,
 ) -> Collection:
     """Read every source; problems are reported as they happen and kept in ``report``."""
+    from feed2book.sources import resolve  # parsing stack: not needed to read a library
+
     collection = Collection()
     collection.debug = debug
     report = collection.report
@@ -169,6 +172,8 @@ def collect(
 
 
 def _read_one(fetched: Fetched, collection: Collection, tell: ProblemHandler) -> int:
+    from feed2book.parse import parse_source
+
     try:
         parsed = parse_source(fetched)
     except SourceError as error:

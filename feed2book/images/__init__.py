@@ -12,18 +12,54 @@ The pipeline stage between ``clean`` (safe XHTML with remote ``<img>``) and the 
 ``fit_book`` makes a built book fit a size limit (``--max-book-mb``).
 """
 
-from feed2book.images.convert import Converted, convert_image, sniff
-from feed2book.images.errors import ConversionError
-from feed2book.images.options import (
-    EmbeddedImage,
-    ImageMode,
-    ImageOptions,
-    ImageStats,
-    default_cache_dir,
-)
-from feed2book.images.resolver import ImageResolver
-from feed2book.images.rewrite import embed_book_images, image_urls, localise
-from feed2book.images.volumes import SHRINK_STEPS, fit_book, shrink_images
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from feed2book.images.convert import Converted, convert_image, sniff
+    from feed2book.images.errors import ConversionError
+    from feed2book.images.options import (
+        EmbeddedImage,
+        ImageMode,
+        ImageOptions,
+        ImageStats,
+        default_cache_dir,
+    )
+    from feed2book.images.resolver import ImageResolver
+    from feed2book.images.rewrite import embed_book_images, image_urls, localise
+    from feed2book.images.volumes import SHRINK_STEPS, fit_book, shrink_images
+
+# Imported on first use (PEP 562), so `import feed2book.images` and the CLI start fast.
+_LAZY = {
+    "Converted": "feed2book.images.convert",
+    "convert_image": "feed2book.images.convert",
+    "sniff": "feed2book.images.convert",
+    "ConversionError": "feed2book.images.errors",
+    "EmbeddedImage": "feed2book.images.options",
+    "ImageMode": "feed2book.images.options",
+    "ImageOptions": "feed2book.images.options",
+    "ImageStats": "feed2book.images.options",
+    "default_cache_dir": "feed2book.images.options",
+    "ImageResolver": "feed2book.images.resolver",
+    "embed_book_images": "feed2book.images.rewrite",
+    "image_urls": "feed2book.images.rewrite",
+    "localise": "feed2book.images.rewrite",
+    "SHRINK_STEPS": "feed2book.images.volumes",
+    "fit_book": "feed2book.images.volumes",
+    "shrink_images": "feed2book.images.volumes",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SHRINK_STEPS",

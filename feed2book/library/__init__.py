@@ -5,11 +5,39 @@ conditional GET, ``stats`` and ``transfer`` describe and move a library. See ``s
 reliability rules and ``query`` for how reading the library stays identical to reading files.
 """
 
-from feed2book.library.connection import LibraryError
-from feed2book.library.stats import LibraryStats
-from feed2book.library.store import FetchState, Library, SourceInfo, default_library_path
-from feed2book.library.transfer import ImportResult
-from feed2book.library.upsert import StoreResult
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from feed2book.library.connection import LibraryError
+    from feed2book.library.stats import LibraryStats
+    from feed2book.library.store import FetchState, Library, SourceInfo, default_library_path
+    from feed2book.library.transfer import ImportResult
+    from feed2book.library.upsert import StoreResult
+
+# Imported on first use (PEP 562), so `import feed2book.library` and the CLI start fast.
+_LAZY = {
+    "LibraryError": "feed2book.library.connection",
+    "LibraryStats": "feed2book.library.stats",
+    "FetchState": "feed2book.library.store",
+    "Library": "feed2book.library.store",
+    "SourceInfo": "feed2book.library.store",
+    "default_library_path": "feed2book.library.store",
+    "ImportResult": "feed2book.library.transfer",
+    "StoreResult": "feed2book.library.upsert",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "FetchState",
