@@ -113,7 +113,7 @@ def parse_feed(fetched: Fetched, kind: Kind = Kind.FEED) -> ParsedSource:
         or _host(channel.get("link", ""))
         or fetched.origin,
         url=fetched.url if fetched.url and not fetched.is_local else fetched.origin,
-        site=channel.get("link", "") or "",
+        site=_web_url(channel.get("link", "") or ""),
     )
     result = ParsedSource(fetched.origin, feed)
     if guessed is not None:
@@ -264,6 +264,12 @@ def _absolute(link: str, context: _FeedContext) -> str:
     base = context.feed.site or (context.fetched.url if not context.fetched.is_local else "")
     joined = urljoin(base, link) if base else ""
     return joined if is_web_url(joined) else ""
+
+
+def _web_url(url: str) -> str:
+    """``url`` when it is an http(s) address, else "" (a feed's ``<link>`` may hold anything)."""
+    url = url.strip()
+    return url if is_web_url(url) else ""
 
 
 def is_web_url(url: str) -> bool:
@@ -453,10 +459,10 @@ def parse_json_feed(fetched: Fetched) -> ParsedSource:
         raise NotAFeedError(fetched.origin, f"JSON Feed is not valid JSON ({error})") from None
     if not isinstance(document, dict) or not isinstance(document.get("items"), list):
         raise NotAFeedError(fetched.origin, "JSON Feed without an items list")
-    home = _json_text(document.get("home_page_url"))
+    home = _web_url(_json_text(document.get("home_page_url")))
     feed = FeedInfo(
         title=_clean_text(_json_text(document.get("title"))) or _host(home) or fetched.origin,
-        url=_json_text(document.get("feed_url")) or fetched.origin,
+        url=_web_url(_json_text(document.get("feed_url"))) or fetched.origin,
         site=home,
     )
     result = ParsedSource(fetched.origin, feed)
@@ -506,7 +512,7 @@ def _json_item(
     language: str,
     used: Callable[[str], None],
 ) -> Article:
-    url = _json_text(item.get("url")).strip()
+    url = _web_url(_json_text(item.get("url")))
     html = _json_text(item.get("content_html"))
     if not html and item.get("content_text"):
         paragraphs = _json_text(item["content_text"]).split("\n\n")
@@ -591,7 +597,7 @@ def article_from_record(record: Mapping[str, Any]) -> Article:
     )
     feed_record: Mapping[str, Any] = record["feed"] if isinstance(record.get("feed"), dict) else {}
     title = _json_text(record.get("title")) or "Untitled"
-    url = _json_text(record.get("url"))
+    url = _web_url(_json_text(record.get("url")))
     xhtml = clean_html(_json_text(record.get("content_html")), base_url=url or None)
     word_count = record.get("word_count")
     return Article(
@@ -605,7 +611,7 @@ def article_from_record(record: Mapping[str, Any]) -> Article:
         feed=FeedInfo(
             _json_text(feed_record.get("title")),
             _json_text(feed_record.get("url")),
-            _json_text(feed_record.get("site")),
+            _web_url(_json_text(feed_record.get("site"))),
         ),
         language=_language(_json_text(record.get("language"))) or DEFAULT_LANGUAGE,
         content_html=xhtml,
