@@ -1,0 +1,149 @@
+"""Hostile and broken input files through every command, each beside the example feeds.
+
+For every case in ``corpus.CASES`` and every command (jsonl, list, epub, markdown): the exit code
+is the documented one (0 when the file was read, 1 when it was rejected), stderr holds only
+``feed2book: …`` lines (a rejected file gets exactly one error line naming it), no traceback, the
+example feeds of the same run still come out complete, nothing the case marks ``absent`` (an
+expanded entity, the XXE secret) appears in any output, and the command stays under 10 s and
+(for heavy cases, measured in a child process) 500 MB. Every EPUB built from hostile input passes
+EPUBCheck (one JVM for all of them).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tests.epubcheck_helper import assert_all_epubcheck_clean
+from tests.hostile.corpus import CASES, Expect, InputCase
+from tests.hostile.runner import (
+    COMMANDS,
+    MEMORY_LIMIT_MB,
+    TIME_LIMIT,
+    Run,
+    assert_clean_stderr,
+    example_sources,
+    output_blobs,
+    run_command,
+)
+
+RunCase = Callable[[InputCase], dict[str, Run]]
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
+    """The example feeds alone, through every command: what must still come out beside a case."""
+    runs = {}
+    for command in COMMANDS:
+        out = tmp_path_factory.mktemp(f"baseline-{command}")
+        runs[command] = run_command(command, example_sources(), out)
+        assert runs[command].code == 0, runs[command].stderr
+    return runs
+
+
+@pytest.fixture(scope="module")
+def run_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunCase]:
+    """Runs a case through every command once per module (the EPUBCheck test reuses them)."""
+    done: dict[str, dict[str, Run]] = {}
+
+    def run(case: InputCase) -> dict[str, Run]:
+        if case.name not in done:
+            work = tmp_path_factory.mktemp(case.name)
+            source = case.write(work)
+            runs = {}
+            for command in COMMANDS:
+                out = work / f"out-{command}"
+                sources = [str(source), *example_sources()]
+                runs[command] = run_command(command, sources, out, measure=case.heavy)
+            done[case.name] = runs
+            done[case.name]["source"] = Run("source", 0, str(source).encode(), "", 0, None)
+        return done[case.name]
+
+    yield run
+
+
+def _source(runs: dict[str, Run]) -> str:
+    return runs["source"].stdout.decode()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_hostile_file_through_every_command(
+    case: InputCase, run_case: RunCase, baseline: dict[str, Run]
+) -> None:
+    runs = run_case(case)
+    source = _source(runs)
+    for command in COMMANDS:
+        run = runs[command]
+        context = f"{case.name} / {command}:\n{run.stderr}"
+        assert_clean_stderr(run)
+        assert run.seconds < TIME_LIMIT, f"{context}took {run.seconds:.1f} s"
+        if run.peak_mb is not None:
+            assert run.peak_mb < MEMORY_LIMIT_MB, f"{context}peak {run.peak_mb:.0f} MB"
+        if case.expect is Expect.REJECTED:
+            assert run.code == 1, context
+            errors = [line for line in run.errors() if "no articles" not in line]
+            assert len(errors) == 1, context
+            assert errors[0].startswith(f"feed2book: error: {source}: "), context
+            assert case.message in errors[0], context
+        else:
+            assert run.code == 0, context
+            assert run.errors() == [], context
+            if case.message:
+                assert any(source in line and case.message in line for line in run.warnings()), (
+                    context
+                )
+        _assert_examples_still_built(run, baseline[command])
+        for where, data in output_blobs(run):
+            text = data.decode("utf-8", "replace")
+            for absent in case.absent:
+                assert absent not in text, f"{context}{absent!r} found in {where}"
+        for absent in case.absent:
+            assert absent not in run.stderr, context
+    if case.expect is Expect.READ:
+        _assert_content_survived(case, runs["jsonl"])
+
+
+def _records(run: Run) -> list[dict[str, object]]:
+    return [json.loads(line) for line in run.stdout.decode().splitlines()]
+
+
+def _assert_examples_still_built(run: Run, baseline: Run) -> None:
+    """The example feeds of the same run come out just as they do alone."""
+    if run.command == "jsonl":
+        ids = {record["id"] for record in _records(run)}
+        assert {record["id"] for record in _records(baseline)} <= ids
+    elif run.command == "list":
+        for handle in ("priya_raman", "tomas_ferreira", "lena_vogel"):
+            assert handle in run.stdout.decode()
+    else:
+        assert run.output_dir is not None and baseline.output_dir is not None
+        wanted = {path.name for path in baseline.output_dir.iterdir()}
+        assert wanted <= {path.name for path in run.output_dir.iterdir()}
+
+
+def _assert_content_survived(case: InputCase, run: Run) -> None:
+    records = _records(run)
+    titles = {str(record["title"]) for record in records}
+    for title in case.titles:
+        assert title in titles, f"{case.name}: {title!r} not among {sorted(titles)}"
+    contents = "\n".join(str(record["content_html"]) for record in records)
+    for text in case.present:
+        assert text in contents, f"{case.name}: {text!r} lost"
+
+
+def test_every_epub_built_from_hostile_input_passes_epubcheck(
+    run_case: RunCase, baseline: dict[str, Run]
+) -> None:
+    assert baseline["epub"].output_dir is not None
+    example_books = {path.name for path in baseline["epub"].output_dir.iterdir()}
+    books = {
+        f"{case.name}/{path.name}": path
+        for case in CASES
+        for path in run_case(case)["epub"].epubs()
+        if path.name not in example_books
+    }
+    read = [case for case in CASES if case.expect is Expect.READ]
+    assert len(books) >= len(read), sorted(books)
+    assert_all_epubcheck_clean(books)
