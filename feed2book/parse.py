@@ -422,8 +422,14 @@ def _header_date(headers: Mapping[str, str]) -> datetime | None:
     return _struct_to_datetime(feedparser.datetimes._parse_date(stamp))
 
 
+# Control characters (C0 but the whitespace split() folds, DEL, C1): never part of a title or a
+# name, and on a terminal they ring, clear the screen or retitle the window (ESC sequences).
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+
+
 def _clean_text(value: str) -> str:
-    return " ".join((value or "").split())
+    """One line of text: whitespace runs folded to one space, control characters dropped."""
+    return " ".join(_CONTROL_CHARACTERS.sub("", value or "").split())
 
 
 def _title_from_text(text: str) -> str:
@@ -596,7 +602,7 @@ def article_from_record(record: Mapping[str, Any]) -> Article:
         if isinstance(a, dict) and (name := _clean_text(_json_text(a.get("name"))))
     )
     feed_record: Mapping[str, Any] = record["feed"] if isinstance(record.get("feed"), dict) else {}
-    title = _json_text(record.get("title")) or "Untitled"
+    title = _clean_text(_json_text(record.get("title"))) or "Untitled"
     url = _web_url(_json_text(record.get("url")))
     xhtml = clean_html(_json_text(record.get("content_html")), base_url=url or None)
     word_count = record.get("word_count")
@@ -607,9 +613,13 @@ def article_from_record(record: Mapping[str, Any]) -> Article:
         authors=authors,
         published=_iso(record.get("published")) or EPOCH,
         updated=_iso(record.get("updated")),
-        tags=tuple(tag for tag in map(_json_text, _json_list(record.get("tags"))) if tag),
+        tags=tuple(
+            tag
+            for tag in (_clean_text(_json_text(t)) for t in _json_list(record.get("tags")))
+            if tag
+        ),
         feed=FeedInfo(
-            _json_text(feed_record.get("title")),
+            _clean_text(_json_text(feed_record.get("title"))),
             _json_text(feed_record.get("url")),
             _web_url(_json_text(feed_record.get("site"))),
         ),
