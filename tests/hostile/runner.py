@@ -77,9 +77,9 @@ class Run:
 
 
 def command_line(
-    command: str, sources: Sequence[str], output_dir: Path | None, *extra: str
+    command: str, sources: Sequence[str], output_dir: Path | None, *extra: str, cover: bool = False
 ) -> list[str]:
-    args = [command, *sources, *extra, *build_flags(command)]
+    args = [command, *sources, *extra, *build_flags(command, cover=cover)]
     if command in ("epub", "markdown"):
         assert output_dir is not None
         args += ["-o", str(output_dir)]
@@ -95,8 +95,9 @@ def run_command(
     *extra: str,
     measure: bool = False,
     stdin: bytes | None = None,
+    cover: bool = False,
 ) -> Run:
-    args = command_line(command, sources, output_dir, *extra)
+    args = command_line(command, sources, output_dir, *extra, cover=cover)
     if measure:
         run = _run_measured(command, args, stdin)
     else:
