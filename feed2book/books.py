@@ -59,8 +59,9 @@ def make_cover(
 
 def targets(books: Sequence[Book], output: Path, suffix: str) -> list[Path]:
     """Where each book goes: ``output`` itself when it names a file (one book only), else a
-    safe, unique file name from the book's slug inside the ``output`` directory."""
-    if output.suffix.lower() == suffix:
+    safe, unique name from the book's slug (plus ``suffix``; none for folders) inside the
+    ``output`` directory."""
+    if suffix and output.suffix.lower() == suffix:
         if len(books) != 1:
             raise UsageError(
                 f"-o {output} names one file but {len(books)} books were built",

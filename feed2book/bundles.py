@@ -21,8 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 
-from feed2book.errors import OutputError, UsageError
-from feed2book.filenames import safe_stem, unique_names
+from feed2book.books import targets as book_targets
+from feed2book.errors import OutputError
 from feed2book.models import Book, book_identifier
 from feed2book.output import TEMP_SUFFIX, remove_stale_temporaries, write_bytes_atomically
 from feed2book.writers.markdown import MANIFEST, MDBOOK_BUILD_DIR
@@ -44,16 +44,7 @@ _SUFFIX = {BundleFormat.FOLDER: "", BundleFormat.ZIP: ".zip", BundleFormat.SINGL
 def targets(books: Sequence[Book], output: Path, form: BundleFormat) -> list[Path]:
     """Where each book goes: ``output`` itself when it names a ``.zip``/``.md`` file (one book),
     else a safe, unique name from the book's slug inside the ``output`` directory."""
-    suffix = _SUFFIX[form]
-    if suffix and output.suffix.lower() == suffix:
-        if len(books) != 1:
-            raise UsageError(
-                f"-o {output} names one file but {len(books)} books were built",
-                hint="give a directory, or narrow the selection to one book",
-            )
-        return [output]
-    names = unique_names([safe_stem(book.slug or book.title) for book in books], suffix)
-    return [output / name for name in names]
+    return book_targets(books, output, _SUFFIX[form])
 
 
 # --- what is ours ----------------------------------------------------------------------------
