@@ -24,7 +24,7 @@ import random
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -282,22 +282,28 @@ class _Body:
             title, link = previous
             self.add(f'<p>This continues <a href="{link}">{html_escape(title)}</a>.</p>')
         self.paragraph()
-        self.paragraph()
-        self.heading(2, self.heading_text())
-        self.paragraph()
-        self.code_block()
-        self.paragraph()
-        self.bullet_list("ul")
-        self.heading(3, self.heading_text())
-        self.paragraph()
-        self.table()
-        if not video_first:
-            self.iframe()
-        self.heading(2, self.heading_text())
-        self.paragraph()
-        self.bullet_list("ol")
-        self.blockquote()
-        self.code_block()
+        # At the default size every part below is there (they stay under 9.5 KB together); a
+        # small target stops adding them once it is reached (quick library fills).
+        fixed: list[Callable[[], None]] = [
+            self.paragraph,
+            lambda: self.heading(2, self.heading_text()),
+            self.paragraph,
+            self.code_block,
+            self.paragraph,
+            lambda: self.bullet_list("ul"),
+            lambda: self.heading(3, self.heading_text()),
+            self.paragraph,
+            self.table,
+            *([] if video_first else [self.iframe]),
+            lambda: self.heading(2, self.heading_text()),
+            self.paragraph,
+            lambda: self.bullet_list("ol"),
+            self.blockquote,
+            self.code_block,
+        ]
+        for step in fixed:
+            if self.size() < target:
+                step()
         closing = self.closing()
         while self.size() + len(closing) < target:
             choice = rng.random()

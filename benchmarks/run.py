@@ -166,6 +166,7 @@ BEFORE_AFTER_PLACEHOLDER = (
 @dataclass
 class Sample:
     seconds: float
+    cpu_seconds: float  # user + system, the process and the children it waited for
     rss_mb: float
     code: int
     stderr: str = ""
@@ -186,6 +187,10 @@ class Outcome:
     @property
     def median(self) -> float:
         return statistics.median(s.seconds for s in self.samples)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(s.cpu_seconds for s in self.samples)
 
     @property
     def rss(self) -> float:
@@ -266,7 +271,8 @@ def measure(argv: Sequence[str], work: Path, env: dict[str, str]) -> Sample:
     process.returncode = code  # reaped by wait4; keep Popen from waiting again
     max_rss_kb = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss // 1024
     tail = stderr_path.read_text(errors="replace")[-2000:]
-    return Sample(seconds, max(max_rss_kb, tree.peak_kb) / 1024, code, tail)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Sample(seconds, cpu, max(max_rss_kb, tree.peak_kb) / 1024, code, tail)
 
 
 # --- inputs --------------------------------------------------------------------------------------
@@ -364,7 +370,9 @@ class Inputs:
             directory = self.root / "big-library-feeds"
             paths = corpus.write_multi(directory, size, files=files, target=body)
             how = self._fill(target, tuple(str(p) for p in paths), None)
-        self.notes.append(f"big library: {size:,} articles ({body:,} B of HTML each), {how}")
+        self.notes.append(
+            f"big library: {size:,} articles (at least {body:,} B of HTML each), {how}"
+        )
         return str(target)
 
     def _fill(self, target: Path, sources: tuple[str, ...], jsonl: str | None) -> str:
@@ -613,14 +621,14 @@ def measured(outcome: Outcome, what: str, by_key: dict[str, Outcome]) -> float |
 def table(outcomes: list[Outcome], by_key: dict[str, Outcome]) -> list[str]:
     naive = by_key.get(BASELINE)
     lines = [
-        "| scenario | command | median s | min s | max s | peak RSS MB | vs naive |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| scenario | command | median s | min s | max s | CPU s | peak RSS MB | vs naive |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for outcome in outcomes:
         key, command = f"`{outcome.scenario.key}`", f"`{outcome.command}`"
         if not outcome.ok:
             why = f"skipped: {outcome.skipped}" if outcome.skipped else "**FAILED** (below)"
-            lines.append(f"| {key} | {command} | {why} | | | | |")
+            lines.append(f"| {key} | {command} | {why} | | | | | |")
             continue
         times = [s.seconds for s in outcome.samples]
         ratio = "–"
@@ -628,7 +636,7 @@ def table(outcomes: list[Outcome], by_key: dict[str, Outcome]) -> list[str]:
             ratio = f"{naive.median / outcome.median:.2f}x"
         lines.append(
             f"| {key} | {command} | {outcome.median:.2f} | {min(times):.2f} | {max(times):.2f} "
-            f"| {outcome.rss:.0f} | {ratio} |"
+            f"| {outcome.cpu:.2f} | {outcome.rss:.0f} | {ratio} |"
         )
     notes = [f"- `{o.scenario.key}`: {o.scenario.note}" for o in outcomes if o.scenario.note]
     return [*lines, "", *notes] if notes else lines
@@ -653,8 +661,9 @@ def report(
         f"Written by `python benchmarks/run.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
         f"{mode}; N = {settings.n:,}; {runs}. Every command is a fresh process (the OS file "
         "cache is warm); peak RSS is the largest seen over the runs (the OS's `ru_maxrss`, or the "
-        "process tree's sampled sum when larger). `vs naive` is how many times faster than the "
-        "naive baseline. Re-run with `python benchmarks/run.py` (about half an hour here).",
+        "process tree's sampled sum when larger); CPU s is user + system time (above the wall "
+        "time when several cores work). `vs naive` is how many times faster than the naive "
+        "baseline. Re-run with `python benchmarks/run.py`; how long that takes is under Inputs.",
         "",
         "## Machine",
         "",
@@ -763,7 +772,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         env["FEED2BOOK_CACHE_DIR"] = str(root / "cache")
         env.setdefault("PYTHONPATH", "")
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env["PYTHONPATH"]) if p)
+        started = time.perf_counter()
         outcomes, inputs = run_all(settings, root, env)
+        took = time.perf_counter() - started
+        span = f"{took / 60:.0f} min" if took >= 120 else f"{took:.0f} s"
+        inputs.notes.append(f"the whole run, inputs included, took {span}")
         text = report(settings, outcomes, inputs, env, kept_before_after(out))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
