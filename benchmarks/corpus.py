@@ -644,17 +644,37 @@ def write_multi(
     return paths
 
 
-def write_jsonl(out: BinaryIO, n: int, seed: str = SEED, target: int = TARGET_HTML_BYTES) -> None:
+def credited(index: int, authors: int = len(WRITERS)) -> Writer:
+    """Who article ``index`` is credited to in a corpus of ``authors`` authors: the five writers
+    and, beyond them, guests ("Guest Writer 7", ``guest007``), round robin."""
+    if authors <= len(WRITERS):
+        return writer_of(index)
+    slot = index % authors
+    if slot < len(WRITERS):
+        return WRITERS[slot]
+    number = slot - len(WRITERS) + 1
+    return Writer(f"Guest Writer {number}", f"guest{number:03d}", ())
+
+
+def write_jsonl(
+    out: BinaryIO,
+    n: int,
+    seed: str = SEED,
+    target: int = TARGET_HTML_BYTES,
+    authors: int = len(WRITERS),
+) -> None:
     """The same articles as feed2book JSON Lines (``feed2book/schema/article.schema.json``),
-    oldest first, for filling a library without parsing feeds."""
+    oldest first, for filling a library without parsing feeds. With more than five ``authors``
+    the articles are spread over guest writers too, so that a big library has many authors."""
     for index in range(n):
         generated = article(index, seed, target)
+        writer = credited(index, authors)
         words = len(re.sub(r"<[^>]+>", " ", generated.html).split())
         record = {
-            "id": f"forem:{generated.writer.handle}/{generated.slug}",
-            "url": generated.link,
+            "id": f"forem:{writer.handle}/{generated.slug}",
+            "url": f"https://dev.to/{writer.handle}/{generated.slug}",
             "title": generated.title,
-            "authors": [{"name": generated.writer.name, "handle": generated.writer.handle}],
+            "authors": [{"name": writer.name, "handle": writer.handle}],
             "published": generated.published.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "updated": None,
             "tags": list(generated.tags),
@@ -664,9 +684,9 @@ def write_jsonl(out: BinaryIO, n: int, seed: str = SEED, target: int = TARGET_HT
                 else None
             ),
             "feed": {
-                "title": f"DEV Community: {generated.writer.name}",
-                "url": f"https://dev.to/feed/{generated.writer.handle}",
-                "site": f"https://dev.to/{generated.writer.handle}",
+                "title": f"DEV Community: {writer.name}",
+                "url": f"https://dev.to/feed/{writer.handle}",
+                "site": f"https://dev.to/{writer.handle}",
             },
             "language": "en",
             "word_count": words,
@@ -698,6 +718,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jsonl", type=Path, metavar="FILE", help="write feed2book JSON Lines")
     parser.add_argument("--seed", default=SEED, help=f"corpus seed (default {SEED!r})")
     parser.add_argument(
+        "--authors",
+        type=int,
+        default=len(WRITERS),
+        help="authors for --jsonl (beyond five: guest writers)",
+    )
+    parser.add_argument(
         "--body-bytes",
         type=int,
         default=TARGET_HTML_BYTES,
@@ -712,7 +738,7 @@ def main(argv: list[str] | None = None) -> int:
         wrote = True
     if options.jsonl is not None:
         with options.jsonl.open("wb") as out:
-            write_jsonl(out, options.n, options.seed, options.body_bytes)
+            write_jsonl(out, options.n, options.seed, options.body_bytes, options.authors)
         wrote = True
     if options.output is not None:
         with options.output.open("wb") as out:
