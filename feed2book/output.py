@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -16,6 +18,8 @@ from typing import IO
 from feed2book.errors import OutputError
 
 TEMP_SUFFIX = ".feed2book-tmp"
+STALE_AFTER = 24 * 60 * 60  # seconds
+_OWNER = re.compile(r"\.(\d+)(?:\.old)?" + re.escape(TEMP_SUFFIX) + "$")
 
 
 def temp_path_for(target: Path) -> Path:
@@ -55,11 +59,18 @@ def write_bytes_atomically(target: Path, data: bytes) -> None:
 
 
 def remove_stale_temporaries(directory: Path) -> int:
-    """Delete temporary files that a killed run left in ``directory``; returns how many."""
+    """Delete temporary files that a killed run left in ``directory``; returns how many.
+
+    A temporary whose process is still running belongs to another feed2book writing into the
+    same directory right now: it is left alone (unless it is older than ``STALE_AFTER`` seconds,
+    when its process id has most likely been reused).
+    """
     removed = 0
     if not directory.is_dir():
         return 0
     for leftover in directory.glob(f".*{TEMP_SUFFIX}"):
+        if _in_use(leftover):
+            continue
         with contextlib.suppress(OSError):
             if leftover.is_dir() and not leftover.is_symlink():
                 shutil.rmtree(leftover)  # a bundle folder being built
@@ -67,3 +78,24 @@ def remove_stale_temporaries(directory: Path) -> int:
                 leftover.unlink()
             removed += 1
     return removed
+
+
+def _in_use(leftover: Path) -> bool:
+    """Whether ``leftover`` is being written by another process that is still running."""
+    match = _OWNER.search(leftover.name)
+    if match is None:
+        return False
+    pid = int(match.group(1))
+    if pid == os.getpid():
+        return False  # ours from an earlier build of this run, or a reused id: not in use
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        pass  # it exists (another user's process)
+    try:
+        age = time.time() - leftover.lstat().st_mtime
+    except OSError:
+        return False
+    return age < STALE_AFTER
