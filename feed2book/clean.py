@@ -69,6 +69,13 @@ _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _BARE_URL = re.compile(r"https?://\S+")
 _LAZY_SOURCES: Final = ("data-src", "data-lazy-src", "data-original", "data-orig-file", "src")
 _ATTRIBUTE_NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:.\-]*")
+# An absolute http(s) URL that safe_url gives back as it is, whatever the base: nothing to strip,
+# a lower-case scheme, a plain ASCII host, no ";" parameters (urljoin would re-split them) and no
+# empty "?" or "#" (urljoin would drop them).
+_PLAIN_WEB_URL = re.compile(
+    r"https?://[A-Za-z0-9.\-_~%!$&'()*+,=:@]+(?:/[^?#;\x00-\x20\x7f-\U0010ffff]*)?"
+    r"(?:\?[^#\x00-\x20\x7f-\U0010ffff]+)?(?:#[\x21-\x7e]+)?\Z"
+)
 _VOID: Final = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
      "source", "track", "wbr"}
@@ -497,7 +504,7 @@ class _Cleaner:
         if not classes.isdisjoint(ANCHOR_CLASSES) and text.lower() in ANCHOR_GLYPHS:
             self.adopt_id(source, sink)  # a heading permalink: keep its target, drop the glyph
             return
-        href = safe_url(source.get("href") or "", base)
+        href = _web_url(source.get("href") or "", base)
         if not text and source.find(".//img") is None:
             self.adopt_id(source, sink)  # an empty <a name=...>: a link target, nothing to show
             return
@@ -522,7 +529,7 @@ class _Cleaner:
     def image(self, source: etree._Element, sink: Sink, base: str | None) -> None:
         src = None
         for attribute in _LAZY_SOURCES:
-            src = safe_url(source.get(attribute) or "", base, image=True)
+            src = _web_url(source.get(attribute) or "", base, image=True)
             if src and not (src.startswith("data:") and attribute == "src" and _lazy(source)):
                 break
         srcset = source.get("data-srcset") or source.get("srcset")
@@ -634,6 +641,14 @@ class _Cleaner:
         # Not self.ids: an element holding an id may have been removed (empty) since.
         present = {element.get("id") for element in root.iter() if element.get("id")}
         unwrap_all(link for link in root.iter("a") if _dangling(link.get("href"), present))
+
+
+def _web_url(raw: str, base: str | None, *, image: bool = False) -> str | None:
+    """``safe_url``, without urljoin's parsing when ``raw`` is a plain absolute web address
+    (most links are): then ``safe_url`` would return it unchanged."""
+    if _PLAIN_WEB_URL.match(raw):
+        return raw
+    return safe_url(raw, base, image=image)
 
 
 def _dangling(href: str | None, present: set[str | None]) -> bool:

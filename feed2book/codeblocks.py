@@ -86,9 +86,23 @@ def _language_of(element: etree._Element) -> str:
 
 def code_text(pre: etree._Element) -> str:
     """The exact text of a code block: spans dropped, ``<br>`` as a newline, gutters skipped."""
+    if _plain(pre):
+        # The common case (a highlighter's spans and nothing else): libxml2 reads every text
+        # node in one call, which is what the walk below would collect.
+        return str(etree.tostring(pre, method="text", encoding="unicode", with_tail=False))
     parts: list[str] = []
     _collect(pre, parts)
     return "".join(parts)
+
+
+_CLASS_VALUES = etree.XPath(".//@class", smart_strings=False)
+
+
+def _plain(pre: etree._Element) -> bool:
+    """No ``<br>`` and no gutter inside: the walk would collect every text node."""
+    if pre.find(".//br") is not None:
+        return False
+    return all(GUTTER_CLASSES.isdisjoint(value.split()) for value in set(_CLASS_VALUES(pre)))
 
 
 def _collect(element: etree._Element, parts: list[str]) -> None:

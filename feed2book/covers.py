@@ -244,18 +244,54 @@ def _draw_shape(draw: ImageDraw.ImageDraw, shape: Shape) -> None:
         draw.line(shape.points, fill=shape.fill, width=shape.width)
 
 
+def _draw_shapes(canvas: Image.Image, shapes: Sequence[Shape]) -> None:
+    draw = ImageDraw.Draw(canvas)
+    for shape in shapes:
+        _draw_shape(draw, shape)
+
+
+def _inside(box: Box, size: tuple[int, int]) -> bool:
+    return 0 <= box.left < box.right <= size[0] and 0 <= box.top < box.bottom <= size[1]
+
+
+def _fill_outside(image: Image.Image, box: Box, colour: RGB) -> None:
+    """Paint everything outside ``box`` (right and bottom edges exclusive) in ``colour``."""
+    width, height = image.size
+    for band in (
+        (0, 0, width, box.top),
+        (0, box.bottom, width, height),
+        (0, box.top, box.left, box.bottom),
+        (box.right, box.top, width, box.bottom),
+    ):
+        if band[0] < band[2] and band[1] < band[3]:
+            image.paste(colour, band)
+
+
 def draw_layout(layout: CoverLayout) -> Image.Image:
     width, height = layout.size
     large = Image.new("RGB", (width * SUPERSAMPLE, height * SUPERSAMPLE), layout.background)
-    for layer in layout.layers:
-        canvas = large if layer.clip is None else Image.new("RGB", large.size, layout.background)
-        draw = ImageDraw.Draw(canvas)
-        for shape in layer.shapes:
-            _draw_shape(draw, shape)
-        if layer.clip is not None:
+    for number, layer in enumerate(layout.layers):
+        if layer.clip is None:
+            _draw_shapes(large, layer.shapes)
+        elif number == 0 and _inside(layer.clip, large.size):
+            # Nothing drawn yet: draw straight onto the background and restore it around the
+            # clip box. The same pixels as a layer of its own cropped and pasted, without a
+            # second 3200x5120 canvas (65 MB).
+            _draw_shapes(large, layer.shapes)
+            _fill_outside(large, layer.clip, layout.background)
+        else:
+            canvas = Image.new("RGB", large.size, layout.background)
+            _draw_shapes(canvas, layer.shapes)
             clip = (layer.clip.left, layer.clip.top, layer.clip.right, layer.clip.bottom)
             large.paste(canvas.crop(clip), clip[:2])
-    image = large.resize(layout.size, Image.Resampling.LANCZOS)
+            del canvas
+    # LANCZOS in its two passes, one call each, so that the 65 MB canvas is freed before the
+    # second: Pillow's one-call resize holds the canvas, its half-size pass and the result at
+    # once. Same passes, same rounding, same pixels.
+    across = large.resize((width, large.height), Image.Resampling.LANCZOS)
+    del large
+    image = across.resize(layout.size, Image.Resampling.LANCZOS)
+    del across
     draw = ImageDraw.Draw(image)
     for placed in layout.texts:
         for run in placed.block.runs:

@@ -38,6 +38,7 @@ Result = TypeVar("Result")
 WORKERS_ENV = "FEED2BOOK_WORKERS"  # processes in all (this one included); "1": no helpers
 MIN_ITEMS = 200  # fewer items are not worth a helper (starting one costs ~0.3 s of CPU)
 CHUNK = 25  # items per task: small enough to balance the load, big enough to amortise pickling
+IDLE_SECONDS = 2.0  # helpers left unused this long stop (the next source may need them again)
 _BOOT = (
     "import pickle, sys\n"
     "setup = pickle.load(sys.stdin.buffer)\n"
@@ -61,7 +62,7 @@ def worker_count() -> int:
 def prepare(expected_items: int) -> None:
     """Start the helpers now when about ``expected_items`` are coming: they import while this
     process is still parsing."""
-    if expected_items >= MIN_ITEMS:
+    if expected_items >= MIN_ITEMS and worker_count() > 1:
         _pool().start(worker_count() - 1)
 
 
@@ -74,7 +75,10 @@ def map_in_order(function: Callable[[Item], Result], items: Sequence[Item]) -> I
     pool = _pool()
     pool.start(helpers)
     chunks = [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
-    yield from _Run(function, chunks, pool).results()
+    try:
+        yield from _Run(function, chunks, pool).results()
+    finally:
+        pool.stop_when_idle()
 
 
 def shutdown() -> None:
@@ -154,9 +158,13 @@ class _Pool:
     def __init__(self) -> None:
         self.helpers: list[_Helper] = []
         self.lock = threading.Lock()
+        self.idle: threading.Timer | None = None
 
     def start(self, count: int) -> None:
         with self.lock:
+            if self.idle is not None:
+                self.idle.cancel()
+                self.idle = None
             self.helpers = [helper for helper in self.helpers if helper.alive]
             while len(self.helpers) < count:
                 try:
@@ -164,8 +172,19 @@ class _Pool:
                 except OSError:
                     break  # no helper: this process does all the work
 
+    def stop_when_idle(self) -> None:
+        with self.lock:
+            if self.idle is not None:
+                self.idle.cancel()
+            self.idle = threading.Timer(IDLE_SECONDS, self.stop)
+            self.idle.daemon = True
+            self.idle.start()
+
     def stop(self) -> None:
         with self.lock:
+            if self.idle is not None:
+                self.idle.cancel()
+                self.idle = None
             helpers, self.helpers = self.helpers, []
         for helper in helpers:
             with helper.lock:
@@ -192,7 +211,7 @@ class _Run:
     ) -> None:
         self.function = function
         self.chunks = chunks
-        self.done: dict[int, list[Any] | BaseException | None] = {}  # None: compute it here
+        self.done: dict[int, list[Any] | None] = {}  # None: compute it again, in order
         self.next_chunk = 0
         self.closed = False
         self.changed = threading.Condition()
@@ -207,18 +226,17 @@ class _Run:
         try:
             for number in range(len(self.chunks)):
                 outcome = self._outcome(number)
-                if outcome is None:  # the helper could not: the exact outcome is computed here
-                    outcome = list(map(self.function, self.chunks[number]))
-                if isinstance(outcome, BaseException):
-                    raise outcome
-                yield from outcome
+                if isinstance(outcome, list):
+                    yield from outcome
+                else:  # it failed, or a helper could not: computed here, item by item, as map does
+                    yield from map(self.function, self.chunks[number])
                 with self.changed:
                     del self.done[number]
         finally:
             with self.changed:
                 self.closed = True
 
-    def _outcome(self, number: int) -> list[Any] | BaseException | None:
+    def _outcome(self, number: int) -> list[Any] | None:
         """Chunk ``number``'s outcome, working on the next chunks meanwhile."""
         while True:
             with self.changed:
@@ -229,9 +247,9 @@ class _Run:
                     self.changed.wait()
                     continue
             try:
-                outcome: list[Any] | BaseException = list(map(self.function, self.chunks[mine]))
-            except Exception as error:  # raised in order, when its turn comes
-                outcome = error
+                outcome: list[Any] | None = list(map(self.function, self.chunks[mine]))
+            except Exception:  # computed again when its turn comes, to raise in order
+                outcome = None
             with self.changed:
                 self.done[mine] = outcome
 

@@ -148,6 +148,7 @@ def collect(
     debug: bool = False,
 ) -> Collection:
     """Read every source; problems are reported as they happen and kept in ``report``."""
+    from feed2book import parallel
     from feed2book.sources import resolve  # parsing stack: not needed to read a library
 
     collection = Collection()
@@ -161,13 +162,16 @@ def collect(
         if on_problem is not None:
             on_problem(problem)
 
-    for item in resolve(specs, context):
-        if isinstance(item, Problem):
-            tell(item)
-            continue
-        count = _read_one(item, collection, tell)
-        if on_source is not None:
-            on_source(item.origin, count)
+    try:
+        for item in resolve(specs, context):
+            if isinstance(item, Problem):
+                tell(item)
+                continue
+            count = _read_one(item, collection, tell)
+            if on_source is not None:
+                on_source(item.origin, count)
+    finally:
+        parallel.shutdown()  # the helpers that cleaned articles: their memory is not needed now
     return collection
 
 

@@ -1,0 +1,103 @@
+"""parallel.map_in_order: the same results, order, exceptions and warnings as ``map``."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator
+from functools import partial
+
+import pytest
+
+from feed2book import parallel
+
+# Helpers import this module too: they learn the parent's pid from the environment they inherit.
+PARENT = int(os.environ.setdefault("FEED2BOOK_TEST_PARENT_PID", str(os.getpid())))
+N = parallel.MIN_ITEMS + 7 * parallel.CHUNK + 3  # several chunks, the last one short
+
+
+@pytest.fixture(autouse=True)
+def _two_processes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv(parallel.WORKERS_ENV, "2")
+    yield
+    parallel.shutdown()
+
+
+def square(number: int) -> tuple[int, bool]:
+    """The square, and whether a helper computed it."""
+    return number * number, os.getpid() != PARENT
+
+
+def fail_from(limit: int, number: int) -> int:
+    if number >= limit:
+        raise ValueError(f"item {number}")
+    return number
+
+
+def warn_at(target: int, number: int) -> int:
+    if number == target:
+        warnings.warn(f"item {number}", UserWarning, stacklevel=1)
+    return number
+
+
+def die_in_helper(number: int) -> int:
+    if os.getpid() != PARENT and number % 3 == 0:
+        os._exit(3)  # a helper that crashes: no answer, a closed pipe
+    return number
+
+
+def test_results_come_in_order_and_helpers_do_part_of_the_work() -> None:
+    results = list(parallel.map_in_order(square, range(N)))
+    assert [value for value, _ in results] == [n * n for n in range(N)]
+    assert any(helper for _, helper in results)
+    assert not all(helper for _, helper in results)
+
+
+def test_few_items_or_one_process_is_plain_map(monkeypatch: pytest.MonkeyPatch) -> None:
+    few = list(parallel.map_in_order(square, range(parallel.MIN_ITEMS - 1)))
+    assert not any(helper for _, helper in few)
+    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
+    many = list(parallel.map_in_order(square, range(N)))
+    assert not any(helper for _, helper in many)
+
+
+@pytest.mark.parametrize("limit", [0, 1, parallel.CHUNK, N // 2, N - 1])
+def test_the_first_failing_item_raises_in_this_process(limit: int) -> None:
+    produced: list[int] = []
+    with pytest.raises(ValueError, match=f"^item {limit}$"):
+        for value in parallel.map_in_order(partial(fail_from, limit), range(N)):
+            produced.append(value)
+    assert produced == list(range(limit))
+
+
+def test_warnings_reach_this_process() -> None:
+    target = N - 5  # a chunk a helper is likely to compute
+    with pytest.warns(UserWarning, match=f"item {target}"):
+        assert list(parallel.map_in_order(partial(warn_at, target), range(N))) == list(range(N))
+
+
+def test_a_helper_that_dies_costs_time_not_results() -> None:
+    assert list(parallel.map_in_order(die_in_helper, range(N))) == list(range(N))
+    # and the next call starts a new helper
+    assert [v for v, _ in parallel.map_in_order(square, range(N))] == [n * n for n in range(N)]
+
+
+def test_work_that_does_not_pickle_is_done_here() -> None:
+    offset = 5
+    assert list(parallel.map_in_order(lambda n: n + offset, range(N))) == [
+        n + offset for n in range(N)
+    ]
+
+
+def test_stopping_early_leaves_the_pool_usable() -> None:
+    for value, _ in parallel.map_in_order(square, range(N)):
+        if value > 100:
+            break
+    assert [v for v, _ in parallel.map_in_order(square, range(N))] == [n * n for n in range(N)]
+
+
+def test_worker_count_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(parallel.WORKERS_ENV, "3")
+    assert parallel.worker_count() == 3
+    monkeypatch.setenv(parallel.WORKERS_ENV, "zero")
+    assert parallel.worker_count() >= 1

@@ -1,0 +1,161 @@
+"""The speed shortcuts give exactly what the code they skip gives.
+
+- ``text.xhtml_word_count(x) == count_words(to_text(x))``, and ``count_words`` on ASCII text (no
+  regex) == the regex count;
+- ``codeblocks.code_text`` (libxml2's text when nothing needs the walk) == the walk;
+- ``clean._web_url`` (a plain absolute address as it is) == ``htmlrules.safe_url``.
+
+Checked over the example, seed and practice feeds, the conversion goldens, the benchmark corpus
+and generated input.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from feed2book import clean, codeblocks, fastfeed
+from feed2book.clean import clean_html
+from feed2book.htmlrules import safe_url
+from feed2book.text import count_words, to_text, xhtml_word_count
+from tests.conftest import DATA, EXAMPLES, PRACTICE, REPO, SEEDS
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import corpus as bench
+
+# count_words before the ASCII shortcut, as it was.
+_CJK = re.compile(
+    "[\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]"
+)
+_WORD = re.compile(r"\w+(?:['’.\-]\w+)*")
+
+
+def regex_count(text: str) -> int:
+    ideographs = len(_CJK.findall(text))
+    return ideographs + len(_WORD.findall(_CJK.sub(" ", text) if ideographs else text))
+
+
+def walked_code_text(pre: etree._Element) -> str:
+    parts: list[str] = []
+    codeblocks._collect(pre, parts)
+    return "".join(parts)
+
+
+def feed_html() -> Iterator[tuple[str, str | None]]:
+    """(HTML, base URL) of every entry of every feed at hand, and the conversion goldens."""
+    feeds = [*EXAMPLES.glob("*.xml"), *EXAMPLES.glob("*.atom")]
+    feeds += sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
+    feeds += sorted(PRACTICE.glob("*.xml")) + sorted(PRACTICE.glob("*.rss"))
+    documents = [path.read_bytes() for path in feeds] + [bench.make_feed(40)]
+    for data in documents:
+        for entry in fastfeed.parse(data).entries:
+            for content in entry.get("content") or []:
+                yield content.get("value", ""), entry.get("link")
+            yield entry.get("summary", ""), entry.get("link")
+    for path in sorted((DATA / "html").glob("*.html")):
+        yield path.read_text(encoding="utf-8"), "https://example.com/post/"
+
+
+HTML = list(feed_html())
+XHTML = [clean_html(html, base_url=base) for html, base in HTML]
+
+
+def test_there_is_plenty_to_compare() -> None:
+    assert len(HTML) > 150
+
+
+def test_word_counts_are_the_same() -> None:
+    for xhtml in XHTML:
+        assert xhtml_word_count(xhtml) == count_words(to_text(xhtml)) == regex_count(to_text(xhtml))
+
+
+_HTML_PIECES = st.sampled_from(
+    ["<p>", "</p>", "<ol start='3'>", "<ul>", "<li>", "</li>", "</ol>", "</ul>", "<br>", "<hr>",
+     "<table><tr><td>", "</td><td>", "</td></tr></table>", "<caption>c</caption>", "<pre>",
+     "</pre>", "<em>", "</em>", "<h2>", "</h2>", "<blockquote>", "</blockquote>", "<dl><dt>",
+     "</dt><dd>", "</dd></dl>", "<figure><figcaption>", "</figcaption></figure>", "<code>",
+     "</code>", "<a href='https://x.example/'>", "</a>", "<!-- c -->", " ", "\n", "-", ".",
+     "'", "’", "1.", "a", "B_c", "d-e", "f.g", "語", "の", "é", "x’y", "\u00a0", "\t"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_HTML_PIECES, max_size=40).map("".join))
+def test_word_counts_are_the_same_for_generated_html(html: str) -> None:
+    xhtml = clean_html(html)
+    assert xhtml_word_count(xhtml) == count_words(to_text(xhtml)) == regex_count(to_text(xhtml))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ9_.-'’ ,\n\t|x語é\u00a0")), max_size=60))
+def test_count_words_matches_the_regex(text: str) -> None:
+    assert count_words(text) == regex_count(text)
+
+
+def test_code_text_is_the_walk() -> None:
+    parser = etree.HTMLParser(remove_comments=True, no_network=True, default_doctype=False)
+    compared = 0
+    for html, _ in HTML:
+        if not html.strip():
+            continue
+        document = etree.fromstring("<body>" + html, parser)
+        if document is None:
+            continue
+        for element in document.iter("pre", "code", "td", "figure"):
+            assert codeblocks.code_text(element) == walked_code_text(element)
+            compared += 1
+    assert compared > 500
+
+
+_CODE_PIECES = st.sampled_from(
+    ["<span class='k'>def</span>", "<span class='gutter'>1</span>", "<br>", "<br/>", "x = 1",
+     "\n", "<span class='lineno'>2 </span>", "<b>", "</b>", "<span class='line-numbers'>",
+     "</span>", "<span class='n'>", "&lt;", "<td class='ln'>9</td>", "  "]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_CODE_PIECES, max_size=20).map("".join))
+def test_code_text_is_the_walk_for_generated_code(code: str) -> None:
+    parser = etree.HTMLParser(remove_comments=True, no_network=True, default_doctype=False)
+    document = etree.fromstring(f"<body><pre>{code}</pre>", parser)
+    pre = document.find(".//pre")
+    assert pre is not None
+    assert codeblocks.code_text(pre) == walked_code_text(pre)
+
+
+_URL_PIECES = st.sampled_from(
+    ["http://", "https://", "HTTP://", "//", "a.com", "b", "X", "0", "-", ".", "_", "~", "%20",
+     "!", "$", "&", "'", "(", "*", "+", ",", "=", ":", "@", "/", "?", "#", ";", "[", "]", " ",
+     "\t", "\x7f", "\u00a0", "é", "javascript:", "data:image/png;base64,AA==", "mailto:x@y"]
+)  # fmt: skip
+_BASES = st.sampled_from(
+    [None, "https://dev.to/x/y", "http://example.com/a/b?c#d", "https://example.com", "ftp://x/"]
+)
+
+
+def _outcome(function: object, *args: object, **kwargs: object) -> object:
+    try:
+        return function(*args, **kwargs)  # type: ignore[operator]
+    except ValueError as error:  # safe_url lets urljoin's "Invalid IPv6 URL" through
+        return ("ValueError", str(error))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_URL_PIECES, max_size=10).map("".join), _BASES, st.booleans())
+def test_web_url_is_safe_url(raw: str, base: str | None, image: bool) -> None:
+    expected = _outcome(safe_url, raw, base, image=image)
+    assert _outcome(clean._web_url, raw, base, image=image) == expected
+
+
+def test_web_url_is_safe_url_for_every_link_at_hand() -> None:
+    for html, base in HTML:
+        for href in re.findall(r"""(?:href|src)=["']([^"']*)""", html):
+            for image in (False, True):
+                assert clean._web_url(href, base, image=image) == safe_url(href, base, image=image)
