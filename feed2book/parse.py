@@ -94,6 +94,7 @@ def parse_feed(fetched: Fetched, kind: Kind = Kind.FEED) -> ParsedSource:
     if guessed is not None:
         data = _redeclared_utf8(guessed.text)
         headers["content-type"] = "application/xml"  # the bytes now say what they are
+    data = _without_impossible_references(data)
     parallel.prepare(data.count(b"<item") + data.count(b"<entry"))  # helpers import meanwhile
     parsed = fastfeed.parse(data, headers)
     if not parsed.entries and (not parsed.get("version") or kind is Kind.UNKNOWN):
@@ -173,6 +174,32 @@ _XML_DECLARATION = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\
 def _redeclared_utf8(text: str) -> bytes:
     """``text`` as UTF-8 bytes whose XML declaration (if any) says so."""
     return _XML_DECLARATION.sub(r"\1\2utf-8\2", text, count=1).encode("utf-8")
+
+
+# A character reference to no character (beyond U+10FFFF, or a UTF-16 surrogate): feedparser's
+# lenient parser calls chr() on it and fails with ValueError, losing the whole feed.
+_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _without_impossible_references(data: bytes) -> bytes:
+    """``data`` with ``&#x110000;``-like references replaced by U+FFFD's."""
+    if b"&#" not in data and not data.startswith(_UTF16_BOMS):
+        return data
+    if data.startswith(_UTF16_BOMS):
+        text = data.decode("utf-16", errors="surrogatepass")
+        fixed = _without_impossible_references(text.encode("utf-8", errors="surrogatepass"))
+        return fixed.decode("utf-8", errors="surrogatepass").encode("utf-16", "surrogatepass")
+    return _REFERENCE.sub(_possible_reference, data)
+
+
+def _possible_reference(match: re.Match[bytes]) -> bytes:
+    hexadecimal, decimal = match.groups()
+    digits = hexadecimal or decimal
+    if len(digits) > 8:
+        return b"&#xFFFD;"
+    code = int(digits, 16) if hexadecimal else int(digits)
+    return b"&#xFFFD;" if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF else match.group(0)
 
 
 _ENCODING_LABELS = {"cp1251": "windows-1251", "koi8_r": "KOI8-R", "euc_kr": "EUC-KR"}
