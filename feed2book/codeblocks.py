@@ -8,7 +8,7 @@ The text must come out exact, whitespace included, and the language must not be 
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Final, cast
 
 from lxml import etree
 
@@ -102,7 +102,8 @@ def _plain(pre: etree._Element) -> bool:
     """No ``<br>`` and no gutter inside: the walk would collect every text node."""
     if pre.find(".//br") is not None:
         return False
-    return all(GUTTER_CLASSES.isdisjoint(value.split()) for value in set(_CLASS_VALUES(pre)))
+    values = cast(list[str], _CLASS_VALUES(pre))
+    return all(GUTTER_CLASSES.isdisjoint(value.split()) for value in set(values))
 
 
 def _collect(element: etree._Element, parts: list[str]) -> None:

@@ -16,6 +16,9 @@ flag and exception. The one place where feedparser looks at the pieces themselve
 reader hand the document to ``feedparser.parse`` instead; so does any feedparser or SAX set-up
 that differs from the one this was checked against.
 
+Plain RSS 2.0 read from a file (the shape of dev.to's and most blogs' feeds) goes faster still:
+``fastrss`` builds the same result with a handler of its own, and hands anything else back.
+
 ``FEED2BOOK_PARSER=feedparser`` switches the fast reader off (every document goes through
 ``feedparser.parse``), for comparisons and as an escape hatch.
 """
@@ -39,6 +42,8 @@ from feedparser.encodings import convert_to_utf8
 from feedparser.sanitizer import replace_doctype
 from feedparser.urls import make_safe_absolute_uri
 from feedparser.util import FeedParserDict
+
+from feed2book import fastrss
 
 __all__ = ["PARSER_ENV", "fast_reader_available", "parse"]
 
@@ -103,6 +108,11 @@ def _parse(data: bytes, headers: dict[str, str]) -> Any:
     if isinstance(baselang, bytes):
         baselang = baselang.decode("utf-8", "ignore")
     handler: Any = None
+    if use_strict_parser and not baseuri and baselang is None:
+        with contextlib.suppress(fastrss.Unsure):
+            result["feed"], result["entries"], version, result["namespaces"] = fastrss.read(data)
+            result["version"] = result["version"] or version
+            return result
     if use_strict_parser:
         handler = _StrictHandler(baseuri, baselang, "utf-8")
         handler.resolve_relative_uris = False
