@@ -8,6 +8,7 @@ redirect cap and a size cap applied to the decoded body.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ FEED_ACCEPT = (
     "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, "
     "text/html;q=0.5, */*;q=0.1"
 )
+
+
+_DEADLINE_GRACE = 1.0  # seconds past the deadline before a request is abandoned
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +108,31 @@ class HttpFetcher:
 
         ``headers`` are sent as well: ``If-None-Match`` / ``If-Modified-Since`` make it a
         conditional GET, answered by a ``Fetched`` with ``status`` 304 and no data.
+
+        The request runs in a daemon thread so that the total deadline holds even while a
+        server trickles its status line or headers (httpx's timeouts are per read, and the
+        body loop can only check the clock between chunks); a request past its deadline is
+        abandoned, never waited for.
         """
+        outcome: list[Fetched | BaseException] = []
+
+        def work() -> None:
+            try:
+                outcome.append(self._get(url, headers))
+            except BaseException as error:  # handed over to the calling thread
+                outcome.append(error)
+
+        worker = threading.Thread(target=work, name="feed2book-fetch", daemon=True)
+        worker.start()
+        worker.join(self.limits.deadline + _DEADLINE_GRACE)
+        if not outcome:
+            raise FetchError(url, f"took longer than {self.limits.deadline:g} s in total")
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def _get(self, url: str, headers: Mapping[str, str] | None) -> Fetched:
         import httpx
 
         started = time.monotonic()
@@ -124,6 +152,8 @@ class HttpFetcher:
                     _lower(response.headers),
                     status=response.status_code,
                 )
+        except httpx.InvalidURL as error:
+            raise FetchError(url, f"not a valid URL ({error})") from None
         except httpx.TooManyRedirects:
             raise FetchError(
                 url, f"too many redirects (more than {self.limits.max_redirects})"

@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
 from feed2book import series as series_detection
-from feed2book.errors import Feed2BookError, SourceError
+from feed2book.errors import Feed2BookError, OutputError, SourceError
 from feed2book.models import Article, Problem, SeriesRef, Severity
 from feed2book.select import Candidate, Deduplicated, Selection, deduplicate
 
@@ -61,7 +61,10 @@ class Collection:
     """Articles read in one run, spooled to disk, deduplicated on ``finish``."""
 
     def __init__(self) -> None:
-        self._spool: IO[bytes] = tempfile.TemporaryFile(prefix="feed2book-")  # noqa: SIM115
+        try:
+            self._spool: IO[bytes] = tempfile.TemporaryFile(prefix="feed2book-")  # noqa: SIM115
+        except OSError as error:
+            raise _spool_error(error) from None
         self._entries: list[_Entry] = []
         self._kept: list[_Entry] | None = None
         self._series: dict[str, SeriesRef] = {}
@@ -71,8 +74,11 @@ class Collection:
     # -- filling --------------------------------------------------------------------------------
     def add(self, article: Article) -> None:
         data = pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)
-        offset = self._spool.seek(0, 2)
-        self._spool.write(data)
+        try:
+            offset = self._spool.seek(0, 2)
+            self._spool.write(data)
+        except OSError as error:
+            raise _spool_error(error) from None
         candidate = Candidate(
             article.id,
             article.revision_key,
@@ -137,6 +143,14 @@ class Collection:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _spool_error(error: OSError) -> OutputError:
+    """Articles are spooled to a temporary file: say so when that space runs out."""
+    return OutputError(
+        f"cannot write the temporary spool in {tempfile.gettempdir()} ({error.strerror or error})",
+        hint="the temporary space may be full: set TMPDIR to a directory with room",
+    )
 
 
 def collect(

@@ -43,7 +43,10 @@ class Kind(StrEnum):
 
 
 def is_url(spec: str) -> bool:
-    return urlsplit(spec).scheme.lower() in ("http", "https")
+    try:
+        return urlsplit(spec).scheme.lower() in ("http", "https")
+    except ValueError:  # "http://[::1/x": an address, but not a valid one (the fetch says so)
+        return spec[:8].lower().startswith(("http://", "https://"))
 
 
 def sniff(data: bytes) -> Kind:
@@ -124,6 +127,8 @@ def _resolve_one(
             yield from _follow(fetched, context, seen, depth)
     except Feed2BookError as error:
         yield _error_problem(spec, error)
+    except ValueError as error:  # an address urllib cannot take apart (OPML lists are input)
+        yield Problem(spec, f"not a valid address ({error})", Severity.ERROR)
 
 
 def _error_problem(spec: str, error: Feed2BookError) -> Problem:
@@ -226,7 +231,15 @@ def opml_feed_urls(fetched: Fetched) -> list[str]:
 
 
 def _resolve_reference(fetched: Fetched, reference: str) -> str:
-    """A link found inside ``fetched``, as a spec ``_expand`` understands."""
+    """A link found inside ``fetched``, as a spec ``_expand`` understands (an invalid one is
+    returned as it is, for ``_expand`` to report)."""
+    try:
+        return _resolved(fetched, reference)
+    except ValueError:
+        return reference
+
+
+def _resolved(fetched: Fetched, reference: str) -> str:
     if is_url(reference):
         return reference
     if fetched.is_local and fetched.url and fetched.url.startswith("file:"):

@@ -84,12 +84,6 @@ def test_a_full_disk_is_one_error_line_and_leaves_nothing_behind(
     assert written == [], written  # nothing half-written (a bundle folder is all or nothing)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline.py: when the temporary spool (in TMPDIR) cannot be written, the OSError "
-    "escapes as 'unexpected OSError: [Errno 27] File too large' without saying it is the "
-    "temporary space that is full",
-)
 def test_a_full_temporary_directory_says_so(tmp_path: Path) -> None:
     done = feed2book(
         ["jsonl", str(EXAMPLES), "-o", str(tmp_path / "a.jsonl")], prepare=file_size_limit(2_000)

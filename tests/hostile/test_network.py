@@ -66,15 +66,7 @@ def assert_failed_alone(run: Run, url: str, reason: str) -> None:
         ({"delay": 30}, "timed out after 1 s"),
         ({"status": 302, "headers": {"Location": "/case"}}, "too many redirects"),
         ({"status": 302, "headers": {"Location": "file:///etc/passwd"}}, ""),
-        pytest.param(
-            {"status": 302, "headers": {"Location": "javascript:alert(1)"}},
-            "",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="fetch.py: httpx.InvalidURL (not an httpx.HTTPError) escapes HttpFetcher.get "
-                "and ends the whole run: no other source is read",
-            ),
-        ),
+        ({"status": 302, "headers": {"Location": "javascript:alert(1)"}}, ""),
         (
             {"status": 429, "headers": {"Retry-After": "120"}},
             "HTTP 429 Too Many Requests (the server asks to retry after 120)",
@@ -334,11 +326,6 @@ def _trickled_headers(connection: socket.socket) -> None:
         time.sleep(0.2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fetch.py checks the total deadline only between body chunks: a server that trickles "
-    "its status line or headers (each byte within the read timeout) holds the run forever",
-)
 def test_a_server_trickling_its_headers_hits_the_total_deadline(
     raw_server: Callable[[Callable[[socket.socket], None]], RawServer],
 ) -> None:
@@ -382,11 +369,6 @@ def test_an_opml_list_whose_feeds_fail_in_every_way_still_reads_the_good_one(
     assert run.seconds < TIME_LIMIT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sources.py: urlsplit raises ValueError on an entry such as http://[::1/x (an OPML list "
-    "is remote input); it escapes resolve() and ends the whole run",
-)
 def test_an_opml_entry_that_is_no_url_is_one_error_line(server: Server, tmp_path: Path) -> None:
     server.route("/good.xml", body=FEED)
     opml = tmp_path / "list.opml"
