@@ -61,7 +61,8 @@ class Sink:
             self._text_parent = parent
         elif text.startswith(" ") and self._text and self._text[-1].endswith(" "):
             text = text[1:]
-        self._text.append(text)
+        if text:  # an empty piece would hide the space before it from the next one
+            self._text.append(text)
 
     def flush(self) -> None:
         """Write pending text into the tree: done before anything else reads or changes it."""

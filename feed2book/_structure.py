@@ -30,12 +30,12 @@ def build_list(cleaner: _Cleaner, source: etree._Element, sink: Sink, base: str 
         item_sink = _new_item(listing, None, sink)
         cleaner.text(source.text, item_sink)
     for child in source:
-        if child.tag == "li" and not cleaner.exhausted:
+        if child.tag == "li" and not cleaner.exhausted(listing):
             cleaner.budget -= 1
             _close_item(item_sink)
             item_sink = _new_item(listing, child, sink, cleaner)
             cleaner.children(child, item_sink, base)
-        elif isinstance(child.tag, str) or cleaner.exhausted:
+        elif isinstance(child.tag, str) or cleaner.exhausted(listing):
             # A list nested straight in a list, or stray content: into the last item.
             item_sink = item_sink or _new_item(listing, None, sink)
             if not cleaner.descend(child, item_sink, base):
@@ -83,7 +83,7 @@ def build_definitions(
                 item = _description(definitions, sink)
                 cleaner.text(part, item)
                 _close_item(item)
-        elif cleaner.exhausted:
+        elif cleaner.exhausted(definitions):
             item = _description(definitions, sink)
             cleaner.rest_as_text(_detached(parts[position:]), item)
             _close_item(item)
@@ -205,7 +205,7 @@ def build_table(cleaner: _Cleaner, source: etree._Element, sink: Sink, base: str
     sections: dict[str, etree._Element] = {}
     leftover: etree._Element | None = None
     for position, (section_tag, row) in enumerate(rows):
-        if cleaner.exhausted:
+        if cleaner.exhausted(table):
             leftover = _detached([r for _, r in rows[position:]])
             break
         cleaner.budget -= len(row) + 1

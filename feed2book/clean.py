@@ -73,8 +73,9 @@ _ATTRIBUTE_NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:.\-]*")
 # a lower-case scheme, a plain ASCII host, no ";" parameters (urljoin would re-split them) and no
 # empty "?" or "#" (urljoin would drop them).
 _PLAIN_WEB_URL = re.compile(
-    r"https?://[A-Za-z0-9.\-_~%!$&'()*+,=:@]+(?:/[^?#;\x00-\x20\x7f-\U0010ffff]*)?"
-    r"(?:\?[^#\x00-\x20\x7f-\U0010ffff]+)?(?:#[\x21-\x7e]+)?\Z"
+    r"https?://[A-Za-z0-9.\-_~%!$&'()*+,=:@]+"
+    r"(?:/[^?#;\x00-\x20\x7f-\U0010ffff\"<>\\^`{|}\[\]%]*)?"
+    r"(?:\?[^#\x00-\x20\x7f-\U0010ffff\"<>\\^`{|}\[\]%]+)?(?:#[!#$&-;=?-Z_a-z~]+)?\Z"
 )
 _VOID: Final = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
@@ -82,6 +83,9 @@ _VOID: Final = frozenset(
 )  # fmt: skip
 # Nesting kept when libxml2's own limit had to be avoided; MAX_DEPTH then applies.
 _PARSE_DEPTH: Final = 128
+# Source elements walked one inside the other (wrappers that leave no output element count too):
+# at most ~6 Python frames each, well inside the default recursion limit of 1,000.
+_WALK_DEPTH: Final = 100
 # Containers holding only blocks: a newline after each child keeps the XHTML readable.
 _PRETTY: Final = frozenset(
     {"div", "blockquote", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr"}
@@ -261,7 +265,7 @@ class _Cleaner:
     def __init__(self, base_url: str | None) -> None:
         self.base = safe_url(base_url, None) if base_url else None
         self.ids: set[str] = set()
-        self.depth = 0  # elements being walked, one inside the other
+        self.depth = 0  # source elements being walked, one inside the other
         self.budget = MAX_ELEMENTS  # elements still to walk before the rest becomes text
         self.too_deep = False  # MAX_DEPTH was reached: deeper content became plain text
         self.too_many = False  # MAX_ELEMENTS was reached: later content became plain text
@@ -294,7 +298,7 @@ class _Cleaner:
         """Walk ``child``, counted against the limits. Past a limit (hostile or hopelessly
         broken HTML) ``child`` and the siblings after it become plain text, taken without
         recursion, and False says so: the caller stops walking them."""
-        if self.exhausted:
+        if self.exhausted(sink.target if sink.target is not None else sink.container):
             self.rest_as_text(child, sink)
             return False
         if isinstance(child.tag, str):
@@ -306,16 +310,21 @@ class _Cleaner:
                 self.depth -= 1
         return True
 
-    @property
-    def exhausted(self) -> bool:
-        return self.budget <= 0 or self.depth >= MAX_DEPTH
+    def exhausted(self, parent: etree._Element) -> bool:
+        """Whether walking another element, whose output would go into ``parent``, passes a
+        limit: the element budget, the walk's own depth (Python's recursion) or the output's
+        depth. The output's, not the input's, so that cleaning stays idempotent: what one pass
+        kept, the next pass keeps too."""
+        if self.budget <= 0:
+            self.too_many = True
+        elif self.depth >= _WALK_DEPTH or _level(parent) >= MAX_DEPTH:
+            self.too_deep = True
+        else:
+            return False
+        return True
 
     def rest_as_text(self, first: etree._Element, sink: Sink) -> None:
         """``first``, its following siblings and their tails, as text added to ``sink``."""
-        if self.budget <= 0:
-            self.too_many = True
-        else:
-            self.too_deep = True
         self.text(plain_text([first, *first.itersiblings()], skip=DROP_WITH_CONTENT), sink)
 
     def text(self, text: str, sink: Sink) -> None:
@@ -469,7 +478,8 @@ class _Cleaner:
         if not sink.blocks:  # a code block inside a line of text: inline code, as a browser shows
             append_text(etree.SubElement(sink.inline_parent(), "code"), _SPACES.sub(" ", text))
             return
-        code = etree.SubElement(sink.add_block("pre"), "code")
+        block = self.copy_attributes(source, sink.add_block("pre"))  # dir/lang: idempotent
+        code = etree.SubElement(block, "code")
         language = code_language(source)
         if language:
             code.set("class", "language-" + language)
@@ -479,8 +489,8 @@ class _Cleaner:
         self.text_block(source, sink, base)
 
     def rule(self, source: etree._Element, sink: Sink, base: str | None) -> None:
-        if sink.blocks:
-            sink.add_block("hr")
+        if sink.blocks:  # its own dir/lang as well as a dropped wrapper's: idempotent
+            self.copy_attributes(source, sink.add_block("hr"))
 
     # -- inline --------------------------------------------------------------------------
 
@@ -649,6 +659,11 @@ def _web_url(raw: str, base: str | None, *, image: bool = False) -> str | None:
     if _PLAIN_WEB_URL.match(raw):
         return raw
     return safe_url(raw, base, image=image)
+
+
+def _level(element: etree._Element) -> int:
+    """How deep ``element`` sits in the output (the root ``<div>`` is 0)."""
+    return sum(1 for _ in element.iterancestors())
 
 
 def _dangling(href: str | None, present: set[str | None]) -> bool:

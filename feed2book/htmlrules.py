@@ -137,21 +137,35 @@ def safe_url(raw: str, base: str | None, *, image: bool = False) -> str | None:
         return None if image else url
     if url.lower().startswith("data:"):
         return url if image and DATA_IMAGE.match(url) else None
-    if url.startswith("//"):
-        url = urljoin(base or "https:", url)
-    elif base:
-        try:
-            url = urljoin(base, url)
-        except ValueError:
-            return None
     try:
+        if url.startswith("//"):
+            url = urljoin(base or "https:", url)
+        elif base:
+            url = urljoin(base, url)
         scheme = urlsplit(url).scheme.lower()
-    except ValueError:
+    except ValueError:  # "http://[::1/x" and the like: no URL at all
         return None
     if not scheme:  # relative and no base to resolve it: keep as the author wrote it
-        return url if ":" not in url.split("/", 1)[0] else None
+        return escape_url(url) if ":" not in url.split("/", 1)[0] else None
     allowed = SRC_SCHEMES if image else HREF_SCHEMES
-    return url if scheme in allowed else None
+    return escape_url(url) if scheme in allowed else None
+
+
+# ASCII that a URL may not hold as it is (WHATWG URL: no URL code point): browsers percent-encode
+# it, EPUBCheck rejects it (RSC-020). Also "%" that starts no percent-escape. The host is left
+# alone ("[" and "]" enclose an IPv6 address there).
+_NOT_IN_URL = re.compile(r'[\x00-\x20"<>\\^`{|}\[\]\x7f]|%(?![0-9A-Fa-f]{2})')
+_AUTHORITY = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*|^//[^/?#]*")
+
+
+def escape_url(url: str) -> str:
+    """``url`` with what may not appear in a URL percent-encoded (outside the host)."""
+    authority = _AUTHORITY.match(url)
+    start = authority.end() if authority else 0
+    rest = url[start:]
+    if not _NOT_IN_URL.search(rest):
+        return url
+    return url[:start] + _NOT_IN_URL.sub(lambda m: f"%{ord(m.group()[0]):02X}", rest)
 
 
 def safe_id(raw: str) -> str:

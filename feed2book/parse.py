@@ -27,6 +27,7 @@ from feed2book import charsets, fastfeed, parallel
 from feed2book.clean import clean_html
 from feed2book.errors import NotAFeedError
 from feed2book.fetch import Fetched, FetchLimits
+from feed2book.htmlrules import escape_url
 from feed2book.identity import (
     article_id,
     author_handle,
@@ -261,7 +262,7 @@ def _entry_to_article(entry: Any, context: _FeedContext) -> tuple[Article, list[
     handles = tuple(author.handle for author in authors)
     fallback_key = f"{context.feed.url}|{title}|{published.isoformat()}"
     article = Article(
-        id=article_id(entry.get("id", "") or "", link, forem, fallback_key),
+        id=_article_id(entry.get("id", "") or "", link, forem, fallback_key),
         url=link,
         title=title,
         authors=authors,
@@ -280,25 +281,46 @@ def _entry_to_article(entry: Any, context: _FeedContext) -> tuple[Article, list[
 def _absolute(link: str, context: _FeedContext) -> str:
     """The entry link as an absolute http(s) URL, or "" when it is not a usable one."""
     link = link.strip()
-    if link and urlsplit(link).scheme:
-        return link if is_web_url(link) else ""
     if not link:
         return link
+    if is_web_url(link):
+        return escape_url(link)
     base = context.feed.site or (context.fetched.url if not context.fetched.is_local else "")
-    joined = urljoin(base, link) if base else ""
-    return joined if is_web_url(joined) else ""
+    joined = _join(base, link) if base else ""
+    return escape_url(joined) if is_web_url(joined) else ""
+
+
+def _article_id(guid: str, link: str, forem: tuple[str, str] | None, fallback: str) -> str:
+    """``identity.article_id``; a guid that only looks like a URL (``http://[::1/x``, which
+    ``normalise_url`` cannot parse) is kept as the opaque string it is."""
+    try:
+        return article_id(guid, link, forem, fallback)
+    except ValueError:
+        return guid.strip()
+
+
+def _join(base: str, reference: str) -> str:
+    """``urljoin``, or "" where it raises (``http://[::1/x`` is no URL)."""
+    try:
+        return urljoin(base, reference)
+    except ValueError:
+        return ""
 
 
 def _web_url(url: str) -> str:
     """``url`` when it is an http(s) address, else "" (a feed's ``<link>`` may hold anything)."""
     url = url.strip()
-    return url if is_web_url(url) else ""
+    return escape_url(url) if is_web_url(url) else ""
 
 
 def is_web_url(url: str) -> bool:
     """An http(s) URL with a plausible host (feeds put names and mail addresses in <link>)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return False
     return (
         parts.scheme in ("http", "https")
         and bool(host)
@@ -336,7 +358,7 @@ def _base_url(xml_base: str, link: str, context: _FeedContext) -> str:
     fetched = context.fetched
     declared = xml_base and xml_base != (fetched.url or "") and not xml_base.startswith("file:")
     if declared:
-        return urljoin(link or context.feed.site, xml_base)
+        return _join(link or context.feed.site, xml_base)
     if link:
         return link
     if context.feed.site:
@@ -456,7 +478,7 @@ def _clean_text(value: str) -> str:
 
 
 def _title_from_text(text: str) -> str:
-    words = text.split()
+    words = _clean_text(text).split()
     if not words:
         return ""
     title = " ".join(words[:_UNTITLED_WORDS])
@@ -464,7 +486,10 @@ def _title_from_text(text: str) -> str:
 
 
 def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").removeprefix("www.")
+    try:
+        return (urlsplit(url).hostname or "").removeprefix("www.")
+    except ValueError:
+        return ""
 
 
 def _bozo_reason(parsed: Any) -> str:
@@ -559,7 +584,7 @@ def _json_item(
     forem = forem_handle_and_slug(url) if url else None
     tags = (_clean_text(_json_text(tag)) for tag in _json_list(item.get("tags")))
     return Article(
-        id=article_id(_json_text(item.get("id")), url, forem, f"{feed.url}|{title}"),
+        id=_article_id(_json_text(item.get("id")), url, forem, f"{feed.url}|{title}"),
         url=url,
         title=title,
         authors=authors,
