@@ -40,6 +40,7 @@ class InputCase:
     expect: Expect
     message: str = ""  # a fragment the warning or error line must contain
     heavy: bool = False  # measured in a subprocess (time and peak memory)
+    slow: bool = False  # over a minute of test time: out of the default run (-m slow)
     titles: tuple[str, ...] = ()  # READ: titles that must come out exactly
     present: tuple[str, ...] = ()  # READ: text that must survive into the JSON Lines content
     absent: tuple[str, ...] = ()  # text that must never appear in any output
@@ -364,9 +365,9 @@ CASES: tuple[InputCase, ...] = (
               "nested", heavy=True, present=("deep inline text",)),
     InputCase("hundred-mb-one-line", hundred_mb, Expect.REJECTED, "larger than", heavy=True),
     InputCase("one-huge-article", _writer("huge.xml", one_huge_item), Expect.READ,
-              "cut", heavy=True, titles=("Huge article",), present=("Huge article text.",)),
+              "cut", heavy=True, titles=("Huge article",), present=("Huge article text.",), slow=True),
     InputCase("many-tiny-tags", _writer("many-tags.xml", many_tags), Expect.READ,
-              heavy=True, titles=("Many tags",)),
+              heavy=True, titles=("Many tags",), slow=True),
     # Truncated files: what was complete is kept.
     InputCase("truncated-half", _writer("truncated.xml", truncated_half), Expect.READ,
               "not well-formed", present=("A reference lets a function look at a value",)),

@@ -103,20 +103,28 @@ def start_up_seconds() -> float:
     return time.monotonic() - started
 
 
-@pytest.fixture(scope="module")
-def references(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Reference]:
-    made = {}
-    start_up = start_up_seconds()
-    for command, items in ITEMS_PER_FEED.items():
-        work = tmp_path_factory.mktemp(f"interrupt-{command}")
-        job = Job(command, write_feeds(work / "feeds", items))
-        out = work / "reference"
+class _References(dict[str, Reference]):
+    """A full run per command, made when a test first needs it (once per xdist worker)."""
+
+    def __init__(self, work: Path) -> None:
+        super().__init__()
+        self.work = work
+        self.start_up = start_up_seconds()
+
+    def __missing__(self, command: str) -> Reference:
+        job = Job(command, write_feeds(self.work / command / "feeds", ITEMS_PER_FEED[command]))
+        out = self.work / command / "reference"
         started = time.monotonic()
         process = job.start(out)
         _, err = process.communicate(timeout=120)
         assert process.returncode == 0, err.decode()
-        made[command] = Reference(job, snapshot(out), time.monotonic() - started, start_up)
-    return made
+        self[command] = Reference(job, snapshot(out), time.monotonic() - started, self.start_up)
+        return self[command]
+
+
+@pytest.fixture(scope="module")
+def references(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Reference]:
+    return _References(tmp_path_factory.mktemp("interrupt"))
 
 
 def moments(

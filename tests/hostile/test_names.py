@@ -33,16 +33,25 @@ RUNS = {
 }
 
 
+class _Runs(dict[str, Run]):
+    """The names feed through one of ``RUNS``, run when first asked for (once per worker)."""
+
+    def __init__(self, work: Path) -> None:
+        super().__init__()
+        self.work = work
+        self.sources = [str(write_names_feed(work)), *example_sources()]
+
+    def __missing__(self, label: str) -> Run:
+        command, *extra = RUNS[label]
+        out = self.work / label if command in ("epub", "markdown") else None
+        # Every revision: names that fold to the same title and author are kept apart.
+        self[label] = run_command(command, self.sources, out, *extra, "--all-revisions")
+        return self[label]
+
+
 @pytest.fixture(scope="module")
 def name_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
-    work = tmp_path_factory.mktemp("names")
-    sources = [str(write_names_feed(work)), *example_sources()]
-    runs = {}
-    for label, (command, *extra) in RUNS.items():
-        out = work / label if command in ("epub", "markdown") else None
-        # Every revision: names that fold to the same title and author are kept apart.
-        runs[label] = run_command(command, sources, out, *extra, "--all-revisions")
-    return runs
+    return _Runs(tmp_path_factory.mktemp("names"))
 
 
 @pytest.fixture(scope="module")

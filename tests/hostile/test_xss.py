@@ -37,11 +37,22 @@ _OPF = "{http://www.idpf.org/2007/opf}"
 _XHTML = "{http://www.w3.org/1999/xhtml}"
 
 
+class _Runs(dict[str, Run]):
+    """The XSS feeds through a command, run when first asked for (once per xdist worker)."""
+
+    def __init__(self, work: Path) -> None:
+        super().__init__()
+        self.work = work
+        self.sources = [str(path) for path in write_feeds(work)] + example_sources()
+
+    def __missing__(self, command: str) -> Run:
+        self[command] = run_command(command, self.sources, self.work / command)
+        return self[command]
+
+
 @pytest.fixture(scope="module")
 def xss_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
-    work = tmp_path_factory.mktemp("xss")
-    sources = [str(path) for path in write_feeds(work)] + example_sources()
-    return {command: run_command(command, sources, work / command) for command in COMMANDS}
+    return _Runs(tmp_path_factory.mktemp("xss"))
 
 
 @pytest.mark.parametrize("command", COMMANDS)
