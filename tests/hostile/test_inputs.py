@@ -63,13 +63,13 @@ def run_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunCase]:
         if "source" not in runs:
             work = tmp_path_factory.mktemp(case.name)
             runs["source"] = Run("source", 0, str(case.write(work)).encode(), "", 0, work)
-        source, work = runs["source"].stdout.decode(), runs["source"].output_dir
-        assert work is not None
+        source, folder = runs["source"].stdout.decode(), runs["source"].output_dir
+        assert folder is not None
         for command in commands:
             if command not in runs:
                 measure = case.heavy and command in MEASURED
                 sources = [source, *example_sources()]
-                runs[command] = run_command(command, sources, work / command, measure=measure)
+                runs[command] = run_command(command, sources, folder / command, measure=measure)
         return runs
 
     yield run
