@@ -669,20 +669,21 @@ def write_jsonl(
     for index in range(n):
         generated = article(index, seed, target)
         writer = credited(index, authors)
+        title, series = generated.title, generated.series
+        if series is not None and writer not in WRITERS:
+            # A guest's series is the guest's own, as a series is on dev.to.
+            name = f"{series[0]} by {writer.name}"
+            title, series = title.replace(f" - {series[0]}", f" - {name}"), (name, series[1])
         words = len(re.sub(r"<[^>]+>", " ", generated.html).split())
         record = {
             "id": f"forem:{writer.handle}/{generated.slug}",
             "url": f"https://dev.to/{writer.handle}/{generated.slug}",
-            "title": generated.title,
+            "title": title,
             "authors": [{"name": writer.name, "handle": writer.handle}],
             "published": generated.published.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "updated": None,
             "tags": list(generated.tags),
-            "series": (
-                {"name": generated.series[0], "index": generated.series[1]}
-                if generated.series
-                else None
-            ),
+            "series": {"name": series[0], "index": series[1]} if series else None,
             "feed": {
                 "title": f"DEV Community: {writer.name}",
                 "url": f"https://dev.to/feed/{writer.handle}",

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
@@ -103,6 +105,23 @@ def test_corpus_jsonl_reads_like_the_feed(monkeypatch: pytest.MonkeyPatch) -> No
     lines = buffer.getvalue().decode().splitlines()
     assert len(lines) == 20
     assert '"id": "forem:ines_vaskova/day-1-' in lines[0]
+
+
+def test_corpus_jsonl_spreads_a_big_library_over_authors(monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = load("corpus", monkeypatch)
+    buffer = io.BytesIO()
+    corpus.write_jsonl(buffer, 2_000, target=0, authors=200)
+    records = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    handles = Counter(record["authors"][0]["handle"] for record in records)
+    assert len(handles) == 200
+    assert set(handles.values()) == {10}
+    series_authors: dict[str, set[str]] = {}
+    for record in records:
+        if record["series"]:
+            series_authors.setdefault(record["series"]["name"], set()).add(
+                record["authors"][0]["handle"]
+            )
+    assert all(len(authors) == 1 for authors in series_authors.values())
 
 
 @pytest.mark.slow
