@@ -188,7 +188,10 @@ def _without_impossible_references(data: bytes) -> bytes:
     if b"&#" not in data and not data.startswith(_UTF16_BOMS):
         return data
     if data.startswith(_UTF16_BOMS):
-        text = data.decode("utf-16", errors="surrogatepass")
+        try:
+            text = data.decode("utf-16", errors="surrogatepass")
+        except UnicodeDecodeError:
+            return data  # not UTF-16 after all (cut in a character): feedparser copes
         fixed = _without_impossible_references(text.encode("utf-8", errors="surrogatepass"))
         return fixed.decode("utf-8", errors="surrogatepass").encode("utf-16", "surrogatepass")
     return _REFERENCE.sub(_possible_reference, data)
