@@ -261,9 +261,9 @@ EXAMPLE_FEEDS = [path.read_bytes() for path in sorted(EXAMPLES.iterdir()) if pat
 
 
 @st.composite
-def mutated_example(draw: st.DrawFn) -> bytes:
-    """An example feed with a few bytes flipped, removed, duplicated or inserted."""
-    data = bytearray(draw(st.sampled_from(EXAMPLE_FEEDS)))
+def mutated_feed(draw: st.DrawFn, feeds: list[bytes]) -> bytes:
+    """One of ``feeds`` with a few bytes flipped, removed, duplicated or inserted."""
+    data = bytearray(draw(st.sampled_from(feeds)))
     for _ in range(draw(st.integers(1, 8))):
         position = draw(st.integers(0, max(0, len(data) - 1)))
         action = draw(st.integers(0, 3))
@@ -278,6 +278,10 @@ def mutated_example(draw: st.DrawFn) -> bytes:
             data[position:position] = draw(st.sampled_from([b"<", b"&", b"]]>", b"\x00", b"\xff",
                                                               b"<!DOCTYPE x [", b"&amp;#0;"]))  # fmt: skip
     return bytes(data)
+
+
+def mutated_example() -> st.SearchStrategy[bytes]:
+    return mutated_feed(EXAMPLE_FEEDS)
 
 
 any_feed = st.one_of(
