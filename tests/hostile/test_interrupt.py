@@ -130,7 +130,7 @@ def references(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Reference]
 def moments(
     count: int, reference: Reference, seed: str, *, from_start: bool = False
 ) -> list[float]:
-    """Random delays (seeded) over a run: after start-up (see the xfail test below for that
+    """Random delays (seeded) over a run: after start-up (see the start-up test below for that
     window) unless ``from_start``, up to a little past its usual end."""
     rng = random.Random(seed)
     earliest = 0.02 if from_start else reference.start_up * 1.5
@@ -168,7 +168,7 @@ def _sigint_runs(
         out = tmp_path / f"run-{number}"
         code, err = _interrupt(reference, out, delay, signal.SIGINT)
         context = f"{command}, SIGINT after {delay:.2f} s (exit {code}):\n{err}"
-        if _during_start_up(code, err):  # the known issue: see the xfail test below
+        if _during_start_up(code, err):  # before Python reaches feed2book's own handler
             assert snapshot(out) == {}, context
             continue
         assert code in INTERRUPTED_OR_DONE, context
@@ -259,12 +259,6 @@ def test_sigint_over_an_earlier_build_keeps_old_or_new_never_half(
             assert data in (old_files.get(name), reference.files.get(name)), f"{context}: {name}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SIGINT while Python imports feed2book (its first ~0.3-0.5 s) prints a KeyboardInterrupt "
-    "traceback and the process dies of the signal: __main__.py and the console script import "
-    "feed2book.cli outside any handler",
-)
 def test_sigint_during_start_up_is_quiet_and_exits_130(
     references: dict[str, Reference], tmp_path: Path
 ) -> None:
