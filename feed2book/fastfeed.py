@@ -25,10 +25,12 @@ Plain RSS 2.0 read from a file (the shape of dev.to's and most blogs' feeds) goe
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import functools
 import io
 import os
+import re
 import xml.sax
 import xml.sax.expatreader
 import xml.sax.handler
@@ -38,7 +40,15 @@ from typing import Any
 
 import feedparser
 from feedparser import api as _api
-from feedparser.encodings import convert_to_utf8
+from feedparser.encodings import (
+    EBCDIC_MARKER,
+    RE_XML_PI_ENCODING,
+    UTF16BE_MARKER,
+    UTF16LE_MARKER,
+    UTF32BE_MARKER,
+    UTF32LE_MARKER,
+    convert_to_utf8,
+)
 from feedparser.sanitizer import replace_doctype
 from feedparser.urls import make_safe_absolute_uri
 from feedparser.util import FeedParserDict
@@ -51,6 +61,7 @@ PARSER_ENV = "FEED2BOOK_PARSER"  # "feedparser": every document through feedpars
 # Text runs longer than this reach the handler in several pieces, which it joins.
 _TEXT_BUFFER = 1 << 18
 _XHTML = "application/xhtml+xml"
+RE_XML_DECLARATION_BYTES = re.compile(rb"^<\?xml[^>]*?>")  # convert_to_utf8's, on bytes
 
 
 def parse(data: bytes, response_headers: Mapping[str, str] | None = None) -> Any:
@@ -97,6 +108,14 @@ def _parse(data: bytes, headers: dict[str, str]) -> Any:
     result = FeedParserDict(bozo=False, entries=[], feed=FeedParserDict(), headers={})
     if not data:
         return result
+    if not headers and _utf8_as_is(data):
+        # What convert_to_utf8 and replace_doctype would do comes to nothing here (fastrss
+        # refuses a DOCTYPE): read the bytes as they are, without their two or three copies.
+        with contextlib.suppress(fastrss.Unsure):
+            feed, entries, version, namespaces = fastrss.read(data)
+            result.update(encoding="utf-8", version=version, namespaces=namespaces)
+            result["feed"], result["entries"] = feed, entries
+            return result
     result["headers"].update(headers)
     data = convert_to_utf8(result["headers"], data, result)
     use_strict_parser = bool(result["encoding"])
@@ -141,6 +160,41 @@ def _parse(data: bytes, headers: dict[str, str]) -> Any:
     result["version"] = result["version"] or handler.version
     result["namespaces"] = handler.namespaces_in_use
     return result
+
+
+_MARKERS = (
+    codecs.BOM_UTF32_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF16_LE,
+    codecs.BOM_UTF8, EBCDIC_MARKER, UTF16BE_MARKER, UTF16LE_MARKER, UTF32BE_MARKER,
+    UTF32LE_MARKER,
+)  # fmt: skip
+# An XML declaration expat reads exactly as the one convert_to_utf8 writes in its place.
+_PLAIN_DECLARATION = re.compile(
+    rb"""<\?xml\s+version\s*=\s*(["'])1\.0\1(\s+encoding\s*=\s*(["'])utf-8\3)?\s*\?>\Z""",
+    re.IGNORECASE,
+)
+_CHUNK = 1 << 20
+
+
+def _utf8_as_is(data: bytes) -> bool:
+    """True when ``convert_to_utf8`` (no HTTP headers) reads ``data`` as UTF-8 without a
+    complaint and changes nothing expat would see: no byte-order mark, at most a plain
+    declaration of version 1.0 and UTF-8, and bytes that are all UTF-8."""
+    if data.startswith(_MARKERS):
+        return False
+    match = RE_XML_PI_ENCODING.match(data)
+    if match and match.group(1).lower() != b"utf-8":
+        return False
+    declaration = RE_XML_DECLARATION_BYTES.match(data)
+    if declaration and not _PLAIN_DECLARATION.match(declaration.group()):
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8")()  # strict, a chunk at a time: no copy
+    try:
+        for start in range(0, len(data), _CHUNK):
+            decoder.decode(data[start : start + _CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class _BufferingExpatReader(xml.sax.expatreader.ExpatParser):

@@ -126,6 +126,33 @@ def test_escaped_then_real_markup_in_atom_goes_to_feedparser() -> None:
     assert_same_result(document)
 
 
+_PLAIN_BODY = (
+    '<rss version="2.0"><channel><title>T é</title><item><title>x</title>'
+    '<description>a encoding="latin-1" b</description></item></channel></rss>'
+)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"",
+        b'<?xml version="1.0" encoding="UTF-8"?>\n',
+        b"<?xml version='1.0'?>",
+        b'<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n',
+        b'<?xml version="1.1" encoding="utf-8"?>\n',
+        b'<?xml version="1.0" encoding="iso-8859-1"?>\n',
+        b'<?xml version="1.0" encoding="utf8"?>\n',
+        b"\xef\xbb\xbf",
+        b"\n",
+        b"<?XML version='1.0'?>",
+    ],
+)
+@pytest.mark.parametrize("tail", [b"", b"\xff", b"\n<!-- encoding='x' ?> -->"])
+def test_declarations_and_bytes_read_the_same(head: bytes, tail: bytes) -> None:
+    assert_same_result(head + _PLAIN_BODY.encode() + tail)
+    assert_same_result(head + _PLAIN_BODY.encode("latin-1") + tail)
+
+
 # --- articles ---------------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ must be XML names and unique per file, and that nothing may be fetched from the 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Mapping
 from urllib.parse import urlsplit
@@ -175,6 +176,7 @@ def _resolve_href(
     return None
 
 
+@functools.lru_cache(maxsize=16_384)  # links repeat across a book's articles; urlsplit is slow
 def url_key(url: str) -> str:
     """``url`` compared loosely: no scheme, fragment or trailing slash, host in lower case."""
     parts = urlsplit(url.strip())
