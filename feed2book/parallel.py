@@ -66,15 +66,29 @@ def prepare(expected_items: int) -> None:
         _pool().start(worker_count() - 1)
 
 
-def map_in_order(function: Callable[[Item], Result], items: Sequence[Item]) -> Iterator[Result]:
-    """``map(function, items)``, computed in several processes when that pays."""
+def map_in_order(
+    function: Callable[[Item], Result], items: Sequence[Item], *, consume: bool = False
+) -> Iterator[Result]:
+    """``map(function, items)``, computed in several processes when that pays.
+
+    ``consume``: the call takes ``items`` (a list) over and empties it at once; each item is let
+    go as soon as its result is given, so a big input does not stay in memory until the end.
+    """
     helpers = worker_count() - 1
-    if len(items) < MIN_ITEMS or helpers < 1:
-        yield from map(function, items)
+    chunks: list[Sequence[Item]] = [
+        items[start : start + CHUNK] for start in range(0, len(items), CHUNK)
+    ]
+    parallel = len(items) >= MIN_ITEMS and helpers >= 1
+    if consume and isinstance(items, list):
+        items.clear()
+    if not parallel:
+        for number, chunk in enumerate(chunks):
+            chunks[number] = ()
+            yield from map(function, chunk)
+            del chunk
         return
     pool = _pool()
     pool.start(helpers)
-    chunks = [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
     try:
         yield from _Run(function, chunks, pool).results()
     finally:
@@ -226,12 +240,16 @@ class _Run:
         try:
             for number in range(len(self.chunks)):
                 outcome = self._outcome(number)
-                if isinstance(outcome, list):
-                    yield from outcome
-                else:  # it failed, or a helper could not: computed here, item by item, as map does
-                    yield from map(self.function, self.chunks[number])
+                # A chunk that failed, or that a helper could not do: computed here, item by
+                # item, as map does.
+                results = (
+                    outcome if outcome is not None else map(self.function, self.chunks[number])
+                )
                 with self.changed:
                     del self.done[number]
+                    self.chunks[number] = ()  # done with its items: let them go
+                yield from results
+                del outcome, results
         finally:
             with self.changed:
                 self.closed = True
