@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from typing import cast
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -29,6 +30,15 @@ _XML_NAME = re.compile(r"^[^\W\d][\w.-]*$")
 # Elements that load what their src/data points to; a remote one becomes a visible link.
 _MEDIA_SRC = {"img": "src", "iframe": "src", "embed": "src", "object": "data"}
 _MEDIA_WITH_SOURCES = ("video", "audio")
+# The elements that have an id, and the ids, in document order (what iter() would walk to).
+_WITH_ID = cast(
+    Callable[[etree._Element], list[etree._Element]],
+    etree.XPath("descendant-or-self::*[@id]"),
+)
+_ID_VALUES = cast(
+    Callable[[etree._Element], list[str]],
+    etree.XPath("descendant-or-self::*/@id", smart_strings=False),
+)
 
 
 def parse_fragment(xhtml: str) -> etree._Element:
@@ -110,7 +120,7 @@ def fix_references(
     of an article in the book (keys made by :func:`url_key`) is pointed at its file instead.
     """
     renamed = _fix_ids(root)
-    known_ids = {element.get("id") for element in root.iter() if element.get("id")}
+    known_ids: set[str | None] = {value for value in _ID_VALUES(root) if value}
     for anchor in root.iter(_X + "a", _X + "area"):
         href = anchor.get("href")
         if href is None:
@@ -144,7 +154,7 @@ def _fix_ids(root: etree._Element) -> dict[str, str]:
                 anchor.set("id", name)
     renamed: dict[str, str] = {}
     seen: set[str] = set()
-    for element in root.iter():
+    for element in _WITH_ID(root):
         old = element.get("id")
         if old is None:
             continue
