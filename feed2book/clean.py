@@ -73,7 +73,7 @@ _ATTRIBUTE_NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:.\-]*")
 # a lower-case scheme, a plain ASCII host, no ";" parameters (urljoin would re-split them) and no
 # empty "?" or "#" (urljoin would drop them).
 _PLAIN_WEB_URL = re.compile(
-    r"https?://[A-Za-z0-9.\-_~%!$&'()*+,=:@]+"
+    r"https?://[A-Za-z0-9.\-_]+(?::[0-9]{1,4})?"
     r"(?:/[^?#;\x00-\x20\x7f-\U0010ffff\"<>\\^`{|}\[\]%]*)?"
     r"(?:\?[^#\x00-\x20\x7f-\U0010ffff\"<>\\^`{|}\[\]%]+)?(?:#[!#$&-;=?-Z_a-z~]+)?\Z"
 )
@@ -276,6 +276,7 @@ class _Cleaner:
         self.children(body, sink, self.base)
         sink.close()
         self._drop_dangling_fragments(root)
+        _complete_rubies(root)
         for element in root.iter(*_PRETTY):
             if len(element):
                 element.text = "\n"
@@ -466,7 +467,9 @@ class _Cleaner:
         for caption in captions:
             if caption is not kept:
                 caption.tag = "p"
-        if not (figure.text or "").strip() and all(c.tag in {"figcaption", "p"} for c in figure):
+        if not (figure.text or "").strip() and all(
+            c.tag in {"figcaption", "p"} and not (c.tail or "").strip() for c in figure
+        ):  # (text between them would end up outside any block)
             for caption in captions:  # the image went (a tracking pixel, unsafe src)
                 caption.tag = "p"
             unwrap(figure)
@@ -659,6 +662,28 @@ def _web_url(raw: str, base: str | None, *, image: bool = False) -> str | None:
     if _PLAIN_WEB_URL.match(raw):
         return raw
     return safe_url(raw, base, image=image)
+
+
+def _complete_rubies(root: etree._Element) -> None:
+    """Every ``<ruby>`` ends with an ``<rt>``, as (X)HTML requires: one without any annotation
+    (its ``<rt>`` was empty, or never there) is unwrapped, and base text after the last
+    annotation moves out behind the ruby."""
+    for ruby in reversed(list(root.iter("ruby"))):  # innermost first
+        annotations = [child for child in ruby if child.tag == "rt"]
+        if not annotations:
+            unwrap(ruby)
+            continue
+        last = annotations[-1]
+        trailing, following = last.tail, list(last.itersiblings())
+        if not (trailing or "").strip() and not following:
+            continue
+        last.tail, after = None, ruby.tail
+        ruby.tail = trailing
+        anchor = ruby
+        for element in following:
+            anchor.addnext(element)  # its tail moves along
+            anchor = element
+        anchor.tail = (anchor.tail or "") + (after or "") or None
 
 
 def _level(element: etree._Element) -> int:

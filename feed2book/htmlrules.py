@@ -142,8 +142,12 @@ def safe_url(raw: str, base: str | None, *, image: bool = False) -> str | None:
             url = urljoin(base or "https:", url)
         elif base:
             url = urljoin(base, url)
-        scheme = urlsplit(url).scheme.lower()
-    except ValueError:  # "http://[::1/x" and the like: no URL at all
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if parts.netloc and not _HOST.fullmatch(parts.hostname or ""):
+            return None  # "http://%", "http://a b": no host a reader could reach
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:  # "http://[::1/x", "http://a:99999999/" and the like: no URL at all
         return None
     if not scheme:  # relative and no base to resolve it: keep as the author wrote it
         return escape_url(url) if ":" not in url.split("/", 1)[0] else None
@@ -151,10 +155,14 @@ def safe_url(raw: str, base: str | None, *, image: bool = False) -> str | None:
     return escape_url(url) if scheme in allowed else None
 
 
-# ASCII that a URL may not hold as it is (WHATWG URL: no URL code point): browsers percent-encode
-# it, EPUBCheck rejects it (RSC-020). Also "%" that starts no percent-escape. The host is left
-# alone ("[" and "]" enclose an IPv6 address there).
-_NOT_IN_URL = re.compile(r'[\x00-\x20"<>\\^`{|}\[\]\x7f]|%(?![0-9A-Fa-f]{2})')
+# What a URL may not hold as it is (WHATWG URL: no URL code point; ASCII punctuation, controls,
+# noncharacters, surrogates): browsers percent-encode it, EPUBCheck rejects it (RSC-020). Also "%"
+# that starts no percent-escape. The host is left alone ("[" and "]" enclose an IPv6 address).
+_NOT_IN_URL = re.compile(
+    r'[\x00-\x20"<>\\^`{|}\[\]\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]|%(?![0-9A-Fa-f]{2})'
+)
+# A host name (IDN letters too) or an IP address (an IPv6 one comes without its brackets).
+_HOST = re.compile(r"[\w.\-]+|[0-9A-Fa-f:.]+")
 _AUTHORITY = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*|^//[^/?#]*")
 
 
@@ -165,7 +173,12 @@ def escape_url(url: str) -> str:
     rest = url[start:]
     if not _NOT_IN_URL.search(rest):
         return url
-    return url[:start] + _NOT_IN_URL.sub(lambda m: f"%{ord(m.group()[0]):02X}", rest)
+    return url[:start] + _NOT_IN_URL.sub(_percent, rest)
+
+
+def _percent(match: re.Match[str]) -> str:
+    data = match.group()[0].encode("utf-8", errors="surrogatepass")
+    return "".join(f"%{byte:02X}" for byte in data)
 
 
 def safe_id(raw: str) -> str:

@@ -375,12 +375,14 @@ def _escape(text: str) -> str:
 
 def _authors(entry: Any, forem: tuple[str, str] | None) -> tuple[Author, ...]:
     names: list[str] = []
-    for detail in entry.get("authors", []) or []:
-        name = _clean_text(detail.get("name", "") or "")
-        if name:
-            names.append(name)
-    if not names and entry.get("author"):
-        names.append(_clean_text(entry.get("author", "")))
+    raw = _clean_text(entry.get("author", "") or "")
+    if not _EMAIL_THEN_NAMES.fullmatch(raw):
+        for detail in entry.get("authors", []) or []:
+            name = _clean_text(detail.get("name", "") or "")
+            if name:
+                names.append(name)
+    if not names and raw:
+        names.append(raw)
     names = _split_names(names)
     if forem is not None:
         # The link names the account; the feed names the person.
@@ -404,9 +406,17 @@ def _split_names(names: list[str]) -> list[str]:
     return result
 
 
+# RSS's "email (Name)". feedparser splits it with an e-mail pattern that stops a top-level
+# domain at four letters: "x@news.example (Ann Lee)" gives the name "ple (Ann Lee".
+_EMAIL_THEN_NAMES = re.compile(r"\S+@\S+\s*\(.+\)")
+
+
 def _first_author(channel: Any) -> str:
+    raw = _clean_text(channel.get("author", "") or "")
+    if _EMAIL_THEN_NAMES.fullmatch(raw):
+        return next(iter(_split_names([raw])), "")
     detail = channel.get("author_detail") or {}
-    return _clean_text(detail.get("name", "") or channel.get("author", "") or "")
+    return _clean_text(detail.get("name", "") or raw)
 
 
 def _tags(entry: Any) -> tuple[str, ...]:
@@ -656,7 +666,9 @@ def article_from_record(record: Mapping[str, Any]) -> Article:
     feed_record: Mapping[str, Any] = record["feed"] if isinstance(record.get("feed"), dict) else {}
     title = _clean_text(_json_text(record.get("title"))) or "Untitled"
     url = _web_url(_json_text(record.get("url")))
-    xhtml = clean_html(_json_text(record.get("content_html")), base_url=url or None)
+    # Cleaned again (a JSON Lines file may come from anywhere), but not re-resolved: the links
+    # were resolved against the article's own base when it was first read.
+    xhtml = clean_html(_json_text(record.get("content_html")))
     word_count = record.get("word_count")
     return Article(
         id=_json_text(record["id"]),
