@@ -81,7 +81,10 @@ class Run:
 def command_line(
     command: str, sources: Sequence[str], output_dir: Path | None, *extra: str, cover: bool = False
 ) -> list[str]:
-    args = [command, *sources, *extra, *build_flags(command, cover=cover)]
+    flags = build_flags(command, cover=cover)
+    if "--images" in extra:  # the caller's choice wins over "--images link"
+        flags = [flag for flag in flags if flag not in ("--images", "link")]
+    args = [command, *sources, *extra, *flags]
     if command in ("epub", "markdown"):
         assert output_dir is not None
         args += ["-o", str(output_dir)]

@@ -36,10 +36,12 @@ PATTERNS = {
 
 
 def clean(html: str) -> tuple[str, list[str], float]:
+    """The clean XHTML, the problems reported and the CPU seconds it took (CPU time: a loaded
+    test machine stretches wall time, not the work done)."""
     problems: list[str] = []
-    started = time.monotonic()
+    started = time.process_time()
     xhtml = clean_html(html, "https://example.com/post/", on_problem=problems.append)
-    return xhtml, problems, time.monotonic() - started
+    return xhtml, problems, time.process_time() - started
 
 
 @pytest.mark.parametrize("html", PATTERNS.values(), ids=PATTERNS.keys())
@@ -59,9 +61,9 @@ def test_more_elements_than_the_limit_keep_their_text_as_plain_text() -> None:
     text = to_text(xhtml)
     assert "word0" in text and f"word{MAX_ELEMENTS + 499}" in text and "the end" in text
     assert "alert" not in xhtml and "p{}" not in xhtml
-    started = time.monotonic()
+    started = time.process_time()
     to_markdown(xhtml)  # the most elements any article can have: still quick to convert
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
 
 
 @pytest.mark.parametrize(

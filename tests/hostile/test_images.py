@@ -1,0 +1,148 @@
+"""Hostile images, served on 127.0.0.1 and embedded (``--images embed``, the default): scripts in
+SVG, HTML sent as a PNG, a decompression bomb, a redirect to a script. Whatever the image stage
+keeps must be as safe as the pages around it, in EPUBs (which pass EPUBCheck) and in bundles.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from tests.epubcheck_helper import assert_all_epubcheck_clean
+from tests.hostile.corpus import escape, item, rss
+from tests.hostile.runner import Run, archive_entries, assert_clean_stderr, run_command
+from tests.hostile.scan import unsafe_in_css, unsafe_in_markdown, unsafe_in_markup
+from tests.httpserver import Server
+
+pytestmark = pytest.mark.network
+
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">{}</svg>'
+_PIXEL_GIF = base64.b64decode("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==")
+
+
+def _png(width: int, height: int, rows: bytes | None = None) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = rows if rows is not None else b"\x00" + b"\xff\x00\x00" * width
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(pixels * min(height, 4)))
+        + chunk(b"IEND", b"")
+    )  # fmt: skip
+
+
+IMAGES: dict[str, tuple[bytes, str]] = {
+    "/script.svg": (SVG.format("<script>alert(1)</script><rect width='5' height='5'/>").encode(), "image/svg+xml"),
+    "/onload.svg": (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)" width="5" height="5"/>', "image/svg+xml"),
+    "/foreign.svg": (SVG.format("<foreignObject><iframe xmlns='http://www.w3.org/1999/xhtml' src='javascript:alert(1)'/></foreignObject>").encode(), "image/svg+xml"),
+    "/link.svg": (SVG.format("<a xlink:href='javascript:alert(1)'><rect width='5' height='5'/></a>").encode(), "image/svg+xml"),
+    "/remote.svg": (SVG.format("<image href='http://xss.example/track.png' width='5' height='5'/>").encode(), "image/svg+xml"),
+    "/style-url.svg": (SVG.format("<style>rect{fill:url(http://xss.example/t.png)}</style><rect width='5' height='5'/>").encode(), "image/svg+xml"),
+    "/entity.svg": (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + SVG.format("<text>&x;</text>").encode(), "image/svg+xml"),
+    "/plain.svg": (SVG.format("<rect width='5' height='5' fill='#c00'/>").encode(), "image/svg+xml"),
+    "/html-as-png": (b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>", "image/png"),
+    "/bomb.png": (_png(60_000, 60_000), "image/png"),
+    "/pixel.gif": (_PIXEL_GIF, "image/gif"),
+    "/red.png": (_png(40, 20), "image/png"),
+}  # fmt: skip
+CSS_BYPASSES: dict[str, tuple[bytes, str]] = {
+    "/css-escape.svg": (SVG.format("<style>rect{fill:\\75 rl(http://xss.example/t.png)}</style><rect width='5' height='5'/>").encode(), "image/svg+xml"),
+    "/image-set.svg": (SVG.format("<style>rect{fill:image-set('http://xss.example/t.png' 1x)}</style><rect width='5' height='5'/>").encode(), "image/svg+xml"),
+}  # fmt: skip
+
+
+def _feed(server: Server, paths: list[str]) -> bytes:
+    body = "".join(f'<p><img src="{server.url(path)}" alt="alt for {path}"></p>' for path in paths)
+    body += f'<p><a href="{server.url("/redirect")}"><img src="{server.url("/redirect")}" alt="r"></a></p>'
+    return rss(item("Hostile images", escape(body), slug="images")).encode()
+
+
+def _serve(server: Server, images: dict[str, tuple[bytes, str]]) -> None:
+    for path, (data, media_type) in images.items():
+        server.route(path, body=data, headers={"Content-Type": media_type})
+    server.route("/redirect", status=302, headers={"Location": "/script.svg"})
+
+
+_SVG_DANGER = re.compile(
+    r"<script|foreignObject|\bon[a-z]+\s*=|javascript:|https?://xss|@import", re.I
+)
+
+
+def unsafe_in_svg(data: bytes) -> list[str]:
+    root = etree.fromstring(data)
+    found = [match.group(0) for match in _SVG_DANGER.finditer(data.decode("utf-8", "replace"))]
+    for element in root.iter():
+        for name, value in element.items():
+            if name.rsplit("}", 1)[-1] in ("href", "src") and not value.strip().startswith(
+                ("#", "data:image/")
+            ):
+                found.append(f"{name}={value!r}")
+    found += unsafe_in_css(data.decode("utf-8", "replace"))
+    return found
+
+
+def _check_epub(path: Path) -> list[str]:
+    entries = dict(archive_entries(path))
+    folder = next(name for name in entries if name.endswith(".opf")).rsplit("/", 1)[0] + "/"
+    files = {name.removeprefix(folder) for name in entries}
+    problems = []
+    for name, data in entries.items():
+        if name.endswith(".xhtml"):
+            body = etree.fromstring(data).find("{http://www.w3.org/1999/xhtml}body")
+            assert body is not None
+            problems += [f"{name}: {p}" for p in unsafe_in_markup(body, book_files=files)]
+        elif name.endswith(".svg"):
+            problems += [f"{name}: {p}" for p in unsafe_in_svg(data)]
+    return problems
+
+
+def _build(server: Server, tmp_path: Path, images: dict[str, tuple[bytes, str]]) -> dict[str, Run]:
+    _serve(server, images)
+    source = tmp_path / "images.xml"
+    source.write_bytes(_feed(server, list(images)))
+    runs = {}
+    for command in ("epub", "markdown"):
+        runs[command] = run_command(command, [str(source)], tmp_path / command, "--images", "embed")
+        assert_clean_stderr(runs[command])
+        assert runs[command].code == 0, runs[command].stderr
+    return runs
+
+
+def test_hostile_images_are_refused_or_made_safe(server: Server, tmp_path: Path) -> None:
+    runs = _build(server, tmp_path, IMAGES)
+    books = runs["epub"].epubs()
+    assert len(books) == 1
+    problems = _check_epub(books[0])
+    entries = dict(archive_entries(books[0]))
+    assert any(name.endswith(".svg") for name in entries), "the plain SVG should be kept"
+    assert any(name.endswith(".png") and "cover" not in name for name in entries)
+    for path in runs["markdown"].files:
+        if path.suffix == ".md":
+            problems += [f"{path.name}: {p}" for p in unsafe_in_markdown(path.read_text())]
+        elif path.suffix == ".svg":
+            problems += [f"{path.name}: {p}" for p in unsafe_in_svg(path.read_bytes())]
+    assert problems == []
+    assert not [request for request, _ in server.requests if "xss.example" in request]
+    assert_all_epubcheck_clean({path.name: path for path in books})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="images/svg.py looks for a literal 'url(' in SVG style sheets: a CSS escape "
+    "(\\75 rl(...)) or image-set('...') still loads a remote file",
+)
+def test_svg_style_sheets_cannot_load_remote_files_in_disguise(
+    server: Server, tmp_path: Path
+) -> None:
+    runs = _build(server, tmp_path, CSS_BYPASSES)
+    problems = _check_epub(runs["epub"].epubs()[0])
+    assert problems == [], problems
