@@ -38,7 +38,7 @@ Result = TypeVar("Result")
 WORKERS_ENV = "FEED2BOOK_WORKERS"  # processes in all (this one included); "1": no helpers
 MIN_ITEMS = 200  # fewer items are not worth a helper (starting one costs ~0.3 s of CPU)
 CHUNK = 25  # items per task: small enough to balance the load, big enough to amortise pickling
-IDLE_SECONDS = 2.0  # helpers left unused this long stop (the next source may need them again)
+IDLE_SECONDS = 5.0  # helpers left unused this long stop (the next source may need them again)
 _BOOT = (
     "import pickle, sys\n"
     "setup = pickle.load(sys.stdin.buffer)\n"

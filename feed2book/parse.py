@@ -56,11 +56,17 @@ class ParsedSource:
     problems: list[Problem] = field(default_factory=list)
 
 
-def parse_source(fetched: Fetched) -> ParsedSource:
-    """Read one fetched document of any supported kind."""
+def parse_source(
+    fetched: Fetched, on_article: Callable[[Article], None] | None = None
+) -> ParsedSource:
+    """Read one fetched document of any supported kind.
+
+    ``on_article``: each article is handed to it as soon as it is made, in order, instead of
+    being collected in ``articles`` (a big feed then never holds all its articles at once).
+    """
     kind = sniff(fetched.data)
     if kind is Kind.JSONL:
-        return parse_jsonl(fetched)
+        return _hand_over(parse_jsonl(fetched), on_article)
     if len(fetched.data) > MAX_FEED_BYTES:
         # feedparser holds several copies of a document: the same cap as for a download.
         raise NotAFeedError(
@@ -69,10 +75,18 @@ def parse_source(fetched: Fetched) -> ParsedSource:
             hint="feeds are rarely over a few MB: is this the right file?",
         )
     if kind is Kind.JSON_FEED:
-        return parse_json_feed(fetched)
+        return _hand_over(parse_json_feed(fetched), on_article)
     if not _without_boms(fetched.data).strip():
         raise NotAFeedError(fetched.origin, "empty file")
-    return parse_feed(fetched, kind)
+    return parse_feed(fetched, kind, on_article)
+
+
+def _hand_over(parsed: ParsedSource, on_article: Callable[[Article], None] | None) -> ParsedSource:
+    if on_article is not None:
+        for article in parsed.articles:
+            on_article(article)
+        parsed.articles = []
+    return parsed
 
 
 def _without_boms(data: bytes) -> bytes:
@@ -84,7 +98,9 @@ def _without_boms(data: bytes) -> bytes:
 # --- RSS and Atom -------------------------------------------------------------------------------
 
 
-def parse_feed(fetched: Fetched, kind: Kind = Kind.FEED) -> ParsedSource:
+def parse_feed(
+    fetched: Fetched, kind: Kind = Kind.FEED, on_article: Callable[[Article], None] | None = None
+) -> ParsedSource:
     headers: dict[str, str] = {}
     if fetched.headers.get("content-type"):
         headers["content-type"] = fetched.headers["content-type"]
@@ -138,8 +154,9 @@ def parse_feed(fetched: Fetched, kind: Kind = Kind.FEED) -> ParsedSource:
     fallbacks: dict[str, int] = {}
     portable = replace(context, fetched=replace(fetched, data=b""))  # helpers need no bytes
     convert = partial(_entry_to_article, context=portable)
-    for article, used in parallel.map_in_order(convert, parsed.entries):
-        result.articles.append(article)
+    keep = on_article or result.articles.append
+    for article, used in parallel.map_in_order(convert, parsed.entries, consume=True):
+        keep(article)
         for name in used:
             fallbacks[name] = fallbacks.get(name, 0) + 1
     for name, count in sorted(fallbacks.items()):

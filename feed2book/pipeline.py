@@ -89,6 +89,11 @@ class Collection:
         self._entries.append(_Entry(offset, len(data), candidate, article.title, article.series))
         self._kept = None
 
+    def forget_since(self, count: int) -> None:
+        """Drop the articles added after the first ``count`` (their spooled bytes stay unused)."""
+        del self._entries[count:]
+        self._kept = None
+
     def finish(self, *, all_revisions: bool = False) -> Deduplicated:
         """Drop duplicates (and older revisions), detect series, fix the order."""
         outcome = deduplicate(
@@ -189,23 +194,47 @@ def collect(
     return collection
 
 
+class _SpoolFailed(Exception):
+    """Writing an article to the spool failed: not the source's fault, so not isolated."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def _read_one(fetched: Fetched, collection: Collection, tell: ProblemHandler) -> int:
+    """Read one source; its articles go to the spool as they are made (a big feed never sits in
+    memory whole) and are taken back out if the source fails halfway: it counts as unread."""
     from feed2book.parse import parse_source
 
+    before = len(collection._entries)
+
+    def spool(article: Article) -> None:
+        try:
+            collection.add(article)
+        except Exception as error:
+            raise _SpoolFailed(error) from error
+
     try:
-        parsed = parse_source(fetched)
+        parsed = parse_source(fetched, on_article=spool)
+    except _SpoolFailed as failure:
+        raise failure.error from None
     except SourceError as error:
+        collection.forget_since(before)
         tell(Problem(error.source, error.reason, Severity.ERROR, hint=error.hint))
         return 0
     except Feed2BookError as error:
+        collection.forget_since(before)
         tell(Problem(fetched.origin, str(error), Severity.ERROR, hint=error.hint))
         return 0
     except RecursionError:
+        collection.forget_since(before)
         tell(Problem(fetched.origin, "nested too deeply to read", Severity.ERROR))
         return 0
     except Exception as error:  # a bug or a parser failure: isolate it to this source
         if collection.debug:
             raise
+        collection.forget_since(before)
         tell(
             Problem(
                 fetched.origin,
@@ -218,7 +247,6 @@ def _read_one(fetched: Fetched, collection: Collection, tell: ProblemHandler) ->
     collection.report.sources_read += 1
     for problem in parsed.problems:
         tell(problem)
-    for article in parsed.articles:
-        collection.add(article)
-    collection.report.items += len(parsed.articles)
-    return len(parsed.articles)
+    count = len(collection._entries) - before
+    collection.report.items += count
+    return count
