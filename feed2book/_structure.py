@@ -72,12 +72,35 @@ def _close_item(item_sink: Sink | None) -> None:
 def build_definitions(
     cleaner: _Cleaner, source: etree._Element, sink: Sink, base: str | None
 ) -> None:
+    """A ``<dl>`` that starts with a ``<dt>``, as (X)HTML requires: what comes before the first
+    term that has content is ordinary flow before the list."""
     if not sink.blocks:
         cleaner.unwrap_block(source, sink, base)
         return
-    definitions = cleaner.copy_attributes(source, sink.add_block("dl"))
+    definitions: etree._Element | None = None
     parts = _flatten_groups(source)
     for position, part in enumerate(parts):
+        started = definitions is not None and last_child(definitions) is not None
+        if not started:
+            if isinstance(part, str):
+                cleaner.text(part, sink)
+                continue
+            if part.tag == "dt" and not cleaner.exhausted(sink.container):
+                if definitions is None:
+                    definitions = cleaner.copy_attributes(source, sink.add_block("dl"))
+                cleaner.budget -= 1
+                cleaner.text_block(part, Sink(definitions, blocks=True, link=sink.link), base)
+                continue
+            if definitions is not None:  # a first term that came out empty: no list yet
+                remove_keep_tail(definitions)
+                definitions = None
+            if cleaner.exhausted(sink.container):
+                cleaner.rest_as_text(_detached(parts[position:]), sink)
+                break
+            cleaner.budget -= 1
+            cleaner.unwrap_block(part, sink, base)  # a description without a term
+            continue
+        assert definitions is not None
         if isinstance(part, str):  # stray text in the list: kept as a description
             if part.strip():
                 item = _description(definitions, sink)
@@ -100,7 +123,7 @@ def build_definitions(
             else:
                 cleaner.descend(part, item, base)
             _close_item(item)
-    if last_child(definitions) is None:
+    if definitions is not None and last_child(definitions) is None:
         remove_keep_tail(definitions)
 
 

@@ -113,9 +113,25 @@ def test_layout_tables_keep_cells_outside_rows() -> None:
 def test_text_straight_inside_a_definition_list_is_kept_in_order() -> None:
     xhtml, _, _ = clean("<dl>stray<dt>a</dt>mid<dd>b</dd><div>grp<dt>c</dt></div>end</dl>")
     assert xhtml == (
-        "<dl>\n<dd>stray</dd>\n<dt>a</dt>\n<dd>mid</dd>\n<dd>b</dd>\n<dd>grp</dd>\n"
+        "<p>stray</p>\n<dl>\n<dt>a</dt>\n<dd>mid</dd>\n<dd>b</dd>\n<dd>grp</dd>\n"
         "<dt>c</dt>\n<dd>end</dd>\n</dl>\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        (
+            "<dl><dd>x</dd><dt>a</dt><dd>b</dd></dl>",
+            "<p>x</p>\n<dl>\n<dt>a</dt>\n<dd>b</dd>\n</dl>\n",
+        ),
+        ("<dl><dt></dt><dd>x</dd></dl>", "<p>x</p>\n"),
+        ("<dl><dt><script>s</script></dt><dd>y</dd></dl>", "<p>y</p>\n"),
+    ],
+)
+def test_a_definition_list_starts_with_a_term(html: str, expected: str) -> None:
+    """(X)HTML allows no <dd> before the first <dt> (EPUBCheck RSC-005)."""
+    assert clean(html)[0] == expected
 
 
 def test_html_longer_than_the_limit_is_cut_with_a_warning() -> None:
