@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 import warnings
 from collections.abc import Iterator
 from functools import partial
+from pathlib import Path
 
 import pytest
 
 from feed2book import parallel
+from tests.conftest import REPO
 
 # Helpers import this module too: they learn the parent's pid from the environment they inherit.
 PARENT = int(os.environ.setdefault("FEED2BOOK_TEST_PARENT_PID", str(os.getpid())))
@@ -101,3 +107,46 @@ def test_worker_count_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -
     assert parallel.worker_count() == 3
     monkeypatch.setenv(parallel.WORKERS_ENV, "zero")
     assert parallel.worker_count() >= 1
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_ctrl_c_while_helpers_work_exits_130_and_leaves_no_helper(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import corpus as bench
+
+    feed = tmp_path / "corpus.xml"
+    feed.write_bytes(bench.make_feed(parallel.MIN_ITEMS * 3))
+    env = {**os.environ, parallel.WORKERS_ENV: "2", "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "feed2book", "jsonl", str(feed)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,  # Ctrl-C reaches the whole process group, helpers included
+    )
+    helpers: list[int] = []
+    deadline = time.monotonic() + 60
+    while not helpers and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        helpers = _children(process.pid)
+    if process.poll() is not None:
+        pytest.skip("finished before a helper started (a very fast machine)")
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err.decode()
+    assert "Traceback" not in err.decode()
+    time.sleep(0.5)
+    assert not [pid for pid in helpers if Path(f"/proc/{pid}").exists()]
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(entry.name))
+    return children
