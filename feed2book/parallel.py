@@ -297,7 +297,8 @@ class _Run:
 
 def _interpreter_flags() -> list[str]:
     """-W, -X, -O… as this interpreter got them (what multiprocessing passes its children)."""
-    return list(subprocess._args_from_interpreter_flags())  # type: ignore[attr-defined]
+    flags = getattr(subprocess, "_args_from_interpreter_flags", None)  # private, but long-lived
+    return list(flags()) if callable(flags) else []
 
 
 # --- a helper --------------------------------------------------------------------------------
