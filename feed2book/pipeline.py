@@ -189,6 +189,7 @@ def collect(
             count = _read_one(item, collection, tell)
             if on_source is not None:
                 on_source(item.origin, count)
+            del item  # a big document goes before the next one is read
     finally:
         parallel.shutdown()  # the helpers that cleaned articles: their memory is not needed now
     return collection
