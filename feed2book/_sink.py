@@ -197,7 +197,7 @@ def unwrap(element: etree._Element) -> None:
     previous = element.getprevious()
     if element.text:
         if previous is not None:
-            previous.tail = _join(previous.tail, element.text)
+            previous.tail = _join_after(previous, element.text)
         else:
             parent.text = _join(parent.text, element.text)
     children = list(element)
@@ -206,7 +206,7 @@ def unwrap(element: etree._Element) -> None:
     last = children[-1] if children else previous
     if element.tail:
         if last is not None:
-            last.tail = _join(last.tail, element.tail)
+            last.tail = _join_after(last, element.tail)
         else:
             parent.text = _join(parent.text, element.tail)
     element.tail = None
@@ -236,31 +236,29 @@ def _unwrap_children(parent: etree._Element, doomed: set[etree._Element]) -> Non
     owner: etree._Element | None = None  # whose tail collects the text; None: the parent's text
     pieces = [parent.text or ""]
 
-    def settle(next_owner: etree._Element) -> None:
-        nonlocal owner, pieces
+    def settle() -> None:
         text = reduce(_join, pieces, "")
         if owner is None:
             parent.text = text or None
         else:
+            if owner.tag == "br" and not pieces[0]:
+                text = text.lstrip(" ")  # no space starts a line
             owner.tail = text or None
-        owner, pieces = next_owner, [next_owner.tail or ""]
 
     for child in list(parent):
         if child not in doomed:
-            settle(child)
+            settle()
+            owner, pieces = child, [child.tail or ""]
             continue
         pieces.append(child.text or "")
         for grandchild in list(child):
-            settle(grandchild)
+            settle()
+            owner, pieces = grandchild, [grandchild.tail or ""]
             child.addprevious(grandchild)  # moves its tail along
         pieces.append(child.tail or "")
         child.tail = None
         parent.remove(child)
-    text = reduce(_join, pieces, "")
-    if owner is None:
-        parent.text = text or None
-    else:
-        owner.tail = text or None
+    settle()
 
 
 def plain_text(nodes: list[etree._Element], skip: frozenset[str] = frozenset()) -> str:
@@ -277,6 +275,13 @@ def plain_text(nodes: list[etree._Element], skip: frozenset[str] = frozenset()) 
         element.text = " " + (element.text or "")
         element.tail = " " + (element.tail or "")
     return str(etree.tostring(holder, method="text", encoding="unicode", with_tail=False))
+
+
+def _join_after(element: etree._Element, text: str) -> str:
+    """``element``'s tail with ``text`` after it: no space starts a line after a ``<br>``."""
+    if element.tag == "br" and not element.tail:
+        return text.lstrip(" ")
+    return _join(element.tail, text)
 
 
 def _join(before: str | None, after: str) -> str:

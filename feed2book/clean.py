@@ -299,7 +299,10 @@ class _Cleaner:
         """Walk ``child``, counted against the limits. Past a limit (hostile or hopelessly
         broken HTML) ``child`` and the siblings after it become plain text, taken without
         recursion, and False says so: the caller stops walking them."""
-        if self.exhausted(sink.target if sink.target is not None else sink.container):
+        # Inline content goes into the open paragraph, or one opened for it: count it already,
+        # whether or not the child turns out to be inline, so a second pass decides the same.
+        opens = sink.target is not None or (sink.blocks and sink.wrap)
+        if self.exhausted(sink.container, 1 if opens else 0):
             self.rest_as_text(child, sink)
             return False
         if isinstance(child.tag, str):
@@ -311,14 +314,14 @@ class _Cleaner:
                 self.depth -= 1
         return True
 
-    def exhausted(self, parent: etree._Element) -> bool:
-        """Whether walking another element, whose output would go into ``parent``, passes a
-        limit: the element budget, the walk's own depth (Python's recursion) or the output's
-        depth. The output's, not the input's, so that cleaning stays idempotent: what one pass
-        kept, the next pass keeps too."""
+    def exhausted(self, parent: etree._Element, below: int = 0) -> bool:
+        """Whether walking another element, whose output would go into ``parent`` (or ``below``
+        levels under it), passes a limit: the element budget, the walk's own depth (Python's
+        recursion) or the output's depth. The output's, not the input's, so that cleaning stays
+        idempotent: what one pass kept, the next pass keeps too."""
         if self.budget <= 0:
             self.too_many = True
-        elif self.depth >= _WALK_DEPTH or _level(parent) >= MAX_DEPTH:
+        elif self.depth >= _WALK_DEPTH or _level(parent) + below >= MAX_DEPTH:
             self.too_deep = True
         else:
             return False

@@ -106,7 +106,7 @@ def parse_feed(
         headers["content-type"] = fetched.headers["content-type"]
     if fetched.url and not fetched.is_local:
         headers["content-location"] = fetched.url
-    data = fetched.data
+    data = _sane_declaration(fetched.data)
     guessed = charsets.guess(data, _charset(headers.get("content-type", "")))
     if guessed is not None:
         data = _redeclared_utf8(guessed.text)
@@ -192,6 +192,25 @@ _XML_DECLARATION = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\
 def _redeclared_utf8(text: str) -> bytes:
     """``text`` as UTF-8 bytes whose XML declaration (if any) says so."""
     return _XML_DECLARATION.sub(r"\1\2utf-8\2", text, count=1).encode("utf-8")
+
+
+_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?\?>")
+_ENCODING_NAME = re.compile(rb"""encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._:-]{0,39})["']""")
+
+
+def _sane_declaration(data: bytes) -> bytes:
+    """``data`` with an XML declaration feedparser can read: one holding a NUL, a non-ASCII
+    byte or an encoding name that is none made it raise (ValueError, UnicodeDecodeError)."""
+    match = _DECLARATION.match(data)
+    if match is None:
+        return data
+    declaration = match.group()
+    plain = all(0x20 <= byte < 0x7F or byte in b"\t\r\n" for byte in declaration)
+    encoding = _ENCODING_NAME.search(declaration)
+    if plain and (encoding is not None or b"encoding" not in declaration):
+        return data
+    named = b' encoding="' + encoding.group(1) + b'"' if encoding else b""
+    return b'<?xml version="1.0"' + named + b"?>" + data[match.end() :]
 
 
 # A character reference to no character (beyond U+10FFFF, or a UTF-16 surrogate): feedparser's
