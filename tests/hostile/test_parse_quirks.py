@@ -148,3 +148,19 @@ def test_json_lines_that_are_not_articles(line: bytes) -> None:
     else:
         with pytest.raises(NotAFeedError, match="JSON Lines without any feed2book article"):
             parse(line + b"\n")
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        b'<?xml version="1.0" encoding="\x00TF-8"?>',
+        b'<?xml version="1.0" encoding="\x80TF-8"?>',
+        b'<?xml version="1\x00.0" encoding="utf-8"?>',
+        b'<?xml version="1.0" encoding=""?>',
+    ],
+)
+def test_an_xml_declaration_feedparser_cannot_read(declaration: bytes) -> None:
+    """feedparser raised ValueError or UnicodeDecodeError on these: the feed was lost."""
+    body = rss(item("Kept", "<p>x</p>")).split("?>", 1)[1].encode()
+    [article] = parse(declaration + body).articles
+    assert article.title == "Kept"
