@@ -10,6 +10,8 @@ reproducible). After SIGKILL only temporaries may be left over, and the next run
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
 import signal
 import subprocess
@@ -267,3 +269,33 @@ def test_sigint_during_start_up_is_quiet_and_exits_130(
         out = tmp_path / f"early-{number}"
         code, err = _interrupt(reference, out, reference.start_up * share, signal.SIGINT)
         assert code == 130 and "Traceback" not in err, f"after {share:.0%} of start-up:\n{err}"
+
+
+def test_ctrl_c_at_a_terminal_stops_the_helper_processes_too(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C signals the whole process group: a feed of more than 200 items is
+    converted by helper processes, which must end quietly with the run (no traceback, none
+    left running), and no temporary file stays behind."""
+    sources = write_feeds(tmp_path / "feeds", 210)[:1]
+    out = tmp_path / "out"
+    job = Job("jsonl", sources)
+    for delay in moments(2, Reference(job, {}, 2.5, start_up_seconds()), "group"):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "feed2book", *job.args(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        text = err.decode()
+        context = f"SIGINT to the group after {delay:.2f} s (exit {process.returncode}):\n{text}"
+        if _during_start_up(process.returncode, text):
+            continue
+        assert process.returncode in INTERRUPTED_OR_DONE, context
+        assert "Traceback" not in text and "KeyboardInterrupt" not in text, context
+        assert temporaries(out) == [], context
+        time.sleep(0.3)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, 0)
+            pytest.fail(f"{context}\nprocesses of the group are still running")
