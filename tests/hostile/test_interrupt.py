@@ -268,6 +268,11 @@ def test_sigint_during_start_up_is_quiet_and_exits_130(
     for number, share in enumerate((0.3, 0.5, 0.7)):
         out = tmp_path / f"early-{number}"
         code, err = _interrupt(reference, out, reference.start_up * share, signal.SIGINT)
+        if code == -signal.SIGINT or (code == 1 and "feed2book" not in err):
+            # Python's own start-up (site, encodings), before any feed2book code can catch it:
+            # nothing was written, which is all that can be asked of that window.
+            assert snapshot(out) == {}, err
+            continue
         assert code == 130 and "Traceback" not in err, f"after {share:.0%} of start-up:\n{err}"
 
 
