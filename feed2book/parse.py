@@ -76,7 +76,7 @@ def parse_source(
         )
     if kind is Kind.JSON_FEED:
         return _hand_over(parse_json_feed(fetched), on_article)
-    if not _without_boms(fetched.data).strip():
+    if _blank(_without_boms(fetched.data)):
         raise NotAFeedError(fetched.origin, "empty file")
     return parse_feed(fetched, kind, on_article)
 
@@ -87,6 +87,11 @@ def _hand_over(parsed: ParsedSource, on_article: Callable[[Article], None] | Non
             on_article(article)
         parsed.articles = []
     return parsed
+
+
+def _blank(data: bytes) -> bool:
+    """``not data.strip()``, without copying a big document to find out."""
+    return not data or data.isspace()
 
 
 def _without_boms(data: bytes) -> bytes:
