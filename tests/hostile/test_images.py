@@ -81,10 +81,10 @@ def unsafe_in_svg(data: bytes) -> list[str]:
     root = etree.fromstring(data)
     found = [match.group(0) for match in _SVG_DANGER.finditer(data.decode("utf-8", "replace"))]
     for element in root.iter():
-        for name, value in element.items():
-            if name.rsplit("}", 1)[-1] in ("href", "src") and not value.strip().startswith(
-                ("#", "data:image/")
-            ):
+        for raw_name, raw_value in element.items():
+            name, value = str(raw_name), str(raw_value)
+            local = name.rsplit("}", 1)[-1]
+            if local in ("href", "src") and not value.strip().startswith(("#", "data:image/")):
                 found.append(f"{name}={value!r}")
     found += unsafe_in_css(data.decode("utf-8", "replace"))
     return found

@@ -28,7 +28,7 @@ from tests.hostile.runner import build_flags
 
 AUTHORS = ("Ada Quill", "Bo Larsen", "Chidi Obi", "Dana Kuro", "Emil Varga")
 ITEMS_PER_FEED = {"epub": 20, "markdown": 8, "jsonl": 20}
-QUICK_MOMENTS = {"epub": 4, "markdown": 3, "jsonl": 3}
+QUICK_MOMENTS = {"epub": 3, "markdown": 2, "jsonl": 2}
 SLOW_MOMENTS = 20
 # 130 from feed2book; -SIGINT when the signal lands before Python's own handler is in place
 # (a loaded machine can be slow to get there): a shell shows both as 130. 0: it had finished.
@@ -223,7 +223,7 @@ def _sigkill_runs(
 def test_sigkill_leaves_only_temporaries_that_the_next_run_removes(
     command: str, references: dict[str, Reference], tmp_path: Path
 ) -> None:
-    _sigkill_runs(references, command, 2, tmp_path)
+    _sigkill_runs(references, command, 1, tmp_path)
 
 
 @pytest.mark.slow
@@ -246,7 +246,7 @@ def test_sigint_over_an_earlier_build_keeps_old_or_new_never_half(
     process.communicate(timeout=120)
     assert process.returncode == 0
     old_files = snapshot(old_out)
-    for number, delay in enumerate(moments(3, reference, "sigint-over-old")):
+    for number, delay in enumerate(moments(2, reference, "sigint-over-old")):
         out = tmp_path / f"rebuild-{number}"
         out.mkdir()
         for name, data in old_files.items():

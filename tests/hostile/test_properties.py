@@ -29,25 +29,25 @@ def _keep(kind: str, epubs: list[bytes]) -> None:
             EPUBS[f"{kind}-{len(EPUBS)}"] = epub
 
 
-@settings(_QUICK, max_examples=60)
+@settings(_QUICK, max_examples=40)
 @given(rss_feed())
 def test_generated_rss_feeds(data: bytes) -> None:
     _keep("rss", check_feed(data))
 
 
-@settings(_QUICK, max_examples=40)
+@settings(_QUICK, max_examples=30)
 @given(atom_feed())
 def test_generated_atom_feeds(data: bytes) -> None:
     _keep("atom", check_feed(data))
 
 
-@settings(_QUICK, max_examples=40)
+@settings(_QUICK, max_examples=30)
 @given(json_feed())
 def test_generated_json_feeds(data: bytes) -> None:
     _keep("json", check_feed(data))
 
 
-@settings(_QUICK, max_examples=40)
+@settings(_QUICK, max_examples=25)
 @given(mutated_example())
 def test_mutated_example_feeds(data: bytes) -> None:
     _keep("mutated", check_feed(data))
@@ -59,7 +59,7 @@ def test_random_bytes(data: bytes) -> None:
     check_feed(data, books=False)
 
 
-@settings(_QUICK, max_examples=200)
+@settings(_QUICK, max_examples=150)
 @given(html_soup(max_parts=60))
 def test_hostile_html_soup(html: str) -> None:
     check_html(html)
