@@ -622,11 +622,16 @@ def target_rows(outcomes: list[Outcome]) -> list[tuple[str, str, str, str]]:
             rows.append((text, "–", "–", f"not measured ({reason})"))
             continue
         on_cpu = measured(outcome, what, by_key, "cpu") if what != "rss" else None
-        passed = {"<": value < limit, "<=": value <= limit, ">=": value >= limit}[comparison]
-        rows.append(
-            (text, _shown(what, value), _shown(what, on_cpu), "**pass**" if passed else "**FAIL**")
-        )
+        passed = _meets(value, comparison, limit)
+        verdict = "**pass**" if passed else "**FAIL**"
+        if on_cpu is not None and _meets(on_cpu, comparison, limit) != passed:
+            verdict += f" (on CPU time: {'fail' if passed else 'pass'})"
+        rows.append((text, _shown(what, value), _shown(what, on_cpu), verdict))
     return rows
+
+
+def _meets(value: float, comparison: str, limit: float) -> bool:
+    return {"<": value < limit, "<=": value <= limit, ">=": value >= limit}[comparison]
 
 
 def _shown(what: str, value: float | None) -> str:
