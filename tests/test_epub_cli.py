@@ -141,7 +141,15 @@ def test_own_cover_file(tmp_path: Path) -> None:
 
     image = tmp_path / "mine.png"
     Image.new("RGB", (300, 480), (10, 80, 160)).save(image)
-    code, _ = epub(str(EXAMPLES), "--author", "tomas_ferreira", "--cover", str(image), "-o", str(tmp_path / "b.epub"))
+    code, _ = epub(
+        str(EXAMPLES),
+        "--author",
+        "tomas_ferreira",
+        "--cover",
+        str(image),
+        "-o",
+        str(tmp_path / "b.epub"),
+    )
     assert code == 0
     with zipfile.ZipFile(tmp_path / "b.epub") as archive:
         [cover] = [n for n in archive.namelist() if n.endswith((".jpg", ".jpeg"))]

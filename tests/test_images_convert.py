@@ -172,6 +172,7 @@ SAFE_SVGS = {
     "clean drawing, editor junk stripped": fx.CLEAN_SVG,
     "embedded png": b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><image xlink:href="data:image/png;base64,iVBORw0KGgo="/></svg>',
     "size from viewBox": b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 20"/>',
+    "ordinary style sheet": b'<svg xmlns="http://www.w3.org/2000/svg"><style>/* theme */ text{font-family:"Open Sans";content:"\\2014"} rect{fill:url(#g)}</style><linearGradient id="g"/><rect style="fill:url( \'#g\' )"/></svg>',
 }
 UNSAFE_SVGS = {
     "script": (fx.SCRIPT_SVG, "<script>"),
@@ -215,6 +216,30 @@ UNSAFE_SVGS = {
     "external entity": (
         b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]><svg xmlns="http://www.w3.org/2000/svg"><text>&x;</text></svg>',
         "DTD|entities",
+    ),
+    "css escape spells url": (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><style>rect{fill:\\75 rl(http://x.example/t.png)}</style></svg>',
+        "another file",
+    ),
+    "css comment splits url": (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:u/**/rl(http://x.example/t.png)"/></svg>',
+        "another file",
+    ),
+    "css escape inside the address": (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:url(\\68ttp://x.example/t.png)"/></svg>',
+        "another file",
+    ),
+    "css image-set": (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><style>rect{fill:image-set("http://x.example/t.png" 1x)}</style></svg>',
+        "image-set",
+    ),
+    "css prefixed image-set": (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><style>rect{fill:-webkit-image-set("t.png" 1x)}</style></svg>',
+        "image-set",
+    ),
+    "css escaped import": (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><style>@\\69mport "http://x.example/a.css";</style></svg>',
+        "imports",
     ),
     "not svg root": (b'<html xmlns="http://www.w3.org/1999/xhtml"><svg/></html>', "HTML|not an"),
     "malformed": (b'<svg xmlns="http://www.w3.org/2000/svg"><rect></svg>', "well-formed"),

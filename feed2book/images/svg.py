@@ -36,6 +36,10 @@ _FORBIDDEN_ELEMENTS: Final = frozenset({"script", "foreignobject", "handler", "l
 _ANIMATIONS: Final = frozenset({"set", "animate", "animatemotion", "animatetransform"})
 _REFERENCE_ATTRIBUTES: Final = frozenset({"href", "src"})
 _URL_FUNCTION = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.I | re.S)
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\r\n\f]?|(.))", re.S)
+# Functions besides url() that take a file address as a plain string.
+_CSS_LOADER = re.compile(r"((?:-[a-z]+-)?(?:image-set|image|cross-fade|element|src))\s*\(")
 _SAFE_DATA = re.compile(r"data:image/(?:png|jpeg|jpg|gif)[;,]", re.I)
 _LENGTH = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*(px)?\s*\Z")
 
@@ -74,18 +78,36 @@ def _check_element(element: etree._Element) -> None:
             raise ConversionError(f"the SVG refers to another file ({_short(value)})")
         _check_css(value)
     if name == "style":
-        css = "".join(str(text) for text in element.itertext())
-        if "@import" in css.lower():
-            raise ConversionError("the SVG's style sheet imports another file")
-        _check_css(css)
+        _check_css("".join(str(text) for text in element.itertext()))
 
 
 def _check_css(text: str) -> None:
-    if "url(" not in text.lower():
+    """Refuse CSS that could load a file, however it is spelt (escapes, comments, image-set)."""
+    if "\\" in text or "/*" in text:
+        text = _unescape_css(_CSS_COMMENT.sub("", text))
+    lowered = text.lower()
+    if "@import" in lowered:
+        raise ConversionError("the SVG's style sheet imports another file")
+    loader = _CSS_LOADER.search(lowered)
+    if loader:
+        raise ConversionError(f"the SVG's style uses {loader.group(1)}()")
+    if "url(" not in lowered:
         return
     for match in _URL_FUNCTION.finditer(text):
         if not _safe_reference(match.group(2)):
             raise ConversionError(f"the SVG refers to another file ({_short(match.group(2))})")
+
+
+def _unescape_css(text: str) -> str:
+    """CSS escapes decoded (``\\75 rl(`` is ``url(``), as a browser's tokenizer would."""
+
+    def decode(match: re.Match[str]) -> str:
+        if match.group(1):
+            code = int(match.group(1), 16)
+            return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+        return match.group(2)
+
+    return _CSS_ESCAPE.sub(decode, text)
 
 
 def _safe_reference(value: str) -> bool:

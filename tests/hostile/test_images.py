@@ -135,11 +135,6 @@ def test_hostile_images_are_refused_or_made_safe(server: Server, tmp_path: Path)
     assert_all_epubcheck_clean({path.name: path for path in books})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="images/svg.py looks for a literal 'url(' in SVG style sheets: a CSS escape "
-    "(\\75 rl(...)) or image-set('...') still loads a remote file",
-)
 def test_svg_style_sheets_cannot_load_remote_files_in_disguise(
     server: Server, tmp_path: Path
 ) -> None:
