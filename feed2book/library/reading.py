@@ -7,13 +7,15 @@ detection, selection and order are the ones every command already has.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from feed2book.library.intake import normalise_spec, read_source
 from feed2book.library.store import Library
 from feed2book.models import Severity
 from feed2book.pipeline import Collection, ProblemHandler, SourceHandler
 from feed2book.select import Selection
-from feed2book.sources import STDIN, SourceContext
+
+if TYPE_CHECKING:
+    from feed2book.sources import SourceContext
 
 LIBRARY_SOURCE = "library"
 
@@ -45,6 +47,10 @@ def collect_and_save(
     A source saved this way is named in the library as ``add`` would name it; it is not
     remembered for ``sync`` (``feed2book add`` does that).
     """
+    # The parsing stack is imported here: reading the library alone (``list``) never needs it.
+    from feed2book.library.intake import normalise_spec, read_source
+    from feed2book.sources import STDIN
+
     collection = Collection()
     collection.debug = debug
     report = collection.report

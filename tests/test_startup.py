@@ -1,0 +1,56 @@
+"""Start-up cost: a command imports only what it uses.
+
+``list --author X`` on a big library must answer in well under a second, and most of a short
+command's time is imports. These tests run the real console entry point in a fresh interpreter
+and check which heavy modules it loaded: reading the library needs neither the parsing stack
+(feedparser, lxml, the HTML cleaner), nor HTTP (httpx), nor images (PIL), nor pydantic (which
+typer 0.29 started to import for every option; pyproject keeps typer below it).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import EXAMPLES
+
+PROBE = """
+import json, sys
+sys.argv = ["feed2book", *json.loads(sys.argv[1])]
+from feed2book.__main__ import main
+try:
+    main()
+except SystemExit as stop:
+    code = stop.code
+else:
+    code = 0
+heavy = ["feedparser", "lxml", "feed2book.parse", "feed2book.clean", "httpx", "PIL",
+         "pydantic", "ebooklib", "markdownify", "bs4"]
+print(json.dumps({"code": code, "loaded": [m for m in heavy if m in sys.modules]}), file=sys.stderr)
+"""
+
+
+def _probe(args: list[str], tmp_path: Path) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    result: dict[str, object] = json.loads(done.stderr.strip().splitlines()[-1])
+    return result
+
+
+def test_list_from_the_library_imports_no_parsing_http_or_images(tmp_path: Path) -> None:
+    library = tmp_path / "lib.sqlite3"
+    add = _probe(["add", str(EXAMPLES), "--library", str(library), "-q"], tmp_path)
+    assert add["code"] == 0
+    listed = _probe(["list", "--author", "tomas_ferreira", "--library", str(library)], tmp_path)
+    assert listed == {"code": 0, "loaded": []}
+
+
+def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
+    assert _probe(["--help"], tmp_path) == {"code": 0, "loaded": []}
