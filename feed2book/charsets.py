@@ -49,8 +49,13 @@ def guess(data: bytes, http_charset: str | None = None) -> Guess | None:
         codec = "utf-8"  # an unknown name: read as the XML default
     elif codec.startswith(("utf-16", "utf-32")):
         return None
-    as_declared = _decode(data, codec)
-    if as_declared is not None and not (codec in _LATIN and _looks_misread(as_declared)):
+    if data.isascii() and _ascii_compatible(codec):
+        return None  # every reading agrees, and nothing can be misread
+    if codec in _LATIN:
+        as_declared = _decode(data, codec)
+        if as_declared is not None and not _looks_misread(as_declared):
+            return None
+    elif _decodes(data, codec):
         return None
     if codec == "utf-8":
         text = _utf8_mostly(data)
@@ -72,6 +77,30 @@ def _codec(name: str) -> str | None:
         return codecs.lookup(name).name
     except LookupError:
         return None
+
+
+def _ascii_compatible(codec: str) -> bool:
+    try:
+        return b"<?xml encoding".decode(codec) == "<?xml encoding"
+    except UnicodeDecodeError:
+        return False
+
+
+_CHUNK = 1 << 18
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    """Whether ``data`` decodes strictly with ``codec``, a chunk at a time: a 27 MB feed is
+    not copied into a str of up to four times its size just to find out."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), _CHUNK):
+            decoder.decode(view[start : start + _CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _decode(data: bytes, codec: str) -> str | None:

@@ -187,6 +187,8 @@ def _utf8_as_is(data: bytes) -> bool:
     declaration = RE_XML_DECLARATION_BYTES.match(data)
     if declaration and not _PLAIN_DECLARATION.match(declaration.group()):
         return False
+    if data.isascii():
+        return True
     decoder = codecs.getincrementaldecoder("utf-8")()  # strict, a chunk at a time: no copy
     try:
         for start in range(0, len(data), _CHUNK):

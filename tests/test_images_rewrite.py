@@ -81,6 +81,15 @@ def test_fragments_without_images_come_back_untouched() -> None:
         assert localise(text, RESOLVED, mode) == text
 
 
+def test_images_found_however_the_tag_is_spelt() -> None:
+    """The no-image shortcut (no parse without an ``<img`` tag) must not miss a real one."""
+    for tag in (f'<img src="{A}"/>', f'<IMG SRC="{A}">', f'<img\nsrc="{A}">'):
+        assert image_urls(f"<p>{tag}</p>") == [A], tag
+    prefixed = f'<h:p xmlns:h="{XHTML_NS}"><h:img src="{A}"/></h:p>'
+    assert image_urls(prefixed) == [A]
+    assert image_urls("<p>imgur &lt;img&gt; in text, <code>&lt;img src=x&gt;</code></p>") == []
+
+
 _SOURCES = st.sampled_from(
     [A, B, MISSING, PIXEL, DATA, "//cdn.example/x.png", "relative.png", "javascript:alert(1)",
      "https://img.example/a.png?x=1&y=2", "http://other.example/Ω.png", ""]
