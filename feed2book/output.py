@@ -7,6 +7,7 @@ files carry a recognisable suffix so a later run can clean up after a process th
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import re
 import shutil
@@ -34,6 +35,7 @@ def atomic_writer(target: Path) -> Iterator[IO[bytes]]:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"{directory}: cannot create the directory ({error.strerror})") from None
+    remove_stale_temporaries(directory, target.name)  # what a killed run writing it left
     temp = temp_path_for(target)
     try:
         handle = open(temp, "wb")  # noqa: SIM115 - closed below, before the rename
@@ -58,8 +60,9 @@ def write_bytes_atomically(target: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def remove_stale_temporaries(directory: Path) -> int:
-    """Delete temporary files that a killed run left in ``directory``; returns how many.
+def remove_stale_temporaries(directory: Path, name: str | None = None) -> int:
+    """Delete temporary files that a killed run left in ``directory`` (only those for the file
+    ``name``, when given); returns how many.
 
     A temporary whose process is still running belongs to another feed2book writing into the
     same directory right now: it is left alone (unless it is older than ``STALE_AFTER`` seconds,
@@ -68,7 +71,8 @@ def remove_stale_temporaries(directory: Path) -> int:
     removed = 0
     if not directory.is_dir():
         return 0
-    for leftover in directory.glob(f".*{TEMP_SUFFIX}"):
+    pattern = f".{glob.escape(name)}.*{TEMP_SUFFIX}" if name else f".*{TEMP_SUFFIX}"
+    for leftover in directory.glob(pattern):
         if _in_use(leftover):
             continue
         with contextlib.suppress(OSError):

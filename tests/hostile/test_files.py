@@ -192,6 +192,25 @@ def test_a_temporary_of_a_running_process_is_not_taken_for_a_stale_one(tmp_path:
         sleeper.wait()
 
 
+@pytest.mark.parametrize("command", ["jsonl", "cover"])
+def test_a_single_file_output_cleans_up_after_a_killed_run(command: str, tmp_path: Path) -> None:
+    """``jsonl -o FILE`` and ``cover -o FILE`` write one file, not a book: the temporary a
+    SIGKILL left for that file goes on the next run (the slow 20-moment test found it stayed)."""
+    target = tmp_path / ("articles.jsonl" if command == "jsonl" else "cover.png")
+    stale = tmp_path / f".{target.name}.999999999{TEMP_SUFFIX}"
+    stale.write_bytes(b"left by a killed run")
+    unrelated = tmp_path / f".notes.txt.999999999{TEMP_SUFFIX}"
+    unrelated.write_bytes(b"another file's: not this run's business")
+    args = (
+        [command, str(EXAMPLES), "-o", str(target)]
+        if command == "jsonl"
+        else [command, "--title", "A", "-o", str(target)]
+    )
+    done = feed2book(args)
+    assert done.returncode == 0, done.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([target.name, unrelated.name])
+
+
 # --- never outside -o ---------------------------------------------------------------------------
 
 
