@@ -55,7 +55,7 @@ def guess(data: bytes, http_charset: str | None = None) -> Guess | None:
         as_declared = _decode(data, codec)
         if as_declared is not None and not _looks_misread(as_declared):
             return None
-    elif _decodes(data, codec):
+    elif decodes(data, codec):
         return None
     if codec == "utf-8":
         text = _utf8_mostly(data)
@@ -89,7 +89,7 @@ def _ascii_compatible(codec: str) -> bool:
 _CHUNK = 1 << 18
 
 
-def _decodes(data: bytes, codec: str) -> bool:
+def decodes(data: bytes, codec: str) -> bool:
     """Whether ``data`` decodes strictly with ``codec``, a chunk at a time: a 27 MB feed is
     not copied into a str of up to four times its size just to find out."""
     decoder = codecs.getincrementaldecoder(codec)()

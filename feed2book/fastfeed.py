@@ -53,7 +53,7 @@ from feedparser.sanitizer import replace_doctype
 from feedparser.urls import make_safe_absolute_uri
 from feedparser.util import FeedParserDict
 
-from feed2book import fastrss
+from feed2book import charsets, fastrss
 
 __all__ = ["PARSER_ENV", "fast_reader_available", "parse"]
 
@@ -172,7 +172,6 @@ _PLAIN_DECLARATION = re.compile(
     rb"""<\?xml\s+version\s*=\s*(["'])1\.0\1(\s+encoding\s*=\s*(["'])utf-8\3)?\s*\?>\Z""",
     re.IGNORECASE,
 )
-_CHUNK = 1 << 20
 
 
 def _utf8_as_is(data: bytes) -> bool:
@@ -187,16 +186,7 @@ def _utf8_as_is(data: bytes) -> bool:
     declaration = RE_XML_DECLARATION_BYTES.match(data)
     if declaration and not _PLAIN_DECLARATION.match(declaration.group()):
         return False
-    if data.isascii():
-        return True
-    decoder = codecs.getincrementaldecoder("utf-8")()  # strict, a chunk at a time: no copy
-    try:
-        for start in range(0, len(data), _CHUNK):
-            decoder.decode(data[start : start + _CHUNK])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+    return data.isascii() or charsets.decodes(data, "utf-8")
 
 
 class _BufferingExpatReader(xml.sax.expatreader.ExpatParser):
