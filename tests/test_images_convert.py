@@ -255,6 +255,30 @@ def test_safe_svg_kept_and_reserialised(data: bytes) -> None:
     assert converted.width > 0 and converted.height > 0
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("<linearGradient id='g'/><use href='#g'/>", '<linearGradient id="g"/>'),
+        ("<clipPath id='c'/><use xlink:href='#c'/>", '<clipPath id="c"/>'),
+        ("<use href='#missing'/>", ""),
+        ("<g id='x'/><use href='#x'/>", '<g id="x"/><use href="#x"/>'),
+        ("<rect id='r' fill='url(#r)'/>", '<rect id="r" fill="none"/>'),
+        ("<rect stroke=\"url('#gone') #c00\"/>", '<rect stroke="#c00"/>'),
+        ("<pattern id='p'/><rect fill='url(#p)'/>", '<pattern id="p"/><rect fill="url(#p)"/>'),
+        ("<a href='#gone'><rect/></a>", "<a><rect/></a>"),
+    ],
+)
+def test_svg_references_repaired(body: str, expected: str) -> None:
+    """References EPUBCheck rejects (RSC-012 missing, RSC-014 wrong kind) are repaired."""
+    data = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+        + body
+        + "</svg>"
+    ).encode()
+    text = convert_image(data, OPTIONS).data.decode()
+    assert text.split(">", 2)[2].removesuffix("</svg>") == expected
+
+
 def test_svg_size() -> None:
     assert (convert_image(fx.CLEAN_SVG, OPTIONS).width, 80) == (120, 80)
     viewbox = convert_image(SAFE_SVGS["size from viewBox"], OPTIONS)

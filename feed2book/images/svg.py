@@ -7,7 +7,8 @@ tree), its root is ``<svg>``, and nothing in it can run or reach outside the fil
 reference (``href``, ``xlink:href``, ``src``, ``url(...)``) is a same-document ``#id`` or an
 embedded PNG/JPEG/GIF. Anything else is refused (``ConversionError``) and the reader sees the
 alt text. An accepted SVG is re-serialised without comments, processing instructions,
-``<metadata>`` or editor namespaces (Inkscape, Sodipodi...).
+``<metadata>`` or editor namespaces (Inkscape, Sodipodi...), and with its internal references
+repaired where they point nowhere or at the wrong kind of element (``_repair_references``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def sanitise_svg(data: bytes) -> tuple[bytes, tuple[int, int]]:
             raise ConversionError("the SVG uses entities")
         _check_element(node)
     _strip_foreign(root)
+    _repair_references(root)
     etree.cleanup_namespaces(root)
     return etree.tostring(root, encoding="utf-8", xml_declaration=True), _size(root)
 
@@ -127,6 +129,56 @@ def _strip_foreign(root: etree._Element) -> None:
         for attribute in list(element.attrib):
             if etree.QName(attribute).namespace not in (None, XLINK_NS, XML_NS):
                 del element.attrib[attribute]
+
+
+_PAINT_SERVERS: Final = frozenset({"lineargradient", "radialgradient", "pattern"})
+_NOT_FOR_USE: Final = _PAINT_SERVERS | {"clippath"}
+_HREFS: Final = ("href", f"{{{XLINK_NS}}}href")
+_PAINT_REFERENCE = re.compile(r"\s*url\(\s*(['\"]?)#(.*?)\1\s*\)\s*(.*)\Z", re.S)
+
+
+def _repair_references(root: etree._Element) -> None:
+    """Same-document references that point nowhere, or at the wrong kind of element, are
+    dropped: an e-reader draws nothing for them and EPUBCheck rejects them (RSC-012, RSC-014).
+
+    A ``<use>`` of a missing element, a gradient, a pattern or a clip path goes; another
+    ``#id`` link to a missing element loses the link; a ``fill``/``stroke`` that is not a
+    gradient or pattern falls back to its fallback colour, or ``none`` (what SVG 2 draws).
+    """
+    kinds = {
+        str(element.get("id")): etree.QName(element).localname.lower()
+        for element in root.iter()
+        if element.get("id")
+    }
+    for element in list(root.iter()):
+        name = etree.QName(element).localname.lower()
+        for attribute in _HREFS:
+            value = (element.get(attribute) or "").strip()
+            if not value.startswith("#"):
+                continue
+            kind = kinds.get(value[1:])
+            if name == "use" and (kind is None or kind in _NOT_FOR_USE):
+                _remove(element)
+                break
+            if kind is None:
+                del element.attrib[attribute]
+        for attribute in ("fill", "stroke"):
+            match = _PAINT_REFERENCE.match(element.get(attribute) or "")
+            if match and kinds.get(match.group(2)) not in _PAINT_SERVERS:
+                element.set(attribute, match.group(3).strip() or "none")
+
+
+def _remove(element: etree._Element) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail and element.tail.strip():
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
 
 
 def _size(root: etree._Element) -> tuple[int, int]:

@@ -141,3 +141,26 @@ def test_svg_style_sheets_cannot_load_remote_files_in_disguise(
     runs = _build(server, tmp_path, CSS_BYPASSES)
     problems = _check_epub(runs["epub"].epubs()[0])
     assert problems == [], problems
+
+
+BROKEN_REFERENCES: dict[str, tuple[bytes, str]] = {
+    "/use-gradient.svg": (SVG.format("<defs><linearGradient id='g'><stop offset='0' stop-color='red'/></linearGradient></defs><use xlink:href='#g'/><rect width='5' height='5' fill='url(#g)'/>").encode(), "image/svg+xml"),
+    "/use-missing.svg": (SVG.format("<use xlink:href='#nothing'/><rect width='5' height='5' fill='url(#none)'/>").encode(), "image/svg+xml"),
+    "/fill-not-paint.svg": (SVG.format("<rect id='r' width='5' height='5'/><rect width='5' height='5' fill='url(#r)' stroke='url(#r) blue'/>").encode(), "image/svg+xml"),
+    "/use-symbol.svg": (SVG.format("<symbol id='s'><rect width='5' height='5'/></symbol><use href='#s'/><a href='#gone'><rect width='2' height='2'/></a>").encode(), "image/svg+xml"),
+}  # fmt: skip
+
+
+def test_svg_references_epubcheck_rejects_are_repaired_not_dropped(
+    server: Server, tmp_path: Path
+) -> None:
+    """A ``<use>`` of a gradient, a ``fill`` naming a rectangle or a link to a missing id are
+    drawing mistakes, not dangers: the image is kept, repaired, and the book passes EPUBCheck
+    (found as RSC-012/RSC-014 errors before the repair)."""
+    runs = _build(server, tmp_path, BROKEN_REFERENCES)
+    books = runs["epub"].epubs()
+    entries = dict(archive_entries(books[0]))
+    svgs = [name for name in entries if name.endswith(".svg")]
+    assert len(svgs) == len(BROKEN_REFERENCES)
+    assert _check_epub(books[0]) == []
+    assert_all_epubcheck_clean({path.name: path for path in books})
