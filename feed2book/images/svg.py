@@ -18,6 +18,7 @@ from typing import Final
 
 from lxml import etree
 
+from feed2book._sink import remove_keep_tail
 from feed2book.images.errors import ConversionError
 
 SVG_NS: Final = "http://www.w3.org/2000/svg"
@@ -158,7 +159,7 @@ def _repair_references(root: etree._Element) -> None:
                 continue
             kind = kinds.get(value[1:])
             if name == "use" and (kind is None or kind in _NOT_FOR_USE):
-                _remove(element)
+                remove_keep_tail(element)
                 break
             if kind is None:
                 del element.attrib[attribute]
@@ -166,19 +167,6 @@ def _repair_references(root: etree._Element) -> None:
             match = _PAINT_REFERENCE.match(element.get(attribute) or "")
             if match and kinds.get(match.group(2)) not in _PAINT_SERVERS:
                 element.set(attribute, match.group(3).strip() or "none")
-
-
-def _remove(element: etree._Element) -> None:
-    parent = element.getparent()
-    if parent is None:
-        return
-    if element.tail and element.tail.strip():
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
 
 
 def _size(root: etree._Element) -> tuple[int, int]:
