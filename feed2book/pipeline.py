@@ -195,6 +195,22 @@ def collect(
     return collection
 
 
+def _failure(fetched: Fetched, error: Exception) -> Problem:
+    """The one error line for a source that could not be read (the other sources still are)."""
+    if isinstance(error, SourceError):
+        return Problem(error.source, error.reason, Severity.ERROR, hint=error.hint)
+    if isinstance(error, Feed2BookError):
+        return Problem(fetched.origin, str(error), Severity.ERROR, hint=error.hint)
+    if isinstance(error, RecursionError):
+        return Problem(fetched.origin, "nested too deeply to read", Severity.ERROR)
+    return Problem(  # a bug or a parser failure: isolated to this source
+        fetched.origin,
+        f"could not be read ({type(error).__name__}: {error})",
+        Severity.ERROR,
+        hint="run with --debug for the traceback",
+    )
+
+
 class _SpoolFailed(Exception):
     """Writing an article to the spool failed: not the source's fault, so not isolated."""
 
@@ -220,30 +236,11 @@ def _read_one(fetched: Fetched, collection: Collection, tell: ProblemHandler) ->
         parsed = parse_source(fetched, on_article=spool)
     except _SpoolFailed as failure:
         raise failure.error from None
-    except SourceError as error:
-        collection.forget_since(before)
-        tell(Problem(error.source, error.reason, Severity.ERROR, hint=error.hint))
-        return 0
-    except Feed2BookError as error:
-        collection.forget_since(before)
-        tell(Problem(fetched.origin, str(error), Severity.ERROR, hint=error.hint))
-        return 0
-    except RecursionError:
-        collection.forget_since(before)
-        tell(Problem(fetched.origin, "nested too deeply to read", Severity.ERROR))
-        return 0
-    except Exception as error:  # a bug or a parser failure: isolate it to this source
-        if collection.debug:
-            raise
-        collection.forget_since(before)
-        tell(
-            Problem(
-                fetched.origin,
-                f"could not be read ({type(error).__name__}: {error})",
-                Severity.ERROR,
-                hint="run with --debug for the traceback",
-            )
-        )
+    except Exception as error:
+        if collection.debug and not isinstance(error, (Feed2BookError, RecursionError)):
+            raise  # a bug: --debug shows its traceback
+        collection.forget_since(before)  # a source that fails halfway counts as unread
+        tell(_failure(fetched, error))
         return 0
     collection.report.sources_read += 1
     for problem in parsed.problems:
