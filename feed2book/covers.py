@@ -292,6 +292,12 @@ def draw_layout(layout: CoverLayout) -> Image.Image:
     del large
     image = across.resize(layout.size, Image.Resampling.LANCZOS)
     del across
+    draw_texts(image, layout)
+    return image
+
+
+def draw_texts(image: Image.Image, layout: CoverLayout) -> None:
+    """The layout's text, drawn at the final size onto the scaled-down shapes."""
     draw = ImageDraw.Draw(image)
     for placed in layout.texts:
         for run in placed.block.runs:
@@ -305,7 +311,6 @@ def draw_layout(layout: CoverLayout) -> Image.Image:
                 direction=direction,
                 language=language,
             )
-    return image
 
 
 def render_cover(

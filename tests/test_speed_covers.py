@@ -21,11 +21,10 @@ from feed2book.covers import (
     CoverSpec,
     _draw_shape,
     draw_layout,
+    draw_texts,
     layout_cover,
     theme_names,
 )
-from feed2book.covers_fonts import pil_font
-from feed2book.covers_text import layout_options
 
 
 def reference_draw(layout: CoverLayout) -> Image.Image:
@@ -40,19 +39,7 @@ def reference_draw(layout: CoverLayout) -> Image.Image:
             clip = (layer.clip.left, layer.clip.top, layer.clip.right, layer.clip.bottom)
             large.paste(canvas.crop(clip), clip[:2])
     image = large.resize(layout.size, Image.Resampling.LANCZOS)
-    draw = ImageDraw.Draw(image)
-    for placed in layout.texts:
-        for run in placed.block.runs:
-            direction, language = layout_options(run.rtl, placed.block.language)
-            draw.text(
-                run.origin,
-                run.text,
-                font=pil_font(run.face, run.size),
-                fill=placed.ink,
-                anchor="ls",
-                direction=direction,
-                language=language,
-            )
+    draw_texts(image, layout)  # the text is drawn the same way in both: shared
     return image
 
 
