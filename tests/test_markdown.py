@@ -154,7 +154,8 @@ def check_bundle(folder: Path, records: dict[str, dict[str, object]] | None = No
             assert meta["authors"] == record["authors"]
             assert meta["date"] == record["published"]
             assert meta.get("updated") == record["updated"]
-            assert meta.get("url") == (record["url"] or None)
+            assert "url" not in meta  # Hugo reads ``url``: the record's url is ``link``
+            assert meta.get("link") == (record["url"] or None)
             assert meta["tags"] == record["tags"]
             series = record["series"]
             if series:
@@ -162,7 +163,9 @@ def check_bundle(folder: Path, records: dict[str, dict[str, object]] | None = No
                 assert (meta["series"], meta["series_index"]) == (series["name"], series["index"])
             else:
                 assert "series" not in meta
-            assert meta["feed"] == record["feed"]
+            feed = record["feed"]
+            web = feed["url"] if feed["url"].startswith(("https://", "http://")) else None
+            assert meta["feed"] == {**feed, "url": web}  # never a local path
             assert meta["language"] == record["language"]
             assert meta["reading_minutes"] == record["reading_minutes"]
             assert meta["word_count"] == record["word_count"]
