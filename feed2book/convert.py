@@ -43,7 +43,7 @@ _CELL_BREAKS = re.compile(r"\s*\n\s*")
 _FENCE = re.compile(r"^ *(`{3,}|~{3,})")
 _LANGUAGE = re.compile(r"[A-Za-z0-9_+#.-]{1,40}")  # never pandoc's {=html} or {attributes}
 _DIRECTIVE_OPENER = re.compile(r"\{(?=[{%])")
-_URL_BRACES = {"{": "%7B", "}": "%7D"}
+_URL_BRACES: Final = str.maketrans({"{": "%7B", "}": "%7D"})
 ZERO_WIDTH_SPACE: Final = "\u200b"
 _TEXT_BLOCK_PARENTS: Final = frozenset(
     {"p", "li", "td", "th", "dd", "dt", "figcaption", "caption", "blockquote", "figure",
@@ -236,7 +236,7 @@ def break_directives(code: str) -> str:
 
 def url_text(url: str) -> str:
     """A link target with ``{``/``}`` percent-encoded (the same URL; no directive in it)."""
-    return url.translate(str.maketrans(_URL_BRACES))
+    return url.translate(_URL_BRACES)
 
 
 def title_text(title: str) -> str:

@@ -336,7 +336,8 @@ def summary(book: Book, names: Mapping[str, str]) -> str:
 
 
 def _toml_string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=True)  # a JSON string with \\uXXXX escapes is TOML
+    # A JSON string with \\uXXXX escapes is TOML; no "{{" in any file of the bundle.
+    return json.dumps(text, ensure_ascii=True).replace("{", "\\u007b")
 
 
 def book_toml(book: Book) -> str:

@@ -40,6 +40,9 @@ DIRECTIVES: tuple[str, ...] = (
     "{{ site.x }}",
 )
 
+# Tags are data too (no ``..``: Hugo fails on some such terms, see the report of issue 14).
+TAGS: tuple[str, ...] = ('{{< param "x" >}}', "{{% param x %}}", "{{ site.x }}", "{% raw %}")
+
 # pandoc's own syntax, as article HTML (each item's description).
 PANDOC_VECTORS: tuple[str, ...] = (
     "<p><code>&lt;script&gt;alert(1)&lt;/script&gt;</code>{=html}</p>",
@@ -66,7 +69,7 @@ TITLE_VECTORS: tuple[str, ...] = (
     "[x](javascript:alert(1)){onclick=alert(1)}",
     "Title {#t onclick=alert(1)}",
     "::: {onclick=alert(1)}",
-    "{{#include ../../../../../../etc/passwd}} {{< param \"x\" >}} {% raw %}",
+    '{{#include ../../../../../../etc/passwd}} {{< param "x" >}} {% raw %}',
 )
 
 
@@ -95,7 +98,7 @@ def _feed(directory: Path) -> Path:
         f"<item><title>{escape(title)}</title>"
         f"<link>https://ok.example/p{number}</link><guid>https://ok.example/p{number}</guid>"
         f"<author>x@ok.example ({escape(TITLE_VECTORS[number % len(TITLE_VECTORS)])})</author>"
-        f"<category>{escape(DIRECTIVES[number % len(DIRECTIVES)])}</category>"
+        f"<category>{escape(TAGS[number % len(TAGS)])}</category>"
         f"<pubDate>Mon, 04 May 2026 10:{number % 60:02d}:00 GMT</pubDate>"
         f"<description>{escape(body)}</description></item>"
         for number, (title, body) in enumerate(zip(titles, bodies, strict=True))
@@ -195,3 +198,95 @@ def test_pandoc_shows_pandoc_syntax_in_articles_as_text(tmp_path: Path) -> None:
         *DIRECTIVES,  # the single file is for pandoc: code keeps its exact characters
     ):
         assert shown in text, shown
+
+
+# --- bundles: mdBook, Hugo, Jekyll -----------------------------------------------------------
+
+_OPENERS = re.compile(r"\{\{|\{%|\{\s*\{")  # Liquid, Hugo, and mdBook's {{ #include }}
+
+
+def _bundle(tmp: Path) -> Path:
+    run = _markdown(tmp)
+    (readme,) = [path for path in run.files if path.name == "README.md"]
+    return readme.parent
+
+
+def test_bundle_files_hold_no_directive_opener(tmp_path: Path) -> None:
+    folder = _bundle(tmp_path)
+    texts = {
+        p.name: p.read_text("utf-8") for p in folder.rglob("*") if p.suffix in (".md", ".toml")
+    }
+    assert len(texts) > len(DIRECTIVES) + len(PANDOC_VECTORS)
+    assert {
+        name: _OPENERS.findall(text) for name, text in texts.items() if _OPENERS.search(text)
+    } == {}
+
+
+def test_bundle_front_matter_reads_back_exactly(tmp_path: Path) -> None:
+    folder = _bundle(tmp_path)
+    titles, tags = set(), set()
+    for path in folder.glob("[0-9]*.md"):
+        meta = yaml.safe_load(path.read_text("utf-8").split("---\n")[1])
+        titles.add(meta["title"])
+        tags.update(meta["tags"])
+        assert "url" not in meta and meta["link"].startswith("https://ok.example/p")
+        assert meta["feed"]["url"] is None  # a local file: its path is not written
+    assert set(TITLE_VECTORS) <= titles
+    assert tags == set(TAGS)
+
+
+def _rendered_text(markdown: str) -> str:
+    """The text a CommonMark tool (mdBook, Obsidian, GitHub) shows, zero-width spaces removed."""
+    from tests.hostile.scan import render_markdown
+
+    html = render_markdown(markdown)
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    shown = [root.text_content()]
+    shown += [value for element in root.iter() for name, value in element.items() if name != "src"]
+    return "\n".join(shown).replace(ZWSP, "")
+
+
+def test_bundle_directives_read_back_as_the_original_characters(tmp_path: Path) -> None:
+    folder = _bundle(tmp_path)
+    first = len(PANDOC_VECTORS) + 1
+    for number, directive in enumerate(DIRECTIVES, start=first):
+        (path,) = folder.glob(f"{number:02d}-*.md")
+        markdown = path.read_text("utf-8")
+        shown = _rendered_text(markdown)
+        # text, heading, link text, link title, image alt and title, two cells, two code
+        assert shown.count(directive) >= 10, (directive, shown)
+        code = directive.replace("{{", "{" + ZWSP + "{").replace("{%", "{" + ZWSP + "%")
+        assert f"{code}\n  {code}\n```" in markdown  # in code: a zero-width space, nothing else
+
+
+@pytest.mark.skipif(HUGO is None, reason="hugo is not installed")
+def test_hugo_builds_a_site_with_the_bundle_and_runs_no_shortcode(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "layouts" / "_default").mkdir(parents=True)
+    (site / "hugo.toml").write_text(
+        'baseURL = "https://example.org/"\ntitle = "t"\n[params]\nx = "LEAKED"\n', "utf-8"
+    )
+    for layout in ("single.html", "list.html"):
+        (site / "layouts" / "_default" / layout).write_text("{{ .Content }}", "utf-8")
+    run = run_command("markdown", [str(_feed(tmp_path))], site / "content", "--group-by", "none")
+    assert run.code == 0, run.stderr
+    assert HUGO is not None
+    result = subprocess.run(
+        [HUGO, "--source", str(site), "--quiet"], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    pages = list((site / "public").rglob("*.html"))
+    assert len(pages) > len(DIRECTIVES)
+    assert not [page for page in pages if "LEAKED" in page.read_text("utf-8")]
+    (page,) = [p for p in pages if p.parent.name.startswith(f"{len(PANDOC_VECTORS) + 3:02d}-")]
+    shown = lxml.html.fromstring(page.read_text("utf-8")).text_content().replace(ZWSP, "")
+    shown = shown.replace("\u201c", '"').replace("\u201d", '"')  # Hugo's typographer
+    assert shown.count('{{< param "x" >}}') >= 6  # text, heading, link, cells and code
+
+
+def test_jsonl_markdown_keeps_code_exact(tmp_path: Path) -> None:
+    run = run_command("jsonl", [str(_feed(tmp_path))])
+    records = [json.loads(line) for line in run.stdout.decode().splitlines()]
+    markdown = "\n".join(record["content_markdown"] for record in records)
+    assert f"```html\n{DIRECTIVES[0]}\n  {DIRECTIVES[0]}\n```" in markdown
+    assert ZWSP not in markdown
