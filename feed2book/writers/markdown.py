@@ -193,18 +193,20 @@ def article_markdown(
     heading_level: int = 1,
     anchor: str = "",
     break_directives: bool = False,
+    heading: bool = True,
 ) -> str:
-    """The article as Markdown: its heading, a byline, then the body, with links to other
-    articles of the book (keys from :func:`url_key`) pointed at ``links``' targets.
+    """The article as Markdown: its heading (unless not ``heading``), a byline, then the body,
+    with links to other articles of the book (keys from :func:`url_key`) pointed at ``links``'
+    targets.
     ``break_directives``: no ``{{``/``{%`` in code either (bundles read by mdBook, Hugo, Jekyll)."""
     body = _body_xhtml(article.content_html, links, inline_images)
     markdown = to_markdown(body, break_directives=break_directives).strip()
     if heading_level > 1:
         markdown = _demote_headings(markdown, heading_level - 1)
-    heading = "#" * heading_level + " " + heading_text(article.title)
-    if anchor:
-        heading += f" {{#{anchor}}}"  # pandoc's heading attributes
-    parts = [heading, _byline(article), markdown]
+    title = "#" * heading_level + " " + heading_text(article.title) if heading else ""
+    if title and anchor:
+        title += f" {{#{anchor}}}"  # pandoc's heading attributes
+    parts = [title, _byline(article), markdown]
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
@@ -268,7 +270,9 @@ def build_bundle(
     files["book.toml"] = book_toml(book).encode()
     files[FRONT_MATTER_SCRIPT] = STRIP_FRONT_MATTER.encode()
     for article in book.articles:
-        body = article_markdown(article, links, break_directives=True)
+        # No title heading: Hugo, Jekyll and pandoc -s show the front matter's title, and
+        # mdBook's preprocessor (STRIP_FRONT_MATTER) turns it into the page's heading.
+        body = article_markdown(article, links, break_directives=True, heading=False)
         text = front_matter(article) + "\n" + body
         files[names[article.id]] = text.encode()
     if cover is not None:
@@ -365,7 +369,8 @@ def book_toml(book: Book) -> str:
     )
 
 
-STRIP_FRONT_MATTER = '''"""mdBook preprocessor by feed2book: drops chapters' YAML front matter.
+STRIP_FRONT_MATTER = '''"""mdBook preprocessor by feed2book: replaces chapters' YAML front matter
+by a heading with their title.
 
 mdBook runs it as `python3 _mdbook/strip-front-matter.py` (see book.toml).
 """
@@ -374,14 +379,28 @@ import json
 import re
 import sys
 
-FRONT_MATTER = re.compile(r"\\A---\\r?\\n.*?\\r?\\n---\\r?\\n", re.S)
+FRONT_MATTER = re.compile(r"\\A---\\r?\\n(.*?)\\r?\\n---\\r?\\n", re.S)
+TITLE = re.compile(r'^title: (".*")\\r?$', re.M)
+PUNCTUATION = re.compile(r"([!-/:-@\\[-`{-~])")
+
+
+def page(content):
+    match = FRONT_MATTER.match(content)
+    if not match:
+        return content
+    title = TITLE.search(match.group(1))
+    heading = ""
+    if title:
+        text = " ".join(json.loads(title.group(1)).split())
+        heading = "# " + PUNCTUATION.sub(r"\\\\\\1", text) + "\\n\\n"
+    return heading + content[match.end() :].lstrip("\\r\\n")
 
 
 def strip(items):
     for item in items:
         chapter = item.get("Chapter") if isinstance(item, dict) else None
         if chapter:
-            chapter["content"] = FRONT_MATTER.sub("", chapter.get("content", ""), count=1)
+            chapter["content"] = page(chapter.get("content", ""))
             strip(chapter.get("sub_items", []))
 
 

@@ -290,3 +290,24 @@ def test_jsonl_markdown_keeps_code_exact(tmp_path: Path) -> None:
     markdown = "\n".join(record["content_markdown"] for record in records)
     assert f"```html\n{DIRECTIVES[0]}\n  {DIRECTIVES[0]}\n```" in markdown
     assert ZWSP not in markdown
+
+
+@pytest.mark.skipif(PANDOC is None, reason="pandoc is not installed")
+def test_pandoc_standalone_on_an_article_file_shows_title_once_and_author(tmp_path: Path) -> None:
+    feed = tmp_path / "plain.rss"
+    feed.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>F</title>'
+        "<link>https://ok.example/</link><item><title>A Plain Title</title>"
+        "<link>https://ok.example/a</link><author>a@ok.example (Ada Writer)</author>"
+        "<pubDate>Mon, 04 May 2026 10:00:00 GMT</pubDate>"
+        "<description>&lt;p&gt;Body text.&lt;/p&gt;</description></item></channel></rss>\n",
+        "utf-8",
+    )
+    run = _markdown(tmp_path, sources=[str(feed)])
+    (article,) = [path for path in run.files if path.name.startswith("01-")]
+    page = lxml.html.document_fromstring(_pandoc_html(article))
+    assert page.text_content().count("A Plain Title") == 2  # <title> and the title block
+    assert page.findtext(".//title") == "A Plain Title"
+    assert [h.text_content() for h in page.iter("h1")] == ["A Plain Title"]
+    assert page.xpath("string(//p[@class='author'])") == "Ada Writer"
+    assert page.xpath("//meta[@name='author']/@content") == ["Ada Writer"]
