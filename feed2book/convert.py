@@ -4,6 +4,13 @@ Built on markdownify, extended by subclassing (one ``convert_<tag>`` per element
 defaults lose information: fenced code keeps its language and exact text, tables are GFM pipe
 tables with a header row and ``<br>`` for line breaks in cells, images keep their title,
 figures and embeds stay blocks, and text that would start a Markdown block is escaped.
+
+Article text is data for every tool that reads the output: besides Markdown's own specials, the
+syntax pandoc adds (``{…}`` attributes and raw ``{=html}``, ``:::`` fenced divs, ``$`` math) and
+the directive openers of mdBook, Hugo and Liquid (``{{``, ``{%``) are escaped in text so each tool
+shows the original characters (:func:`escape_braces`). Code cannot be escaped; with
+``break_directives`` (Markdown bundles) a zero-width space is put between the two characters of
+``{{`` and ``{%`` in code (:func:`break_directives`).
 """
 
 from __future__ import annotations
@@ -14,10 +21,19 @@ from typing import Any, Final
 from bs4.element import NavigableString, Tag
 from markdownify import ATX, BACKSLASH, MarkdownConverter
 
-__all__ = ["BookMarkdownConverter", "to_markdown"]
+__all__ = [
+    "BookMarkdownConverter",
+    "break_directives",
+    "escape_braces",
+    "title_text",
+    "to_markdown",
+    "url_text",
+]
 
 # Text at the start of a line that Markdown would read as block syntax.
-_LINE_START = re.compile(r"^(?:#{1,6}(?=\s|$)|>|[-+](?=\s|$)|=+\s*$|-+\s*$|\d{1,9}[.)](?=\s|$))")
+_LINE_START = re.compile(
+    r"^(?:#{1,6}(?=\s|$)|>|[-+](?=\s|$)|=+\s*$|-+\s*$|\d{1,9}[.)](?=\s|$)|:{3,})"
+)  # ``:::`` opens a pandoc fenced div
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
@@ -25,6 +41,10 @@ _BACKTICKS = re.compile(r"`+")
 _NEEDS_BRACKETS = re.compile(r"[\s()<>]")
 _CELL_BREAKS = re.compile(r"\s*\n\s*")
 _FENCE = re.compile(r"^ *(`{3,}|~{3,})")
+_LANGUAGE = re.compile(r"[A-Za-z0-9_+#.-]{1,40}")  # never pandoc's {=html} or {attributes}
+_DIRECTIVE_OPENER = re.compile(r"\{(?=[{%])")
+_URL_BRACES: Final = str.maketrans({"{": "%7B", "}": "%7D"})
+ZERO_WIDTH_SPACE: Final = "\u200b"
 _TEXT_BLOCK_PARENTS: Final = frozenset(
     {"p", "li", "td", "th", "dd", "dt", "figcaption", "caption", "blockquote", "figure",
      "h1", "h2", "h3", "h4", "h5", "h6", "[document]", "div"}
@@ -46,6 +66,7 @@ class BookMarkdownConverter(_Converter):  # type: ignore[misc]
         sup_symbol = "<sup>"
         sub_symbol = "<sub>"
         bs4_options = "lxml"  # faster than html.parser; the input is our own clean XHTML
+        break_directives = False  # Markdown bundles: no ``{{``/``{%`` in code either
 
     # -- text --------------------------------------------------------------------------
 
@@ -78,7 +99,8 @@ class BookMarkdownConverter(_Converter):  # type: ignore[misc]
         text = text.replace("[", "\\[").replace("]", "\\]")
         text = _TAG_START.sub(r"\\<", text)
         text = _ENTITY.sub(r"\\&", text)
-        text = text.replace("~~", "\\~\\~")
+        text = text.replace("~~", "\\~\\~").replace("$", "\\$")
+        text = escape_braces(text)
         if "td" in parent_tags or "th" in parent_tags:
             text = text.replace("|", "\\|")
         return text
@@ -91,11 +113,15 @@ class BookMarkdownConverter(_Converter):  # type: ignore[misc]
             return ""
         if "_inline" in parent_tags:  # a code block inside a table cell or heading
             lines = [line for line in code.rstrip("\n").split("\n") if line.strip()]
-            return "<br>".join(_code_span(line, parent_tags) for line in lines)
+            return "<br>".join(self._code_span(line, parent_tags) for line in lines)
         child = el.find("code")
         classes = child.get_attribute_list("class") if isinstance(child, Tag) else []
         language = next((c[len("language-") :] for c in classes if c.startswith("language-")), "")
+        if not _LANGUAGE.fullmatch(language):
+            language = ""
         body = code[:-1] if code.endswith("\n") else code
+        if self.options["break_directives"]:
+            body = break_directives(body)
         longest = max((len(run) for run in _BACKTICKS.findall(body)), default=0)
         fence = "`" * max(3, longest + 1)
         return f"\n\n{fence}{language}\n{body}\n{fence}\n\n"
@@ -103,7 +129,12 @@ class BookMarkdownConverter(_Converter):  # type: ignore[misc]
     def convert_code(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         if "_noformat" in parent_tags or (el.parent is not None and el.parent.name == "pre"):
             return text
-        return _code_span(el.get_text(), parent_tags)
+        return self._code_span(el.get_text(), parent_tags)
+
+    def _code_span(self, code: str, parent_tags: set[str]) -> str:
+        if self.options["break_directives"]:
+            code = break_directives(code)
+        return _code_span(code, parent_tags)
 
     convert_kbd = convert_code
     convert_samp = convert_code
@@ -112,17 +143,22 @@ class BookMarkdownConverter(_Converter):  # type: ignore[misc]
 
     def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         href = el.get("href")
-        if isinstance(href, str) and _NEEDS_BRACKETS.search(href):
-            el["href"] = f"<{href}>"
+        if isinstance(href, str):
+            href = url_text(href)
+            el["href"] = f"<{href}>" if _NEEDS_BRACKETS.search(href) else href
+        title = el.get("title")
+        if isinstance(title, str):
+            el["title"] = title_text(title)
         result: str = super().convert_a(el, text, parent_tags)
         return result
 
     def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        alt = str(el.get("alt") or "").replace("[", "\\[").replace("]", "\\]")
-        src = str(el.get("src") or "")
+        # The alt is inline Markdown (pandoc shows it as a figure caption): escaped as text.
+        alt = self.escape(" ".join(str(el.get("alt") or "").split()), parent_tags)
+        src = url_text(str(el.get("src") or ""))
         if _NEEDS_BRACKETS.search(src):
             src = f"<{src}>"
-        title = str(el.get("title") or "")
+        title = title_text(str(el.get("title") or ""))
         title_part = ' "{}"'.format(title.replace('"', '\\"')) if title else ""
         return f"![{alt}]({src}{title_part})"
 
@@ -186,6 +222,28 @@ class BookMarkdownConverter(_Converter):  # type: ignore[misc]
         return f"\n\n{text.strip()}\n\n"
 
 
+def escape_braces(text: str) -> str:
+    """``{`` as ``\\{`` (and the ``%`` of ``{%`` as ``&#37;``): no pandoc attribute or raw
+    ``{=format}``, no mdBook ``{{#include}}``, Hugo ``{{<``/``{{%`` or Liquid ``{{``/``{%`` can
+    start in the text; pandoc, CommonMark, kramdown and goldmark all show ``{`` and ``%``."""
+    return text.replace("{", "\\{").replace("\\{%", "\\{&#37;")
+
+
+def break_directives(code: str) -> str:
+    """Code (where no escape works) with a zero-width space inside every ``{{`` and ``{%``."""
+    return _DIRECTIVE_OPENER.sub("{" + ZERO_WIDTH_SPACE, code)
+
+
+def url_text(url: str) -> str:
+    """A link target with ``{``/``}`` percent-encoded (the same URL; no directive in it)."""
+    return url.translate(_URL_BRACES)
+
+
+def title_text(title: str) -> str:
+    """A link or image title (a string where backslash escapes and entities work)."""
+    return escape_braces(" ".join(title.replace("\\", "\\\\").split()))
+
+
 def _escape_line_start(marker: str) -> str:
     if marker[:1].isdigit():
         return marker[:-1] + "\\" + marker[-1]  # 1\. is text, 1. a list item
@@ -205,11 +263,13 @@ def _code_span(code: str, parent_tags: set[str]) -> str:
     return f"{delimiter}{code}{delimiter}"
 
 
-def to_markdown(xhtml: str) -> str:
-    """Markdown for a ``clean_html`` fragment: no runs of blank lines, no trailing spaces."""
+def to_markdown(xhtml: str, *, break_directives: bool = False) -> str:
+    """Markdown for a ``clean_html`` fragment: no runs of blank lines, no trailing spaces.
+    ``break_directives``: also break ``{{``/``{%`` in code (see :func:`break_directives`)."""
     if not xhtml.strip():
         return ""
-    raw: str = BookMarkdownConverter().convert(xhtml)
+    converter = BookMarkdownConverter(break_directives=break_directives)
+    raw: str = converter.convert(xhtml)
     return _tidy(raw)
 
 

@@ -74,3 +74,33 @@ def test_adjacent_lists_stay_separate() -> None:
 
 def test_line_break_is_a_backslash_not_trailing_spaces() -> None:
     assert to_markdown("<p>a<br/>b</p>") == "a\\\nb\n"
+
+
+def test_pandoc_and_directive_syntax_in_text_is_escaped() -> None:
+    xhtml = "<p>{=html} {{x}} {% y %} $z$</p><p>::: {.c}</p>"
+    assert to_markdown(xhtml) == "\\{=html} \\{\\{x}} \\{&#37; y %} \\$z\\$\n\n\\::: \\{.c}\n"
+
+
+def test_link_and_image_titles_alt_and_addresses_carry_no_syntax() -> None:
+    xhtml = (
+        '<p><a href="https://x.example/{a}" title="{{t}}">l</a> '
+        '<img src="https://x.example/{b}.png" alt="`c`{=html}" title="\\{%"/></p>'
+    )
+    assert to_markdown(xhtml) == (
+        '[l](https://x.example/%7Ba%7D "\\{\\{t}}") '
+        '![\\`c\\`\\{=html}](https://x.example/%7Bb%7D.png "\\\\\\{&#37;")\n'
+    )
+
+
+def test_code_block_language_is_kept_only_when_a_plain_name() -> None:
+    for language, kept in (("c++", "c++"), ("objective-c", "objective-c"), ("{=html}", "")):
+        xhtml = f'<pre><code class="language-{language}">x</code></pre>'
+        assert to_markdown(xhtml) == f"```{kept}\nx\n```\n"
+
+
+def test_code_is_exact_unless_directives_are_broken() -> None:
+    xhtml = "<pre><code>{{ a }} {% b %}</code></pre><p><code>{{#include x}}</code></p>"
+    assert to_markdown(xhtml) == "```\n{{ a }} {% b %}\n```\n\n`{{#include x}}`\n"
+    assert to_markdown(xhtml, break_directives=True) == (
+        "```\n{\u200b{ a }} {\u200b% b %}\n```\n\n`{\u200b{#include x}}`\n"
+    )

@@ -76,11 +76,11 @@ def split_front_matter(text: str) -> tuple[dict[str, object], str]:
 
 
 def article_body(text: str) -> str:
-    """What follows the front matter, the title heading and the byline."""
+    """What follows the front matter (which holds the title: no heading repeats it) and the
+    byline."""
     _, rest = split_front_matter(text)
-    heading, _, rest = rest.lstrip("\n").partition("\n\n")
-    assert heading.startswith("# ")
-    byline, _, body = rest.partition("\n\n")
+    assert not rest.lstrip("\n").startswith("#")
+    byline, _, body = rest.lstrip("\n").partition("\n\n")
     assert byline.startswith("*") and byline.endswith("*")
     return body
 
@@ -154,7 +154,8 @@ def check_bundle(folder: Path, records: dict[str, dict[str, object]] | None = No
             assert meta["authors"] == record["authors"]
             assert meta["date"] == record["published"]
             assert meta.get("updated") == record["updated"]
-            assert meta.get("url") == (record["url"] or None)
+            assert "url" not in meta  # Hugo reads ``url``: the record's url is ``link``
+            assert meta.get("link") == (record["url"] or None)
             assert meta["tags"] == record["tags"]
             series = record["series"]
             if series:
@@ -162,7 +163,9 @@ def check_bundle(folder: Path, records: dict[str, dict[str, object]] | None = No
                 assert (meta["series"], meta["series_index"]) == (series["name"], series["index"])
             else:
                 assert "series" not in meta
-            assert meta["feed"] == record["feed"]
+            feed = record["feed"]
+            web = feed["url"] if feed["url"].startswith(("https://", "http://")) else None
+            assert meta["feed"] == {**feed, "url": web}  # never a local path
             assert meta["language"] == record["language"]
             assert meta["reading_minutes"] == record["reading_minutes"]
             assert meta["word_count"] == record["word_count"]
@@ -447,7 +450,8 @@ def test_mdbook_preprocessor_strips_front_matter(tmp_path: Path) -> None:
     script.write_text(STRIP_FRONT_MATTER)
     supports = subprocess.run([sys.executable, str(script), "supports", "html"], check=False)
     assert supports.returncode == 0
-    chapter = {"name": "A", "content": '---\ntitle: "A"\n---\n\n# A\n\nText.\n', "sub_items": []}
+    front = '---\ntitle: "A \\u007b{#x} *b*"\nid: "1"\n---\n'
+    chapter = {"name": "A", "content": front + "\n*by*\n\nText.\n", "sub_items": []}
     nested = {"Chapter": {**chapter, "sub_items": [{"Chapter": dict(chapter)}]}}
     for key in ("items", "sections"):  # mdBook 0.5 and 0.4
         book = {key: [nested, "Separator"], "__non_exhaustive": None}
@@ -457,8 +461,9 @@ def test_mdbook_preprocessor_strips_front_matter(tmp_path: Path) -> None:
         )
         out = json.loads(done.stdout)
         top = out[key][0]["Chapter"]
-        assert top["content"] == "\n# A\n\nText.\n"
-        assert top["sub_items"][0]["Chapter"]["content"] == "\n# A\n\nText.\n"
+        page = "# A \\{\\{\\#x\\} \\*b\\*\n\n*by*\n\nText.\n"  # the title, as text
+        assert top["content"] == page
+        assert top["sub_items"][0]["Chapter"]["content"] == page
         assert out[key][1] == "Separator"
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from feed2book.convert import to_markdown
+from feed2book.convert import escape_braces, to_markdown, url_text
 from feed2book.filenames import MAX_NAME_BYTES, safe_stem, unique_names
 from feed2book.identity import slugify
 from feed2book.models import Article, Book, book_identifier
@@ -64,8 +64,17 @@ _YAML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufef
 
 def yaml_string(text: str) -> str:
     """``text`` as a YAML double-quoted scalar that every YAML 1.1/1.2 parser reads back as-is."""
-    quoted = json.dumps(text, ensure_ascii=False)
+    quoted = json.dumps(text, ensure_ascii=False).replace("{", "\\u007b")  # no {{#include}}
     return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+
+
+_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def pandoc_text(text: str) -> str:
+    """``text`` as pandoc Markdown that reads back as exactly that text: pandoc parses string
+    metadata (``title``, ``author``) as Markdown, so every ASCII punctuation mark is escaped."""
+    return _ASCII_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -75,18 +84,23 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def front_matter_fields(article: Article) -> dict[str, Any]:
-    """The front matter as data, in order (the same values as the JSON Lines record)."""
+    """The front matter as data, in order: the values of the JSON Lines record, except that
+    its ``url`` is ``link`` here (Hugo reads ``url`` as the page's own address and rejects a
+    site where it has a scheme), ``feed.url`` is null unless it is a web address (never a local
+    path), and ``author`` is added for pandoc (the names as escaped Markdown)."""
     series = article.series
+    feed_url = article.feed.url if article.feed.url.startswith(("https://", "http://")) else None
     return {
         "title": article.title,
         "authors": [{"name": a.name, "handle": a.handle} for a in article.authors],
+        "author": [pandoc_text(a.name) for a in article.authors] or None,
         "date": _iso(article.published),
         "updated": _iso(article.updated),
-        "url": article.url or None,
+        "link": article.url or None,
         "tags": list(article.tags),
         "series": series.name if series else None,
         "series_index": _number(series.index) if series else None,
-        "feed": {"title": article.feed.title, "url": article.feed.url, "site": article.feed.site},
+        "feed": {"title": article.feed.title, "url": feed_url, "site": article.feed.site},
         "language": article.language,
         "reading_minutes": article.reading_minutes,
         "word_count": article.word_count,
@@ -111,9 +125,12 @@ def front_matter(article: Article) -> str:
                 lines.append(f"    handle: {yaml_string(author['handle'])}")
         elif key == "feed":
             lines.append("feed:")
-            lines += [f"  {name}: {yaml_string(text)}" for name, text in value.items()]
-        elif key == "tags":
-            lines.append("tags: [" + ", ".join(yaml_string(tag) for tag in value) + "]")
+            lines += [
+                f"  {name}: {'null' if text is None else yaml_string(text)}"
+                for name, text in value.items()
+            ]
+        elif key in ("tags", "author"):
+            lines.append(f"{key}: [" + ", ".join(yaml_string(item) for item in value) + "]")
         elif isinstance(value, str):
             lines.append(f"{key}: {yaml_string(value)}")
         else:
@@ -124,13 +141,14 @@ def front_matter(article: Article) -> str:
 
 # --- Markdown text helpers -----------------------------------------------------------------
 
-_LINK_TEXT_SPECIALS = re.compile(r"([\\`*_\[\]<>!#|~])")
+_LINK_TEXT_SPECIALS = re.compile(r"([\\`*_\[\]<>!#|~$])")
 
 
 def link_text(text: str) -> str:
-    """``text`` safe inside ``[…]`` of a Markdown link (one line, specials escaped)."""
+    """``text`` safe inside ``[…]`` of a Markdown link (one line, specials escaped; no pandoc
+    attribute, mdBook, Hugo or Liquid directive can start in it)."""
     one_line = " ".join(text.split()) or "Untitled"
-    return _LINK_TEXT_SPECIALS.sub(r"\\\1", one_line)
+    return escape_braces(_LINK_TEXT_SPECIALS.sub(r"\\\1", one_line))
 
 
 def heading_text(text: str) -> str:
@@ -160,7 +178,7 @@ def _byline(article: Article) -> str:
     parts.append(f"{article.reading_minutes} min read")
     line = " · ".join(link_text(part) for part in parts if part)
     if article.url:
-        line += f" · [Original]({_link_target(article.url)})"
+        line += f" · [Original]({_link_target(url_text(article.url))})"
     return f"*{line}*" if line else ""
 
 
@@ -174,17 +192,21 @@ def article_markdown(
     inline_images: Resources | None = None,
     heading_level: int = 1,
     anchor: str = "",
+    break_directives: bool = False,
+    heading: bool = True,
 ) -> str:
-    """The article as Markdown: its heading, a byline, then the body, with links to other
-    articles of the book (keys from :func:`url_key`) pointed at ``links``' targets."""
+    """The article as Markdown: its heading (unless not ``heading``), a byline, then the body,
+    with links to other articles of the book (keys from :func:`url_key`) pointed at ``links``'
+    targets.
+    ``break_directives``: no ``{{``/``{%`` in code either (bundles read by mdBook, Hugo, Jekyll)."""
     body = _body_xhtml(article.content_html, links, inline_images)
-    markdown = to_markdown(body).strip()
+    markdown = to_markdown(body, break_directives=break_directives).strip()
     if heading_level > 1:
         markdown = _demote_headings(markdown, heading_level - 1)
-    heading = "#" * heading_level + " " + heading_text(article.title)
-    if anchor:
-        heading += f" {{#{anchor}}}"  # pandoc's heading attributes
-    parts = [heading, _byline(article), markdown]
+    title = "#" * heading_level + " " + heading_text(article.title) if heading else ""
+    if title and anchor:
+        title += f" {{#{anchor}}}"  # pandoc's heading attributes
+    parts = [title, _byline(article), markdown]
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
@@ -248,7 +270,10 @@ def build_bundle(
     files["book.toml"] = book_toml(book).encode()
     files[FRONT_MATTER_SCRIPT] = STRIP_FRONT_MATTER.encode()
     for article in book.articles:
-        text = front_matter(article) + "\n" + article_markdown(article, links)
+        # No title heading: Hugo, Jekyll and pandoc -s show the front matter's title, and
+        # mdBook's preprocessor (STRIP_FRONT_MATTER) turns it into the page's heading.
+        body = article_markdown(article, links, break_directives=True, heading=False)
+        text = front_matter(article) + "\n" + body
         files[names[article.id]] = text.encode()
     if cover is not None:
         files[cover.name] = cover.data
@@ -315,7 +340,8 @@ def summary(book: Book, names: Mapping[str, str]) -> str:
 
 
 def _toml_string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=True)  # a JSON string with \\uXXXX escapes is TOML
+    # A JSON string with \\uXXXX escapes is TOML; no "{{" in any file of the bundle.
+    return json.dumps(text, ensure_ascii=True).replace("{", "\\u007b")
 
 
 def book_toml(book: Book) -> str:
@@ -343,7 +369,8 @@ def book_toml(book: Book) -> str:
     )
 
 
-STRIP_FRONT_MATTER = '''"""mdBook preprocessor by feed2book: drops chapters' YAML front matter.
+STRIP_FRONT_MATTER = '''"""mdBook preprocessor by feed2book: replaces chapters' YAML front matter
+by a heading with their title.
 
 mdBook runs it as `python3 _mdbook/strip-front-matter.py` (see book.toml).
 """
@@ -352,14 +379,28 @@ import json
 import re
 import sys
 
-FRONT_MATTER = re.compile(r"\\A---\\r?\\n.*?\\r?\\n---\\r?\\n", re.S)
+FRONT_MATTER = re.compile(r"\\A---\\r?\\n(.*?)\\r?\\n---\\r?\\n", re.S)
+TITLE = re.compile(r'^title: (".*")\\r?$', re.M)
+PUNCTUATION = re.compile(r"([!-/:-@\\[-`{-~])")
+
+
+def page(content):
+    match = FRONT_MATTER.match(content)
+    if not match:
+        return content
+    title = TITLE.search(match.group(1))
+    heading = ""
+    if title:
+        text = " ".join(json.loads(title.group(1)).split())
+        heading = "# " + PUNCTUATION.sub(r"\\\\\\1", text) + "\\n\\n"
+    return heading + content[match.end() :].lstrip("\\r\\n")
 
 
 def strip(items):
     for item in items:
         chapter = item.get("Chapter") if isinstance(item, dict) else None
         if chapter:
-            chapter["content"] = FRONT_MATTER.sub("", chapter.get("content", ""), count=1)
+            chapter["content"] = page(chapter.get("content", ""))
             strip(chapter.get("sub_items", []))
 
 
@@ -383,11 +424,13 @@ def build_single_file(book: Book, *, resources: Resources | None = None) -> byte
     anchors = {a.id: "a-" + (slugify(a.id, 60) or "article") for a in book.articles}
     anchors = dict(zip(anchors, unique_names(list(anchors.values()), ""), strict=True))
     links = {url_key(a.url): "#" + anchors[a.id] for a in book.articles if url_key(a.url)}
-    meta = ["---", f"title: {yaml_string(book.title)}"]
+    # pandoc reads string metadata as Markdown: written as escaped Markdown, shown as written.
+    meta = ["---", f"title: {yaml_string(pandoc_text(book.title))}"]
     if book.authors:
-        meta.append("author: [" + ", ".join(yaml_string(a.name) for a in book.authors) + "]")
+        names = ", ".join(yaml_string(pandoc_text(a.name)) for a in book.authors)
+        meta.append(f"author: [{names}]")
     meta += [
-        f"date: {yaml_string(_dates(book))}",
+        f"date: {yaml_string(pandoc_text(_dates(book)))}",
         f"lang: {yaml_string(normalise_language(book.language))}",
         f"identifier: {yaml_string(book_identifier(book.key))}",
         "---",
