@@ -17,7 +17,7 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -26,6 +26,12 @@ import httpx
 import PIL
 
 from feed2book.errors import FetchError
+from feed2book.images.addresses import (
+    InternalAddressError,
+    Resolve,
+    source_is_internal,
+    system_resolve,
+)
 from feed2book.images.cache import ImageCache
 from feed2book.images.convert import CONVERTER_VERSION, MEDIA_TYPES, Converted, convert_image
 from feed2book.images.errors import ConversionError
@@ -59,7 +65,8 @@ class ImageResolver:
     """Fetches and converts images; a context manager owning its HTTP client and cache.
 
     ``sleep`` and ``clock`` are injectable so tests of backoff and deadlines need not wait;
-    ``transport`` is handed to httpx.
+    ``transport`` is handed to httpx; ``resolve`` maps a host name to its IP addresses (the
+    internal-address rule, see ``addresses``).
     """
 
     def __init__(
@@ -69,11 +76,16 @@ class ImageResolver:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         transport: httpx.BaseTransport | None = None,
+        resolve: Resolve = system_resolve,
     ) -> None:
         self.options = options
         self.stats = ImageStats()
         self.cache = ImageCache(options.cache_dir or default_cache_dir())
-        self._downloader = Downloader(options, sleep=sleep, clock=clock, transport=transport)
+        self._resolve_host = resolve
+        self._downloader = Downloader(
+            options, sleep=sleep, clock=clock, transport=transport, resolve=resolve
+        )
+        self._internal_sources: dict[str, bool] = {}
         # Decoding is CPU- and memory-heavy: no more at once than there are processors.
         self._decoding = threading.BoundedSemaphore(os.cpu_count() or 1)
         self._results: dict[str, EmbeddedImage | None] = {}
@@ -88,6 +100,14 @@ class ImageResolver:
     def close(self) -> None:
         self._downloader.close()
 
+    def source_is_internal(self, source: str) -> bool:
+        """Whether content from the feed at ``source`` (URL or file path) may fetch internal
+        addresses: it is a local file, or its own host is internal (remembered per source)."""
+        known = self._internal_sources.get(source)
+        if known is None:
+            known = self._internal_sources[source] = source_is_internal(source, self._resolve_host)
+        return known
+
     @property
     def dropped(self) -> frozenset[str]:
         """URLs resolved so far that were tracking pixels (``None`` in results, not failures)."""
@@ -99,11 +119,16 @@ class ImageResolver:
         *,
         on_progress: Callable[[str], None] | None = None,
         on_problem: Callable[[Problem], None] | None = None,
+        internal_ok: Collection[str] | None = None,
     ) -> dict[str, EmbeddedImage | None]:
         """Each distinct URL (in first-seen order) -> its image, or None (failed or dropped).
 
         ``on_progress`` is called once per distinct URL, as each is done. A URL resolved by an
-        earlier call is not fetched, counted or reported again.
+        earlier call is not fetched, counted or reported again. ``internal_ok`` are the URLs
+        that may reach internal addresses (their article's source is itself internal); the
+        others are refused there, cached copies included. ``None`` trusts every URL: the
+        caller vouches for them (addresses a user typed); ``embed_book_images`` always
+        passes the set its articles' sources allow.
         """
         wanted = list(dict.fromkeys(urls))
         todo = _interleave_hosts([url for url in wanted if url not in self._results])
@@ -114,7 +139,10 @@ class ImageResolver:
         if todo:
             pool = ThreadPoolExecutor(min(self.options.concurrency, len(todo)), "image")
             try:
-                futures: list[Future[_Outcome]] = [pool.submit(self._one, url) for url in todo]
+                futures: list[Future[_Outcome]] = [
+                    pool.submit(self._one, url, internal_ok is None or url in internal_ok)
+                    for url in todo
+                ]
                 for future in as_completed(futures):
                     outcome = future.result()
                     self._record(outcome, on_problem)
@@ -144,13 +172,13 @@ class ImageResolver:
             stats.bytes_in += outcome.bytes_in
             stats.bytes_out += len(outcome.image.data)
 
-    def _one(self, url: str) -> _Outcome:
+    def _one(self, url: str, internal_ok: bool) -> _Outcome:
         try:
-            return self._fetch_and_convert(url)
+            return self._fetch_and_convert(url, internal_ok)
         except Exception as error:  # a bug must not cost the book: report it as this image's
             return _Outcome(url, problem=f"image not included: unexpected error ({error!r})")
 
-    def _fetch_and_convert(self, url: str) -> _Outcome:
+    def _fetch_and_convert(self, url: str, internal_ok: bool) -> _Outcome:
         if url[:5].lower() == "data:":
             try:
                 raw = decode_data_uri(url, self.options.max_bytes)
@@ -159,12 +187,17 @@ class ImageResolver:
             return self._convert(url, raw, _INLINE, cache=False)
         if urlsplit(url).scheme.lower() not in ("http", "https"):
             return _Outcome(url, problem="image not included: not an http(s) or data: address")
+        if not internal_ok:  # before the cache: a copy fetched for a local feed stays there
+            try:
+                self._downloader.hosts.check_url(url)
+            except InternalAddressError as error:
+                return _Outcome(url, problem=f"image not included: {error}")
         cached = self.cache.get(url)
         if cached is not None and not self.options.revalidate:
             return self._convert(url, cached.body, _CACHED)
         validators = cached.validators if cached is not None else None
         try:
-            download = self._downloader.get(url, validators)
+            download = self._downloader.get(url, validators, internal_ok=internal_ok)
         except FetchError as error:
             if cached is not None:  # revalidation failed: the copy we have is still good
                 return self._convert(url, cached.body, _CACHED)

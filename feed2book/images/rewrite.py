@@ -109,11 +109,19 @@ def embed_book_images(
     """
     if options.mode is not ImageMode.EMBED:
         return map_articles(book, lambda xhtml: localise(xhtml, {}, options.mode)), {}
-    urls = [url for article in book.articles for url in image_urls(article.content_html)]
     own = resolver is None
     active = ImageResolver(options) if resolver is None else resolver
+    urls: list[str] = []
+    internal_ok: set[str] = set()  # images of articles whose source is local or internal
+    for article in book.articles:
+        found = image_urls(article.content_html)
+        urls += found
+        if found and active.source_is_internal(article.feed.url):
+            internal_ok.update(found)
     try:
-        images = active.resolve(urls, on_progress=on_progress, on_problem=on_problem)
+        images = active.resolve(
+            urls, on_progress=on_progress, on_problem=on_problem, internal_ok=internal_ok
+        )
         dropped = active.dropped
     finally:
         if own:
