@@ -164,3 +164,37 @@ def test_svg_references_epubcheck_rejects_are_repaired_not_dropped(
     assert len(svgs) == len(BROKEN_REFERENCES)
     assert _check_epub(books[0]) == []
     assert_all_epubcheck_clean({path.name: path for path in books})
+
+
+_USE_BOMB = (
+    "<defs><g id='l0'><rect width='1' height='1'/></g>"
+    + "".join(
+        f"<g id='l{n}'>" + f"<use xlink:href='#l{n - 1}'/>" * 10 + "</g>" for n in range(1, 11)
+    )
+    + "</defs><use xlink:href='#l10'/>"
+)
+RENDER_BOMBS: dict[str, tuple[bytes, str]] = {
+    "/use-bomb.svg": (SVG.format(_USE_BOMB).encode(), "image/svg+xml"),
+    "/turbulence.svg": (SVG.format("<filter id='f'><feTurbulence baseFrequency='0.05' numOctaves='1000000'/></filter><rect width='5' height='5' filter='url(#f)'/>").encode(), "image/svg+xml"),
+    "/huge.svg": (b'<svg xmlns="http://www.w3.org/2000/svg" width="1e9" height="1e9"><rect width="5" height="5"/></svg>', "image/svg+xml"),
+}  # fmt: skip
+
+
+def test_svg_render_bombs_are_refused_or_bounded(server: Server, tmp_path: Path) -> None:
+    """A <use> tree of 10^10 instances is refused (with a warning, the alt text stays); an
+    feTurbulence of a million octaves keeps 8; a 1e9 px drawing is scaled to 4096 px, on the
+    <img> too. The book passes EPUBCheck."""
+    runs = _build(server, tmp_path, RENDER_BOMBS)
+    assert any(
+        "use-bomb.svg" in line and "too many elements" in line for line in runs["epub"].warnings()
+    )
+    books = runs["epub"].epubs()
+    entries = dict(archive_entries(books[0]))
+    svgs = [data for name, data in entries.items() if name.endswith(".svg")]
+    assert len(svgs) == 2
+    assert any(b'numOctaves="8"' in data for data in svgs)
+    pages = b"".join(data for name, data in entries.items() if name.endswith(".xhtml"))
+    assert b'width="4096" height="4096"' in pages
+    assert b"alt for /use-bomb.svg" in pages
+    assert _check_epub(books[0]) == []
+    assert_all_epubcheck_clean({path.name: path for path in books})
