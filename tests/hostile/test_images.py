@@ -6,6 +6,9 @@ keeps must be as safe as the pages around it, in EPUBs (which pass EPUBCheck) an
 from __future__ import annotations
 
 import base64
+import io
+import os
+import random
 import re
 import struct
 import zlib
@@ -13,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from PIL import Image
 
 from tests.epubcheck_helper import assert_all_epubcheck_clean
 from tests.hostile.corpus import escape, item, rss
@@ -198,3 +202,34 @@ def test_svg_render_bombs_are_refused_or_bounded(server: Server, tmp_path: Path)
     assert b"alt for /use-bomb.svg" in pages
     assert _check_epub(books[0]) == []
     assert_all_epubcheck_clean({path.name: path for path in books})
+
+
+@pytest.mark.slow
+def test_one_photo_behind_many_addresses_costs_memory_and_disk_once(
+    server: Server, tmp_path: Path
+) -> None:
+    """The same ~6 MB photo behind 200 query strings: bodies are streamed to disk, stored once
+    by content, converted once. Peak memory stays far under 500 MB (it grew with every URL:
+    334 MB for 100, about 2 GB for 1,000) and the cache holds one copy, not 200."""
+    image = Image.frombytes("RGB", (2800, 2100), random.Random(6).randbytes(2800 * 2100 * 3))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=93)
+    assert len(buffer.getvalue()) > 5_000_000
+    url = server.route("/photo.jpg", body=buffer.getvalue(), headers={"Content-Type": "image/jpeg"})
+    count = 200
+    body = "".join(f'<p><img src="{url}?v={n}" alt="photo {n}"></p>' for n in range(count))
+    source = tmp_path / "photos.xml"
+    source.write_text(rss(item("Photos", escape(body), slug="photos")))
+    run = run_command("epub", [str(source)], tmp_path / "out", "--images", "embed", measure=True)
+    assert run.code == 0, run.stderr
+    assert "200 downloaded" in run.stderr and "0 failed" in run.stderr
+    assert run.peak_mb is not None and run.peak_mb < 500, run.peak_mb
+    cache = Path(os.environ["FEED2BOOK_CACHE_DIR"]) / "images"
+    blobs = [path for path in (cache / "blobs").rglob("*.body")]
+    assert len(blobs) == 1  # one copy, indexed by every URL
+    assert len(list((cache / "raw").rglob("*.json"))) == count
+    assert sum(p.stat().st_size for p in cache.rglob("*") if p.is_file()) < 2 * len(
+        buffer.getvalue()
+    )
+    entries = dict(archive_entries(run.epubs()[0]))
+    assert len([name for name in entries if "/images/" in name]) == 1
