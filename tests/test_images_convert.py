@@ -404,3 +404,10 @@ def test_svg_huge_size_is_scaled_down_whole(root: str) -> None:
 def test_svg_infinite_size_falls_back_to_the_default() -> None:
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="1e999" height="1e999" viewBox="0 0 1e999 1"/>'
     assert convert_image(svg, OPTIONS).width == 300
+
+
+def test_svg_long_chain_of_use_is_refused_without_exhausting_the_stack() -> None:
+    chain = "".join(f'<g id="c{n}"><use href="#c{n + 1}"/></g>' for n in range(3000))
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg"><g id="c3000"/>{chain}</svg>'
+    with pytest.raises(ConversionError, match="nests <use> more than 8 deep"):
+        convert_image(svg.encode(), OPTIONS)

@@ -198,22 +198,26 @@ def _check_render_cost(root: etree._Element) -> None:
     known: dict[etree._Element, tuple[int, int]] = {}
     active: set[etree._Element] = set()
 
-    def drawn(element: etree._Element) -> tuple[int, int]:
+    def drawn(element: etree._Element, above: int) -> tuple[int, int]:
+        """``above``: <use> hops on the way here (checked now: a long chain of <use> must
+        not recurse through Python's stack before the total says no)."""
         key = element
         if key in known:
             return known[key]
         if key in active:
             raise ConversionError("the SVG's <use> elements refer to themselves")
+        if above > MAX_USE_DEPTH:
+            raise ConversionError(f"the SVG nests <use> more than {MAX_USE_DEPTH} deep")
         active.add(key)
         total, hops = 1, 0
         for child in element:
-            count, depth = drawn(child)
+            count, depth = drawn(child, above)
             total, hops = total + count, max(hops, depth)
         if etree.QName(element).localname == "use":
             href = next((element.get(a) for a in _HREFS if element.get(a)), "") or ""
             target = by_id.get(href.strip()[1:]) if href.strip().startswith("#") else None
             if target is not None:
-                count, depth = drawn(target)
+                count, depth = drawn(target, above + 1)
                 total, hops = total + count, max(hops, depth + 1)
         active.discard(key)
         if hops > MAX_USE_DEPTH:
@@ -226,7 +230,7 @@ def _check_render_cost(root: etree._Element) -> None:
         known[key] = total, hops
         return total, hops
 
-    drawn(root)
+    drawn(root, 0)
 
 
 def _clamp_filters(root: etree._Element) -> None:
