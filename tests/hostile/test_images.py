@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import random
 import re
@@ -233,3 +234,38 @@ def test_one_photo_behind_many_addresses_costs_memory_and_disk_once(
     )
     entries = dict(archive_entries(run.epubs()[0]))
     assert len([name for name in entries if "/images/" in name]) == 1
+
+
+def test_a_feed_claiming_a_public_home_cannot_make_feed2book_fetch_this_machine(
+    server: Server, tmp_path: Path
+) -> None:
+    """A JSON Feed file whose feed_url is on a public host stands for a feed fetched from there:
+    its images on 127.0.0.1 (in any spelling) are refused, each with a warning, and nothing
+    reaches the server. The same feed as a plain local file fetches them."""
+    url = server.route("/secret.png", body=_png(40, 20), headers={"Content-Type": "image/png"})
+    port = url.split(":")[2].split("/")[0]
+    sources = [
+        url,
+        f"http://0x7f000001:{port}/secret.png",
+        f"http://[::ffff:127.0.0.1]:{port}/secret.png",
+    ]
+    content = "".join(f'<p><img src="{src}" alt="secret {n}"></p>' for n, src in enumerate(sources))
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Public blog",
+        "feed_url": "https://blog.example/feed.json",
+        "items": [{"id": "1", "title": "Post", "url": "https://blog.example/1", "content_html": content,
+                   "date_published": "2026-06-01T10:00:00Z", "authors": [{"name": "Ann"}]}],
+    }  # fmt: skip
+    source = tmp_path / "public.json"
+    source.write_text(json.dumps(feed))
+    run = run_command("epub", [str(source)], tmp_path / "out", "--images", "embed")
+    assert run.code == 0, run.stderr
+    refused = [line for line in run.warnings() if "internal address" in line]
+    assert len(refused) == 3, run.stderr
+    assert not [path for path, _ in server.requests if path.startswith("/secret")]
+    del feed["feed_url"]
+    source.write_text(json.dumps(feed))
+    run = run_command("epub", [str(source)], tmp_path / "local", "--images", "embed")
+    assert not [line for line in run.warnings() if "internal address" in line], run.stderr
+    assert [path for path, _ in server.requests if path.startswith("/secret")]
