@@ -26,6 +26,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ from feed2book.images.convert import Converted
 
 _FORMAT = 2  # bump when the layout or the meaning of an entry changes
 _HASH_STEP = 1024 * 1024
+STALE_DOWNLOAD_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +133,21 @@ class ImageCache:
             pass  # a read-only or full cache only costs a download next time
 
     def download_dir(self) -> Path | None:
-        """Where downloads are streamed (created on first use), or None when not writable."""
+        """Where downloads are streamed (created on first use), or None when not writable.
+        Downloads a killed run left there (older than ``STALE_DOWNLOAD_SECONDS``: another
+        process may be writing the newer ones) are removed."""
         folder = self.root / "tmp"
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError:
             return None
+        stale = time.time() - STALE_DOWNLOAD_SECONDS
+        for leftover in folder.glob(".tmp-*"):
+            try:
+                if leftover.stat().st_mtime < stale:
+                    leftover.unlink()
+            except OSError:
+                pass
         return folder
 
     def blob_path(self, sha256: str) -> Path:
