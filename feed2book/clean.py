@@ -115,7 +115,7 @@ def clean_html(
     body, limited = _parse_body(html)
     if body is None:
         return ""
-    cleaner = _Cleaner(base_url)
+    cleaner = _Cleaner(base_url, report)
     root = cleaner.run(body)
     if cleaner.too_deep or limited:
         report(f"HTML nested more than {MAX_DEPTH} levels deep; the deeper part kept as plain text")
@@ -262,8 +262,9 @@ def _renumber_headings(root: etree._Element) -> None:
 class _Cleaner:
     """One article's walk: the state is the base URL, heading map and the ids handed out."""
 
-    def __init__(self, base_url: str | None) -> None:
+    def __init__(self, base_url: str | None, report: Callable[[str], None] = _ignore) -> None:
         self.base = safe_url(base_url, None) if base_url else None
+        self.report = report
         self.ids: set[str] = set()
         self.depth = 0  # source elements being walked, one inside the other
         self.budget = MAX_ELEMENTS  # elements still to walk before the rest becomes text
@@ -551,9 +552,14 @@ class _Cleaner:
         srcset = source.get("data-srcset") or source.get("srcset")
         if (not src or src.startswith("data:")) and srcset:
             src = safe_url(best_srcset_url(srcset), base, image=True) or src
-        if not src or is_tracking_pixel(src, source.get("width"), source.get("height")):
-            return
         alt = _SPACES.sub(" ", source.get("alt") or "").strip()
+        if not src:  # every dropped image is reported (tracking pixels: when they had alt text)
+            self.report("an image dropped: no usable address")
+            return
+        if is_tracking_pixel(src, source.get("width"), source.get("height")):
+            if alt:
+                self.report("a tracking pixel dropped with its alt text")
+            return
         image = etree.SubElement(sink.inline_parent(), "img", src=src, alt=alt)
         self.copy_attributes(source, image)
 

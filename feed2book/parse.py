@@ -570,7 +570,11 @@ def parse_json_feed(fetched: Fetched) -> ParsedSource:
     home = _web_url(_json_text(document.get("home_page_url")))
     feed = FeedInfo(
         title=_clean_text(_json_text(document.get("title"))) or _host(home) or fetched.origin,
-        url=_web_url(_json_text(document.get("feed_url"))) or fetched.origin,
+        # fetched over the network: where it really came from (a feed_url naming localhost
+        # would let its images reach internal addresses); a file: what it says of itself
+        url=(fetched.url if fetched.url and not fetched.is_local else "")
+        or _web_url(_json_text(document.get("feed_url")))
+        or fetched.origin,
         site=home,
     )
     result = ParsedSource(fetched.origin, feed)

@@ -21,7 +21,7 @@ from feed2book.images import (
     fit_book,
     image_urls,
 )
-from feed2book.models import Author, Book, Problem, Section
+from feed2book.models import Author, Book, FeedInfo, Problem, Section
 from feed2book.writers.epub import build_epub
 from feed2book.writers.epub_package import CONTENT_DIR
 from tests import images_fixtures as fx
@@ -36,9 +36,16 @@ def data_uri(data: bytes, kind: str = "jpeg") -> str:
     return f"data:image/{kind};base64," + base64.b64encode(data).decode()
 
 
+# The images are served on 127.0.0.1: the articles come from a feed on this machine, whose
+# content may fetch internal addresses (a public source's may not: test_images_addresses).
+LOCAL_FEED = FeedInfo("Test feed", "/home/test/feed.xml", "")
+
+
 def make_book(contents: list[str], **changes: str) -> Book:
     articles = tuple(
-        make_article(id=f"test/post-{n}", title=f"Post {n}", content=content)
+        dataclasses.replace(
+            make_article(id=f"test/post-{n}", title=f"Post {n}", content=content), feed=LOCAL_FEED
+        )
         for n, content in enumerate(contents, 1)
     )
     book = Book("author:test", "Test's posts", (AUTHOR,), "en", (Section("", articles),))

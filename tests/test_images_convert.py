@@ -8,6 +8,7 @@ import io
 from collections.abc import Callable
 
 import pytest
+from lxml import etree
 from PIL import Image, features
 
 from feed2book.htmlrules import best_srcset_url
@@ -341,3 +342,72 @@ def test_options_validated() -> None:
         ImageOptions(max_px=0)
     with pytest.raises(ValueError, match="jpeg_quality"):
         ImageOptions(jpeg_quality=101)
+
+
+def _use_bomb(levels: int, fan_out: int = 10) -> bytes:
+    """``levels`` groups, each drawing the previous one ``fan_out`` times: fan_out**levels."""
+    groups = ['<g id="l0"><rect width="1" height="1"/></g>']
+    for level in range(1, levels + 1):
+        uses = f'<use href="#l{level - 1}"/>' * fan_out
+        groups.append(f'<g id="l{level}">{uses}</g>')
+    body = "<defs>" + "".join(groups) + f'</defs><use href="#l{levels}"/>'
+    return f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">{body}</svg>'.encode()
+
+
+def test_svg_use_tree_of_ten_billion_instances_is_refused() -> None:
+    bomb = _use_bomb(10)  # 10^10 rectangles in under 2 kB
+    assert len(bomb) < 2000
+    with pytest.raises(ConversionError, match="too many elements"):
+        convert_image(bomb, OPTIONS)
+
+
+def test_svg_use_nested_too_deep_is_refused_and_a_modest_one_kept() -> None:
+    with pytest.raises(ConversionError, match="nests <use> more than"):
+        convert_image(_use_bomb(12, fan_out=1), OPTIONS)
+    assert convert_image(_use_bomb(3), OPTIONS).media_type == "image/svg+xml"  # 1,000 is fine
+
+
+def test_svg_use_referring_to_itself_is_refused() -> None:
+    loop = b'<svg xmlns="http://www.w3.org/2000/svg"><g id="a"><use href="#b"/></g><g id="b"><use href="#a"/></g></svg>'
+    with pytest.raises(ConversionError, match="refer to themselves"):
+        convert_image(loop, OPTIONS)
+
+
+@pytest.mark.parametrize(
+    ("primitive", "attribute", "kept"),
+    [
+        ('<feTurbulence baseFrequency="0.05" numOctaves="1e6"/>', "numOctaves", "8"),
+        ('<feGaussianBlur stdDeviation="1e9 5"/>', "stdDeviation", "100 5"),
+        ('<feMorphology radius="100000"/>', "radius", "100"),
+        ('<feConvolveMatrix order="3000" kernelMatrix="1"/>', "order", "5"),
+    ],
+)
+def test_svg_filter_parameters_are_clamped(primitive: str, attribute: str, kept: str) -> None:
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><filter id="f">{primitive}</filter><rect width="5" height="5" filter="url(#f)"/></svg>'
+    converted = convert_image(svg.encode(), OPTIONS)
+    assert f'{attribute}="{kept}"' in converted.data.decode()
+
+
+@pytest.mark.parametrize(
+    "root",
+    ['width="1e9" height="5e8"', 'width="1000000000" height="500000000"', 'viewBox="0 0 1e9 5e8"'],
+)
+def test_svg_huge_size_is_scaled_down_whole(root: str) -> None:
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" {root}><rect width="5" height="5"/></svg>'
+    converted = convert_image(svg.encode(), OPTIONS)
+    assert (converted.width, converted.height) == (4096, 2048)
+    kept = etree.fromstring(converted.data)
+    assert (kept.get("width"), kept.get("height")) == ("4096", "2048")
+    assert kept.get("viewBox") in ("0 0 1000000000 500000000", "0 0 1e9 5e8")
+
+
+def test_svg_infinite_size_falls_back_to_the_default() -> None:
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="1e999" height="1e999" viewBox="0 0 1e999 1"/>'
+    assert convert_image(svg, OPTIONS).width == 300
+
+
+def test_svg_long_chain_of_use_is_refused_without_exhausting_the_stack() -> None:
+    chain = "".join(f'<g id="c{n}"><use href="#c{n + 1}"/></g>' for n in range(3000))
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg"><g id="c3000"/>{chain}</svg>'
+    with pytest.raises(ConversionError, match="nests <use> more than 8 deep"):
+        convert_image(svg.encode(), OPTIONS)

@@ -4,6 +4,7 @@ warnings, limits (size, time, gzip bombs, redirects), retries, politeness, and t
 from __future__ import annotations
 
 import gzip
+import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
@@ -346,3 +347,20 @@ def test_summary_line_and_default_cache_dir() -> None:
     assert stats.summary_line().endswith("2 tracking pixels dropped, 400 B added")
     assert default_cache_dir({"FEED2BOOK_CACHE_DIR": "/tmp/f2b"}) == Path("/tmp/f2b/images")
     assert default_cache_dir({}).name == "images"
+
+
+def test_downloads_stream_to_disk_and_a_killed_runs_leftovers_go(
+    server: Server, tmp_path: Path
+) -> None:
+    url = server.route("/a.png", body=fx.png_with_alpha())
+    downloads = tmp_path / "cache" / "tmp"
+    downloads.mkdir(parents=True)
+    old, recent = downloads / ".tmp-old.download", downloads / ".tmp-recent.download"
+    old.write_bytes(b"half a body")
+    recent.write_bytes(b"another process is writing this")
+    os.utime(old, (time.time() - 3 * 24 * 3600,) * 2)
+    with ImageResolver(options(tmp_path)) as resolver:
+        images, problems = resolve(resolver, [url, url + "?again"])
+    assert not problems and images[url] is images[url + "?again"]  # one object for one content
+    assert sorted(p.name for p in downloads.iterdir()) == [recent.name]
+    assert len(list((tmp_path / "cache" / "blobs").rglob("*.body"))) == 1

@@ -7,13 +7,24 @@ clean_html produces, EMBED output is well-formed and never loads anything remote
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
 from feed2book.clean import clean_html
-from feed2book.images import EmbeddedImage, ImageMode, image_urls, localise
+from feed2book.images import (
+    EmbeddedImage,
+    ImageMode,
+    ImageOptions,
+    embed_book_images,
+    image_urls,
+    localise,
+)
+from feed2book.models import Book, Problem, Section
 from feed2book.writers.epub_content import XHTML_NS
+from tests.factory import make_article
 
 A = "https://img.example/a.png"
 B = "https://img.example/b.jpg"
@@ -140,3 +151,50 @@ def test_embed_output_well_formed_and_never_remote(
             assert sources == []
         else:
             assert out == xhtml
+
+
+# --- every dropped image warns ------------------------------------------------------------
+
+
+def test_clean_reports_images_it_drops() -> None:
+    reported: list[str] = []
+    html = (
+        '<p><img src="javascript:alert(1)" alt="Sales chart"> <img alt="No address"></p>'
+        '<p><img src="https://x.example/p.gif" width="1" height="1" alt="Counter"></p>'
+        '<p><img src="https://x.example/q.gif" width="1" height="1" alt=""></p>'
+    )
+    clean_html(html, "https://x.example/", on_problem=reported.append)
+    assert reported == [
+        "an image dropped: no usable address",
+        "an image dropped: no usable address",
+        "a tracking pixel dropped with its alt text",
+    ]  # the last pixel had no alt text: nothing of it is lost
+
+
+def test_embedding_warns_for_images_that_cannot_be_fetched(tmp_path: Path) -> None:
+    content = (
+        '<p><img src="ftp://x.example/plan.png" alt="Floor plan"/> <img src="" alt="Blank"/></p>'
+    )
+    article = make_article(content=content)
+    book = Book("author:test", "Posts", article.authors, "en", (Section("", (article,)),))
+    options = ImageOptions(cache_dir=tmp_path / "cache")
+    problems: list[Problem] = []
+    embedded, _ = embed_book_images(book, None, options, on_problem=problems.append)
+    assert [p.source for p in problems] == [article.url, article.url]
+    assert "'ftp://x.example/plan.png' is not http(s) or data:image" in problems[0].message
+    assert "shown as [Image: Floor plan]" in problems[0].message
+    assert "no address" in problems[1].message
+    assert "[Image: Floor plan]" in embedded.articles[0].content_html
+
+
+def test_a_tracking_pixel_with_alt_text_warns(tmp_path: Path) -> None:
+    pixel = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
+    content = f'<p><img src="{pixel}" alt="Visitor counter"/><img src="{pixel}" alt=""/></p>'
+    article = make_article(content=content)
+    book = Book("author:test", "Posts", article.authors, "en", (Section("", (article,)),))
+    problems: list[Problem] = []
+    options = ImageOptions(cache_dir=tmp_path / "cache")
+    embed_book_images(book, None, options, on_problem=problems.append)
+    assert [p.message for p in problems] == [
+        "tracking pixel dropped with its alt text 'Visitor counter'"
+    ]

@@ -133,12 +133,31 @@ def _open(data: bytes, kind: str) -> ImageFile.ImageFile:
         raise ConversionError(f"the {kind} image is corrupt ({error})") from None
 
 
-def _check_decodable(kind: str, width: int, height: int, max_px: int) -> None:
+def decode_pixels(data: bytes, max_px: int) -> int:
+    """How many pixels converting ``data`` decodes at once (after JPEG draft scaling), read
+    from its header alone; 0 for an SVG or bytes that will not open (nothing is decoded)."""
+    kind = sniff(data)
+    if kind in (None, "SVG"):
+        return 0
+    try:
+        image = _open(data, kind)
+    except ConversionError:
+        return 0
+    with image:
+        width, height = image.size
+    return _decoded_pixels(kind, width, height, max_px)
+
+
+def _decoded_pixels(kind: str, width: int, height: int, max_px: int) -> int:
     scale = 1
     if kind == "JPEG":  # draft() decodes at 1/2, 1/4 or 1/8 while still >= max_px
         while scale < 8 and max(width, height) // (scale * 2) >= max_px:
             scale *= 2
-    if (width // scale) * (height // scale) > MAX_DECODE_PIXELS:
+    return (width // scale) * (height // scale)
+
+
+def _check_decodable(kind: str, width: int, height: int, max_px: int) -> None:
+    if _decoded_pixels(kind, width, height, max_px) > MAX_DECODE_PIXELS:
         raise ConversionError(f"the image is too large to decode safely ({width}x{height} px)")
 
 

@@ -10,21 +10,30 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from urllib.parse import unquote_to_bytes, urlsplit
 
 import httpx
 
 from feed2book.errors import FetchError
 from feed2book.fetch import USER_AGENT
+from feed2book.images.addresses import (
+    GuardedBackend,
+    HostCheck,
+    InternalAddressError,
+    Resolve,
+    system_resolve,
+)
 from feed2book.images.options import (
     BACKOFF_BASE,
     IMAGE_ACCEPT,
@@ -43,11 +52,16 @@ _DATA_URI = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class Download:
-    """A body and its response headers (lower-case keys); ``not_modified`` for a 304."""
+    """A body and its response headers (lower-case keys); ``not_modified`` for a 304.
+
+    Fetched ``into`` a file, ``body`` is empty and the file holds it; ``sha256`` and ``size``
+    describe the body either way."""
 
     body: bytes
     headers: Mapping[str, str] = field(default_factory=dict)
     not_modified: bool = False
+    sha256: str = ""
+    size: int = 0
 
 
 class _Retryable(Exception):
@@ -61,7 +75,12 @@ class _Retryable(Exception):
 
 
 class Downloader:
-    """GET images with the limits of ``ImageOptions``; raise ``FetchError`` naming the URL."""
+    """GET images with the limits of ``ImageOptions``; raise ``FetchError`` naming the URL.
+
+    ``get(..., internal_ok=False)`` (the default) refuses hosts on internal addresses (see
+    ``addresses``): before the request, and again at connect time, after every redirect, with
+    the host resolved by ``resolve``.
+    """
 
     def __init__(
         self,
@@ -70,8 +89,10 @@ class Downloader:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         transport: httpx.BaseTransport | None = None,
+        resolve: Resolve = system_resolve,
     ) -> None:
         self.options = options
+        self.hosts = HostCheck(resolve)
         self._sleep = sleep
         self._clock = clock
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
@@ -79,7 +100,27 @@ class Downloader:
         # Hosts that could not be connected to even after retries, and why: the other images
         # from a dead host fail at once instead of each waiting through its own retries.
         self._unreachable: dict[str, str] = {}
-        self._client = httpx.Client(
+        self._client = self._make_client(options, transport, resolve, allow_internal=False)
+        self._open_client = self._make_client(options, transport, resolve, allow_internal=True)
+
+    @staticmethod
+    def _make_client(
+        options: ImageOptions,
+        transport: httpx.BaseTransport | None,
+        resolve: Resolve,
+        *,
+        allow_internal: bool,
+    ) -> httpx.Client:
+        if transport is None:
+            own = httpx.HTTPTransport(
+                verify=not options.insecure,
+                limits=httpx.Limits(max_connections=options.concurrency),
+            )
+            # Every connection of this client resolves and checks its host itself (proxies,
+            # mounted separately by httpx from the environment, keep the default backend).
+            own._pool._network_backend = GuardedBackend(resolve, allow_internal=allow_internal)
+            transport = own
+        return httpx.Client(
             headers={
                 "User-Agent": USER_AGENT,
                 "Accept": IMAGE_ACCEPT,
@@ -95,10 +136,26 @@ class Downloader:
 
     def close(self) -> None:
         self._client.close()
+        self._open_client.close()
 
-    def get(self, url: str, validators: Mapping[str, str] | None = None) -> Download:
-        """The image at ``url``; ``validators`` (If-None-Match...) make a 304 possible."""
+    def get(
+        self,
+        url: str,
+        validators: Mapping[str, str] | None = None,
+        *,
+        internal_ok: bool = False,
+        into: Path | None = None,
+    ) -> Download:
+        """The image at ``url``; ``validators`` (If-None-Match...) make a 304 possible;
+        ``internal_ok`` lets it (and its redirects) reach internal addresses; with ``into``,
+        the body is streamed to that file instead of memory."""
         started = self._clock()
+        client = self._open_client if internal_ok else self._client
+        if not internal_ok:
+            try:
+                self.hosts.check_url(url)
+            except InternalAddressError as error:
+                raise FetchError(url, str(error)) from None
         host = urlsplit(url).netloc.lower()
         attempt = 0
         while True:
@@ -107,7 +164,7 @@ class Downloader:
                     if host in self._unreachable:
                         why = self._unreachable[host]
                         raise FetchError(url, f"{why} (an earlier image from this host too)")
-                    return self._attempt(url, dict(validators or {}), started)
+                    return self._attempt(client, url, dict(validators or {}), started, into)
             except _Retryable as error:
                 wait = BACKOFF_BASE * 2**attempt if error.retry_after is None else error.retry_after
                 wait = min(wait, MAX_RETRY_WAIT)
@@ -130,14 +187,21 @@ class Downloader:
         with slot:
             yield
 
-    def _attempt(self, url: str, headers: dict[str, str], started: float) -> Download:
+    def _attempt(
+        self,
+        client: httpx.Client,
+        url: str,
+        headers: dict[str, str],
+        started: float,
+        into: Path | None,
+    ) -> Download:
         remaining = self.options.deadline - (self._clock() - started)
         if remaining <= 0:
             raise FetchError(url, f"took longer than {self._limit()} in total")
         seconds = min(self.options.timeout, remaining)
         try:
             timeout = httpx.Timeout(seconds)
-            with self._client.stream("GET", url, headers=headers, timeout=timeout) as response:
+            with client.stream("GET", url, headers=headers, timeout=timeout) as response:
                 status = response.status_code
                 if status == 304 and headers:
                     return Download(b"", _lower(response.headers), not_modified=True)
@@ -146,8 +210,10 @@ class Downloader:
                     raise _Retryable(_status_message(response), retry_after)
                 if not 200 <= status < 300:
                     raise FetchError(url, _status_message(response))
-                body = self._read_body(url, response, started)
-                return Download(body, _lower(response.headers))
+                body, digest, size = self._read_body(url, response, started, into)
+                return Download(body, _lower(response.headers), sha256=digest, size=size)
+        except InternalAddressError as error:  # at connect time: a redirect, or DNS changed
+            raise FetchError(url, str(error)) from None
         except httpx.TooManyRedirects:
             raise FetchError(url, f"too many redirects (more than {MAX_REDIRECTS})") from None
         except httpx.TimeoutException:
@@ -167,20 +233,31 @@ class Downloader:
         except httpx.HTTPError as error:  # an invalid URL, say: retrying will not help
             raise FetchError(url, f"cannot be fetched ({error})") from None
 
-    def _read_body(self, url: str, response: httpx.Response, started: float) -> bytes:
+    def _read_body(
+        self, url: str, response: httpx.Response, started: float, into: Path | None
+    ) -> tuple[bytes, str, int]:
+        """The body (empty when written ``into`` a file), its sha256 and its size."""
         limit = self.options.max_bytes
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
         declared = response.headers.get("content-length", "")
         if encoding == "identity" and declared.isdigit() and int(declared) > limit:
             raise FetchError(url, f"larger than the size limit ({_megabytes(limit)})")
         body = bytearray()
-        for piece in _inflate(url, encoding, response.iter_raw()):
-            body += piece
-            if len(body) > limit:
-                raise FetchError(url, f"larger than the size limit ({_megabytes(limit)})")
-            if self._clock() - started > self.options.deadline:
-                raise FetchError(url, f"took longer than {self._limit()} in total")
-        return bytes(body)
+        digest = hashlib.sha256()
+        size = 0
+        with into.open("wb") if into is not None else nullcontext() as stream:
+            for piece in _inflate(url, encoding, response.iter_raw()):
+                size += len(piece)
+                if size > limit:
+                    raise FetchError(url, f"larger than the size limit ({_megabytes(limit)})")
+                if self._clock() - started > self.options.deadline:
+                    raise FetchError(url, f"took longer than {self._limit()} in total")
+                digest.update(piece)
+                if stream is None:
+                    body += piece
+                else:
+                    stream.write(piece)
+        return bytes(body), digest.hexdigest(), size
 
     def _limit(self) -> str:
         return f"{self.options.deadline:g} s"

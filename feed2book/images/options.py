@@ -27,6 +27,8 @@ BACKOFF_BASE: Final = 0.5  # seconds: the first retry waits this, then doubles
 TRACKING_PIXEL_MAX_EDGE: Final = 2  # an image no larger than 2x2 only counts readers
 # Pixels decoded at most (before any JPEG draft scaling): about 160 MB as RGBA.
 MAX_DECODE_PIXELS: Final = 40_000_000
+# Pixels decoded at once by all threads together: one image at the limit, or several smaller.
+DECODE_PIXEL_BUDGET: Final = MAX_DECODE_PIXELS
 
 
 class ImageMode(StrEnum):

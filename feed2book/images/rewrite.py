@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection, Mapping
 from lxml import etree
 
 from feed2book._sink import remove_keep_tail
-from feed2book.images.options import EmbeddedImage, ImageMode, ImageOptions
+from feed2book.images.options import IMAGES_FOLDER, EmbeddedImage, ImageMode, ImageOptions
 from feed2book.images.resolver import ImageResolver
 from feed2book.models import Book, Problem
 from feed2book.writers.epub_content import XHTML_NS, parse_fragment, serialise_fragment
@@ -38,14 +38,21 @@ _IMG_TAG = re.compile(r"<(?:[\w.-]+:)?img[\s/>]", re.I)
 def image_urls(xhtml: str) -> list[str]:
     """The ``src`` of every image that can be fetched (http(s) or ``data:image``), in document
     order, each once."""
+    return list(dict.fromkeys(src for src, _ in _image_sources(xhtml) if _fetchable(src)))
+
+
+def _image_sources(xhtml: str) -> list[tuple[str, str]]:
+    """``(src, alt)`` of every ``<img>``, in document order."""
     if not _has_images(xhtml):
         return []
-    urls: dict[str, None] = {}
-    for image in parse_fragment(xhtml).iter(_X + "img"):
-        src = (image.get("src") or "").strip()
-        if _is_http(src) or src[:11].lower() == "data:image/":
-            urls.setdefault(src)
-    return list(urls)
+    return [
+        ((image.get("src") or "").strip(), " ".join((image.get("alt") or "").split()))
+        for image in parse_fragment(xhtml).iter(_X + "img")
+    ]
+
+
+def _fetchable(src: str) -> bool:
+    return _is_http(src) or src[:11].lower() == "data:image/"
 
 
 def _has_images(xhtml: str) -> bool:
@@ -109,15 +116,36 @@ def embed_book_images(
     """
     if options.mode is not ImageMode.EMBED:
         return map_articles(book, lambda xhtml: localise(xhtml, {}, options.mode)), {}
-    urls = [url for article in book.articles for url in image_urls(article.content_html)]
     own = resolver is None
     active = ImageResolver(options) if resolver is None else resolver
+    report = on_problem or (lambda problem: None)
+    urls: list[str] = []
+    alts: dict[str, str] = {}  # a URL -> alt text it was shown with, for messages
+    internal_ok: set[str] = set()  # images of articles whose source is local or internal
+    for article in book.articles:
+        found = []
+        for src, alt in _image_sources(article.content_html):
+            if _fetchable(src):
+                found.append(src)
+                alts[src] = alts.get(src) or alt
+            elif not src.startswith(prefix + IMAGES_FOLDER + "/"):  # not localised already
+                shown = f"[{_label(alt)}]"
+                why = f"its address {src!r} is not http(s) or data:image" if src else "no address"
+                report(Problem(article.url, f"image not included ({why}); shown as {shown}"))
+        urls += found
+        if found and active.source_is_internal(article.feed.url):
+            internal_ok.update(found)
     try:
-        images = active.resolve(urls, on_progress=on_progress, on_problem=on_problem)
+        images = active.resolve(
+            urls, on_progress=on_progress, on_problem=on_problem, internal_ok=internal_ok
+        )
         dropped = active.dropped
     finally:
         if own:
             active.close()
+    for url in sorted(dropped & alts.keys()):
+        if alts[url]:  # a tracking pixel takes its alt text with it: say so
+            report(Problem(url, f"tracking pixel dropped with its alt text {alts[url]!r}"))
     localised = map_articles(
         book,
         lambda xhtml: localise(xhtml, images, ImageMode.EMBED, prefix=prefix, dropped=dropped),

@@ -13,6 +13,7 @@ repaired where they point nowhere or at the wrong kind of element (``_repair_ref
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Final
 
@@ -43,7 +44,7 @@ _CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\r\n\f]?|(.))", re.S)
 # Functions besides url() that take a file address as a plain string.
 _CSS_LOADER = re.compile(r"((?:-[a-z]+-)?(?:image-set|image|cross-fade|element|src))\s*\(")
 _SAFE_DATA = re.compile(r"data:image/(?:png|jpeg|jpg|gif)[;,]", re.I)
-_LENGTH = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*(px)?\s*\Z")
+_LENGTH = re.compile(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(px)?\s*\Z")
 
 
 def sanitise_svg(data: bytes) -> tuple[bytes, tuple[int, int]]:
@@ -62,8 +63,11 @@ def sanitise_svg(data: bytes) -> tuple[bytes, tuple[int, int]]:
         _check_element(node)
     _strip_foreign(root)
     _repair_references(root)
+    _check_render_cost(root)
+    _clamp_filters(root)
+    size = _clamp_size(root)
     etree.cleanup_namespaces(root)
-    return etree.tostring(root, encoding="utf-8", xml_declaration=True), _size(root)
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True), size
 
 
 def _check_element(element: etree._Element) -> None:
@@ -169,6 +173,94 @@ def _repair_references(root: etree._Element) -> None:
                 element.set(attribute, match.group(3).strip() or "none")
 
 
+# Render bombs: what a reader would draw is bounded, not only what the file holds.
+MAX_USE_DEPTH: Final = 8  # <use> of a <use> of ... at most this deep
+MAX_RENDERED_ELEMENTS: Final = 50_000  # elements drawn once every <use> is expanded
+MAX_EDGE: Final = 4096  # CSS px: a larger drawing is scaled down (its viewBox keeps it whole)
+# Filter primitives' attributes whose cost grows with their value, and the largest kept.
+_FILTER_LIMITS: Final = {
+    ("feturbulence", "numoctaves"): 8.0,
+    ("fegaussianblur", "stddeviation"): 100.0,
+    ("femorphology", "radius"): 100.0,
+    ("feconvolvematrix", "order"): 5.0,
+    ("fedropshadow", "stddeviation"): 100.0,
+}
+_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+def _check_render_cost(root: etree._Element) -> None:
+    """Refuse a drawing whose ``<use>`` references nest deeper than ``MAX_USE_DEPTH`` or
+    expand to more than ``MAX_RENDERED_ELEMENTS`` (ten ``<use>`` of ten ``<use>``... is
+    10^n elements in a file of a few hundred bytes)."""
+    by_id = {str(element.get("id")): element for element in root.iter() if element.get("id")}
+    # element -> (elements drawn, <use> hops inside); keyed by the element objects themselves,
+    # which the dict keeps alive (lxml proxies, so their id() could otherwise be reused)
+    known: dict[etree._Element, tuple[int, int]] = {}
+    active: set[etree._Element] = set()
+
+    def drawn(element: etree._Element, above: int) -> tuple[int, int]:
+        """``above``: <use> hops on the way here (checked now: a long chain of <use> must
+        not recurse through Python's stack before the total says no)."""
+        key = element
+        if key in known:
+            return known[key]
+        if key in active:
+            raise ConversionError("the SVG's <use> elements refer to themselves")
+        if above > MAX_USE_DEPTH:
+            raise ConversionError(f"the SVG nests <use> more than {MAX_USE_DEPTH} deep")
+        active.add(key)
+        total, hops = 1, 0
+        for child in element:
+            count, depth = drawn(child, above)
+            total, hops = total + count, max(hops, depth)
+        if etree.QName(element).localname == "use":
+            href = next((element.get(a) for a in _HREFS if element.get(a)), "") or ""
+            target = by_id.get(href.strip()[1:]) if href.strip().startswith("#") else None
+            if target is not None:
+                count, depth = drawn(target, above + 1)
+                total, hops = total + count, max(hops, depth + 1)
+        active.discard(key)
+        if hops > MAX_USE_DEPTH:
+            raise ConversionError(f"the SVG nests <use> more than {MAX_USE_DEPTH} deep")
+        if total > MAX_RENDERED_ELEMENTS:
+            raise ConversionError(
+                f"the SVG draws too many elements once its <use> are expanded"
+                f" (more than {MAX_RENDERED_ELEMENTS:,})"
+            )
+        known[key] = total, hops
+        return total, hops
+
+    drawn(root, 0)
+
+
+def _clamp_filters(root: etree._Element) -> None:
+    """Filter parameters whose cost grows with their value are cut to ``_FILTER_LIMITS``."""
+    for element in root.iter():
+        name = etree.QName(element).localname.lower()
+        for attribute in list(element.attrib):
+            limit = _FILTER_LIMITS.get((name, str(attribute).lower()))
+            if limit is None:
+                continue
+            values = _NUMBER.findall(str(element.get(attribute)))
+            clamped = [min(abs(float(value)), limit) for value in values] or [0.0]
+            element.set(attribute, " ".join(f"{value:g}" for value in clamped))
+
+
+def _clamp_size(root: etree._Element) -> tuple[int, int]:
+    """The drawing's size, scaled to at most ``MAX_EDGE`` px (on the root too: a reader
+    sizes its canvas from it); the viewBox is set so the whole drawing still shows."""
+    width, height = _size(root)
+    if max(width, height) <= MAX_EDGE:
+        return width, height
+    scale = MAX_EDGE / max(width, height)
+    if len((root.get("viewBox") or "").replace(",", " ").split()) != 4:
+        root.set("viewBox", f"0 0 {width} {height}")
+    width, height = max(1, round(width * scale)), max(1, round(height * scale))
+    root.set("width", str(width))
+    root.set("height", str(height))
+    return width, height
+
+
 def _size(root: etree._Element) -> tuple[int, int]:
     width, height = _length(root.get("width")), _length(root.get("height"))
     box = (root.get("viewBox") or "").replace(",", " ").split()
@@ -177,7 +269,7 @@ def _size(root: etree._Element) -> tuple[int, int]:
             box_width, box_height = float(box[2]), float(box[3])
         except ValueError:
             box_width = box_height = 0.0
-        if box_width > 0 and box_height > 0:
+        if 0 < box_width < math.inf and 0 < box_height < math.inf:
             if width and not height:
                 height = width * box_height / box_width
             elif height and not width:
@@ -192,7 +284,8 @@ def _size(root: etree._Element) -> tuple[int, int]:
 def _length(value: str | None) -> float:
     """A width/height in px (a bare number or ``px``); 0 for %, em and anything else."""
     match = _LENGTH.match(value or "")
-    return float(match.group(1)) if match else 0.0
+    number = float(match.group(1)) if match else 0.0
+    return number if number < math.inf else 0.0
 
 
 def _short(value: str) -> str:

@@ -6,6 +6,10 @@ keeps must be as safe as the pages around it, in EPUBs (which pass EPUBCheck) an
 from __future__ import annotations
 
 import base64
+import io
+import json
+import os
+import random
 import re
 import struct
 import zlib
@@ -13,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from PIL import Image
 
 from tests.epubcheck_helper import assert_all_epubcheck_clean
 from tests.hostile.corpus import escape, item, rss
@@ -164,3 +169,103 @@ def test_svg_references_epubcheck_rejects_are_repaired_not_dropped(
     assert len(svgs) == len(BROKEN_REFERENCES)
     assert _check_epub(books[0]) == []
     assert_all_epubcheck_clean({path.name: path for path in books})
+
+
+_USE_BOMB = (
+    "<defs><g id='l0'><rect width='1' height='1'/></g>"
+    + "".join(
+        f"<g id='l{n}'>" + f"<use xlink:href='#l{n - 1}'/>" * 10 + "</g>" for n in range(1, 11)
+    )
+    + "</defs><use xlink:href='#l10'/>"
+)
+RENDER_BOMBS: dict[str, tuple[bytes, str]] = {
+    "/use-bomb.svg": (SVG.format(_USE_BOMB).encode(), "image/svg+xml"),
+    "/turbulence.svg": (SVG.format("<filter id='f'><feTurbulence baseFrequency='0.05' numOctaves='1000000'/></filter><rect width='5' height='5' filter='url(#f)'/>").encode(), "image/svg+xml"),
+    "/huge.svg": (b'<svg xmlns="http://www.w3.org/2000/svg" width="1e9" height="1e9"><rect width="5" height="5"/></svg>', "image/svg+xml"),
+}  # fmt: skip
+
+
+def test_svg_render_bombs_are_refused_or_bounded(server: Server, tmp_path: Path) -> None:
+    """A <use> tree of 10^10 instances is refused (with a warning, the alt text stays); an
+    feTurbulence of a million octaves keeps 8; a 1e9 px drawing is scaled to 4096 px, on the
+    <img> too. The book passes EPUBCheck."""
+    runs = _build(server, tmp_path, RENDER_BOMBS)
+    assert any(
+        "use-bomb.svg" in line and "too many elements" in line for line in runs["epub"].warnings()
+    )
+    books = runs["epub"].epubs()
+    entries = dict(archive_entries(books[0]))
+    svgs = [data for name, data in entries.items() if name.endswith(".svg")]
+    assert len(svgs) == 2
+    assert any(b'numOctaves="8"' in data for data in svgs)
+    pages = b"".join(data for name, data in entries.items() if name.endswith(".xhtml"))
+    assert b'width="4096" height="4096"' in pages
+    assert b"alt for /use-bomb.svg" in pages
+    assert _check_epub(books[0]) == []
+    assert_all_epubcheck_clean({path.name: path for path in books})
+
+
+@pytest.mark.slow
+def test_one_photo_behind_many_addresses_costs_memory_and_disk_once(
+    server: Server, tmp_path: Path
+) -> None:
+    """The same ~6 MB photo behind 200 query strings: bodies are streamed to disk, stored once
+    by content, converted once. Peak memory stays far under 500 MB (it grew with every URL:
+    334 MB for 100, about 2 GB for 1,000) and the cache holds one copy, not 200."""
+    image = Image.frombytes("RGB", (2800, 2100), random.Random(6).randbytes(2800 * 2100 * 3))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=93)
+    assert len(buffer.getvalue()) > 5_000_000
+    url = server.route("/photo.jpg", body=buffer.getvalue(), headers={"Content-Type": "image/jpeg"})
+    count = 200
+    body = "".join(f'<p><img src="{url}?v={n}" alt="photo {n}"></p>' for n in range(count))
+    source = tmp_path / "photos.xml"
+    source.write_text(rss(item("Photos", escape(body), slug="photos")))
+    run = run_command("epub", [str(source)], tmp_path / "out", "--images", "embed", measure=True)
+    assert run.code == 0, run.stderr
+    assert "200 downloaded" in run.stderr and "0 failed" in run.stderr
+    assert run.peak_mb is not None and run.peak_mb < 500, run.peak_mb
+    cache = Path(os.environ["FEED2BOOK_CACHE_DIR"]) / "images"
+    blobs = [path for path in (cache / "blobs").rglob("*.body")]
+    assert len(blobs) == 1  # one copy, indexed by every URL
+    assert len(list((cache / "raw").rglob("*.json"))) == count
+    assert sum(p.stat().st_size for p in cache.rglob("*") if p.is_file()) < 2 * len(
+        buffer.getvalue()
+    )
+    entries = dict(archive_entries(run.epubs()[0]))
+    assert len([name for name in entries if "/images/" in name]) == 1
+
+
+def test_a_feed_claiming_a_public_home_cannot_make_feed2book_fetch_this_machine(
+    server: Server, tmp_path: Path
+) -> None:
+    """A JSON Feed file whose feed_url is on a public host stands for a feed fetched from there:
+    its images on 127.0.0.1 (in any spelling) are refused, each with a warning, and nothing
+    reaches the server. The same feed as a plain local file fetches them."""
+    url = server.route("/secret.png", body=_png(40, 20), headers={"Content-Type": "image/png"})
+    port = url.split(":")[2].split("/")[0]
+    sources = [
+        url,
+        f"http://0x7f000001:{port}/secret.png",
+        f"http://[::ffff:127.0.0.1]:{port}/secret.png",
+    ]
+    content = "".join(f'<p><img src="{src}" alt="secret {n}"></p>' for n, src in enumerate(sources))
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Public blog",
+        "feed_url": "https://blog.example/feed.json",
+        "items": [{"id": "1", "title": "Post", "url": "https://blog.example/1", "content_html": content,
+                   "date_published": "2026-06-01T10:00:00Z", "authors": [{"name": "Ann"}]}],
+    }  # fmt: skip
+    source = tmp_path / "public.json"
+    source.write_text(json.dumps(feed))
+    run = run_command("epub", [str(source)], tmp_path / "out", "--images", "embed")
+    assert run.code == 0, run.stderr
+    refused = [line for line in run.warnings() if "internal address" in line]
+    assert len(refused) == 3, run.stderr
+    assert not [path for path, _ in server.requests if path.startswith("/secret")]
+    del feed["feed_url"]
+    source.write_text(json.dumps(feed))
+    run = run_command("epub", [str(source)], tmp_path / "local", "--images", "embed")
+    assert not [line for line in run.warnings() if "internal address" in line], run.stderr
+    assert [path for path, _ in server.requests if path.startswith("/secret")]
