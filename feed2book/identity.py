@@ -119,8 +119,9 @@ def feed_ids(items: Sequence[ItemFacts]) -> list[str]:
 
     An item keeps its ``id`` unless another item of the feed has the same id and differs from it
     in its own date, title or body (items equal in all three are one article listed twice and
-    keep the shared id). Items that differ get, in turn: the id with its fragment (when the
-    fragment tells them apart), then that plus a digest of their own date and title, then of
+    keep one shared id). When fragments tell such items apart, every id of the feed keeps its
+    fragment (so a day page's first anchor is named the same before and after a second one
+    appears). Items that still share an id get a digest of their own date and title, then of
     their date, title and body. Only intrinsic facts go in, so an item's id does not depend on
     the order of the feed or on fallback dates.
     """
@@ -128,9 +129,13 @@ def feed_ids(items: Sequence[ItemFacts]) -> list[str]:
     groups: dict[str, list[int]] = {}
     for position, item in enumerate(items):
         groups.setdefault(item.id, []).append(position)
+    fragments_matter = any(
+        len({items[p].exact for p in members}) > 1 and len({items[p].triple for p in members}) > 1
+        for members in groups.values()
+    )
     for members in groups.values():
-        if len(members) > 1:
-            _tell_apart([items[p] for p in members], members, ids)
+        if len(members) > 1 or fragments_matter:
+            _tell_apart([items[p] for p in members], members, ids, fragments_matter)
     # An id made above may still meet another item's (an opaque guid that looks like one).
     seen: dict[str, set[tuple[str, str, str]]] = {}
     for position, item in enumerate(items):
@@ -141,12 +146,14 @@ def feed_ids(items: Sequence[ItemFacts]) -> list[str]:
     return ids
 
 
-def _tell_apart(group: list[ItemFacts], positions: list[int], ids: list[str]) -> None:
+def _tell_apart(
+    group: list[ItemFacts], positions: list[int], ids: list[str], fragments_matter: bool
+) -> None:
     """Give the items of ``group`` (one shared id) one id per distinct (date, title, body)."""
     clusters: dict[tuple[str, str, str], list[int]] = {}
     for index, item in enumerate(group):
         clusters.setdefault(item.triple, []).append(index)
-    if len(clusters) < 2:
+    if len(clusters) < 2 and not fragments_matter:
         return
     firsts = [group[indexes[0]] for indexes in clusters.values()]
     by_exact: dict[str, list[ItemFacts]] = {}
