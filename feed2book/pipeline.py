@@ -24,7 +24,14 @@ from feed2book import series as series_detection
 from feed2book.errors import Feed2BookError, OutputError, SourceError
 from feed2book.identity import forem_slug_stem, id_evidence
 from feed2book.models import Article, Problem, SeriesRef, Severity
-from feed2book.select import Candidate, Deduplicated, Selection, deduplicate, republished_text
+from feed2book.select import (
+    Body,
+    Candidate,
+    Deduplicated,
+    Selection,
+    deduplicate,
+    republished_text,
+)
 
 if TYPE_CHECKING:
     from feed2book.fetch import Fetched
@@ -111,10 +118,18 @@ class Collection:
 
     def finish(self, *, all_revisions: bool = False) -> Deduplicated:
         """Drop duplicates (and older revisions), detect series, fix the order."""
+        bodies: dict[int, Body] = {}  # only of articles whose title another one has
+
+        def same_text(a: int, b: int) -> bool:
+            for position in (a, b):
+                if position not in bodies:
+                    bodies[position] = Body.of(self._words(position))
+            return republished_text(bodies[a], bodies[b])
+
         outcome = deduplicate(
             [entry.candidate for entry in self._entries],
             all_revisions=all_revisions,
-            same_text=self._same_text,
+            same_text=same_text,
         )
         kept = [self._entries[position] for position in sorted(outcome.keep)]
         kept.sort(key=lambda entry: (entry.candidate.published, entry.candidate.id))
@@ -133,11 +148,8 @@ class Collection:
         ]
         return outcome
 
-    def _same_text(self, a: int, b: int) -> bool:
-        """Whether two spooled articles' bodies are near-same (only asked about same titles)."""
-        return republished_text(self._words(a), self._words(b))
-
     def _words(self, position: int) -> list[str]:
+        """A spooled article's words and link targets, for ``select.republished_text``."""
         from feed2book.text import to_text  # lxml: only when two titles meet
 
         article = self._load(self._entries[position])

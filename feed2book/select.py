@@ -193,6 +193,8 @@ def _republished(
 
     for index, a in enumerate(members):
         for b in members[index + 1 :]:
+            if root(a) == root(b):
+                continue  # already one post: its reason is known
             reason = _republication(candidates[a], candidates[b], partial(same_text, a, b))
             if reason:
                 reasons[(a, b)] = reasons[(b, a)] = reason
@@ -229,16 +231,28 @@ def _republication(a: Candidate, b: Candidate, same_text: Callable[[], bool]) ->
 _DIGITS = re.compile(r"\d")
 
 
-def republished_text(a: Sequence[str], b: Sequence[str]) -> bool:
-    """Whether two bodies (their words and link targets, case-folded) are one text, edited:
-    at least ``NEAR_SAME_RATIO`` in common and the same numbers. The numbers are what tell
-    "Day 4" from "Day 5", part 001 from part 002 or one year's event from the next when the
-    rest of the wording is shared; an empty body proves nothing."""
-    if not a or not b:
+@dataclass(frozen=True, slots=True)
+class Body:
+    """An article's words and link targets (case-folded), and the numbers among them."""
+
+    words: tuple[str, ...]
+    numbers: frozenset[str]
+
+    @classmethod
+    def of(cls, words: Sequence[str]) -> Body:
+        return cls(tuple(words), frozenset(word for word in words if _DIGITS.search(word)))
+
+
+def republished_text(a: Body | Sequence[str], b: Body | Sequence[str]) -> bool:
+    """Whether two bodies are one text, edited: at least ``NEAR_SAME_RATIO`` in common and the
+    same numbers. The numbers are what tell "Day 4" from "Day 5", part 001 from part 002 or one
+    year's event from the next when the rest of the wording is shared; an empty body proves
+    nothing."""
+    first = a if isinstance(a, Body) else Body.of(a)
+    second = b if isinstance(b, Body) else Body.of(b)
+    if not first.words or not second.words or first.numbers != second.numbers:
         return False
-    if {word for word in a if _DIGITS.search(word)} != {w for w in b if _DIGITS.search(w)}:
-        return False
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    matcher = SequenceMatcher(None, first.words, second.words, autojunk=False)
     return (
         matcher.real_quick_ratio() >= NEAR_SAME_RATIO
         and matcher.quick_ratio() >= NEAR_SAME_RATIO
