@@ -144,7 +144,19 @@ def reading(env: Environment, common: Common, messenger: Messenger) -> Iterator[
         collection = from_library
     with collection:
         collection.finish(all_revisions=common.selection.all_revisions)
+        _tell_dropped(collection, messenger)
         yield collection
+
+
+def _tell_dropped(collection: Collection, messenger: Messenger) -> None:
+    """Every item left out is accounted for: one line by reason, one per item with -v."""
+    from feed2book.listing import dropped_detail, dropped_summary
+
+    dropped = collection.report.dropped
+    if dropped:
+        messenger.info(dropped_summary(dropped))
+    for item in dropped:
+        messenger.detail(dropped_detail(item))
 
 
 _FROM_LIBRARY: WeakSet[Collection] = WeakSet()  # for messages that name where articles were

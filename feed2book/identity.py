@@ -7,8 +7,11 @@ Pure string functions. The rules:
   forem.com is one article.
 - An author's ``handle`` is the first path segment of a Forem article link (``matt_frank_usa``),
   otherwise a slug of the display name.
-- A ``revision_key`` is the author handle plus the normalised title: two items with the same key
-  and different ids are one article republished.
+- Within one feed an id must tell its items apart (``feed_ids``): when items share an id but differ
+  (title, own date or body), the guid's or link's fragment is kept (``entries.php#111``), and
+  when even that is shared a short digest of the item's own date and title (then body) is added.
+- A ``revision_key`` is the author handle plus the normalised title: items with the same key and
+  different ids are *candidates* for one article republished (``select`` asks for more evidence).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 FOREM_HOSTS = frozenset({"dev.to", "forem.com", "community.forem.com"})
@@ -23,9 +28,9 @@ _TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ref_src|
 _FOREM_HANDLE_IN_DESCRIPTION = re.compile(r"\(@([A-Za-z0-9_.-]+)\)")
 
 
-def normalise_url(url: str) -> str:
+def normalise_url(url: str, *, keep_fragment: bool = False) -> str:
     """A canonical form for comparing URLs: https, lower-case host without ``www.``, no default
-    port, no fragment, no tracking parameters, no trailing slash."""
+    port, no fragment (unless ``keep_fragment``), no tracking parameters, no trailing slash."""
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
@@ -41,7 +46,7 @@ def normalise_url(url: str) -> str:
         ]
     )
     path = parts.path.rstrip("/") or ""
-    return urlunsplit(("https", host, path, query, ""))
+    return urlunsplit(("https", host, path, query, parts.fragment if keep_fragment else ""))
 
 
 def forem_handle_and_slug(
@@ -64,17 +69,139 @@ def forem_handle_from_feed(description: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def article_id(guid: str, link: str, forem: tuple[str, str] | None, fallback: str) -> str:
+def article_id(
+    guid: str,
+    link: str,
+    forem: tuple[str, str] | None,
+    fallback: str,
+    *,
+    keep_fragment: bool = False,
+) -> str:
     """The stable id of an article; ``fallback`` (a hash of feed, title and date) when the feed
-    gives neither a guid nor a link."""
+    gives neither a guid nor a link. ``keep_fragment``: the form ``feed_ids`` falls back on
+    when the fragment is what tells a feed's items apart."""
     if forem is not None:
         return f"forem:{forem[0]}/{forem[1]}"
     guid = guid.strip()
     if guid:
-        return normalise_url(guid) if urlsplit(guid).scheme in ("http", "https") else guid
+        if urlsplit(guid).scheme in ("http", "https"):
+            return normalise_url(guid, keep_fragment=keep_fragment)
+        return guid
     if link.strip():
-        return normalise_url(link)
-    return "urn:feed2book:" + hashlib.sha1(fallback.encode("utf-8")).hexdigest()
+        return normalise_url(link, keep_fragment=keep_fragment)
+    return FALLBACK_PREFIX + hashlib.sha1(fallback.encode("utf-8")).hexdigest()
+
+
+FALLBACK_PREFIX = "urn:feed2book:"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFacts:
+    """What one feed item says about itself, for ``feed_ids``."""
+
+    id: str  # ``article_id``: the item's id when no other item of its feed shares it
+    exact: str  # ``article_id(..., keep_fragment=True)``
+    date: str  # the item's own date (ISO), "" when it gives none (never a fallback)
+    title: str
+    body: str  # a digest of the body as the feed gives it
+
+    @property
+    def triple(self) -> tuple[str, str, str]:
+        return (self.date, self.title, self.body)
+
+
+def digest(text: str, length: int = 12) -> str:
+    return hashlib.sha1(text.encode("utf-8", errors="surrogatepass")).hexdigest()[:length]
+
+
+def feed_ids(items: Sequence[ItemFacts]) -> list[str]:
+    """The id of each item of one feed, in order.
+
+    An item keeps its ``id`` unless another item of the feed has the same id and differs from it
+    in its own date, title or body (items equal in all three are one article listed twice and
+    keep one shared id). When fragments tell such items apart, every id of the feed keeps its
+    fragment (so a day page's first anchor is named the same before and after a second one
+    appears). Items that still share an id get a digest of their own date and title, then of
+    their date, title and body. Only intrinsic facts go in, so an item's id does not depend on
+    the order of the feed or on fallback dates.
+    """
+    ids = [item.id for item in items]
+    groups: dict[str, list[int]] = {}
+    for position, item in enumerate(items):
+        groups.setdefault(item.id, []).append(position)
+    fragments_matter = any(
+        len({items[p].exact for p in members}) > 1 and len({items[p].triple for p in members}) > 1
+        for members in groups.values()
+    )
+    for members in groups.values():
+        if len(members) > 1 or fragments_matter:
+            _tell_apart([items[p] for p in members], members, ids, fragments_matter)
+    # An id made above may still meet another item's (an opaque guid that looks like one).
+    seen: dict[str, set[tuple[str, str, str]]] = {}
+    for position, item in enumerate(items):
+        seen.setdefault(ids[position], set()).add(item.triple)
+    for position, item in enumerate(items):
+        if len(seen[ids[position]]) > 1:
+            ids[position] = _suffixed(ids[position], digest("|".join(item.triple)))
+    return ids
+
+
+def _tell_apart(
+    group: list[ItemFacts], positions: list[int], ids: list[str], fragments_matter: bool
+) -> None:
+    """Give the items of ``group`` (one shared id) one id per distinct (date, title, body)."""
+    clusters: dict[tuple[str, str, str], list[int]] = {}
+    for index, item in enumerate(group):
+        clusters.setdefault(item.triple, []).append(index)
+    if len(clusters) < 2 and not fragments_matter:
+        return
+    firsts = [group[indexes[0]] for indexes in clusters.values()]
+    by_exact: dict[str, list[ItemFacts]] = {}
+    for first in firsts:
+        by_exact.setdefault(first.exact, []).append(first)
+    for indexes, first in zip(clusters.values(), firsts, strict=True):
+        sharing = by_exact[first.exact]
+        name = first.exact
+        if len(sharing) > 1:
+            short = {(other.date, other.title) for other in sharing}
+            if len(short) == len(sharing):
+                name = _suffixed(first.exact, digest(first.date + "|" + first.title))
+            else:
+                name = _suffixed(first.exact, digest("|".join(first.triple)))
+        for index in indexes:
+            ids[positions[index]] = name
+
+
+def _suffixed(key: str, suffix: str) -> str:
+    return f"{key}{'-' if '#' in key else '#'}item-{suffix}"
+
+
+_FOREM_ID_SUFFIX = re.compile(r"-[0-9a-z]{1,8}$")
+
+
+def forem_slug_stem(article_id: str) -> str:
+    """``forem:<handle>/<slug>`` without the id Forem appends to every slug (``-3ef2``): the part
+    the author's title gave, the same in a post republished under a new URL. "" elsewhere."""
+    if not article_id.startswith("forem:") or "#" in article_id:
+        return ""
+    stem = _FOREM_ID_SUFFIX.sub("", article_id)
+    return stem if stem != article_id else ""
+
+
+def id_evidence(article_id: str, url: str) -> str:
+    """What an id was made from, as a reason two items with that id are one article."""
+    if article_id.startswith("forem:"):
+        return "same dev.to/Forem post"
+    if article_id.startswith(FALLBACK_PREFIX):
+        return "same feed, title and date"
+    if url:
+        try:
+            link = normalise_url(url)
+        except ValueError:
+            link = ""
+        if link and (article_id == link or article_id.startswith(link + "#")):
+            return "same link"
+    return "same guid"
 
 
 def slugify(text: str, max_length: int = 60) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from rich.cells import cell_len
 
 from feed2book.models import Article
-from feed2book.pipeline import Collection
+from feed2book.pipeline import Collection, DroppedItem
 
 _TAGS_SHOWN = 4
 
@@ -45,6 +45,26 @@ def summary_line(facts: dict[str, Any]) -> str:
     )
     parts.append(f"{facts['problems']} problem(s)")
     return ", ".join(parts)
+
+
+def dropped_summary(dropped: Sequence[DroppedItem]) -> str:
+    """One line for what deduplication left out, grouped by reason ("" when nothing was):
+    ``3 item(s) dropped as duplicates of other items (same guid); 8 dropped as older
+    revisions (…)``."""
+    counts: dict[tuple[bool, str], int] = {}
+    for item in dropped:
+        counts[(item.revision, item.reason)] = counts.get((item.revision, item.reason), 0) + 1
+    parts: list[str] = []
+    for (revision, reason), count in sorted(counts.items()):
+        what = "older revisions" if revision else "duplicates of other items"
+        parts.append(f"{count} {'item(s) ' if not parts else ''}dropped as {what} ({reason})")
+    return "; ".join(parts)
+
+
+def dropped_detail(item: DroppedItem) -> str:
+    """The ``--verbose`` line for one item left out."""
+    what = "older revision" if item.revision else "duplicate"
+    return f"dropped {item.title!r} as {what} ({item.reason}); kept {item.kept_id}"
 
 
 def render_listing(articles: Sequence[Article], facts: dict[str, Any], width: int = 120) -> str:

@@ -29,8 +29,11 @@ from feed2book.errors import NotAFeedError
 from feed2book.fetch import Fetched, FetchLimits
 from feed2book.htmlrules import escape_url
 from feed2book.identity import (
+    ItemFacts,
     article_id,
     author_handle,
+    digest,
+    feed_ids,
     forem_handle_and_slug,
     forem_handle_from_feed,
     revision_key,
@@ -160,7 +163,12 @@ def parse_feed(
     portable = replace(context, fetched=replace(fetched, data=b""))  # helpers need no bytes
     convert = partial(_entry_to_article, context=portable)
     keep = on_article or result.articles.append
-    for article, used in parallel.map_in_order(convert, parsed.entries, consume=True):
+    # Ids are decided for the whole feed first: a fragment or a shared link only tells whether
+    # it distinguishes items once every item is seen (``identity.feed_ids``).
+    ids = feed_ids([_entry_facts(entry, context) for entry in parsed.entries])
+    entries = list(zip(parsed.entries, ids, strict=True))
+    parsed.entries.clear()
+    for article, used in parallel.map_in_order(convert, entries, consume=True):
         keep(article)
         for name in used:
             fallbacks[name] = fallbacks.get(name, 0) + 1
@@ -273,8 +281,7 @@ class _FeedContext:
     header_date: datetime | None
 
 
-def _entry_to_article(entry: Any, context: _FeedContext) -> tuple[Article, list[str]]:
-    used: list[str] = []
+def _link_and_forem(entry: Any, context: _FeedContext) -> tuple[str, tuple[str, str] | None]:
     link = _absolute(entry.get("link", "") or "", context)
     forem = forem_handle_and_slug(link) if link else None
     if forem is None and context.forem_handle and link:
@@ -282,6 +289,38 @@ def _entry_to_article(entry: Any, context: _FeedContext) -> tuple[Article, list[
         segments = [s for s in urlsplit(link).path.split("/") if s]
         if len(segments) >= 2 and segments[0].lower() == context.forem_handle:
             forem = (segments[0].lower(), segments[1].lower())
+    return link, forem
+
+
+def _entry_facts(entry: Any, context: _FeedContext) -> ItemFacts:
+    """What ``feed_ids`` needs of an entry: cheap (the body is hashed as the feed gives it, not
+    cleaned), except for an entry with no guid, link or title, whose fallback id needs the
+    title ``_entry_to_article`` takes from its cleaned text."""
+    link, forem = _link_and_forem(entry, context)
+    guid = entry.get("id", "") or ""
+    raw_html, base = _content(entry, link, context)
+    title = _clean_text(entry.get("title", ""))
+    if not title and not guid.strip() and not link and forem is None:
+        title = _title_from_text(to_text(clean_html(raw_html, base_url=base or None))) or "Untitled"
+    own = _struct_to_datetime(_raw(entry, "published_parsed")) or _struct_to_datetime(
+        _raw(entry, "updated_parsed")
+    )
+    published = own or context.feed_date or context.header_date or EPOCH
+    fallback = f"{context.feed.url}|{title}|{published.isoformat()}"
+    return ItemFacts(
+        id=_article_id(guid, link, forem, fallback),
+        exact=_article_id(guid, link, forem, fallback, keep_fragment=True),
+        date=own.isoformat() if own else "",
+        title=title,
+        body=digest(raw_html),
+    )
+
+
+def _entry_to_article(item: tuple[Any, str], context: _FeedContext) -> tuple[Article, list[str]]:
+    """An entry and the id ``feed_ids`` gave it, as an ``Article``."""
+    entry, decided_id = item
+    used: list[str] = []
+    link, forem = _link_and_forem(entry, context)
     raw_html, base = _content(entry, link, context)
     xhtml = clean_html(
         raw_html, base_url=base or None, on_problem=lambda what: used.append(f"clean:{what}")
@@ -304,9 +343,8 @@ def _entry_to_article(entry: Any, context: _FeedContext) -> tuple[Article, list[
         if not context.feed_author:
             used.append("author")
     handles = tuple(author.handle for author in authors)
-    fallback_key = f"{context.feed.url}|{title}|{published.isoformat()}"
     article = Article(
-        id=_article_id(entry.get("id", "") or "", link, forem, fallback_key),
+        id=decided_id,
         url=link,
         title=title,
         authors=authors,
@@ -334,11 +372,18 @@ def _absolute(link: str, context: _FeedContext) -> str:
     return escape_url(joined) if is_web_url(joined) else ""
 
 
-def _article_id(guid: str, link: str, forem: tuple[str, str] | None, fallback: str) -> str:
+def _article_id(
+    guid: str,
+    link: str,
+    forem: tuple[str, str] | None,
+    fallback: str,
+    *,
+    keep_fragment: bool = False,
+) -> str:
     """``identity.article_id``; a guid that only looks like a URL (``http://[::1/x``, which
     ``normalise_url`` cannot parse) is kept as the opaque string it is."""
     try:
-        return article_id(guid, link, forem, fallback)
+        return article_id(guid, link, forem, fallback, keep_fragment=keep_fragment)
     except ValueError:
         return guid.strip()
 
@@ -582,16 +627,38 @@ def parse_json_feed(fetched: Fetched) -> ParsedSource:
     language = _language(_json_text(document.get("language"))) or DEFAULT_LANGUAGE
     skipped = 0
     used: list[str] = []
+    facts: list[ItemFacts] = []
     for item in document["items"]:
         if not isinstance(item, dict):
             skipped += 1
             continue
-        result.articles.append(_json_item(item, feed, feed_authors, language, used.append))
+        article = _json_item(item, feed, feed_authors, language, used.append)
+        result.articles.append(article)
+        facts.append(_json_facts(item, article))
+    ids = feed_ids(facts)
+    result.articles = [
+        article if article.id == decided else replace(article, id=decided)
+        for article, decided in zip(result.articles, ids, strict=True)
+    ]
     if skipped:
         result.problems.append(Problem(fetched.origin, f"{skipped} item(s) not an object; skipped"))
     for name in sorted(set(used)):
         result.problems.append(Problem(fetched.origin, _fallback_message(name, used.count(name))))
     return result
+
+
+def _json_facts(item: Mapping[str, Any], article: Article) -> ItemFacts:
+    """What ``feed_ids`` needs of a JSON Feed item (read already: the feed is in memory)."""
+    forem = forem_handle_and_slug(article.url) if article.url else None
+    own = _iso(item.get("date_published")) or _iso(item.get("date_modified"))
+    guid, fallback = _json_text(item.get("id")), f"{article.feed.url}|{article.title}"
+    return ItemFacts(
+        id=article.id,
+        exact=_article_id(guid, article.url, forem, fallback, keep_fragment=True),
+        date=own.isoformat() if own else "",
+        title=article.title,
+        body=digest(article.content_html),
+    )
 
 
 def _json_text(value: Any) -> str:

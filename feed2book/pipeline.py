@@ -13,6 +13,7 @@ always give the same order.
 from __future__ import annotations
 
 import pickle
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,8 +22,16 @@ from typing import IO, TYPE_CHECKING
 
 from feed2book import series as series_detection
 from feed2book.errors import Feed2BookError, OutputError, SourceError
+from feed2book.identity import forem_slug_stem, id_evidence
 from feed2book.models import Article, Problem, SeriesRef, Severity
-from feed2book.select import Candidate, Deduplicated, Selection, deduplicate
+from feed2book.select import (
+    Body,
+    Candidate,
+    Deduplicated,
+    Selection,
+    deduplicate,
+    republished_text,
+)
 
 if TYPE_CHECKING:
     from feed2book.fetch import Fetched
@@ -42,10 +51,21 @@ class Report:
     items: int = 0
     duplicates: int = 0
     revisions: int = 0
+    dropped: list[DroppedItem] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity is Severity.ERROR]
+
+
+@dataclass(frozen=True, slots=True)
+class DroppedItem:
+    """An item deduplication left out: its title, the id of the article kept instead, why."""
+
+    title: str
+    kept_id: str
+    reason: str
+    revision: bool  # an older revision of a republished post (``--all-revisions`` keeps it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +105,8 @@ class Collection:
             article.published,
             article.updated,
             len(article.content_html),
+            id_evidence(article.id, article.url),
+            forem_slug_stem(article.id),
         )
         self._entries.append(_Entry(offset, len(data), candidate, article.title, article.series))
         self._kept = None
@@ -96,8 +118,18 @@ class Collection:
 
     def finish(self, *, all_revisions: bool = False) -> Deduplicated:
         """Drop duplicates (and older revisions), detect series, fix the order."""
+        bodies: dict[int, Body] = {}  # only of articles whose title another one has
+
+        def same_text(a: int, b: int) -> bool:
+            for position in (a, b):
+                if position not in bodies:
+                    bodies[position] = Body.of(self._words(position))
+            return republished_text(bodies[a], bodies[b])
+
         outcome = deduplicate(
-            [entry.candidate for entry in self._entries], all_revisions=all_revisions
+            [entry.candidate for entry in self._entries],
+            all_revisions=all_revisions,
+            same_text=same_text,
         )
         kept = [self._entries[position] for position in sorted(outcome.keep)]
         kept.sort(key=lambda entry: (entry.candidate.published, entry.candidate.id))
@@ -105,7 +137,24 @@ class Collection:
         self._series = series_detection.detect((e.candidate.id, e.title) for e in kept)
         self.report.duplicates = outcome.duplicates
         self.report.revisions = outcome.revisions
+        self.report.dropped = [
+            DroppedItem(
+                self._entries[drop.position].title,
+                self._entries[drop.kept].candidate.id,
+                drop.reason,
+                drop.revision,
+            )
+            for drop in outcome.dropped
+        ]
         return outcome
+
+    def _words(self, position: int) -> list[str]:
+        """A spooled article's words and link targets, for ``select.republished_text``."""
+        from feed2book.text import to_text  # lxml: only when two titles meet
+
+        article = self._load(self._entries[position])
+        words = _WORD.findall(to_text(article.content_html).casefold())
+        return words + _LINK_TARGET.findall(article.content_html)
 
     # -- reading --------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -148,6 +197,10 @@ class Collection:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+_WORD = re.compile(r"\w+")
+_LINK_TARGET = re.compile(r'(?:href|src)="([^"]+)"')
 
 
 def _spool_error(error: OSError) -> OutputError:

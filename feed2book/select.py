@@ -1,9 +1,13 @@
 """Selecting articles: duplicates, revisions and the user's filters. Pure functions.
 
 - Duplicates: the same ``id`` seen twice (a feed listed twice, dev.to and forem.com) is one article;
-  the copy updated last wins, then the longer one.
+  the copy updated last wins, then the longer one. (``parse`` gives the items of one feed distinct
+  ids unless they are the same item listed twice: see ``identity.feed_ids``.)
 - Revisions: the same ``revision_key`` (author + normalised title) under different ids is one post
-  republished; the newest wins unless ``all_revisions``.
+  republished only with evidence beyond the title: near-same text (``republished_text``) or, on
+  Forem sites, the same slug within ``REPUBLISH_WINDOW``. The newest wins unless
+  ``all_revisions``.
+- Every item dropped is a ``Dropped``: which one, the kept one, and why.
 - Filters: author (handle or name), tag, series, date window, title regex; ``limit`` keeps the N
   newest of what matched.
 """
@@ -11,8 +15,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from difflib import SequenceMatcher
+from functools import partial
 
 from feed2book.errors import UsageError
 from feed2book.identity import normalise_title
@@ -95,6 +102,10 @@ def compile_title_match(pattern: str) -> re.Pattern[str]:
         ) from None
 
 
+REPUBLISH_WINDOW = timedelta(days=30)
+NEAR_SAME_RATIO = 0.8  # share of the words (and link targets) two copies have in common
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """What deduplication needs to know about an article, without its content."""
@@ -104,6 +115,16 @@ class Candidate:
     published: datetime
     updated: datetime | None
     size: int
+    evidence: str = "same guid"  # what the id was made from (``identity.id_evidence``)
+    slug: str = ""  # ``identity.forem_slug_stem``
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    position: int  # the candidate dropped
+    kept: int  # the candidate kept in its place
+    reason: str  # "same guid", "same link", "republished: …"
+    revision: bool  # an older revision (kept with ``all_revisions``), not a duplicate
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,25 +132,132 @@ class Deduplicated:
     keep: frozenset[int]  # positions of the kept candidates
     duplicates: int  # same id seen again
     revisions: int  # older republished copies dropped
+    dropped: tuple[Dropped, ...] = ()
 
 
-def deduplicate(candidates: list[Candidate], *, all_revisions: bool = False) -> Deduplicated:
-    """Choose which of ``candidates`` (in the order seen) survive."""
+SameText = Callable[[int, int], bool]  # positions -> near-same text (``republished_text``)
+
+
+def deduplicate(
+    candidates: list[Candidate],
+    *,
+    all_revisions: bool = False,
+    same_text: SameText | None = None,
+) -> Deduplicated:
+    """Choose which of ``candidates`` (in the order seen) survive.
+
+    ``same_text`` says whether two candidates' bodies are near-same (it is asked only about
+    candidates sharing a ``revision_key``); without it, only the slug can prove a republication.
+    """
     by_id: dict[str, int] = {}
     for position, candidate in enumerate(candidates):
         best = by_id.get(candidate.id)
         if best is None or _fresher(candidate, candidates[best]):
             by_id[candidate.id] = position
-    duplicates = len(candidates) - len(by_id)
+    dropped = [
+        Dropped(position, by_id[candidate.id], candidate.evidence, revision=False)
+        for position, candidate in enumerate(candidates)
+        if by_id[candidate.id] != position
+    ]
+    duplicates = len(dropped)
     if all_revisions:
-        return Deduplicated(frozenset(by_id.values()), duplicates, 0)
-    by_revision: dict[str, int] = {}
+        return Deduplicated(frozenset(by_id.values()), duplicates, 0, tuple(dropped))
+    groups: dict[str, list[int]] = {}
     for position in sorted(by_id.values()):
-        candidate = candidates[position]
-        best = by_revision.get(candidate.revision_key)
-        if best is None or _newer(candidate, candidates[best]):
-            by_revision[candidate.revision_key] = position
-    return Deduplicated(frozenset(by_revision.values()), duplicates, len(by_id) - len(by_revision))
+        groups.setdefault(candidates[position].revision_key, []).append(position)
+    keep: set[int] = set()
+    for members in groups.values():
+        kept, older = _republished(candidates, members, same_text or _never)
+        keep |= kept
+        dropped += older
+    return Deduplicated(frozenset(keep), duplicates, len(dropped) - duplicates, tuple(dropped))
+
+
+def _never(a: int, b: int) -> bool:
+    return False
+
+
+def _republished(
+    candidates: Sequence[Candidate], members: list[int], same_text: SameText
+) -> tuple[set[int], list[Dropped]]:
+    """Of candidates sharing a title (and author), the newest of each set proven one post."""
+    if len(members) == 1:
+        return set(members), []
+    parent = {position: position for position in members}
+    reasons: dict[tuple[int, int], str] = {}
+
+    def root(position: int) -> int:
+        while parent[position] != position:
+            position = parent[position]
+        return position
+
+    for index, a in enumerate(members):
+        for b in members[index + 1 :]:
+            if root(a) == root(b):
+                continue  # already one post: its reason is known
+            reason = _republication(candidates[a], candidates[b], partial(same_text, a, b))
+            if reason:
+                reasons[(a, b)] = reasons[(b, a)] = reason
+                parent[root(b)] = root(a)
+    sets: dict[int, list[int]] = {}
+    for position in members:
+        sets.setdefault(root(position), []).append(position)
+    kept: set[int] = set()
+    older: list[Dropped] = []
+    for group in sets.values():
+        newest = group[0]
+        for position in group[1:]:
+            if _newer(candidates[position], candidates[newest]):
+                newest = position
+        kept.add(newest)
+        for position in group:
+            if position != newest:
+                reason = reasons.get((position, newest)) or next(
+                    reasons[(position, other)] for other in group if (position, other) in reasons
+                )
+                older.append(Dropped(position, newest, reason, revision=True))
+    return kept, older
+
+
+def _republication(a: Candidate, b: Candidate, same_text: Callable[[], bool]) -> str:
+    """Why ``a`` and ``b`` (same author and title) are one post, or "" when nothing says so."""
+    if a.slug and a.slug == b.slug and abs(a.published - b.published) <= REPUBLISH_WINDOW:
+        return "republished: same author, title and Forem slug"
+    if same_text():
+        return "republished: same author, title and near-same text"
+    return ""
+
+
+_DIGITS = re.compile(r"\d")
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """An article's words and link targets (case-folded), and the numbers among them."""
+
+    words: tuple[str, ...]
+    numbers: frozenset[str]
+
+    @classmethod
+    def of(cls, words: Sequence[str]) -> Body:
+        return cls(tuple(words), frozenset(word for word in words if _DIGITS.search(word)))
+
+
+def republished_text(a: Body | Sequence[str], b: Body | Sequence[str]) -> bool:
+    """Whether two bodies are one text, edited: at least ``NEAR_SAME_RATIO`` in common and the
+    same numbers. The numbers are what tell "Day 4" from "Day 5", part 001 from part 002 or one
+    year's event from the next when the rest of the wording is shared; an empty body proves
+    nothing."""
+    first = a if isinstance(a, Body) else Body.of(a)
+    second = b if isinstance(b, Body) else Body.of(b)
+    if not first.words or not second.words or first.numbers != second.numbers:
+        return False
+    matcher = SequenceMatcher(None, first.words, second.words, autojunk=False)
+    return (
+        matcher.real_quick_ratio() >= NEAR_SAME_RATIO
+        and matcher.quick_ratio() >= NEAR_SAME_RATIO
+        and matcher.ratio() >= NEAR_SAME_RATIO
+    )
 
 
 def _fresher(a: Candidate, b: Candidate) -> bool:

@@ -9,7 +9,14 @@ import pytest
 
 from feed2book.errors import UsageError
 from feed2book.models import SeriesRef
-from feed2book.select import Candidate, Selection, compile_title_match, deduplicate, parse_when
+from feed2book.select import (
+    Candidate,
+    Selection,
+    compile_title_match,
+    deduplicate,
+    parse_when,
+    republished_text,
+)
 from tests.factory import make_article
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -33,10 +40,53 @@ def test_same_id_twice_is_one_article_and_the_fresher_copy_wins() -> None:
 
 def test_republished_posts_keep_the_newest_unless_all_revisions() -> None:
     candidates = [cand("old", "k", 1), cand("new", "k", 5), cand("other", "j", 2)]
-    assert deduplicate(candidates).keep == {1, 2}
-    assert deduplicate(candidates).revisions == 1
-    everything = deduplicate(candidates, all_revisions=True)
+    near_same = lambda a, b: {a, b} == {0, 1}  # noqa: E731
+    outcome = deduplicate(candidates, same_text=near_same)
+    assert outcome.keep == {1, 2} and outcome.revisions == 1
+    assert [(d.position, d.kept, d.revision) for d in outcome.dropped] == [(0, 1, True)]
+    assert outcome.dropped[0].reason == "republished: same author, title and near-same text"
+    everything = deduplicate(candidates, all_revisions=True, same_text=near_same)
     assert everything.keep == {0, 1, 2} and everything.revisions == 0
+
+
+def test_a_title_alone_never_makes_two_posts_one() -> None:
+    candidates = [cand("part-1", "k", 1), cand("part-2", "k", 5)]
+    assert deduplicate(candidates).keep == {0, 1}
+    assert deduplicate(candidates, same_text=lambda a, b: False).keep == {0, 1}
+
+
+def test_the_same_forem_slug_is_evidence_within_a_month() -> None:
+    def forem(id: str, day: datetime) -> Candidate:
+        return Candidate(id, "k", day, None, 10, "same dev.to/Forem post", id[:-5])
+
+    first = datetime(2026, 4, 27, 13, tzinfo=UTC)
+    next_day = first + timedelta(hours=31)
+    repost = [forem("forem:m/day-21-x-3ef2", first), forem("forem:m/day-21-x-4jg9", next_day)]
+    assert deduplicate(repost).keep == {1}
+    assert deduplicate(repost).dropped[0].reason == "republished: same author, title and Forem slug"
+    a_year_on = [repost[0], forem("forem:m/day-21-x-4jg9", first + timedelta(days=365))]
+    assert deduplicate(a_year_on).keep == {0, 1}
+
+
+def test_near_same_text_needs_the_same_numbers() -> None:
+    shared = [
+        "high",
+        "water",
+        "in",
+        "the",
+        "evening",
+        "wind",
+        "from",
+        "the",
+        "west",
+        "slipway",
+        "covered",
+    ]
+    assert republished_text(["day", "4", *shared], ["day", "4", *shared, "updated"])
+    assert not republished_text(["day", "4", *shared], ["day", "5", *shared])
+    assert not republished_text(["the", "2019", *shared], ["the", "2020", *shared])
+    assert not republished_text(shared, ["an", "entirely", "different", "post", "about", "boats"])
+    assert not republished_text([], [])
 
 
 def test_author_matches_handle_or_name_in_any_case() -> None:
