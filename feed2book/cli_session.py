@@ -76,7 +76,7 @@ def common_options(
     if any(not spec.strip() for spec in sources or ()):
         raise UsageError(
             "an empty SOURCE names nothing",
-            hint="give a file, directory, glob or URL (`.` for the current directory)",
+            hint="give a file, directory, glob or URL; `.` is the current directory",
         )
     selection = Selection(
         authors=tuple(author or ()),

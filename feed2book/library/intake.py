@@ -21,7 +21,7 @@ from feed2book.library.store import FetchState
 from feed2book.models import Article, Problem, Severity
 from feed2book.parse import ParsedSource, parse_source
 from feed2book.source_limits import Budget
-from feed2book.sources import STDIN, Kind, SourceContext, is_url, resolve, sniff
+from feed2book.sources import STDIN, Kind, SourceContext, display, is_url, resolve, sniff
 
 
 @runtime_checkable
@@ -152,6 +152,11 @@ def normalise_spec(spec: str) -> str:
         return spec
     if urlsplit(spec).scheme.lower() == "file":
         spec = urlsplit(spec).path
+    if display(spec) != spec:  # bytes that are not UTF-8: the library stores text
+        raise UsageError(
+            f"{display(spec)}: a path that is not UTF-8 cannot be remembered",
+            hint="rename it, or add the directory that holds it",
+        )
     return os.path.abspath(os.path.expanduser(spec))
 
 
