@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from feed2book.cli import app
 from tests.conftest import EXAMPLES
+from tests.epubcheck_helper import assert_all_epubcheck_clean
 from tests.hostile.runner import COMMANDS, Run, assert_clean_stderr, outputs_text, run_command
 
 LONE = "\\ud800"  # as JSON spells it
@@ -61,6 +62,8 @@ def test_a_lone_surrogate_in_json_becomes_a_replacement_character(
     if command != "list":  # the table cuts long titles; it wrote, which is the point
         assert "\ufffd" in written
     assert "\\ud800" not in written and "\\udfff" not in written
+    if command == "epub":
+        assert_all_epubcheck_clean({path.name: path for path in run.epubs()})
     if name == "feed.json" and command == "jsonl":
         [record] = [json.loads(line) for line in run.stdout.splitlines() if b"surrogate" in line]
         assert record["title"] == "Broken \ufffd title"
@@ -130,6 +133,8 @@ def test_a_directory_with_file_names_that_are_not_utf8_is_read(
         assert listed["summary"]["failed_sources"] == 1
     if command in ("epub", "markdown"):
         assert run.files
+    if command == "epub":
+        assert_all_epubcheck_clean({path.name: path for path in run.epubs()})
 
 
 def test_a_typed_file_name_that_is_not_utf8_is_read_and_named_safely(odd_names: Path) -> None:
