@@ -13,7 +13,6 @@ import re
 from typing import Any
 
 REPLACEMENT = "\ufffd"
-_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")  # in the JSON text: only escapes make them
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -23,13 +22,28 @@ def loads(text: str) -> Any:
     Raises what ``json.loads`` raises (``JSONDecodeError``, ``RecursionError``).
     """
     value = json.loads(text)
-    if not _ESCAPED_SURROGATE.search(text) and not _SURROGATE.search(text):
+    if not _may_hold_surrogates(text):
         return value  # the common case: nothing to replace, nothing walked
     return _replaced(value)
 
 
+def _may_hold_surrogates(text: str) -> bool:
+    """Whether decoding ``text`` can have given a lone surrogate: it holds one already, or
+    spells one as an escape (``\\ud…``, a few false alarms included). Searched in the UTF-8
+    bytes: much faster than a search of the text or a regular expression."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return b"\\ud" in data or b"\\uD" in data
+
+
 def _text(value: str) -> str:
-    return _SURROGATE.sub(REPLACEMENT, value)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub(REPLACEMENT, value)
+    return value
 
 
 def _replaced(value: Any) -> Any:
