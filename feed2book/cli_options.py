@@ -113,7 +113,7 @@ MaxSourcesOpt = Annotated[
         "--max-sources",
         min=1,
         help="Read at most N sources named by OPML lists and HTML pages in one run; the rest "
-        "are named in one warning. Example: `--max-sources 5000`.",
+        "are counted in one warning. Example: `--max-sources 5000`.",
     ),
 ]
 ListDeadlineOpt = Annotated[
