@@ -32,7 +32,9 @@ from feed2book.cli_options import (
     LanguageOpt,
     LibraryOpt,
     LimitOpt,
+    ListDeadlineOpt,
     MaxBookMbOpt,
+    MaxSourcesOpt,
     NewestFirstOpt,
     NewOpt,
     NoCoverOpt,
@@ -67,6 +69,7 @@ from feed2book.listing import render_listing, summary, summary_line
 from feed2book.models import Article, Book
 from feed2book.output import atomic_writer, write_bytes_atomically
 from feed2book.pipeline import Collection
+from feed2book.source_limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES
 from feed2book.writers.jsonl import Content, article_record, choose_fields, dumps
 
 if TYPE_CHECKING:  # imported where they are used, so that `feed2book list` starts fast
@@ -123,6 +126,8 @@ def jsonl_command(
     all_revisions: RevisionsOpt = False,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 15.0,
+    max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
+    list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
     library: LibraryOpt = None,
     save: SaveOpt = False,
     verbose: VerboseOpt = False,
@@ -196,6 +201,8 @@ def list_command(
     all_revisions: RevisionsOpt = False,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 15.0,
+    max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
+    list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
     library: LibraryOpt = None,
     save: SaveOpt = False,
     verbose: VerboseOpt = False,
@@ -274,6 +281,8 @@ def epub_command(
     all_revisions: RevisionsOpt = False,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 15.0,
+    max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
+    list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
     library: LibraryOpt = None,
     save: SaveOpt = False,
     new: NewOpt = False,
@@ -389,6 +398,8 @@ def markdown_command(
     all_revisions: RevisionsOpt = False,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 15.0,
+    max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
+    list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
     library: LibraryOpt = None,
     save: SaveOpt = False,
     new: NewOpt = False,

@@ -20,6 +20,8 @@ from feed2book.cli_options import (
     DebugOpt,
     InsecureOpt,
     LibraryOpt,
+    ListDeadlineOpt,
+    MaxSourcesOpt,
     QuietOpt,
     TimeoutOpt,
     VerboseOpt,
@@ -28,6 +30,12 @@ from feed2book.cli_session import edge
 from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
 from feed2book.errors import NothingToOutput, UsageError
 from feed2book.output import atomic_writer
+from feed2book.source_limits import (
+    DEFAULT_LIST_DEADLINE,
+    DEFAULT_MAX_SOURCES,
+    Budget,
+    SourceLimits,
+)
 
 if TYPE_CHECKING:  # the commands import what they use: `feed2book --help` starts fast
     from feed2book.library import Library, SourceInfo
@@ -78,6 +86,8 @@ def add_command(
     library: LibraryOpt = None,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 15.0,
+    max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
+    list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -106,13 +116,16 @@ def add_command(
         specs = [normalise_spec(spec) for spec in sources]
         failed = False
         limits = FetchLimits(timeout=timeout, insecure=insecure)
+        budget = Budget(SourceLimits(max_sources, list_deadline))
         with (
             Library.open(path) as store,
             HttpFetcher(limits) as fetch,
             messenger.progress("Adding", total=len(specs)) as bar,
         ):
             for spec in specs:
-                result = add_source(store, fetch, spec, on_problem=messenger.problem, debug=debug)
+                result = add_source(
+                    store, fetch, spec, on_problem=messenger.problem, debug=debug, budget=budget
+                )
                 failed |= result.failed
                 if result.remembered:
                     messenger.info(f"added {spec}: {_counts(result)}")
@@ -135,6 +148,8 @@ def sync_command(
     library: LibraryOpt = None,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 15.0,
+    max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
+    list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -183,6 +198,7 @@ def sync_command(
                     on_progress=progress,
                     on_problem=messenger.problem,
                     debug=debug,
+                    budget=Budget(SourceLimits(max_sources, list_deadline)),
                 )
         if messenger.verbosity >= Verbosity.NORMAL:
             env.stderr.write(render(sync_table(results), width=_width(env)))

@@ -107,6 +107,24 @@ InsecureOpt = Annotated[
 TimeoutOpt = Annotated[
     float, typer.Option("--timeout", min=0.1, help="Network timeout per request, in seconds.")
 ]
+MaxSourcesOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-sources",
+        min=1,
+        help="Read at most N sources named by OPML lists and HTML pages in one run; the rest "
+        "are counted in one warning. Example: `--max-sources 5000`.",
+    ),
+]
+ListDeadlineOpt = Annotated[
+    float,
+    typer.Option(
+        "--list-deadline",
+        min=0.1,
+        help="Stop following OPML lists once reading what they name has taken this many "
+        "seconds in one run. Example: `--list-deadline 1800`.",
+    ),
+]
 
 
 GroupByOpt = Annotated[

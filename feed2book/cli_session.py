@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ from feed2book.group import BookOptions, Grouping, group_articles
 from feed2book.models import Book
 from feed2book.pipeline import Collection, collect
 from feed2book.select import Selection, compile_title_match, parse_when
+from feed2book.source_limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES, SourceLimits
 
 if TYPE_CHECKING:
     from feed2book.library import Library
@@ -41,6 +42,7 @@ class Common:
     library: Path | None = None  # --library (None: the default library)
     save: bool = False  # --save: also store what SOURCES gave in the library
     new: bool = False  # --new: only articles no earlier build of the same book held
+    source_limits: SourceLimits = field(default_factory=SourceLimits)  # --max-sources…
 
     @property
     def library_path(self) -> Path:
@@ -66,9 +68,16 @@ def common_options(
     debug: bool,
     insecure: bool = False,
     timeout: float = 15.0,
+    max_sources: int = DEFAULT_MAX_SOURCES,
+    list_deadline: float = DEFAULT_LIST_DEADLINE,
 ) -> Common:
     if verbose and quiet:
         raise UsageError("--verbose and --quiet cannot be used together")
+    if any(not spec.strip() for spec in sources or ()):
+        raise UsageError(
+            "an empty SOURCE names nothing",
+            hint="give a file, directory, glob or URL; `.` is the current directory",
+        )
     selection = Selection(
         authors=tuple(author or ()),
         tags=tuple(tag or ()),
@@ -81,7 +90,10 @@ def common_options(
     )
     verbosity = Verbosity.QUIET if quiet else Verbosity.VERBOSE if verbose else Verbosity.NORMAL
     limits = FetchLimits(timeout=timeout, insecure=insecure)
-    return Common(tuple(sources or ()), selection, verbosity, debug, limits)
+    source_limits = SourceLimits(max_sources, list_deadline)
+    return Common(
+        tuple(sources or ()), selection, verbosity, debug, limits, source_limits=source_limits
+    )
 
 
 SHARED_OPTIONS = (
@@ -98,6 +110,8 @@ SHARED_OPTIONS = (
     "debug",
     "insecure",
     "timeout",
+    "max_sources",
+    "list_deadline",
 )
 
 
@@ -187,10 +201,12 @@ def _read_sources(
     from feed2book.fetch import HttpFetcher  # httpx: only when sources are read
     from feed2book.library import Library
     from feed2book.library.reading import collect_and_save
+    from feed2book.source_limits import Budget
     from feed2book.sources import SourceContext
 
     with HttpFetcher(common.limits) as fetcher, messenger.progress("Reading feeds") as bar:
-        context = SourceContext(fetch=fetcher, stdin=env.stdin)
+        budget = Budget(common.source_limits)
+        context = SourceContext(fetch=fetcher, stdin=env.stdin, budget=budget)
 
         def on_source(origin: str, count: int) -> None:
             messenger.detail(f"{origin}: {count} article(s)")

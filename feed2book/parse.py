@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from feed2book import charsets, fastfeed, parallel
+from feed2book import charsets, fastfeed, json_text, parallel
 from feed2book.clean import clean_html
 from feed2book.errors import NotAFeedError
 from feed2book.fetch import Fetched, FetchLimits
@@ -607,7 +607,7 @@ def parse_json_feed(fetched: Fetched) -> ParsedSource:
     """JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1). Values of the wrong JSON type are
     ignored, as a missing value would be; items that are not objects are skipped."""
     try:
-        document = json.loads(fetched.data.decode("utf-8-sig"))
+        document = json_text.loads(fetched.data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise NotAFeedError(fetched.origin, f"JSON Feed is not valid JSON ({error})") from None
     if not isinstance(document, dict) or not isinstance(document.get("items"), list):
@@ -750,7 +750,7 @@ def parse_jsonl(fetched: Fetched) -> ParsedSource:
         if not line.strip():
             continue
         try:
-            result.articles.append(article_from_record(json.loads(line)))
+            result.articles.append(article_from_record(json_text.loads(line)))
         except (json.JSONDecodeError, KeyError, TypeError, ValueError, RecursionError) as error:
             result.problems.append(
                 Problem(fetched.origin, f"line {number} is not a feed2book article ({error})")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob as globmod
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -25,6 +26,7 @@ from lxml import html as lxml_html
 from feed2book.errors import Feed2BookError, NotAFeedError, SourceError
 from feed2book.fetch import Fetch, Fetched
 from feed2book.models import Problem, Severity
+from feed2book.source_limits import Budget
 
 STDIN = "-"
 MAX_OPML_DEPTH = 8
@@ -93,6 +95,38 @@ def _skip_prolog(text: str) -> str:
     return text[match.end() :] if match else text
 
 
+class Trust(StrEnum):
+    """Who named a source; it decides what the source may name in turn (see ``refusal``)."""
+
+    TYPED = "typed"  # the user: the command line, a source the library remembers
+    LOCAL = "local"  # a local file the user's sources led to (an OPML list, an HTML page)
+    NETWORK = "network"  # a document fetched over http(s), or read from standard input
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A source to read: ``spec`` as ``_expand`` understands it, who named it (``trust``) and,
+    for a source an OPML list or an HTML page named, that list's name (``named_by``)."""
+
+    spec: str
+    trust: Trust = Trust.TYPED
+    named_by: str = ""
+
+
+def refusal(reference: Reference) -> str | None:
+    """Why ``reference`` must not be read, or ``None``: the one place the provenance rule lives.
+
+    What the user typed is read, and so is what a local list names (paths relative to the list,
+    globs, directories, ``file:`` and http(s) URLs). A document that came from the network or
+    from standard input may only lead to http(s) URLs: never to a local file.
+    """
+    if reference.trust is Trust.NETWORK and not is_url(reference.spec):
+        return "a list from the network or standard input may name only http(s) URLs"
+    if reference.spec == STDIN and reference.trust is not Trust.TYPED:
+        return "only the command line may name standard input"
+    return None
+
+
 @dataclass
 class SourceContext:
     """What resolving sources needs from the outside world; inject fakes in tests."""
@@ -100,52 +134,195 @@ class SourceContext:
     fetch: Fetch
     stdin: IO[bytes] | None = None
     read_file: Callable[[Path], bytes] = field(default=lambda path: _read_local(path))
+    budget: Budget = field(default_factory=Budget)
+
+
+_SPECIAL_FILES = (
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def _not_regular(mode: int) -> str | None:
+    """What a file that is not a regular file is (``None`` for a regular file)."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((what for test, what in _SPECIAL_FILES if test(mode)), "not a regular file")
 
 
 def _read_local(path: Path) -> bytes:
-    size = path.stat().st_size
-    if size > MAX_LOCAL_BYTES:
-        raise SourceError(str(path), f"file is larger than {MAX_LOCAL_BYTES // 1024 // 1024} MB")
-    return path.read_bytes()
+    """A regular file's bytes. Opened without blocking and checked on the open descriptor, so
+    a FIFO or a device put in the file's place is refused, never read or waited on."""
+    name = display(str(path))
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    descriptor = os.open(path, flags)
+    with os.fdopen(descriptor, "rb") as handle:
+        status = os.fstat(descriptor)
+        special = _not_regular(status.st_mode)
+        if special is not None:
+            raise SourceError(name, f"not read: {special}, not a regular file")
+        if status.st_size > MAX_LOCAL_BYTES:
+            raise SourceError(name, f"file is larger than {MAX_LOCAL_BYTES // 1024 // 1024} MB")
+        return handle.read()
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def display(text: str) -> str:
+    """``text`` fit for a message or an output: the bytes of a file name that are not UTF-8
+    (which Python holds as lone surrogates) are written ``\\xff``."""
+    return _SURROGATE.sub(_escape_surrogate, text)
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 def resolve(specs: Iterable[str], context: SourceContext) -> Iterator[Fetched | Problem]:
     """Yield the bytes of every feed the specs name, in order, expanding OPML and autodiscovery.
 
-    Each failure becomes an error ``Problem`` naming its source; the walk goes on.
+    Each failure becomes an error ``Problem`` naming its source; the walk goes on. What lists
+    name is checked against ``refusal`` and counted against ``context.budget``; what was left
+    out for that is said in one warning at the end.
     """
-    seen: set[str] = set()
+    walk = _Walk(context)
     for spec in specs:
-        yield from _resolve_one(spec, context, seen, depth=0)
+        yield from walk.resolve(Reference(spec), depth=0)
+    summary = walk.summary()
+    if summary is not None:
+        yield summary
 
 
-def _resolve_one(
-    spec: str, context: SourceContext, seen: set[str], depth: int
-) -> Iterator[Fetched | Problem]:
-    try:
-        for fetched in _expand(spec, context):
-            yield from _follow(fetched, context, seen, depth)
-    except Feed2BookError as error:
-        yield _error_problem(spec, error)
-    except ValueError as error:  # an address urllib cannot take apart (OPML lists are input)
-        yield Problem(spec, f"not a valid address ({error})", Severity.ERROR)
+@dataclass(frozen=True, slots=True)
+class _Document:
+    """A document read, and the trust the sources it names get."""
+
+    fetched: Fetched
+    links: Trust
+
+
+class _Walk:
+    """One ``resolve`` call: what was read already, and what was left out and why."""
+
+    def __init__(self, context: SourceContext) -> None:
+        self.context = context
+        self.seen: set[str] = set()
+        self.skipped = 0  # listed sources not read: the budget was spent
+        self.skip_reason = ""
+        self.too_deep = 0  # OPML lists nested more than MAX_OPML_DEPTH deep, not followed
+        self.first_list = ""  # the first list something was left out of, for the warning
+
+    def resolve(self, reference: Reference, depth: int) -> Iterator[Fetched | Problem]:
+        spec = reference.spec
+        if not spec.strip():
+            yield Problem('""', "an empty source names nothing", Severity.ERROR)
+            return
+        refused = refusal(reference)
+        if refused is not None:
+            yield Problem(display(reference.named_by), f"{display(spec)} not read: {refused}")
+            return
+        listed = reference.trust is not Trust.TYPED
+        if listed:
+            reason = self.context.budget.spent()
+            if reason is not None:
+                self._leave_out(reference.named_by, reason)
+                return
+            self.context.budget.followed += 1
+        try:
+            for document in self._expand(reference, listed):
+                yield from self._follow(document, depth)
+        except Feed2BookError as error:
+            yield _error_problem(spec, error)
+        except ValueError as error:  # an address urllib cannot take apart (OPML lists are input)
+            yield Problem(display(spec), f"not a valid address ({error})", Severity.ERROR)
+
+    def _leave_out(self, named_by: str, reason: str) -> None:
+        self.skipped += 1
+        self.skip_reason = self.skip_reason or reason
+        self.first_list = self.first_list or named_by
+
+    def _expand(self, reference: Reference, listed: bool) -> Iterator[_Document]:
+        """``_expand`` of the spec; a listed source's reading time goes to the budget."""
+        documents = _expand(reference.spec, self.context)
+        budget = self.context.budget
+        while True:
+            started = budget.clock()
+            try:
+                document = next(documents)
+            except StopIteration:
+                return
+            finally:
+                if listed:
+                    budget.seconds += budget.clock() - started
+            yield document
+
+    def _follow(self, document: _Document, depth: int) -> Iterator[Fetched | Problem]:
+        """Pass feeds through; expand OPML and HTML pages into the feeds they name."""
+        fetched = document.fetched
+        identity = fetched.url or fetched.origin
+        if identity in self.seen and fetched.origin != "<stdin>":
+            return  # already read in this run (an OPML cycle, or a feed named twice)
+        self.seen.add(identity)
+        kind = sniff(fetched.data)
+        if kind is Kind.OPML:
+            if depth >= MAX_OPML_DEPTH:
+                self.too_deep += 1
+                self.first_list = self.first_list or fetched.origin
+                return
+            for child in opml_feed_urls(fetched):
+                reference = Reference(child, document.links, fetched.origin)
+                yield from self.resolve(reference, depth + 1)
+        elif kind is Kind.HTML:
+            feed_url = discover_feed(fetched)
+            if feed_url is None:
+                raise NotAFeedError(
+                    fetched.origin,
+                    "an HTML page that advertises no feed",
+                    hint="give the feed's own URL (look for an RSS or Atom link on the page)",
+                )
+            yield from self.resolve(Reference(feed_url, document.links, fetched.origin), depth + 1)
+        else:
+            yield fetched
+
+    def summary(self) -> Problem | None:
+        """One warning saying what the lists named that was not read, or ``None``."""
+        parts = []
+        if self.skipped:
+            parts.append(
+                f"{self.skipped} source(s) named by OPML lists or HTML pages not read: "
+                f"{self.skip_reason}"
+            )
+        if self.too_deep:
+            parts.append(
+                f"{self.too_deep} OPML list(s) nested more than {MAX_OPML_DEPTH} deep not followed"
+            )
+        if not parts:
+            return None
+        return Problem(self.first_list, "; ".join(parts), Severity.WARNING)
 
 
 def _error_problem(spec: str, error: Feed2BookError) -> Problem:
     message = error.reason if isinstance(error, SourceError) else str(error)
     source = error.source if isinstance(error, SourceError) else spec
-    return Problem(source, message, Severity.ERROR, hint=error.hint)
+    return Problem(display(source), message, Severity.ERROR, hint=error.hint)
 
 
-def _expand(spec: str, context: SourceContext) -> Iterator[Fetched]:
-    """One spec -> the raw documents it names (a glob or directory names several)."""
+def _expand(spec: str, context: SourceContext) -> Iterator[_Document]:
+    """One spec -> the raw documents it names (a glob or directory names several), each with
+    the trust of the sources it may name in turn (see ``refusal``)."""
     if spec == STDIN:
         if context.stdin is None:
             raise SourceError("<stdin>", "no standard input to read")
-        yield Fetched("<stdin>", context.stdin.read(), None, {}, is_local=True)
+        fetched = Fetched("<stdin>", context.stdin.read(), None, {}, is_local=True)
+        yield _Document(fetched, Trust.NETWORK)  # whatever was piped in: no local file
         return
     if is_url(spec):
-        yield context.fetch(spec)
+        yield _Document(context.fetch(spec), Trust.NETWORK)
         return
     if urlsplit(spec).scheme.lower() == "file":
         spec = urlsplit(spec).path
@@ -166,54 +343,31 @@ def _expand(spec: str, context: SourceContext) -> Iterator[Fetched]:
     yield _local(path, context)
 
 
-def _local(path: Path, context: SourceContext) -> Fetched:
+def _local(path: Path, context: SourceContext) -> _Document:
+    name = display(str(path))
     try:
+        special = _not_regular(path.stat().st_mode)
+        if special is not None:  # checked before ``read_file``: a FIFO would block it
+            raise SourceError(name, f"not read: {special}, not a regular file")
         data = context.read_file(path)
     except OSError as error:
-        raise SourceError(str(path), f"cannot read: {error.strerror or error}") from None
-    return Fetched(str(path), data, path.resolve().as_uri(), {}, is_local=True)
+        raise SourceError(name, f"cannot read: {error.strerror or error}") from None
+    return _Document(Fetched(name, data, path.resolve().as_uri(), {}, is_local=True), Trust.LOCAL)
 
 
-def _directory(path: Path, context: SourceContext) -> Iterator[Fetched]:
-    """The feed files directly inside ``path`` (sniffed; other files are skipped silently)."""
+def _directory(path: Path, context: SourceContext) -> Iterator[_Document]:
+    """The feed files directly inside ``path`` (sniffed; other files, devices, FIFOs and
+    sockets are skipped silently)."""
     found = False
     for child in sorted(path.iterdir()):
         if not child.is_file() or child.name.startswith("."):
             continue
-        fetched = _local(child, context)
-        if sniff(fetched.data) in (Kind.FEED, Kind.JSON_FEED, Kind.JSONL, Kind.OPML):
+        document = _local(child, context)
+        if sniff(document.fetched.data) in (Kind.FEED, Kind.JSON_FEED, Kind.JSONL, Kind.OPML):
             found = True
-            yield fetched
+            yield document
     if not found:
-        raise SourceError(str(path), "directory holds no feed files")
-
-
-def _follow(
-    fetched: Fetched, context: SourceContext, seen: set[str], depth: int
-) -> Iterator[Fetched | Problem]:
-    """Pass feeds through; expand OPML and HTML pages into the feeds they name."""
-    identity = fetched.url or fetched.origin
-    if identity in seen and fetched.origin != "<stdin>":
-        return  # already read in this run (an OPML cycle, or a feed named twice)
-    seen.add(identity)
-    kind = sniff(fetched.data)
-    if kind is Kind.OPML:
-        if depth >= MAX_OPML_DEPTH:
-            yield Problem(fetched.origin, "OPML nested too deeply; not followed", Severity.WARNING)
-            return
-        for child in opml_feed_urls(fetched):
-            yield from _resolve_one(child, context, seen, depth + 1)
-    elif kind is Kind.HTML:
-        feed_url = discover_feed(fetched)
-        if feed_url is None:
-            raise NotAFeedError(
-                fetched.origin,
-                "an HTML page that advertises no feed",
-                hint="give the feed's own URL (look for an RSS or Atom link on the page)",
-            )
-        yield from _resolve_one(feed_url, context, seen, depth + 1)
-    else:
-        yield fetched
+        raise SourceError(display(str(path)), "directory holds no feed files")
 
 
 def opml_feed_urls(fetched: Fetched) -> list[str]:

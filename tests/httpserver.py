@@ -3,6 +3,7 @@
 server.route("/feed.xml", body=FEED, headers={"Content-Type": "application/rss+xml"})
 server.route("/slow", body=b"...", delay=5)        # answers after 5 s
 server.route("/old", status=301, headers={"Location": "/feed.xml"})
+server.fallback = lambda path: Route(body=make(path))  # answers every path no route names
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Server:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.fallback: Callable[[str], Route] | None = None
         self._stop = threading.Event()
         server = self
 
@@ -39,7 +41,10 @@ class Server:
 
             def do_GET(self) -> None:
                 server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
-                route = server.routes.get(self.path.split("?")[0], Route(404, b"not found"))
+                path = self.path.split("?")[0]
+                route = server.routes.get(path) or (
+                    server.fallback(path) if server.fallback else Route(404, b"not found")
+                )
                 if route.responder is not None:
                     route = route.responder(self)
                 if route.delay and server._stop.wait(route.delay):

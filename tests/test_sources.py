@@ -4,6 +4,7 @@ served by a real HTTP server on 127.0.0.1."""
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,16 @@ import pytest
 from feed2book.errors import FetchError
 from feed2book.fetch import Fetched, FetchLimits, HttpFetcher
 from feed2book.models import Problem, Severity
-from feed2book.sources import Kind, SourceContext, resolve, sniff
+from feed2book.sources import (
+    Kind,
+    Reference,
+    SourceContext,
+    Trust,
+    display,
+    refusal,
+    resolve,
+    sniff,
+)
 from tests.conftest import EXAMPLES
 from tests.httpserver import Server
 
@@ -203,3 +213,39 @@ def test_opml_served_over_http_names_relative_urls(server: Server) -> None:
     server.route("/list.opml", body=b'<opml><body><outline xmlUrl="a.xml"/></body></opml>')
     [item] = list(resolve([server.url("/list.opml")], http_context()))
     assert isinstance(item, Fetched) and item.origin == server.url("/a.xml")
+
+
+# --- provenance and names -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "trust", "refused"),
+    [
+        ("https://a.example/feed", Trust.NETWORK, False),
+        ("http://127.0.0.1:8080/feed", Trust.NETWORK, False),  # local servers are fine
+        ("file:///etc/passwd", Trust.NETWORK, True),
+        ("/etc/passwd", Trust.NETWORK, True),
+        ("feeds/*.xml", Trust.NETWORK, True),
+        ("-", Trust.NETWORK, True),
+        ("ftp://a.example/feed", Trust.NETWORK, True),
+        ("/home/me/feeds", Trust.LOCAL, False),
+        ("file:///home/me/feed.xml", Trust.LOCAL, False),
+        ("-", Trust.LOCAL, True),
+        ("/dev/zero", Trust.TYPED, False),  # refused later, as a device, whoever names it
+        ("-", Trust.TYPED, False),
+    ],
+)
+def test_the_provenance_rule(spec: str, trust: Trust, refused: bool) -> None:
+    assert (refusal(Reference(spec, trust)) is not None) is refused
+
+
+def test_names_that_are_not_utf8_are_displayed_with_escapes() -> None:
+    assert display("plain/ünïcode.xml") == "plain/ünïcode.xml"
+    assert display(os.fsdecode(b"caf\xe9/\xff.xml")) == "caf\\xe9/\\xff.xml"
+    assert display("lone \ud800") == "lone \\ud800"
+
+
+def test_an_empty_spec_names_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feed.xml").write_bytes(RSS)  # what reading the current directory would give
+    assert origins(["", "  "]) == ['ERROR "": an empty source names nothing'] * 2

@@ -20,7 +20,8 @@ from feed2book.fetch import Fetch, Fetched
 from feed2book.library.store import FetchState
 from feed2book.models import Article, Problem, Severity
 from feed2book.parse import ParsedSource, parse_source
-from feed2book.sources import STDIN, Kind, SourceContext, is_url, resolve, sniff
+from feed2book.source_limits import Budget
+from feed2book.sources import STDIN, Kind, SourceContext, display, is_url, resolve, sniff
 
 
 @runtime_checkable
@@ -65,8 +66,9 @@ class Recorder:
         self._known = known
         self.first_kind: Kind | None = None
 
-    def context(self) -> SourceContext:
-        context = SourceContext(fetch=self.fetch)
+    def context(self, budget: Budget | None = None) -> SourceContext:
+        """The context to read with; ``budget`` is the run's, when several sources share it."""
+        context = SourceContext(fetch=self.fetch, budget=budget or Budget())
         read_file = context.read_file
 
         def read_and_note(path: Path) -> bytes:
@@ -139,6 +141,8 @@ def normalise_spec(spec: str) -> str:
     """How the library names a source: URLs as given, local paths and globs made absolute (so
     ``sync`` works from any directory and the articles' feed paths never change)."""
     spec = spec.strip()
+    if not spec:
+        raise UsageError("an empty SOURCE names nothing", hint="give a file, directory or URL")
     if spec == STDIN:
         raise UsageError(
             "standard input (`-`) cannot be remembered as a source",
@@ -148,6 +152,11 @@ def normalise_spec(spec: str) -> str:
         return spec
     if urlsplit(spec).scheme.lower() == "file":
         spec = urlsplit(spec).path
+    if display(spec) != spec:  # bytes that are not UTF-8: the library stores text
+        raise UsageError(
+            f"{display(spec)}: a path that is not UTF-8 cannot be remembered",
+            hint="rename it, or add the directory that holds it",
+        )
     return os.path.abspath(os.path.expanduser(spec))
 
 

@@ -23,6 +23,7 @@ from feed2book.library.intake import Recorder, SourceRead, normalise_spec, read_
 from feed2book.library.store import Library
 from feed2book.library.upsert import StoreResult
 from feed2book.models import Problem, Severity
+from feed2book.source_limits import Budget
 
 ProgressHandler = Callable[["SourceResult"], None]
 ProblemHandler = Callable[[Problem], None]
@@ -58,8 +59,11 @@ def sync(
     on_progress: ProgressHandler | None = None,
     on_problem: ProblemHandler | None = None,
     debug: bool = False,
+    budget: Budget | None = None,
 ) -> list[SourceResult]:
-    """Re-read every remembered source (or the ones named), in the order they were added."""
+    """Re-read every remembered source (or the ones named), in the order they were added.
+
+    The sources OPML lists name count against one ``budget`` for the whole run."""
     remembered = [source.spec for source in library.sources()]
     chosen = remembered if specs is None else [normalise_spec(spec) for spec in specs]
     unknown = [spec for spec in chosen if spec not in remembered]
@@ -69,9 +73,10 @@ def sync(
             hint="`feed2book sources` lists them; `feed2book add SOURCE` adds one",
         )
     results = []
+    budget = budget or Budget()
     for spec in chosen:
         recorder = Recorder(fetch, library.fetch_state)
-        read = read_source(spec, recorder.context(), debug=debug)
+        read = read_source(spec, recorder.context(budget), debug=debug)
         result = _store(library, read, on_problem, debug)
         results.append(result)
         if on_progress is not None:
@@ -86,12 +91,14 @@ def add_source(
     *,
     on_problem: ProblemHandler | None = None,
     debug: bool = False,
+    budget: Budget | None = None,
 ) -> SourceResult:
     """Read a source in full (no conditional GET) and, when anything could be read, remember it
-    and store its articles. A source nothing could be read from is reported, not remembered."""
+    and store its articles. A source nothing could be read from is reported, not remembered.
+    ``budget`` is the run's, when one run adds several sources."""
     spec = normalise_spec(spec)
     recorder = Recorder(fetch)
-    read = read_source(spec, recorder.context(), debug=debug)
+    read = read_source(spec, recorder.context(budget), debug=debug)
     if not read.documents:
         for problem in read.problems:
             _tell(on_problem, problem)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
+from feed2book import json_text
 from feed2book.library.records import decode
 from feed2book.library.upsert import StoreResult
 from feed2book.models import Article, Problem
@@ -64,7 +65,7 @@ def import_jsonl(library: Library, lines: Iterable[str | bytes], source_name: st
             if not text:
                 continue
             try:
-                article = article_from_record(json.loads(text))
+                article = article_from_record(json_text.loads(text))
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
                 result.problems.append(
                     Problem(source_name, f"line {number} is not a feed2book article ({error})")
