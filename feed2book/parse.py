@@ -35,6 +35,7 @@ from feed2book.identity import (
     forem_handle_from_feed,
     revision_key,
 )
+from feed2book.language import language_of
 from feed2book.models import Article, Author, FeedInfo, Problem, SeriesRef
 from feed2book.sources import Kind, sniff
 from feed2book.text import to_text, xhtml_word_count
@@ -148,7 +149,7 @@ def parse_feed(
     context = _FeedContext(
         fetched=fetched,
         feed=feed,
-        language=_language(channel.get("language")) or DEFAULT_LANGUAGE,
+        language=_language(channel.get("language")),
         forem_handle=forem_handle_from_feed(channel.get("subtitle", "") or ""),
         feed_author=_first_author(channel),
         feed_date=_struct_to_datetime(
@@ -266,7 +267,7 @@ def _encoding_message(guessed: charsets.Guess) -> str:
 class _FeedContext:
     fetched: Fetched
     feed: FeedInfo
-    language: str
+    language: str | None  # None: the feed declares none (each entry's is then guessed)
     forem_handle: str | None
     feed_author: str
     feed_date: datetime | None
@@ -314,7 +315,7 @@ def _entry_to_article(entry: Any, context: _FeedContext) -> tuple[Article, list[
         updated=updated if updated and updated != published else None,
         tags=_tags(entry),
         feed=context.feed,
-        language=_entry_language(entry) or context.language,
+        language=_entry_language(entry) or context.language or _guessed_language(title, xhtml),
         content_html=xhtml,
         word_count=xhtml_word_count(xhtml),
         revision_key=revision_key(handles, title),
@@ -481,6 +482,11 @@ def _entry_language(entry: Any) -> str | None:
     return None
 
 
+def _guessed_language(title: str, xhtml: str) -> str:
+    """The language of an article that declares none: from its script, else the default."""
+    return language_of(title, xhtml) or DEFAULT_LANGUAGE
+
+
 def _language(value: str | None) -> str | None:
     """A BCP 47-ish tag (``en``, ``en-US``, ``zh-Hans``), or ``None`` when unusable."""
     if not value:
@@ -575,7 +581,7 @@ def parse_json_feed(fetched: Fetched) -> ParsedSource:
     )
     result = ParsedSource(fetched.origin, feed)
     feed_authors = _json_authors(document)
-    language = _language(_json_text(document.get("language"))) or DEFAULT_LANGUAGE
+    language = _language(_json_text(document.get("language")))
     skipped = 0
     used: list[str] = []
     for item in document["items"]:
@@ -617,7 +623,7 @@ def _json_item(
     item: Mapping[str, Any],
     feed: FeedInfo,
     feed_authors: tuple[Author, ...],
-    language: str,
+    language: str | None,
     used: Callable[[str], None],
 ) -> Article:
     url = _web_url(_json_text(item.get("url")))
@@ -646,7 +652,9 @@ def _json_item(
         updated=_iso(item.get("date_modified")),
         tags=tuple(dict.fromkeys(tag for tag in tags if tag)),
         feed=feed,
-        language=_language(_json_text(item.get("language"))) or language,
+        language=_language(_json_text(item.get("language")))
+        or language
+        or _guessed_language(title, xhtml),
         content_html=xhtml,
         word_count=xhtml_word_count(xhtml),
         revision_key=revision_key(handles, title),
@@ -728,7 +736,7 @@ def article_from_record(record: Mapping[str, Any]) -> Article:
             _json_text(feed_record.get("url")),
             _web_url(_json_text(feed_record.get("site"))),
         ),
-        language=_language(_json_text(record.get("language"))) or DEFAULT_LANGUAGE,
+        language=_language(_json_text(record.get("language"))) or _guessed_language(title, xhtml),
         content_html=xhtml,
         word_count=(
             word_count
