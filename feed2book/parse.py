@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from feed2book import charsets, fastfeed, parallel
+from feed2book import charsets, enclosures, fastfeed, parallel
 from feed2book.clean import clean_html
 from feed2book.errors import NotAFeedError
 from feed2book.fetch import Fetched, FetchLimits
@@ -319,6 +319,7 @@ def _entry_to_article(entry: Any, context: _FeedContext) -> tuple[Article, list[
         content_html=xhtml,
         word_count=xhtml_word_count(xhtml),
         revision_key=revision_key(handles, title),
+        enclosures=enclosures.from_entry(entry, partial(_resolved, base or link)),
     )
     return article, used
 
@@ -350,6 +351,11 @@ def _join(base: str, reference: str) -> str:
         return urljoin(base, reference)
     except ValueError:
         return ""
+
+
+def _resolved(base: str, url: str) -> str:
+    """``url`` made absolute against ``base``, when that gives an http(s) address, else ""."""
+    return _web_url(_join(base, url) if base else url)
 
 
 def _web_url(url: str) -> str:
@@ -658,6 +664,7 @@ def _json_item(
         content_html=xhtml,
         word_count=xhtml_word_count(xhtml),
         revision_key=revision_key(handles, title),
+        enclosures=enclosures.from_json(item.get("attachments"), partial(_resolved, base or "")),
     )
 
 
@@ -745,6 +752,7 @@ def article_from_record(record: Mapping[str, Any]) -> Article:
         ),
         series=_series(record.get("series")),
         revision_key=revision_key(tuple(a.handle for a in authors), title),
+        enclosures=enclosures.from_records(record.get("enclosures"), _web_url),
     )
 
 

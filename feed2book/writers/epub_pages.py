@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from feed2book import enclosures
 from feed2book.models import Author
 from feed2book.writers.epub_content import (
     XHTML_NS,
@@ -187,6 +188,9 @@ def _article_header(chapter: Chapter) -> str:
     tags = [tag for tag in (t.strip() for t in article.tags) if tag]
     if tags:
         lines.append(f'<p class="article-meta">Tags: {esc(", ".join(tags))}</p>')
+    for enclosure in enclosures.linked(article.enclosures):
+        link = f'<a href="{esc(enclosure.url)}">{esc(enclosures.label(enclosure))}</a>'
+        lines.append(f'<p class="article-meta enclosure">{link}</p>')
     if urlsplit(article.url).scheme in ("http", "https"):
         host = urlsplit(article.url).hostname or article.url
         lines.append(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from feed2book import enclosures
 from feed2book.convert import to_markdown
 from feed2book.filenames import MAX_NAME_BYTES, safe_stem, unique_names
 from feed2book.identity import slugify
@@ -91,6 +92,7 @@ def front_matter_fields(article: Article) -> dict[str, Any]:
         "reading_minutes": article.reading_minutes,
         "word_count": article.word_count,
         "id": article.id,
+        "enclosures": enclosures.records(article.enclosures) or None,
     }
 
 
@@ -112,6 +114,15 @@ def front_matter(article: Article) -> str:
         elif key == "feed":
             lines.append("feed:")
             lines += [f"  {name}: {yaml_string(text)}" for name, text in value.items()]
+        elif key == "enclosures":
+            lines.append("enclosures:")
+            for enclosure in value:
+                first = "  - "
+                for name, item in enclosure.items():
+                    if item is not None:
+                        text = yaml_string(item) if isinstance(item, str) else str(item)
+                        lines.append(f"{first}{name}: {text}")
+                        first = "    "
         elif key == "tags":
             lines.append("tags: [" + ", ".join(yaml_string(tag) for tag in value) + "]")
         elif isinstance(value, str):
@@ -164,6 +175,14 @@ def _byline(article: Article) -> str:
     return f"*{line}*" if line else ""
 
 
+def _media_links(article: Article) -> str:
+    """The Listen/Watch/Attachment links, as the EPUB's article header shows them."""
+    return " · ".join(
+        f"[{link_text(enclosures.label(enclosure))}]({_link_target(enclosure.url)})"
+        for enclosure in enclosures.linked(article.enclosures)
+    )
+
+
 # --- article bodies ------------------------------------------------------------------------
 
 
@@ -184,7 +203,7 @@ def article_markdown(
     heading = "#" * heading_level + " " + heading_text(article.title)
     if anchor:
         heading += f" {{#{anchor}}}"  # pandoc's heading attributes
-    parts = [heading, _byline(article), markdown]
+    parts = [heading, _byline(article), _media_links(article), markdown]
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
