@@ -98,6 +98,29 @@ def test_atom_and_media_rss_video() -> None:
     }
 
 
+def test_plain_rss_read_by_the_fast_reader_keeps_enclosures(tmp_path: Path) -> None:
+    """No itunes namespace: ``fastrss`` reads this feed, not feedparser's handler."""
+    feed = tmp_path / "plain.xml"
+    feed.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>T</title>'
+        "<link>https://p.example/</link><description>d</description><item><title>A</title>"
+        "<link>https://p.example/a</link><description>hello</description>"
+        '<enclosure url="https://p.example/a.mp3" length="1000" type="audio/mpeg"/>'
+        "</item></channel></rss>",
+        encoding="utf-8",
+    )
+    assert by_title(str(feed)) == {
+        "A": [
+            {
+                "url": "https://p.example/a.mp3",
+                "type": "audio/mpeg",
+                "length": 1000,
+                "duration": None,
+            }
+        ]
+    }
+
+
 def test_json_feed_attachments() -> None:
     assert by_title(str(ATTACHMENTS)) == {
         "On naming things": [
