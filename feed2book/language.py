@@ -92,9 +92,9 @@ _SCRIPT_LANGUAGES = {
 _SYLLABIC = frozenset({"Han", "Kana", "Hangul"})
 
 # Letters only Urdu writes (ٹ ڈ ڑ ں ے ۓ ھ), and letters Persian writes that Arabic does not
-# (پ چ ژ گ, and the Persian forms of yeh and kaf that Persian keyboards type).
+# (پ چ ژ گ; not the Persian forms of yeh and kaf, which some Arabic keyboards type too).
 _URDU_LETTERS = frozenset("ٹڈڑںےۓھ")
-_PERSIAN_LETTERS = frozenset("پچژگیک")
+_PERSIAN_LETTERS = frozenset("پچژگ")
 _ARABIC_SHARE = 0.02  # of the Arabic-script letters, for ur/fa to be believed
 
 # Ukrainian has є ї ґ (and і), Belarusian ў, Serbian/Macedonian ђ ћ ј љ њ џ ѓ ќ ѕ; Russian
