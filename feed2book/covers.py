@@ -21,9 +21,10 @@ from PIL import Image, ImageDraw, UnidentifiedImageError
 from feed2book.covers_colour import RGB, key_digest, key_hue, surface_with_ink, tone_rgb
 from feed2book.covers_fonts import FontStack, pil_font, shipped_face
 from feed2book.covers_motifs import MOTIFS, Shape
-from feed2book.covers_text import RTL_LANGUAGES, Box, TextBlock, layout_options, set_text
+from feed2book.covers_text import Box, TextBlock, layout_options, set_text
 from feed2book.covers_theme import Content, Fraction4, Theme, load_theme, theme_names
 from feed2book.errors import UsageError
+from feed2book.writers.epub_lang import text_direction
 
 __all__ = [
     "COVER_SIZE",
@@ -199,7 +200,7 @@ def layout_cover(
         for panel in chosen.panels
     )
     badge = any(slot.content == "range_numbers" for slot in chosen.slots)
-    rtl_book = spec.language.split("-")[0].lower() in RTL_LANGUAGES
+    rtl_book = text_direction(spec.language) == "rtl"
     texts: list[PlacedText] = []
     omitted: list[Content] = []
     for slot in chosen.slots:

@@ -17,9 +17,9 @@ from typing import Literal
 
 from feed2book.covers_fonts import FontFace, FontStack, is_ltr_char, is_rtl_char, pil_font
 from feed2book.covers_fonts import shaping_available as _shaping
+from feed2book.writers.epub_lang import text_direction
 
 ELLIPSIS = "…"
-RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "dv", "ug", "ckb"})
 SHRINK_FACTOR = 0.93
 # A single word wider than the box at the smallest size may shrink further, down to this.
 ABSOLUTE_MIN_SIZE = 36
@@ -338,7 +338,7 @@ def _place(
     ellipsized: bool,
 ) -> TextBlock:
     strong = [t.direction for line in lines for t in line if t.direction != "neutral"]
-    rtl = strong[0] == "rtl" if strong else stack.language.split("-")[0].lower() in RTL_LANGUAGES
+    rtl = strong[0] == "rtl" if strong else text_direction(stack.language) == "rtl"
     step = size * style.line_height
     ascent, descent = pil_font(stack.primary, size).getmetrics()
     block_height = step * (len(lines) - 1) + ascent + descent

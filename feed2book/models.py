@@ -48,6 +48,22 @@ class SeriesRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Enclosure:
+    """A file an entry carries (a podcast episode's audio, a video, a PDF): RSS ``<enclosure>``,
+    Atom ``rel="enclosure"``, Media RSS ``media:content``, a JSON Feed attachment.
+
+    ``type`` is the media type, lower case ("" when unknown); ``length`` the size in bytes and
+    ``duration`` the playing time in seconds, ``None`` when the feed does not tell (a length of 0
+    means unknown in feeds, and is ``None`` here too).
+    """
+
+    url: str
+    type: str
+    length: int | None = None
+    duration: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """One article, normalised.
 
@@ -69,6 +85,7 @@ class Article:
     word_count: int
     series: SeriesRef | None = None
     revision_key: str = ""  # author handle + normalised title: republished posts share it
+    enclosures: tuple[Enclosure, ...] = ()
 
     @property
     def reading_minutes(self) -> int:

@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from feed2book import charsets, fastfeed, json_text, parallel
+from feed2book import charsets, enclosures, fastfeed, json_text, parallel
 from feed2book.clean import clean_html
 from feed2book.errors import NotAFeedError
 from feed2book.fetch import Fetched, FetchLimits
@@ -38,6 +38,7 @@ from feed2book.identity import (
     forem_handle_from_feed,
     revision_key,
 )
+from feed2book.language import language_of
 from feed2book.models import Article, Author, FeedInfo, Problem, SeriesRef
 from feed2book.sources import Kind, sniff
 from feed2book.text import to_text, xhtml_word_count
@@ -151,7 +152,7 @@ def parse_feed(
     context = _FeedContext(
         fetched=fetched,
         feed=feed,
-        language=_language(channel.get("language")) or DEFAULT_LANGUAGE,
+        language=_language(channel.get("language")),
         forem_handle=forem_handle_from_feed(channel.get("subtitle", "") or ""),
         feed_author=_first_author(channel),
         feed_date=_struct_to_datetime(
@@ -274,7 +275,7 @@ def _encoding_message(guessed: charsets.Guess) -> str:
 class _FeedContext:
     fetched: Fetched
     feed: FeedInfo
-    language: str
+    language: str | None  # None: the feed declares none (each entry's is then guessed)
     forem_handle: str | None
     feed_author: str
     feed_date: datetime | None
@@ -352,10 +353,11 @@ def _entry_to_article(item: tuple[Any, str], context: _FeedContext) -> tuple[Art
         updated=updated if updated and updated != published else None,
         tags=_tags(entry),
         feed=context.feed,
-        language=_entry_language(entry) or context.language,
+        language=_entry_language(entry) or context.language or _guessed_language(title, xhtml),
         content_html=xhtml,
         word_count=xhtml_word_count(xhtml),
         revision_key=revision_key(handles, title),
+        enclosures=enclosures.from_entry(entry, partial(_resolved, base or link)),
     )
     return article, used
 
@@ -394,6 +396,11 @@ def _join(base: str, reference: str) -> str:
         return urljoin(base, reference)
     except ValueError:
         return ""
+
+
+def _resolved(base: str, url: str) -> str:
+    """``url`` made absolute against ``base``, when that gives an http(s) address, else ""."""
+    return _web_url(_join(base, url) if base else url)
 
 
 def _web_url(url: str) -> str:
@@ -526,6 +533,11 @@ def _entry_language(entry: Any) -> str | None:
     return None
 
 
+def _guessed_language(title: str, xhtml: str) -> str:
+    """The language of an article that declares none: from its script, else the default."""
+    return language_of(title, xhtml) or DEFAULT_LANGUAGE
+
+
 def _language(value: str | None) -> str | None:
     """A BCP 47-ish tag (``en``, ``en-US``, ``zh-Hans``), or ``None`` when unusable."""
     if not value:
@@ -624,7 +636,7 @@ def parse_json_feed(fetched: Fetched) -> ParsedSource:
     )
     result = ParsedSource(fetched.origin, feed)
     feed_authors = _json_authors(document)
-    language = _language(_json_text(document.get("language"))) or DEFAULT_LANGUAGE
+    language = _language(_json_text(document.get("language")))
     skipped = 0
     used: list[str] = []
     facts: list[ItemFacts] = []
@@ -688,7 +700,7 @@ def _json_item(
     item: Mapping[str, Any],
     feed: FeedInfo,
     feed_authors: tuple[Author, ...],
-    language: str,
+    language: str | None,
     used: Callable[[str], None],
 ) -> Article:
     url = _web_url(_json_text(item.get("url")))
@@ -717,10 +729,13 @@ def _json_item(
         updated=_iso(item.get("date_modified")),
         tags=tuple(dict.fromkeys(tag for tag in tags if tag)),
         feed=feed,
-        language=_language(_json_text(item.get("language"))) or language,
+        language=_language(_json_text(item.get("language")))
+        or language
+        or _guessed_language(title, xhtml),
         content_html=xhtml,
         word_count=xhtml_word_count(xhtml),
         revision_key=revision_key(handles, title),
+        enclosures=enclosures.from_json(item.get("attachments"), partial(_resolved, base or "")),
     )
 
 
@@ -799,7 +814,7 @@ def article_from_record(record: Mapping[str, Any]) -> Article:
             _json_text(feed_record.get("url")),
             _web_url(_json_text(feed_record.get("site"))),
         ),
-        language=_language(_json_text(record.get("language"))) or DEFAULT_LANGUAGE,
+        language=_language(_json_text(record.get("language"))) or _guessed_language(title, xhtml),
         content_html=xhtml,
         word_count=(
             word_count
@@ -808,6 +823,7 @@ def article_from_record(record: Mapping[str, Any]) -> Article:
         ),
         series=_series(record.get("series")),
         revision_key=revision_key(tuple(a.handle for a in authors), title),
+        enclosures=enclosures.from_records(record.get("enclosures"), _web_url),
     )
 
 

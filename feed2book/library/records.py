@@ -19,7 +19,7 @@ from pathlib import Path
 from feed2book import identity
 from feed2book import series as series_detection
 from feed2book.identity import normalise_title
-from feed2book.models import Article, Author, FeedInfo, SeriesRef
+from feed2book.models import Article, Author, Enclosure, FeedInfo, SeriesRef
 from feed2book.writers.jsonl import FIELDS, article_record, dumps
 
 # Derived from the others (reading_minutes) or expensive and on demand (markdown, text).
@@ -30,8 +30,15 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def encode(article: Article) -> str:
-    """The stored record: compact JSON, keys in schema order (the same article, the same text)."""
-    return dumps(article_record(article, STORED_FIELDS))
+    """The stored record: compact JSON, keys in schema order (the same article, the same text).
+
+    ``enclosures`` is left out when there are none: the record of such an article (and its
+    content hash) stays what libraries written before enclosures were read hold.
+    """
+    record = article_record(article, STORED_FIELDS)
+    if not record["enclosures"]:
+        del record["enclosures"]
+    return dumps(record)
 
 
 def content_hash(record: str) -> str:
@@ -59,6 +66,10 @@ def decode(record: str, revision_key: str) -> Article:
         word_count=data["word_count"],
         series=SeriesRef(series["name"], float(series["index"])) if series is not None else None,
         revision_key=revision_key,
+        enclosures=tuple(
+            Enclosure(e["url"], e["type"], e["length"], e["duration"])
+            for e in data.get("enclosures", ())
+        ),
     )
 
 

@@ -10,8 +10,10 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from feed2book import enclosures
 from feed2book.models import Author
 from feed2book.writers.epub_content import (
+    XHTML_NS,
     externalise_remote_media,
     fix_references,
     parse_fragment,
@@ -143,6 +145,8 @@ def article_page(plan: BookPlan, chapter: Chapter) -> bytes:
     content = parse_fragment(chapter.article.content_html)
     externalise_remote_media(content)
     fix_references(content, plan.book_files, plan.articles_by_url)
+    if chapter.direction == "rtl":
+        code_left_to_right(content)
     placeholder = root.find(f".//{{*}}div[@class='{_BODY_PLACEHOLDER}']")
     assert placeholder is not None
     content.set("class", _BODY_PLACEHOLDER)
@@ -150,6 +154,18 @@ def article_page(plan: BookPlan, chapter: Chapter) -> bytes:
     placeholder.getparent().replace(placeholder, content)  # type: ignore[union-attr]
     etree.cleanup_namespaces(root)
     return (_XML_HEAD + etree.tostring(root, encoding="unicode") + "\n").encode()
+
+
+# Code is written left to right whatever the page's direction.
+CODE_ELEMENTS = ("pre", "code", "kbd", "samp")
+
+
+def code_left_to_right(content: etree._Element) -> None:
+    """Give every code element under ``content`` ``dir="ltr"``: in a right-to-left page the
+    bidi algorithm otherwise reorders and right-aligns it. An attribute, because EPUB style
+    sheets may not use ``direction`` or ``unicode-bidi`` (EPUBCheck rejects them)."""
+    for element in content.iter(*(f"{{{XHTML_NS}}}{name}" for name in CODE_ELEMENTS)):
+        element.set("dir", "ltr")
 
 
 def _article_header(chapter: Chapter) -> str:
@@ -172,6 +188,9 @@ def _article_header(chapter: Chapter) -> str:
     tags = [tag for tag in (t.strip() for t in article.tags) if tag]
     if tags:
         lines.append(f'<p class="article-meta">Tags: {esc(", ".join(tags))}</p>')
+    for enclosure in enclosures.linked(article.enclosures):
+        link = f'<a href="{esc(enclosure.url)}">{esc(enclosures.label(enclosure))}</a>'
+        lines.append(f'<p class="article-meta enclosure">{link}</p>')
     if urlsplit(article.url).scheme in ("http", "https"):
         host = urlsplit(article.url).hostname or article.url
         lines.append(

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from typing import Any, TextIO
 
+from feed2book import enclosures
 from feed2book.errors import UsageError
 from feed2book.models import Article
 
@@ -43,6 +44,7 @@ FIELDS: tuple[str, ...] = (
     "language",
     "word_count",
     "reading_minutes",
+    "enclosures",
     "content_html",
     "content_markdown",
     "text",
@@ -80,6 +82,7 @@ _GETTERS: dict[str, Callable[[Article], Any]] = {
     "language": lambda a: a.language,
     "word_count": lambda a: a.word_count,
     "reading_minutes": lambda a: a.reading_minutes,
+    "enclosures": lambda a: enclosures.records(a.enclosures),
     "content_html": lambda a: a.content_html,
     "content_markdown": _markdown,
     "text": _text,

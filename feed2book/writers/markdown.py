@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from feed2book import enclosures
 from feed2book.convert import escape_braces, to_markdown, url_text
 from feed2book.filenames import MAX_NAME_BYTES, safe_stem, unique_names
 from feed2book.identity import slugify
@@ -105,6 +106,7 @@ def front_matter_fields(article: Article) -> dict[str, Any]:
         "reading_minutes": article.reading_minutes,
         "word_count": article.word_count,
         "id": article.id,
+        "enclosures": enclosures.records(article.enclosures) or None,
     }
 
 
@@ -129,6 +131,15 @@ def front_matter(article: Article) -> str:
                 f"  {name}: {'null' if text is None else yaml_string(text)}"
                 for name, text in value.items()
             ]
+        elif key == "enclosures":
+            lines.append("enclosures:")
+            for enclosure in value:
+                first = "  - "
+                for name, item in enclosure.items():
+                    if item is not None:
+                        text = yaml_string(item) if isinstance(item, str) else str(item)
+                        lines.append(f"{first}{name}: {text}")
+                        first = "    "
         elif key in ("tags", "author"):
             lines.append(f"{key}: [" + ", ".join(yaml_string(item) for item in value) + "]")
         elif isinstance(value, str):
@@ -182,6 +193,14 @@ def _byline(article: Article) -> str:
     return f"*{line}*" if line else ""
 
 
+def _media_links(article: Article) -> str:
+    """The Listen/Watch/Attachment links, as the EPUB's article header shows them."""
+    return " · ".join(
+        f"[{link_text(enclosures.label(enclosure))}]({_link_target(url_text(enclosure.url))})"
+        for enclosure in enclosures.linked(article.enclosures)
+    )
+
+
 # --- article bodies ------------------------------------------------------------------------
 
 
@@ -206,7 +225,7 @@ def article_markdown(
     title = "#" * heading_level + " " + heading_text(article.title) if heading else ""
     if title and anchor:
         title += f" {{#{anchor}}}"  # pandoc's heading attributes
-    parts = [title, _byline(article), markdown]
+    parts = [title, _byline(article), _media_links(article), markdown]
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
