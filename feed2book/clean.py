@@ -42,6 +42,7 @@ from feed2book.htmlrules import (
     EMBED_TAGS,
     ENUM_ATTRIBUTES,
     HEADINGS,
+    HIDDEN_CLASSES,
     INLINE_KEEP,
     LISTS,
     MAX_DEPTH,
@@ -52,6 +53,7 @@ from feed2book.htmlrules import (
     TABLE_SECTIONS,
     TEXT_BLOCKS,
     best_srcset_url,
+    is_permalink_text,
     is_tracking_pixel,
     is_widget,
     safe_id,
@@ -67,6 +69,11 @@ _SPACES = re.compile(r"[ \t\n\r\f]+")
 _LANG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _BARE_URL = re.compile(r"https?://\S+")
+# A paragraph inside a heading: libxml2 closes the heading at the <p> and loses the end tag, so
+# the paragraphs of a heading are made spans before parsing.
+_HEADING_RANGE = re.compile(r"(<h([1-6])\b[^>]*>)(.*?)(</h\2\s*>)", re.IGNORECASE | re.DOTALL)
+_PARAGRAPH_TAG = re.compile(r"<(/?)p\b[^>]*>", re.IGNORECASE)
+_HEADING_PARAGRAPH = re.compile(r"<h[1-6]\b[^>]*>(?:(?!</h[1-6]).)*?<p\b", re.I | re.DOTALL)
 _LAZY_SOURCES: Final = ("data-src", "data-lazy-src", "data-original", "data-orig-file", "src")
 _ATTRIBUTE_NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:.\-]*")
 # An absolute http(s) URL that safe_url gives back as it is, whatever the base: nothing to strip,
@@ -112,6 +119,8 @@ def clean_html(
     html = _NOT_XML.sub("", html)
     if "&#" in html:
         html = _CHARACTER_REFERENCE.sub(_drop_non_xml_reference, html)
+    if _HEADING_PARAGRAPH.search(html):
+        html = _HEADING_RANGE.sub(_heading_paragraphs_as_spans, html)
     body, limited = _parse_body(html)
     if body is None:
         return ""
@@ -212,6 +221,12 @@ def _limit_nesting(html: str, limit: int) -> str:
     limiter.feed(html)
     limiter.close()
     return "".join(limiter.out)
+
+
+def _heading_paragraphs_as_spans(match: re.Match[str]) -> str:
+    start, _, inner, end = match.groups()
+    inner = _PARAGRAPH_TAG.sub(lambda tag: "</span> " if tag.group(1) else "<span>", inner)
+    return start + inner + end
 
 
 def _drop_non_xml_reference(match: re.Match[str]) -> str:
@@ -345,12 +360,22 @@ class _Cleaner:
         classes = source.get("class")
         if source.get("xml:base"):
             base = safe_url(source.get("xml:base") or "", base) or base
-        if tag in DROP_WITH_CONTENT or is_widget(classes) or _hidden(source):
+        if tag == "input" and (source.get("type") or "").strip().lower() == "checkbox":
+            self.text("☑ " if source.get("checked") is not None else "☐ ", sink)  # a task
+            return
+        if (
+            tag in DROP_WITH_CONTENT
+            or is_widget(classes)
+            or _hidden(source)
+            or (_screen_reader_only(source) and is_permalink_text(text_content(source)))
+        ):
             if tag == "script":
                 self.embed(script_embed(source, base), sink)
             return
         handler = _HANDLERS.get(tag)
-        if handler is not None:
+        if sink.blocks and tag in INLINE_KEEP and tag != "a" and _holds_blocks(source):
+            self.unwrap_block(source, sink, base)  # <b><table><tr><td><pre>: the block stays
+        elif handler is not None:
             handler(self, source, sink, base)
         elif tag in INLINE_KEEP and (tag != "rt" or sink.container.tag == "ruby"):
             self.inline(source, tag, sink, base)
@@ -517,10 +542,21 @@ class _Cleaner:
     def anchor(self, source: etree._Element, sink: Sink, base: str | None) -> None:
         classes = set((source.get("class") or "").split())
         text = text_content(source).strip()
-        if not classes.isdisjoint(ANCHOR_CLASSES) and text.lower() in ANCHOR_GLYPHS:
+        if not classes.isdisjoint(ANCHOR_CLASSES) and (
+            text.lower() in ANCHOR_GLYPHS or is_permalink_text(text)
+        ):
             self.adopt_id(source, sink)  # a heading permalink: keep its target, drop the glyph
             return
         href = _web_url(source.get("href") or "", base)
+        permalink = not href or href.startswith("#") or href == self.base
+        if (
+            sink.blocks
+            and (permalink or not classes.isdisjoint(ANCHOR_CLASSES))
+            and source.find(".//*") is not None
+            and _holds_headings(source)
+        ):  # a heading wrapped in its own permalink (<a class="anchor" href="#x"><h2>)
+            self.unwrap_block(source, sink, base)
+            return
         if not text and source.find(".//img") is None:
             self.adopt_id(source, sink)  # an empty <a name=...>: a link target, nothing to show
             return
@@ -714,6 +750,20 @@ def _hidden(source: etree._Element) -> bool:
     return source.get("hidden") is not None or (
         style is not None and "display:none" in style.replace(" ", "").lower()
     )
+
+
+def _screen_reader_only(source: etree._Element) -> bool:
+    hidden = (source.get("aria-hidden") or "").strip().lower() == "true"
+    return hidden or not HIDDEN_CLASSES.isdisjoint((source.get("class") or "").split())
+
+
+def _holds_headings(source: etree._Element) -> bool:
+    return any(True for _ in source.iter(*HEADINGS))
+
+
+def _holds_blocks(source: etree._Element) -> bool:
+    """Whether an inline element wraps a code block or a heading, which must stay blocks."""
+    return source.find(".//*") is not None and any(True for _ in source.iter("pre", *HEADINGS))
 
 
 def _lazy(source: etree._Element) -> bool:

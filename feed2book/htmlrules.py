@@ -106,6 +106,24 @@ ANCHOR_CLASSES: Final = frozenset(
 # Text that a heading permalink shows instead of words.
 ANCHOR_GLYPHS: Final = frozenset({"", "#", "¶", "§", "🔗", "link", "permalink"})
 
+# Text of a heading permalink: glyphs and the theme's words for it ("Link to heading"), alone or
+# together ("Link to heading 🔗").
+_PERMALINK_TEXT = re.compile(
+    r"(?:[\s#¶§🔗\u200b]|(?:direct\s+)?link(?:\s+to\s+(?:this\s+)?(?:heading|section))?"
+    r"|permalink|anchor)*",
+    re.IGNORECASE,
+)
+# Classes of elements only screen readers see, or nobody ("hidden" is Tailwind's display:none).
+HIDDEN_CLASSES: Final = frozenset(
+    {"sr-only", "screen-reader-text", "visually-hidden", "visuallyhidden", "hidden"}
+)
+
+
+def is_permalink_text(text: str) -> bool:
+    """True for text a heading permalink shows ("#", "¶", "🔗", "Link to heading")."""
+    return _PERMALINK_TEXT.fullmatch(text) is not None
+
+
 # Limits on one article's HTML, so hostile input costs bounded time and memory. Real posts stay
 # far below them: 5 million characters holds a long post with inline data: images; 64 levels
 # and 20,000 elements are several times what the longest, deepest posts of the seed and practice
