@@ -66,8 +66,10 @@ def _linked(line: str) -> str:
     end = 0
     for match in _TEXT_URL.finditer(line):
         url = match.group()
-        while url and url[-1] in _URL_END_PUNCTUATION and not (
-            url[-1] == ")" and url.count("(") >= url.count(")")
+        while (
+            url
+            and url[-1] in _URL_END_PUNCTUATION
+            and not (url[-1] == ")" and url.count("(") >= url.count(")"))
         ):
             url = url[:-1]
         pieces.append(_escape(line[end : match.start()]))

@@ -29,7 +29,7 @@ def test_blank_lines_are_paragraphs_and_newlines_are_breaks() -> None:
 def test_text_is_escaped_and_urls_linked_without_trailing_punctuation() -> None:
     html = text_as_html('a <i>b</i> & "see https://example.org/x?y=1&z=2". Done')
     assert html == (
-        "<p>a &lt;i&gt;b&lt;/i&gt; &amp; \"see "
+        '<p>a &lt;i&gt;b&lt;/i&gt; &amp; "see '
         '<a href="https://example.org/x?y=1&amp;z=2">https://example.org/x?y=1&amp;z=2</a>". '
         "Done</p>"
     )
