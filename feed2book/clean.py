@@ -59,6 +59,7 @@ from feed2book.htmlrules import (
     safe_id,
     safe_url,
 )
+from feed2book.mathml import build_math, math_tex, math_text
 
 __all__ = ["clean_html", "prefix_ids"]
 
@@ -605,17 +606,21 @@ class _Cleaner:
         self.image(image, sink, base)
 
     def math(self, source: etree._Element, sink: Sink, base: str | None) -> None:
-        tex = source.get("alttext") or "".join(
-            text_content(node)
-            for node in source.iter("annotation")
-            if (node.get("encoding") or "").lower() in {"application/x-tex", "tex"}
-        )
-        if tex.strip():
-            code = etree.SubElement(sink.inline_parent(), "code")
-            code.text = _SPACES.sub(" ", tex).strip()
+        """A formula as MathML (EPUB 3 shows it), within the limits; else its TeX as code,
+        else its text."""
+        size = sum(1 for _ in source.iter())
+        formula = build_math(source) if size <= self.budget else None
+        parent = sink.inline_parent() if formula is not None else sink.container
+        if formula is not None and _level(parent) + _depth(formula) < MAX_DEPTH:
+            self.budget -= size
+            parent.append(formula)
             return
-        visible = "".join(text_content(node) if node.tag != "annotation" else "" for node in source)
-        self.text(visible, sink)
+        tex = math_tex(source)
+        if tex:
+            code = etree.SubElement(sink.inline_parent(), "code")
+            code.text = tex
+            return
+        self.text(math_text(source), sink)
 
     def embed_element(self, source: etree._Element, sink: Sink, base: str | None) -> None:
         self.embed(embed_for(source, base), sink)
@@ -728,6 +733,11 @@ def _complete_rubies(root: etree._Element) -> None:
 def _level(element: etree._Element) -> int:
     """How deep ``element`` sits in the output (the root ``<div>`` is 0)."""
     return sum(1 for _ in element.iterancestors())
+
+
+def _depth(element: etree._Element) -> int:
+    """How many levels ``element`` and what it holds take."""
+    return 1 + max((_depth(child) for child in element), default=0)
 
 
 def _dangling(href: str | None, present: set[str | None]) -> bool:

@@ -12,6 +12,8 @@ from typing import Final
 
 from lxml import etree
 
+from feed2book.mathml import MATH_TAG, math_as_text, math_text
+
 __all__ = [
     "block_sequence_from_xhtml",
     "count_words",
@@ -172,7 +174,11 @@ def _gather_inline(element: etree._Element, pieces: list[str]) -> None:
     """What ``_inline`` reads: all the text inside, a ``<br>`` as a line break."""
     if element.tag == "br":
         pieces.append("\n")
-    elif next(element.iter("br", etree.Comment, etree.ProcessingInstruction), None) is None:
+    elif element.tag == MATH_TAG:
+        pieces.append(f" {math_text(element)} ")  # the annotation is not more words
+    elif (
+        next(element.iter("br", MATH_TAG, etree.Comment, etree.ProcessingInstruction), None) is None
+    ):
         pieces.append(_text_of(element))  # libxml2 reads the same text nodes in one call
     else:
         if element.text:
@@ -257,6 +263,8 @@ def _table(element: etree._Element) -> list[str]:
 def _inline(element: etree._Element, *, with_tail: bool = False) -> str:
     if element.tag == "br":
         return "\n"
+    if element.tag == MATH_TAG:
+        return math_as_text(element)
     parts = [_SPACES.sub(" ", element.text or "")]
     for child in element:
         parts.append(_inline(child))

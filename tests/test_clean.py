@@ -68,6 +68,10 @@ XSS = [
     '<img srcset="javascript:alert(1) 2x">',
     '<svg><a xlink:href="javascript:alert(1)"><text>t</text></a></svg>',
     '<math><a xlink:href="javascript:alert(1)">m</a></math>',
+    '<math><mi href="javascript:alert(1)" onclick="alert(1)">m</mi></math>',
+    '<math><maction actiontype="statusline" xlink:href="javascript:alert(1)">m</maction></math>',
+    '<math><mglyph src="javascript:alert(1)"/><mtext style="x">t</mtext></math>',
+    '<math><annotation-xml encoding="text/html"><script>alert(1)</script></annotation-xml></math>',
     "<style>p{background:url(javascript:alert(1))}</style><p>t</p>",
     '<p style="width:expression(alert(1))">t</p>',
     '<base href="javascript:alert(1)//">',
@@ -90,7 +94,7 @@ def test_xss_vectors_do_not_survive(attack: str) -> None:
     root = parse_xhtml(cleaned)
     for element in root.iter():
         tag = etree.QName(element).localname
-        assert tag not in {"script", "style", "iframe", "object", "embed", "form", "svg", "math"}
+        assert tag not in {"script", "style", "iframe", "object", "embed", "form", "svg"}
         for name, value in element.items():
             assert not name.startswith("on") and name != "style"
             assert not re.match(r"\s*(javascript|vbscript|data):", value, re.I) or (
