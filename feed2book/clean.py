@@ -609,7 +609,8 @@ class _Cleaner:
         """A formula as MathML (EPUB 3 shows it), within the limits; else its TeX as code,
         else its text."""
         size = sum(1 for _ in source.iter())
-        formula = build_math(source) if size <= self.budget else None
+        fits = size <= self.budget and _depth(source) < MAX_DEPTH  # (build_math recurses)
+        formula = build_math(source) if fits else None
         parent = sink.inline_parent() if formula is not None else sink.container
         if formula is not None and _level(parent) + _depth(formula) < MAX_DEPTH:
             self.budget -= size
@@ -736,8 +737,13 @@ def _level(element: etree._Element) -> int:
 
 
 def _depth(element: etree._Element) -> int:
-    """How many levels ``element`` and what it holds take."""
-    return 1 + max((_depth(child) for child in element), default=0)
+    """How many levels ``element`` and what it holds take (without recursion: any depth)."""
+    deepest, stack = 0, [(element, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in current)
+    return deepest
 
 
 def _dangling(href: str | None, present: set[str | None]) -> bool:

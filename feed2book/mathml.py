@@ -32,6 +32,7 @@ _ARITY: Final = {
     "mfrac": 2, "mroot": 2, "msub": 2, "msup": 2, "munder": 2, "mover": 2, "msubsup": 3,
     "munderover": 3,
 }  # fmt: skip
+_NO_TEXT: Final = DROP_WITH_CONTENT | {"annotation", "annotation-xml"}
 _TABLE_PARENT: Final = {"mtr": "mtable", "mtd": "mtr"}
 # Dropped with their content (``maction`` is only a wrapper: its content stays).
 _DROPPED: Final = DROP_WITH_CONTENT | {"annotation-xml", "mglyph", "malignmark"}
@@ -60,11 +61,19 @@ def math_tex(source: etree._Element) -> str:
 
 
 def math_text(source: etree._Element) -> str:
-    """The formula's visible text: everything but its annotations."""
+    """The formula's visible text: all of it but its annotations (and dropped elements)."""
     parts: list[str] = []
-    for node in source.iter():
-        if _local(node) in MATHML_TOKENS:
-            parts.append(_text(node))
+    hidden = 0  # inside an annotation: its text is not shown
+    for event, node in etree.iterwalk(source, events=("start", "end")):
+        silent = _local(node) in _NO_TEXT
+        if event == "start":
+            hidden += silent
+            if not hidden and node.text:
+                parts.append(node.text)
+        else:
+            hidden -= silent
+            if not hidden and node.tail and node is not source:
+                parts.append(node.tail)
     return " ".join("".join(parts).split())
 
 
