@@ -368,7 +368,7 @@ class _Cleaner:
             tag in DROP_WITH_CONTENT
             or is_widget(classes)
             or _hidden(source)
-            or (_screen_reader_only(source) and is_permalink_text(text_content(source)))
+            or (_screen_reader_only(source) and _permalink_only(source))
         ):
             if tag == "script":
                 self.embed(script_embed(source, base), sink)
@@ -771,6 +771,13 @@ def _hidden(source: etree._Element) -> bool:
 def _screen_reader_only(source: etree._Element) -> bool:
     hidden = (source.get("aria-hidden") or "").strip().lower() == "true"
     return hidden or not HIDDEN_CLASSES.isdisjoint((source.get("class") or "").split())
+
+
+def _permalink_only(source: etree._Element) -> bool:
+    """Nothing but permalink text ("#", "Link to heading"): no image, no other words."""
+    return is_permalink_text(text_content(source)) and not any(
+        True for _ in source.iter("img", "picture", "math", "iframe", "video", "object")
+    )
 
 
 def _holds_headings(source: etree._Element) -> bool:
