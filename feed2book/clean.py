@@ -10,6 +10,7 @@ nested under the article title). The rules themselves live in ``htmlrules.py``,
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from html import escape as html_escape
@@ -70,11 +71,13 @@ _SPACES = re.compile(r"[ \t\n\r\f]+")
 _LANG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _BARE_URL = re.compile(r"https?://\S+")
-# A paragraph inside a heading: libxml2 closes the heading at the <p> and loses the end tag, so
-# the paragraphs of a heading are made spans before parsing.
-_HEADING_RANGE = re.compile(r"(<h([1-6])\b[^>]*>)(.*?)(</h\2\s*>)", re.IGNORECASE | re.DOTALL)
+# A heading that starts with a paragraph (<h2><p>…</p></h2>): libxml2 closes the heading at the
+# <p> and loses the end tag, so its paragraphs are made spans before parsing. Only headings up to
+# 2,000 characters long are looked at (real ones are far shorter).
+_HEADING_PARAGRAPH = re.compile(r"<h([1-6])\b[^<>]{0,500}>\s*<p\b", re.IGNORECASE)
 _PARAGRAPH_TAG = re.compile(r"<(/?)p\b[^>]*>", re.IGNORECASE)
-_HEADING_PARAGRAPH = re.compile(r"<h[1-6]\b[^>]*>(?:(?!</h[1-6]).)*?<p\b", re.I | re.DOTALL)
+_HEADING_END = re.compile(r"</h([1-6])", re.IGNORECASE)
+_HEADING_LENGTH: Final = 2_000
 _LAZY_SOURCES: Final = ("data-src", "data-lazy-src", "data-original", "data-orig-file", "src")
 _ATTRIBUTE_NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:.\-]*")
 # An absolute http(s) URL that safe_url gives back as it is, whatever the base: nothing to strip,
@@ -121,7 +124,7 @@ def clean_html(
     if "&#" in html:
         html = _CHARACTER_REFERENCE.sub(_drop_non_xml_reference, html)
     if _HEADING_PARAGRAPH.search(html):
-        html = _HEADING_RANGE.sub(_heading_paragraphs_as_spans, html)
+        html = _heading_paragraphs_as_spans(html)
     body, limited = _parse_body(html)
     if body is None:
         return ""
@@ -224,10 +227,36 @@ def _limit_nesting(html: str, limit: int) -> str:
     return "".join(limiter.out)
 
 
-def _heading_paragraphs_as_spans(match: re.Match[str]) -> str:
-    start, _, inner, end = match.groups()
-    inner = _PARAGRAPH_TAG.sub(lambda tag: "</span> " if tag.group(1) else "<span>", inner)
-    return start + inner + end
+def _heading_paragraphs_as_spans(html: str) -> str:
+    """``<h2><p>A</p><p>B</p></h2>`` as ``<h2><span>A</span> <span>B</span> </h2>``."""
+    closing = [(m.start(), m.group(1)) for m in _HEADING_END.finditer(html)]
+    positions = [position for position, _ in closing]
+    pieces: list[str] = []
+    done = 0
+    for match in _HEADING_PARAGRAPH.finditer(html):
+        start = match.end() - len("<p")
+        if start < done:
+            continue
+        index = bisect.bisect_left(positions, start)
+        while (
+            index < len(closing)
+            and closing[index][1] != match.group(1)
+            and positions[index] - start <= _HEADING_LENGTH
+        ):
+            index += 1
+        if (
+            index == len(closing)
+            or closing[index][1] != match.group(1)
+            or positions[index] - start > _HEADING_LENGTH
+        ):
+            continue
+        end = positions[index]
+        inner = _PARAGRAPH_TAG.sub(
+            lambda tag: "</span> " if tag.group(1) else "<span>", html[start:end]
+        )
+        pieces += [html[done:start], inner]
+        done = end
+    return "".join(pieces) + html[done:]
 
 
 def _drop_non_xml_reference(match: re.Match[str]) -> str:
