@@ -5,7 +5,7 @@ explicitly kept never reaches the output, so sanitising happens here, once. The 
 rebuilds the structure a book needs (inline text always inside a block, no block inside a
 paragraph, embeds as visible links, code blocks as ``<pre><code class="language-x">``, headings
 nested under the article title). The rules themselves live in ``htmlrules.py``,
-``embeds.py`` and ``codeblocks.py``; ``_sink.py`` holds the tree-building helpers.
+``embeds.py``, ``codeblocks.py`` and ``mathml.py``; ``_sink.py`` holds the tree-building helpers.
 """
 
 from __future__ import annotations
@@ -109,7 +109,8 @@ def clean_html(
     """Return ``html`` as a safe XHTML fragment: block elements serialised as XML.
 
     Relative URLs are resolved against ``base_url`` (and any ``xml:base`` inside). The result
-    has no namespace declarations; ``""`` for empty input. Cleaning is idempotent.
+    has no namespace declarations except on MathML formulas (``<math xmlns="…MathML">``);
+    ``""`` for empty input. Cleaning is idempotent.
 
     Hostile input is bounded (``htmlrules.MAX_HTML_CHARS``, ``MAX_DEPTH``, ``MAX_ELEMENTS``):
     what lies beyond a limit is cut or kept as plain text, and ``on_problem`` is told why.
