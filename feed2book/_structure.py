@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from feed2book._sink import Sink, append_text, finish, is_empty, last_child, remove_keep_tail
+from feed2book._sink import (
+    Sink,
+    append_text,
+    finish,
+    is_empty,
+    last_child,
+    remove_keep_tail,
+    unwrap,
+)
 from feed2book.htmlrules import LISTS, TABLE_SECTIONS
 
 if TYPE_CHECKING:
@@ -125,6 +133,22 @@ def build_definitions(
             _close_item(item)
     if definitions is not None and last_child(definitions) is None:
         remove_keep_tail(definitions)
+    elif definitions is not None:
+        _complete_definitions(definitions)
+
+
+def _complete_definitions(definitions: etree._Element) -> None:
+    """Every term has a description, as (X)HTML requires: a list of terms only becomes
+    paragraphs; terms left at the end share an empty description."""
+    if definitions.find("dd") is None:
+        for term in definitions:
+            term.tag = "p"
+        identifier = definitions.get("id")
+        if identifier and definitions[0].get("id") is None:
+            definitions[0].set("id", identifier)  # a link target stays
+        unwrap(definitions)
+    elif definitions[-1].tag == "dt":
+        etree.SubElement(definitions, "dd").text = ""
 
 
 def _description(definitions: etree._Element, outer: Sink) -> Sink:

@@ -5,11 +5,12 @@ explicitly kept never reaches the output, so sanitising happens here, once. The 
 rebuilds the structure a book needs (inline text always inside a block, no block inside a
 paragraph, embeds as visible links, code blocks as ``<pre><code class="language-x">``, headings
 nested under the article title). The rules themselves live in ``htmlrules.py``,
-``embeds.py`` and ``codeblocks.py``; ``_sink.py`` holds the tree-building helpers.
+``embeds.py``, ``codeblocks.py`` and ``mathml.py``; ``_sink.py`` holds the tree-building helpers.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from html import escape as html_escape
@@ -42,6 +43,7 @@ from feed2book.htmlrules import (
     EMBED_TAGS,
     ENUM_ATTRIBUTES,
     HEADINGS,
+    HIDDEN_CLASSES,
     INLINE_KEEP,
     LISTS,
     MAX_DEPTH,
@@ -52,11 +54,13 @@ from feed2book.htmlrules import (
     TABLE_SECTIONS,
     TEXT_BLOCKS,
     best_srcset_url,
+    is_permalink_text,
     is_tracking_pixel,
     is_widget,
     safe_id,
     safe_url,
 )
+from feed2book.mathml import build_math, math_tex, math_text
 
 __all__ = ["clean_html", "prefix_ids"]
 
@@ -67,6 +71,13 @@ _SPACES = re.compile(r"[ \t\n\r\f]+")
 _LANG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _BARE_URL = re.compile(r"https?://\S+")
+# A heading that starts with a paragraph (<h2><p>…</p></h2>): libxml2 closes the heading at the
+# <p> and loses the end tag, so its paragraphs are made spans before parsing. Only headings up to
+# 2,000 characters long are looked at (real ones are far shorter).
+_HEADING_PARAGRAPH = re.compile(r"<h([1-6])\b[^<>]{0,500}>\s*<p\b", re.IGNORECASE)
+_PARAGRAPH_TAG = re.compile(r"<(/?)p\b[^>]*>", re.IGNORECASE)
+_HEADING_END = re.compile(r"</h([1-6])", re.IGNORECASE)
+_HEADING_LENGTH: Final = 2_000
 _LAZY_SOURCES: Final = ("data-src", "data-lazy-src", "data-original", "data-orig-file", "src")
 _ATTRIBUTE_NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:.\-]*")
 # An absolute http(s) URL that safe_url gives back as it is, whatever the base: nothing to strip,
@@ -98,7 +109,8 @@ def clean_html(
     """Return ``html`` as a safe XHTML fragment: block elements serialised as XML.
 
     Relative URLs are resolved against ``base_url`` (and any ``xml:base`` inside). The result
-    has no namespace declarations; ``""`` for empty input. Cleaning is idempotent.
+    has no namespace declarations except on MathML formulas (``<math xmlns="…MathML">``);
+    ``""`` for empty input. Cleaning is idempotent.
 
     Hostile input is bounded (``htmlrules.MAX_HTML_CHARS``, ``MAX_DEPTH``, ``MAX_ELEMENTS``):
     what lies beyond a limit is cut or kept as plain text, and ``on_problem`` is told why.
@@ -112,6 +124,8 @@ def clean_html(
     html = _NOT_XML.sub("", html)
     if "&#" in html:
         html = _CHARACTER_REFERENCE.sub(_drop_non_xml_reference, html)
+    if _HEADING_PARAGRAPH.search(html):
+        html = _heading_paragraphs_as_spans(html)
     body, limited = _parse_body(html)
     if body is None:
         return ""
@@ -212,6 +226,38 @@ def _limit_nesting(html: str, limit: int) -> str:
     limiter.feed(html)
     limiter.close()
     return "".join(limiter.out)
+
+
+def _heading_paragraphs_as_spans(html: str) -> str:
+    """``<h2><p>A</p><p>B</p></h2>`` as ``<h2><span>A</span> <span>B</span> </h2>``."""
+    closing = [(m.start(), m.group(1)) for m in _HEADING_END.finditer(html)]
+    positions = [position for position, _ in closing]
+    pieces: list[str] = []
+    done = 0
+    for match in _HEADING_PARAGRAPH.finditer(html):
+        start = match.end() - len("<p")
+        if start < done:
+            continue
+        index = bisect.bisect_left(positions, start)
+        while (
+            index < len(closing)
+            and closing[index][1] != match.group(1)
+            and positions[index] - start <= _HEADING_LENGTH
+        ):
+            index += 1
+        if (
+            index == len(closing)
+            or closing[index][1] != match.group(1)
+            or positions[index] - start > _HEADING_LENGTH
+        ):
+            continue
+        end = positions[index]
+        inner = _PARAGRAPH_TAG.sub(
+            lambda tag: "</span> " if tag.group(1) else "<span>", html[start:end]
+        )
+        pieces += [html[done:start], inner]
+        done = end
+    return "".join(pieces) + html[done:]
 
 
 def _drop_non_xml_reference(match: re.Match[str]) -> str:
@@ -346,12 +392,22 @@ class _Cleaner:
         classes = source.get("class")
         if source.get("xml:base"):
             base = safe_url(source.get("xml:base") or "", base) or base
-        if tag in DROP_WITH_CONTENT or is_widget(classes) or _hidden(source):
+        if tag == "input" and (source.get("type") or "").strip().lower() == "checkbox":
+            self.text("☑ " if source.get("checked") is not None else "☐ ", sink)  # a task
+            return
+        if (
+            tag in DROP_WITH_CONTENT
+            or is_widget(classes)
+            or _hidden(source)
+            or (_screen_reader_only(source) and _permalink_only(source))
+        ):
             if tag == "script":
                 self.embed(script_embed(source, base), sink)
             return
         handler = _HANDLERS.get(tag)
-        if handler is not None:
+        if sink.blocks and tag in INLINE_KEEP and tag != "a" and _holds_blocks(source):
+            self.unwrap_block(source, sink, base)  # <b><table><tr><td><pre>: the block stays
+        elif handler is not None:
             handler(self, source, sink, base)
         elif tag in INLINE_KEEP and (tag != "rt" or sink.container.tag == "ruby"):
             self.inline(source, tag, sink, base)
@@ -518,10 +574,21 @@ class _Cleaner:
     def anchor(self, source: etree._Element, sink: Sink, base: str | None) -> None:
         classes = set((source.get("class") or "").split())
         text = text_content(source).strip()
-        if not classes.isdisjoint(ANCHOR_CLASSES) and text.lower() in ANCHOR_GLYPHS:
+        if not classes.isdisjoint(ANCHOR_CLASSES) and (
+            text.lower() in ANCHOR_GLYPHS or is_permalink_text(text)
+        ):
             self.adopt_id(source, sink)  # a heading permalink: keep its target, drop the glyph
             return
         href = _web_url(source.get("href") or "", base)
+        permalink = not href or href.startswith("#") or href == self.base
+        if (
+            sink.blocks
+            and (permalink or not classes.isdisjoint(ANCHOR_CLASSES))
+            and source.find(".//*") is not None
+            and _holds_headings(source)
+        ):  # a heading wrapped in its own permalink (<a class="anchor" href="#x"><h2>)
+            self.unwrap_block(source, sink, base)
+            return
         if not text and source.find(".//img") is None:
             self.adopt_id(source, sink)  # an empty <a name=...>: a link target, nothing to show
             return
@@ -575,17 +642,22 @@ class _Cleaner:
         self.image(image, sink, base)
 
     def math(self, source: etree._Element, sink: Sink, base: str | None) -> None:
-        tex = source.get("alttext") or "".join(
-            text_content(node)
-            for node in source.iter("annotation")
-            if (node.get("encoding") or "").lower() in {"application/x-tex", "tex"}
-        )
-        if tex.strip():
-            code = etree.SubElement(sink.inline_parent(), "code")
-            code.text = _SPACES.sub(" ", tex).strip()
+        """A formula as MathML (EPUB 3 shows it), within the limits; else its TeX as code,
+        else its text."""
+        size = sum(1 for _ in source.iter())
+        fits = size <= self.budget and _depth(source) < MAX_DEPTH  # (build_math recurses)
+        formula = build_math(source) if fits else None
+        parent = sink.inline_parent() if formula is not None else sink.container
+        if formula is not None and _level(parent) + _depth(formula) < MAX_DEPTH:
+            self.budget -= size
+            parent.append(formula)
             return
-        visible = "".join(text_content(node) if node.tag != "annotation" else "" for node in source)
-        self.text(visible, sink)
+        tex = math_tex(source)
+        if tex:
+            code = etree.SubElement(sink.inline_parent(), "code")
+            code.text = tex
+            return
+        self.text(math_text(source), sink)
 
     def embed_element(self, source: etree._Element, sink: Sink, base: str | None) -> None:
         self.embed(embed_for(source, base), sink)
@@ -700,6 +772,16 @@ def _level(element: etree._Element) -> int:
     return sum(1 for _ in element.iterancestors())
 
 
+def _depth(element: etree._Element) -> int:
+    """How many levels ``element`` and what it holds take (without recursion: any depth)."""
+    deepest, stack = 0, [(element, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in current)
+    return deepest
+
+
 def _dangling(href: str | None, present: set[str | None]) -> bool:
     return href is None or (href.startswith("#") and href[1:] not in present)
 
@@ -720,6 +802,27 @@ def _hidden(source: etree._Element) -> bool:
     return source.get("hidden") is not None or (
         style is not None and "display:none" in style.replace(" ", "").lower()
     )
+
+
+def _screen_reader_only(source: etree._Element) -> bool:
+    hidden = (source.get("aria-hidden") or "").strip().lower() == "true"
+    return hidden or not HIDDEN_CLASSES.isdisjoint((source.get("class") or "").split())
+
+
+def _permalink_only(source: etree._Element) -> bool:
+    """Nothing but permalink text ("#", "Link to heading"): no image, no other words."""
+    return is_permalink_text(text_content(source)) and not any(
+        True for _ in source.iter("img", "picture", "math", "iframe", "video", "object")
+    )
+
+
+def _holds_headings(source: etree._Element) -> bool:
+    return any(True for _ in source.iter(*HEADINGS))
+
+
+def _holds_blocks(source: etree._Element) -> bool:
+    """Whether an inline element wraps a code block or a heading, which must stay blocks."""
+    return source.find(".//*") is not None and any(True for _ in source.iter("pre", *HEADINGS))
 
 
 def _lazy(source: etree._Element) -> bool:

@@ -85,7 +85,9 @@ def _language_of(element: etree._Element) -> str:
 
 
 def code_text(pre: etree._Element) -> str:
-    """The exact text of a code block: spans dropped, ``<br>`` as a newline, gutters skipped."""
+    """The exact text of a code block: spans dropped, ``<br>`` as a newline, gutters skipped,
+    and each ``<div class="line">`` / ``<span class="line">`` (Hexo and other highlighters put
+    one line in each, with no newline between them) on a line of its own."""
     if _plain(pre):
         # The common case (a highlighter's spans and nothing else): libxml2 reads every text
         # node in one call, which is what the walk below would collect.
@@ -99,11 +101,15 @@ _CLASS_VALUES = etree.XPath(".//@class", smart_strings=False)
 
 
 def _plain(pre: etree._Element) -> bool:
-    """No ``<br>`` and no gutter inside: the walk would collect every text node."""
+    """No ``<br>``, no gutter and no line element inside: the walk would collect every text
+    node."""
     if pre.find(".//br") is not None:
         return False
     values = cast(list[str], _CLASS_VALUES(pre))
-    return all(GUTTER_CLASSES.isdisjoint(value.split()) for value in set(values))
+    return all(
+        GUTTER_CLASSES.isdisjoint(tokens) and "line" not in tokens
+        for tokens in (value.split() for value in set(values))
+    )
 
 
 def _collect(element: etree._Element, parts: list[str]) -> None:
@@ -114,9 +120,27 @@ def _collect(element: etree._Element, parts: list[str]) -> None:
             if child.tag == "br":
                 parts.append("\n")
             elif not is_gutter(child):
+                start = len(parts)
                 _collect(child, parts)
+                if _is_line(child) and _needs_newline(child, "".join(parts[start:])):
+                    parts.append("\n")  # the line element's own line ends here
         if child.tail:
             parts.append(child.tail)
+
+
+def _is_line(element: etree._Element) -> bool:
+    return element.tag in {"div", "span"} and "line" in (element.get("class") or "").split()
+
+
+def _needs_newline(line: etree._Element, text: str) -> bool:
+    """Whether a line element whose text is ``text`` needs a newline after it: it does not end
+    with one, and code follows that does not start with one (or a ``<br>``)."""
+    if text.endswith("\n"):
+        return False
+    if line.tail:
+        return not line.tail.startswith(("\n", "\r"))
+    following = line.getnext()
+    return following is not None and following.tag != "br"
 
 
 def is_gutter(element: etree._Element) -> bool:

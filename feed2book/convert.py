@@ -21,6 +21,8 @@ from typing import Any, Final
 from bs4.element import NavigableString, Tag
 from markdownify import ATX, BACKSLASH, MarkdownConverter
 
+from feed2book.htmlrules import MATHML_TOKENS, TEX_ENCODINGS
+
 __all__ = [
     "BookMarkdownConverter",
     "break_directives",
@@ -169,6 +171,33 @@ class BookMarkdownConverter(_Converter):  # type: ignore[misc]
 
     def convert_figcaption(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         return self.convert_p(el, text, parent_tags)
+
+    # -- formulas ----------------------------------------------------------------------
+
+    def convert_math(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """TeX from the formula's annotation (or ``alttext``): ``$…$``, ``$$…$$`` for a
+        displayed formula; without TeX, the formula's text."""
+        tex = next(
+            (
+                " ".join(node.get_text().split())
+                for node in el.find_all("annotation")
+                if str(node.get("encoding") or "").strip().lower() in TEX_ENCODINGS
+            ),
+            "",
+        ) or " ".join(str(el.get("alttext") or "").split())
+        if not tex:
+            tokens = el.find_all(list(MATHML_TOKENS))
+            return self.escape(" ".join("".join(t.get_text() for t in tokens).split()), parent_tags)
+        delimiter = "$$" if str(el.get("display") or "") == "block" else "$"
+        if "td" in parent_tags or "th" in parent_tags:
+            tex = tex.replace("|", "\\|")
+        # Renderers without a math extension (mdBook, CommonMark) read the TeX as Markdown: no
+        # tag may start in it ("< b" is the same formula to TeX), no dollar may end it early,
+        # and in bundles no directive may start in it.
+        tex = _TAG_START.sub("< ", tex).replace("$", "\\$")
+        if self.options["break_directives"]:
+            tex = break_directives(tex)
+        return f"{delimiter}{tex}{delimiter}"
 
     # -- tables ------------------------------------------------------------------------
 

@@ -106,6 +106,109 @@ ANCHOR_CLASSES: Final = frozenset(
 # Text that a heading permalink shows instead of words.
 ANCHOR_GLYPHS: Final = frozenset({"", "#", "¶", "§", "🔗", "link", "permalink"})
 
+# Text of a heading permalink: glyphs and the theme's words for it ("Link to heading"), alone or
+# together ("Link to heading 🔗").
+_PERMALINK_TEXT = re.compile(
+    r"(?:[\s#¶§🔗\u200b]|(?:direct\s+)?link(?:\s+to\s+(?:this\s+)?(?:heading|section))?"
+    r"|permalink|anchor)*",
+    re.IGNORECASE,
+)
+# Classes of elements only screen readers see, or nobody ("hidden" is Tailwind's display:none).
+HIDDEN_CLASSES: Final = frozenset(
+    {"sr-only", "screen-reader-text", "visually-hidden", "visuallyhidden", "hidden"}
+)
+
+
+def is_permalink_text(text: str) -> bool:
+    """True for text a heading permalink shows ("#", "¶", "🔗", "Link to heading")."""
+    return _PERMALINK_TEXT.fullmatch(text) is not None
+
+
+# MathML kept in books (EPUB 3 allows it): presentation elements only; ``annotation`` only with
+# a TeX encoding; no ``annotation-xml``, ``maction``, ``mglyph`` (an image source) or links.
+MATHML_NS: Final = "http://www.w3.org/1998/Math/MathML"
+MATHML_TOKENS: Final = frozenset({"mi", "mn", "mo", "mtext", "ms"})
+MATHML_ELEMENTS: Final = frozenset(
+    {
+        "math", "semantics", "annotation", "mrow", "mfrac", "msqrt", "mroot", "mstyle",
+        "merror", "mpadded", "mphantom", "mfenced", "menclose", "msub", "msup", "msubsup",
+        "munder", "mover", "munderover", "mmultiscripts", "mprescripts", "none", "mtable",
+        "mtr", "mtd", "mspace", *MATHML_TOKENS,
+    }
+)  # fmt: skip
+TEX_ENCODINGS: Final = frozenset({"application/x-tex", "tex", "text/x-tex", "latex"})
+# Attributes kept on MathML elements, each with the values it may take (EPUBCheck checks them).
+_LENGTH = r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:em|ex|px|in|cm|mm|pt|pc|%)?"
+_NAMED_SPACE = r"(?:negative)?(?:very){0,2}(?:thin|thick)mathspace|thin|medium|thick"
+_TRUE_FALSE = r"true|false"
+_WORDS = r"[a-z]+(?: [a-z]+)*"
+MATHML_ATTRIBUTES: Final[dict[str, re.Pattern[str]]] = {
+    name: re.compile(pattern)
+    for name, pattern in {
+        "display": r"block|inline",
+        "mathvariant": r"normal|bold|italic|bold-italic|double-struck|bold-fraktur|script"
+        r"|bold-script|fraktur|sans-serif|bold-sans-serif|sans-serif-italic"
+        r"|sans-serif-bold-italic|monospace",
+        "displaystyle": _TRUE_FALSE,
+        "scriptlevel": r"[+\-]?[0-9]{1,2}",
+        "mathsize": f"{_LENGTH}|small|normal|big",
+        "width": f"{_LENGTH}|{_NAMED_SPACE}",
+        "height": _LENGTH,
+        "depth": _LENGTH,
+        "lspace": f"{_LENGTH}|{_NAMED_SPACE}",
+        "rspace": f"{_LENGTH}|{_NAMED_SPACE}",
+        "linethickness": f"{_LENGTH}|thin|medium|thick",
+        "form": r"prefix|infix|postfix",
+        "stretchy": _TRUE_FALSE,
+        "symmetric": _TRUE_FALSE,
+        "largeop": _TRUE_FALSE,
+        "movablelimits": _TRUE_FALSE,
+        "fence": _TRUE_FALSE,
+        "separator": _TRUE_FALSE,
+        "accent": _TRUE_FALSE,
+        "accentunder": _TRUE_FALSE,
+        "bevelled": _TRUE_FALSE,
+        "open": r"[^<>&\s]{0,3}",
+        "close": r"[^<>&\s]{0,3}",
+        "separators": r"[^<>&]{0,10}",
+        "notation": _WORDS,
+        "columnalign": r"(?:left|center|right)(?: (?:left|center|right))*",
+        "rowalign": r"(?:top|bottom|center|baseline|axis)(?: (?:top|bottom|center|baseline|axis))*",
+        "columnlines": r"(?:none|solid|dashed)(?: (?:none|solid|dashed))*",
+        "rowlines": r"(?:none|solid|dashed)(?: (?:none|solid|dashed))*",
+        "frame": r"none|solid|dashed",
+        "rowspan": r"[1-9][0-9]{0,2}",
+        "columnspan": r"[1-9][0-9]{0,2}",
+        "encoding": r"[A-Za-z0-9/+.\-]{1,40}",
+        "alttext": r"[^<>]{0,2000}",
+    }.items()
+}
+
+_TOKEN_STYLE = frozenset({"mathvariant", "mathsize"})
+_OPERATOR = frozenset(
+    {"form", "fence", "separator", "lspace", "rspace", "stretchy", "symmetric", "largeop",
+     "movablelimits", "accent"}
+)  # fmt: skip
+# Which of those attributes each element takes (EPUBCheck rejects the others).
+MATHML_ELEMENT_ATTRIBUTES: Final[dict[str, frozenset[str]]] = {
+    "math": frozenset({"display", "alttext"}),
+    **{token: _TOKEN_STYLE for token in MATHML_TOKENS - {"mo"}},
+    "mo": _TOKEN_STYLE | _OPERATOR,
+    "mstyle": _TOKEN_STYLE | {"displaystyle", "scriptlevel"},
+    "mfrac": frozenset({"linethickness", "bevelled"}),
+    "mspace": frozenset({"width", "height", "depth"}),
+    "mpadded": frozenset({"width", "height", "depth", "lspace"}),
+    "menclose": frozenset({"notation"}),
+    "mfenced": frozenset({"open", "close", "separators"}),
+    "mover": frozenset({"accent"}),
+    "munder": frozenset({"accentunder"}),
+    "munderover": frozenset({"accent", "accentunder"}),
+    "mtable": frozenset({"columnalign", "rowalign", "columnlines", "rowlines", "frame"}),
+    "mtr": frozenset({"columnalign", "rowalign"}),
+    "mtd": frozenset({"rowspan", "columnspan", "columnalign", "rowalign"}),
+    "annotation": frozenset({"encoding"}),
+}
+
 # Limits on one article's HTML, so hostile input costs bounded time and memory. Real posts stay
 # far below them: 5 million characters holds a long post with inline data: images; 64 levels
 # and 20,000 elements are several times what the longest, deepest posts of the seed and practice

@@ -41,7 +41,7 @@ from feed2book.identity import (
 from feed2book.language import language_of
 from feed2book.models import Article, Author, FeedInfo, Problem, SeriesRef
 from feed2book.sources import Kind, sniff
-from feed2book.text import to_text, xhtml_word_count
+from feed2book.text import text_as_html, to_text, xhtml_word_count
 
 DEFAULT_LANGUAGE = "en"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -440,12 +440,12 @@ def _content(entry: Any, link: str, context: _FeedContext) -> tuple[str, str]:
     if not candidates:
         return "", link
     value, xml_base = max(candidates, key=lambda candidate: len(candidate[0]))
-    content_type = ""
+    content_type = summary.get("type", "") if value == entry.get("summary") else ""
     for detail in entry.get("content", []) or []:
         if detail.get("value") == value:
             content_type = detail.get("type", "")
-    if content_type == "text/plain":
-        value = "".join(f"<p>{_escape(line)}</p>" for line in value.split("\n\n") if line.strip())
+    if content_type == "text/plain":  # declared text: its paragraphs and line breaks kept
+        value = text_as_html(value)
     return value, _base_url(xml_base, link, context)
 
 

@@ -12,7 +12,15 @@ from typing import Final
 
 from lxml import etree
 
-__all__ = ["block_sequence_from_xhtml", "count_words", "to_text", "xhtml_word_count"]
+from feed2book.mathml import MATH_TAG, math_as_text, math_text
+
+__all__ = [
+    "block_sequence_from_xhtml",
+    "count_words",
+    "text_as_html",
+    "to_text",
+    "xhtml_word_count",
+]
 
 _BLOCKS: Final = frozenset(
     {
@@ -35,6 +43,47 @@ _ASCII_CLASSES = bytes(
     for c in range(256)  # bytes.translate wants 256 entries; ASCII text only uses the first 128
 )
 _JOINERS_AS_SPACE = bytes.maketrans(b"j", b" ")
+
+
+_BLANK_LINES = re.compile(r"\n[ \t\f\v]*\n\s*")
+_TEXT_URL = re.compile(r"\bhttps?://[^\s<>\"]+", re.IGNORECASE)
+_URL_END_PUNCTUATION = ".,;:!?'\")]}"
+
+
+def text_as_html(text: str) -> str:
+    """HTML for a plain-text field (Atom ``type="text"``, ``media:description type="plain"``,
+    podcast notes): blank lines separate paragraphs, a single newline is a ``<br/>``, bare
+    http(s) URLs become links, and everything else is escaped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    paragraphs = [part.strip() for part in _BLANK_LINES.split(text)]
+    return "".join(
+        "<p>" + "<br/>".join(_linked(line.strip()) for line in part.split("\n")) + "</p>"
+        for part in paragraphs
+        if part
+    )
+
+
+def _linked(line: str) -> str:
+    pieces: list[str] = []
+    end = 0
+    for match in _TEXT_URL.finditer(line):
+        url = match.group()
+        while (
+            url
+            and url[-1] in _URL_END_PUNCTUATION
+            and not (url[-1] == ")" and url.count("(") >= url.count(")"))
+        ):
+            url = url[:-1]
+        pieces.append(_escape(line[end : match.start()]))
+        pieces.append(f'<a href="{_escape(url, quote=True)}">{_escape(url)}</a>')
+        end = match.start() + len(url)
+    pieces.append(_escape(line[end:]))
+    return "".join(pieces)
+
+
+def _escape(text: str, *, quote: bool = False) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;") if quote else text
 
 
 def to_text(xhtml: str) -> str:
@@ -125,7 +174,11 @@ def _gather_inline(element: etree._Element, pieces: list[str]) -> None:
     """What ``_inline`` reads: all the text inside, a ``<br>`` as a line break."""
     if element.tag == "br":
         pieces.append("\n")
-    elif next(element.iter("br", etree.Comment, etree.ProcessingInstruction), None) is None:
+    elif element.tag == MATH_TAG:
+        pieces.append(f" {math_text(element)} ")  # the annotation is not more words
+    elif (
+        next(element.iter("br", MATH_TAG, etree.Comment, etree.ProcessingInstruction), None) is None
+    ):
         pieces.append(_text_of(element))  # libxml2 reads the same text nodes in one call
     else:
         if element.text:
@@ -210,6 +263,8 @@ def _table(element: etree._Element) -> list[str]:
 def _inline(element: etree._Element, *, with_tail: bool = False) -> str:
     if element.tag == "br":
         return "\n"
+    if element.tag == MATH_TAG:
+        return math_as_text(element)
     parts = [_SPACES.sub(" ", element.text or "")]
     for child in element:
         parts.append(_inline(child))

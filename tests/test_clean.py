@@ -68,6 +68,10 @@ XSS = [
     '<img srcset="javascript:alert(1) 2x">',
     '<svg><a xlink:href="javascript:alert(1)"><text>t</text></a></svg>',
     '<math><a xlink:href="javascript:alert(1)">m</a></math>',
+    '<math><mi href="javascript:alert(1)" onclick="alert(1)">m</mi></math>',
+    '<math><maction actiontype="statusline" xlink:href="javascript:alert(1)">m</maction></math>',
+    '<math><mglyph src="javascript:alert(1)"/><mtext style="x">t</mtext></math>',
+    '<math><annotation-xml encoding="text/html"><script>alert(1)</script></annotation-xml></math>',
     "<style>p{background:url(javascript:alert(1))}</style><p>t</p>",
     '<p style="width:expression(alert(1))">t</p>',
     '<base href="javascript:alert(1)//">',
@@ -90,7 +94,7 @@ def test_xss_vectors_do_not_survive(attack: str) -> None:
     root = parse_xhtml(cleaned)
     for element in root.iter():
         tag = etree.QName(element).localname
-        assert tag not in {"script", "style", "iframe", "object", "embed", "form", "svg", "math"}
+        assert tag not in {"script", "style", "iframe", "object", "embed", "form", "svg"}
         for name, value in element.items():
             assert not name.startswith("on") and name != "style"
             assert not re.match(r"\s*(javascript|vbscript|data):", value, re.I) or (
@@ -173,3 +177,23 @@ def test_relative_urls_without_base_stay_relative() -> None:
 def test_headings_top_level_becomes_h2() -> None:
     assert clean_html("<h1>A</h1><h2>B</h2>") == "<h2>A</h2>\n<h3>B</h3>\n"
     assert clean_html("<h4>A</h4><h6>B</h6>") == "<h2>A</h2>\n<h3>B</h3>\n"
+
+
+def test_formula_beyond_the_depth_limit_keeps_its_text() -> None:
+    deep = "<p><math>" + "<mrow>" * 3000 + "<mi>x</mi>" + "</mrow>" * 3000 + "</math></p>"
+    assert clean_html(deep) == "<p>x</p>\n"
+    nested = "<p><math>" + "<mrow>" * 80 + "<mi>y</mi>" + "</mrow>" * 80 + "</math> z</p>"
+    assert clean_html(nested) == "<p>y z</p>\n"
+
+
+def test_formula_keeps_only_allowed_mathml_and_tex_annotations() -> None:
+    cleaned = clean_html(
+        '<math><semantics><mi class="c" id="i" mathvariant="bold" display="block">a</mi>'
+        '<annotation encoding="text/plain">plain</annotation>'
+        '<annotation encoding="application/x-tex">\\mathbf{a}</annotation></semantics></math>'
+    )
+    assert cleaned == (
+        '<p><math xmlns="http://www.w3.org/1998/Math/MathML"><semantics>'
+        '<mi mathvariant="bold">a</mi>'
+        '<annotation encoding="application/x-tex">\\mathbf{a}</annotation></semantics></math></p>\n'
+    )

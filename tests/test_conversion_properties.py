@@ -10,6 +10,7 @@ from lxml import etree
 
 from feed2book.clean import clean_html
 from feed2book.convert import to_markdown
+from feed2book.htmlrules import MATHML_ATTRIBUTES, MATHML_ELEMENTS, MATHML_NS
 from feed2book.text import block_sequence_from_xhtml, to_text
 from tests.conversion_helpers import block_sequence_from_markdown, parse_xhtml
 
@@ -19,6 +20,10 @@ TAGS = [
     "figcaption", "img", "br", "hr", "iframe", "script", "style", "svg", "math", "object",
     "embed", "form", "input", "dl", "dt", "dd", "details", "summary", "sup", "video", "picture",
     "source", "base", "meta", "font", "section", "abbr", "kbd", "q", "ruby", "rt", "noscript",
+    # MathML, and the shapes that used to lose structure
+    "mi", "mn", "mo", "mtext", "mrow", "mfrac", "msup", "msubsup", "msqrt", "mspace",
+    "semantics", "annotation", "annotation-xml", "mtable", "mtr", "mtd", "maction", "mglyph",
+    "mmultiscripts", "mprescripts", "none", "input",
 ]  # fmt: skip
 ATTRIBUTES = [
     'href="javascript:alert(1)"', 'href=" JaVa\tScRiPt:alert(1)"', 'src="javascript:alert(1)"',
@@ -28,6 +33,9 @@ ATTRIBUTES = [
     'class="highlight sql"', 'class="anchor"', 'colspan="2"', 'colspan="x"', 'dir="rtl"',
     'lang="fr"', 'width="1" height="1"', 'xlink:href="javascript:alert(1)"', 'data-src="a.png"',
     'href="vbscript:x"', 'href="data:text/html;base64,PHNjcmlwdD4="', 'name="top"',
+    'encoding="application/x-tex"', 'display="block"', 'mathvariant="bold"', 'width="1em"',
+    'linethickness="javascript:x"', 'alttext="x^2"', 'type="checkbox"', "checked",
+    'class="line"', 'aria-hidden="true"', 'class="sr-only"', 'class="heading-link"',
 ]  # fmt: skip
 TEXT = st.text(
     alphabet=st.sampled_from(list("ab <>&\"'*_#-1.|`[]\n\t\x00\x0b\u00a0\u4e2d\u0627\ud7ff")),
@@ -52,9 +60,10 @@ def html_soup(draw: st.DrawFn) -> str:
 
 
 DENIED_TAGS = {
-    "script", "style", "iframe", "object", "embed", "form", "input", "svg", "math", "base",
-    "meta", "video", "audio", "source", "noscript", "link",
+    "script", "style", "iframe", "object", "embed", "form", "input", "svg", "base",
+    "meta", "video", "audio", "source", "noscript", "link", "annotation-xml", "maction", "mglyph",
 }  # fmt: skip
+XHTML_OR_MATHML = {"http://www.w3.org/1999/xhtml", MATHML_NS}
 BAD_URL = re.compile(r"^\s*(javascript|vbscript|data):", re.IGNORECASE)
 
 
@@ -62,7 +71,16 @@ def _assert_safe(xhtml: str) -> None:
     root = parse_xhtml(xhtml)
     ids: list[str] = []
     for element in root.iter():
-        assert etree.QName(element).localname not in DENIED_TAGS
+        name = etree.QName(element)
+        assert name.localname not in DENIED_TAGS and name.namespace in XHTML_OR_MATHML
+        if name.namespace == MATHML_NS:  # an allowed MathML element, inside a formula
+            assert name.localname in MATHML_ELEMENTS and set(element.keys()) <= set(
+                MATHML_ATTRIBUTES
+            )
+            assert name.localname == "math" or any(
+                etree.QName(ancestor).localname == "math" for ancestor in element.iterancestors()
+            )
+        assert name.localname != "math" or name.namespace == MATHML_NS
         for name, value in element.items():
             assert not name.lower().startswith("on")
             assert name not in {"style", "srcset", "class"} or (

@@ -104,3 +104,17 @@ def test_code_is_exact_unless_directives_are_broken() -> None:
     assert to_markdown(xhtml, break_directives=True) == (
         "```\n{\u200b{ a }} {\u200b% b %}\n```\n\n`{\u200b{#include x}}`\n"
     )
+
+
+def test_tex_of_a_formula_carries_no_tag_dollar_or_directive() -> None:
+    """A formula's TeX is Markdown to renderers without math (mdBook, CommonMark)."""
+    formula = (
+        '<p>A <math xmlns="http://www.w3.org/1998/Math/MathML"><semantics><mi>x</mi>'
+        '<annotation encoding="application/x-tex">{{#include /etc/passwd}} '
+        "&lt;script&gt;alert(1)&lt;/script&gt; a$b</annotation></semantics></math> z</p>"
+    )
+    assert to_markdown(formula) == (
+        "A ${{#include /etc/passwd}} < script>alert(1)< /script> a\\$b$ z\n"
+    )
+    bundle = to_markdown(formula, break_directives=True)
+    assert "{{" not in bundle and "<script" not in bundle

@@ -81,7 +81,7 @@ def test_localise_none() -> None:
     assert localise(FRAGMENT, {}, ImageMode.NONE) == (
         '<p>Look: [Image: A &amp; cat] and <a href="https://site.example/">[Image]</a>.</p>\n'
         "<figure>[Image: Inline]<figcaption>Cap</figcaption></figure>\n"
-        "<p>Text tail [Image: Chart]</p>\n"
+        f'<p>Text<a href="{PIXEL}">Image</a> tail [Image: Chart][Image]</p>\n'
         "<p>[Image: B][Image: B again]</p>"
     )
 

@@ -8,8 +8,8 @@
   "[Image: <alt>]" when there is no address to give (a ``data:`` URI, or inside a link).
   No ``<img>`` keeps a remote ``src``.
 - ``link``: nothing changes; remote addresses stay (the EPUB writer turns them into links).
-- ``none``: every image becomes "[Image: <alt>]", or nothing when it has no alt text (but
-  "[Image]" inside a link, which would otherwise show nothing to follow).
+- ``none``: every image becomes "[Image: <alt>]"; one without alt text becomes a link to its
+  address reading "Image" (or "[Image]" when there is no address to give, or inside a link).
 """
 
 from __future__ import annotations
@@ -84,9 +84,10 @@ def localise(
         alt = " ".join((element.get("alt") or "").split())
         image = images.get(src)
         if mode is ImageMode.NONE:
-            # Without alt text an image leaves nothing, unless it was all a link showed.
-            visible = alt or _inside_link(element)
-            _replace_with_text(element, f"[{_label(alt)}]" if visible else "")
+            if not alt and _is_http(src) and not _inside_link(element):
+                _replace_with_link(element, src, _IMAGE_LABEL)  # no words: at least its address
+            else:
+                _replace_with_text(element, f"[{_label(alt)}]")
         elif image is not None:
             _point_at(element, prefix + image.name, image.width, image.height)
         elif src in local_names:

@@ -41,6 +41,9 @@ _ID_VALUES = cast(
 )
 
 
+_MATH_ELEMENT = re.compile(r"<math[\s/>]")
+
+
 def parse_fragment(xhtml: str) -> etree._Element:
     """A ``<div>`` in the XHTML namespace holding the fragment's nodes.
 
@@ -60,6 +63,11 @@ def parse_fragment(xhtml: str) -> etree._Element:
         paragraph = etree.SubElement(div, _X + "p")
         paragraph.text = _xml_safe(re.sub(r"<[^>]*>", " ", xhtml))
         return div
+
+
+def has_mathml(xhtml: str) -> bool:
+    """Whether a clean fragment holds a MathML formula (its page needs ``properties="mathml"``)."""
+    return _MATH_ELEMENT.search(xhtml) is not None
 
 
 def serialise_fragment(div: etree._Element) -> str:
@@ -111,13 +119,16 @@ def fix_references(
     root: etree._Element,
     book_files: Collection[str],
     articles_by_url: Mapping[str, str] | None = None,
+    own_file: str = "",
 ) -> None:
     """Make every id an XML name unique in the file and every link/image resolvable.
 
     ``book_files`` are the file names in the book relative to the content documents (other
     articles, ``images/x.jpg``...). A link to something absent loses its ``href`` (its text
     stays); an image that is absent is replaced by its alt text. A link to the original address
-    of an article in the book (keys made by :func:`url_key`) is pointed at its file instead.
+    of an article in the book (keys made by :func:`url_key`) is pointed at its file instead,
+    unless that file is ``own_file``, the page being made: "Continue reading" on a page linking
+    to that page would be a loop, so such a link keeps the original address.
     """
     renamed = _fix_ids(root)
     known_ids: set[str | None] = {value for value in _ID_VALUES(root) if value}
@@ -127,7 +138,8 @@ def fix_references(
             continue
         target = _resolve_href(href, renamed, known_ids, book_files)
         if target is not None and articles_by_url:
-            target = articles_by_url.get(url_key(target), target)
+            in_book = articles_by_url.get(url_key(target), target)
+            target = target if own_file and in_book == own_file else in_book
         if target is None:
             del anchor.attrib["href"]
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from feed2book.writers.epub_content import has_mathml
 from feed2book.writers.epub_pages import names, series_label
 from feed2book.writers.epub_plan import (
     COVER_PAGE_FILE,
@@ -15,6 +16,7 @@ from feed2book.writers.epub_plan import (
     TITLE_PAGE_FILE,
     TOC_PAGE_FILE,
     BookPlan,
+    Chapter,
     esc,
     iso_date,
     iso_datetime,
@@ -120,7 +122,10 @@ def _manifest(plan: BookPlan) -> str:
         items.append(("cover", COVER_PAGE_FILE, "application/xhtml+xml", "svg"))
     items.append(("titlepage", TITLE_PAGE_FILE, "application/xhtml+xml", ""))
     items.append(("contents", TOC_PAGE_FILE, "application/xhtml+xml", ""))
-    items += [(c.item_id, c.file_name, "application/xhtml+xml", "") for c in plan.chapters]
+    items += [
+        (c.item_id, c.file_name, "application/xhtml+xml", _page_properties(c))
+        for c in plan.chapters
+    ]
     items += [(r.item_id, r.file_name, r.media_type, "") for r in plan.resources]
     lines = [
         f'<item id="{item_id}" href="{esc(href)}" media-type="{esc(media_type)}"'
@@ -129,6 +134,10 @@ def _manifest(plan: BookPlan) -> str:
         for item_id, href, media_type, properties in items
     ]
     return "<manifest>\n" + "\n".join(lines) + "\n</manifest>\n"
+
+
+def _page_properties(chapter: Chapter) -> str:
+    return "mathml" if has_mathml(chapter.article.content_html) else ""
 
 
 def _spine(plan: BookPlan) -> str:

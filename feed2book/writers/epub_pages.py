@@ -144,7 +144,7 @@ def article_page(plan: BookPlan, chapter: Chapter) -> bytes:
     root = etree.fromstring(page.encode())
     content = parse_fragment(chapter.article.content_html)
     externalise_remote_media(content)
-    fix_references(content, plan.book_files, plan.articles_by_url)
+    fix_references(content, plan.book_files, plan.articles_by_url, chapter.file_name)
     if chapter.direction == "rtl":
         code_left_to_right(content)
     placeholder = root.find(f".//{{*}}div[@class='{_BODY_PLACEHOLDER}']")

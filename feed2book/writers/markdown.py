@@ -218,7 +218,7 @@ def article_markdown(
     with links to other articles of the book (keys from :func:`url_key`) pointed at ``links``'
     targets.
     ``break_directives``: no ``{{``/``{%`` in code either (bundles read by mdBook, Hugo, Jekyll)."""
-    body = _body_xhtml(article.content_html, links, inline_images)
+    body = _body_xhtml(article.content_html, links, inline_images, url_key(article.url))
     markdown = to_markdown(body, break_directives=break_directives).strip()
     if heading_level > 1:
         markdown = _demote_headings(markdown, heading_level - 1)
@@ -229,15 +229,18 @@ def article_markdown(
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
-def _body_xhtml(xhtml: str, links: Mapping[str, str], inline_images: Resources | None) -> str:
+def _body_xhtml(
+    xhtml: str, links: Mapping[str, str], inline_images: Resources | None, own_key: str = ""
+) -> str:
     if not xhtml.strip():
         return ""
     root = parse_fragment(xhtml)
     for anchor in root.iter(_X + "a"):
         href = anchor.get("href")
         if href:
-            target = links.get(url_key(href))
-            if target is not None:
+            key = url_key(href)
+            target = links.get(key)
+            if target is not None and not (own_key and key == own_key):  # no link to itself
                 anchor.set("href", target)
     if inline_images is not None:
         for image in root.iter(_X + "img"):

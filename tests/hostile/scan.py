@@ -21,7 +21,9 @@ DANGEROUS_ELEMENTS = frozenset(
     {
         "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "form",
         "input", "button", "select", "textarea", "base", "meta", "link", "template", "noscript",
-        "math", "animate", "set", "foreignobject", "use", "isindex", "marquee", "bgsound",
+        "animate", "set", "foreignobject", "use", "isindex", "marquee", "bgsound",
+        # MathML is kept (allow-listed), but not its actions, HTML islands or images
+        "maction", "annotation-xml", "mglyph",
         "layer", "portal", "audio", "video", "source", "track",
     }
 )  # fmt: skip
