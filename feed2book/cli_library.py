@@ -1,4 +1,4 @@
-"""The library commands: `add`, `sync`, `sources`, `remove`, `library stats|export|import`.
+"""The library commands: `add`, `sync`, `sources`, `remove`, `library stats|check|export|import`.
 
 ``register(app)`` adds them to the ``feed2book`` app (``cli.py`` calls it), so this module
 imports nothing from ``cli.py``. Data goes to stdout, messages and the sync summary to stderr.
@@ -24,13 +24,14 @@ from feed2book.cli_options import (
     TimeoutOpt,
     VerboseOpt,
 )
-from feed2book.cli_session import edge
+from feed2book.cli_session import damaged_message, edge
 from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
 from feed2book.errors import NothingToOutput, UsageError
 from feed2book.output import atomic_writer
 
 if TYPE_CHECKING:  # the commands import what they use: `feed2book --help` starts fast
     from feed2book.library import Library, SourceInfo
+    from feed2book.library.records import Damage
     from feed2book.library.sync import SourceResult
 
 JsonOpt = Annotated[
@@ -54,8 +55,9 @@ def _session(
         yield env, messenger, library or default_library_path()
 
 
-def _existing(path: Path, what: str) -> Library:
-    """The library at ``path``; ``NothingToOutput`` (exit 3) when there is none yet."""
+def _existing(path: Path, what: str, messenger: Messenger, *, read_only: bool = False) -> Library:
+    """The library at ``path``; ``NothingToOutput`` (exit 3) when there is none yet.
+    ``read_only`` for commands that only read: nothing is written, not even on opening."""
     from feed2book.library import Library
 
     if not path.is_file():
@@ -63,7 +65,7 @@ def _existing(path: Path, what: str) -> Library:
             f"{what}: there is no library at {path} yet",
             hint="`feed2book add FEED…` creates it",
         )
-    return Library.open(path, create=False)
+    return Library.open(path, create=False, read_only=read_only, on_wait=messenger.info)
 
 
 def add_command(
@@ -107,7 +109,7 @@ def add_command(
         failed = False
         limits = FetchLimits(timeout=timeout, insecure=insecure)
         with (
-            Library.open(path) as store,
+            Library.open(path, on_wait=messenger.info) as store,
             HttpFetcher(limits) as fetch,
             messenger.progress("Adding", total=len(specs)) as bar,
         ):
@@ -159,7 +161,7 @@ def sync_command(
     from feed2book.library.tables import render, sync_table
 
     with _session(library, verbose=verbose, quiet=quiet, debug=debug) as (env, messenger, path):
-        with _existing(path, "nothing to sync") as store:
+        with _existing(path, "nothing to sync", messenger) as store:
             total = len(sources) if sources else len(store.sources())
             if not total:
                 raise NothingToOutput(
@@ -211,7 +213,7 @@ def sources_command(
     with _session(library, quiet=quiet, debug=debug) as (env, _, path):
         found: list[SourceInfo] = []
         if path.is_file():
-            with Library.open(path, create=False) as store:
+            with Library.open(path, create=False, read_only=True) as store:
                 found = store.sources()
         if as_json:
             text = json.dumps([asdict(source) for source in found], ensure_ascii=False, indent=2)
@@ -253,7 +255,7 @@ def remove_command(
 
     with _session(library, quiet=quiet, debug=debug) as (_, messenger, path):
         spec = normalise_spec(source)
-        with _existing(path, "nothing to remove") as store:
+        with _existing(path, "nothing to remove", messenger) as store:
             kept = {info.spec: info.articles for info in store.sources()}
             if not store.remove_source(spec):
                 raise UsageError(
@@ -275,8 +277,8 @@ def _counts(result: SourceResult) -> str:
 
 library_app = typer.Typer(
     name="library",
-    help="The library itself: what it holds (`stats`), and moving it between machines "
-    "(`export`, `import`).",
+    help="The library itself: what it holds (`stats`), whether it is sound (`check`), and "
+    "moving it between machines (`export`, `import`).",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode="markdown",
@@ -300,8 +302,8 @@ def stats_command(
     """
     from feed2book.library.tables import stats_text
 
-    with _session(library, quiet=quiet, debug=debug) as (env, _, path):
-        with _existing(path, "no statistics") as store:
+    with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
+        with _existing(path, "no statistics", messenger, read_only=True) as store:
             stats = store.stats()
         if as_json:
             document = {"library": str(path), **stats.as_dict()}
@@ -341,16 +343,62 @@ def export_command(
         feed2book library export | jq -r .title | sort | uniq -d
     """
     with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
-        with _existing(path, "nothing to export") as store:
+        with _existing(path, "nothing to export", messenger, read_only=True) as store:
+
+            def damaged(damage: Damage) -> None:
+                messenger.warning(damaged_message(damage))
+
             if output == "-":
-                count = store.export_jsonl(lambda line: env.stdout.write(line.encode("utf-8")))
+                count = store.export_jsonl(
+                    lambda line: env.stdout.write(line.encode("utf-8")), on_damage=damaged
+                )
                 env.stdout.flush()
             else:
                 with atomic_writer(Path(output)) as handle:
-                    count = store.export_jsonl(lambda line: handle.write(line.encode("utf-8")))
+                    count = store.export_jsonl(
+                        lambda line: handle.write(line.encode("utf-8")), on_damage=damaged
+                    )
         messenger.info(f"exported {count} article(s) from {path}")
         if not count:
             raise typer.Exit(ExitStatus.NOTHING)
+
+
+@library_app.command("check")
+def check_command(
+    as_json: JsonOpt = False,
+    library: LibraryOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Check the library: SQLite's integrity_check and foreign_key_check, and every stored
+    record read back. Lists each damaged record (article id, revision, what is wrong).
+
+    Reading commands leave damaged records out (with a warning each) and read the rest;
+    `library export` saves every readable record. Exit status 0 when all is well, 1 when
+    damage was found. The library is only read.
+
+    Examples:
+
+        feed2book library check
+
+        feed2book library check --json | jq -r '.damaged[].article_id'
+
+        feed2book library check || feed2book library export -o rescued.jsonl
+    """
+    from feed2book.library.check import check_text
+
+    with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
+        with _existing(path, "nothing to check", messenger, read_only=True) as store:
+            report = store.check()
+        if as_json:
+            document = {"library": str(path), **report.as_dict()}
+            text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = check_text(report)
+        env.stdout.write(text.encode("utf-8"))
+        env.stdout.flush()
+        if not report.ok:
+            raise typer.Exit(ExitStatus.SOURCES_FAILED)
 
 
 @library_app.command("import")
@@ -383,7 +431,7 @@ def import_command(
 
     with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
         name = "import:<stdin>" if file == STDIN else f"import:{normalise_spec(file)}"
-        with Library.open(path) as store:
+        with Library.open(path, on_wait=messenger.info) as store:
             if file == STDIN:
                 result = store.import_jsonl(env.stdin, name)
             else:
