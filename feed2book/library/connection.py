@@ -50,12 +50,16 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
         db = sqlite3.connect(uri, uri=True, timeout=busy_timeout(), isolation_level=None)
     else:
         db = sqlite3.connect(path, timeout=busy_timeout(), isolation_level=None)
-    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout() * 1000)}")
-    db.execute("PRAGMA foreign_keys = ON")
-    if not read_only:
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
-    db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    try:
+        db.execute(f"PRAGMA busy_timeout = {int(busy_timeout() * 1000)}")
+        db.execute("PRAGMA foreign_keys = ON")
+        if not read_only:
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+        db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    except BaseException:
+        db.close()
+        raise
     return db
 
 
@@ -206,9 +210,11 @@ def _begin(db: sqlite3.Connection, path: Path) -> bool:
     """``BEGIN IMMEDIATE``; False when another process holds the write lock."""
     try:
         db.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as error:
+    except sqlite3.Error as error:
         lowered = str(error).lower()
-        if "locked" in lowered or "busy" in lowered:
+        if isinstance(error, sqlite3.OperationalError) and (
+            "locked" in lowered or "busy" in lowered
+        ):
             return False
         raise plain_error(error, path) from None
     return True

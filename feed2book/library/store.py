@@ -137,10 +137,14 @@ class Library:
             if create and not read_only:
                 path.parent.mkdir(parents=True, exist_ok=True)
             db = connect(path, read_only=read_only)
-            check_ours(db, path)
-            if not read_only:
-                schema.migrate(db)
-                refresh_derived(db, path)
+            try:
+                check_ours(db, path)
+                if not read_only:
+                    schema.migrate(db)
+                    refresh_derived(db, path)
+            except BaseException:
+                db.close()  # nothing may keep the file open (a mount could not be unmounted)
+                raise
         except LibraryError:
             raise
         except sqlite3.OperationalError as error:

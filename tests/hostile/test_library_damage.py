@@ -79,8 +79,7 @@ DAMAGE: dict[str, str] = {
     "WHERE article_id = ?",
     "not an object": "UPDATE revisions SET record = '[1, 2]' WHERE article_id = ?",
     "a number for the record": "UPDATE revisions SET record = 7 WHERE article_id = ?",
-    "bad UTF-8 revision key": "UPDATE articles SET revision_key = CAST(x'80' AS TEXT) "
-    "WHERE id = ?",
+    "bad UTF-8 revision key": "UPDATE articles SET revision_key = CAST(x'80' AS TEXT) WHERE id = ?",
 }
 
 
