@@ -3,7 +3,7 @@
 Three things, read-only: SQLite's ``PRAGMA integrity_check`` (the file's structure),
 ``PRAGMA foreign_key_check`` (rows pointing at rows that are gone) and every revision decoded
 as the reading commands decode it (``records.decode_row``), plus every article whose current
-revision is missing. What it finds is what reading commands leave out with a warning.
+revision is missing and every article whose text columns are not valid UTF-8. What it finds is what reading commands leave out with a warning.
 """
 
 from __future__ import annotations
@@ -76,10 +76,34 @@ def check_library(db: sqlite3.Connection) -> CheckReport:
             damaged.append(
                 Damage(article_name(article_id), revision, "its current revision is missing")
             )
+        damaged += _unreadable_columns(db)
         articles = int(db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
     except sqlite3.DatabaseError as error:
         damaged.append(Damage("?", None, f"the records could not all be read ({error})"))
     return CheckReport(integrity, links, tuple(damaged), articles, revisions)
+
+
+# The articles table's text columns (the revision key is checked with the record).
+_TEXT_COLUMNS = ("url", "title", "feed_url", "feed_title", "language", "content_hash")
+
+
+def _unreadable_columns(db: sqlite3.Connection) -> list[Damage]:
+    """Article rows whose filtering columns are not valid UTF-8 text (``library stats`` and
+    the SQL pre-filter read them)."""
+    columns = ", ".join(f"CAST({name} AS BLOB)" for name in _TEXT_COLUMNS)
+    found = []
+    for article_id, revision, *values in db.execute(
+        f"SELECT CAST(id AS BLOB), revision, {columns} FROM articles ORDER BY id"
+    ):
+        for name, value in zip(_TEXT_COLUMNS, values, strict=True):
+            try:
+                value.decode("utf-8")
+            except (AttributeError, UnicodeDecodeError):
+                reason = "missing (NULL)" if value is None else "not valid UTF-8"
+                found.append(
+                    Damage(article_name(article_id), revision, f"column {name} is {reason}")
+                )
+    return found
 
 
 def _integrity(db: sqlite3.Connection) -> tuple[str, ...]:

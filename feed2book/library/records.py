@@ -66,7 +66,8 @@ def decode(record: str | bytes | None, revision_key: object) -> Article:
         data = json.loads(record)
     except json.JSONDecodeError as error:
         raise DamagedRecord(
-            f"the record is not complete JSON ({error.msg}, at {error.pos})"
+            f"the record is not valid JSON (at character {error.pos} of {len(record)}: "
+            f"{error.msg.lower()})"
         ) from None
     except RecursionError:
         raise DamagedRecord("the record is nested too deeply") from None

@@ -232,6 +232,32 @@ def test_check_reports_an_article_whose_current_revision_is_missing(library: Pat
     assert any(article_id(2) in line and "revision 9" in line for line in out.splitlines())
 
 
+def test_a_damaged_column_is_reported_by_check_and_stats_says_so_in_one_line(
+    library: Path,
+) -> None:
+    corrupt(library, "UPDATE articles SET feed_url = CAST(x'41ff' AS TEXT) WHERE id = ?", 3)
+    code, out, err = run("jsonl")  # reading the records does not need the column
+    assert code == 0, err
+    assert len(out.splitlines()) == ARTICLES
+    code, text, _ = check()
+    assert code == 1
+    assert any(
+        article_id(3) in line and "feed_url is not valid UTF-8" in line
+        for line in text.splitlines()
+    ), text
+    code, _, err = run("library", "stats")
+    assert code == 1
+    assert err.count("\n") == 1 and "unexpected" not in err and str(library) in err
+
+
+def test_check_is_in_the_help_with_examples() -> None:
+    code, out, _ = run("library", "--help")
+    assert code == 0 and "check" in out.decode()
+    code, out, _ = run("library", "check", "--help")
+    assert code == 0
+    assert "feed2book library check --json" in out.decode()
+
+
 def test_check_without_a_library(tmp_path: Path) -> None:
     code, _, err = run("library", "check", "--library", str(tmp_path / "none.sqlite3"))
     assert code == 3
