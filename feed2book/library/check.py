@@ -3,7 +3,8 @@
 Three things, read-only: SQLite's ``PRAGMA integrity_check`` (the file's structure),
 ``PRAGMA foreign_key_check`` (rows pointing at rows that are gone) and every revision decoded
 as the reading commands decode it (``records.decode_row``), plus every article whose current
-revision is missing and every article whose text columns are not valid UTF-8. What it finds is what reading commands leave out with a warning.
+revision is missing and every article whose text columns are not valid UTF-8. The damaged
+records it finds are the ones reading commands leave out with a warning.
 """
 
 from __future__ import annotations

@@ -173,7 +173,8 @@ def plain_error(error: sqlite3.Error | OverflowError | OSError, path: Path) -> L
     if "could not decode" in lowered:
         return LibraryError(
             f"{path}: a stored value is not valid UTF-8 ({text})",
-            hint="`feed2book library check` lists the damaged rows; `library export` saves the rest",
+            hint="`feed2book library check` lists the damaged rows; "
+            "`library export` saves the rest",
         )
     if "unable to open" in lowered:
         return LibraryError(f"{path}: the library file cannot be opened ({text})")
