@@ -192,10 +192,12 @@ def _begin_immediate(db: sqlite3.Connection, path: Path, on_wait: WaitHandler | 
         db.execute(f"PRAGMA busy_timeout = {int(notice * 1000)}")
         if _begin(db, path):
             return
+        holder = lock_holder(path)
         if on_wait is not None:
             on_wait(
                 "waiting for the library lock held by another feed2book process "
-                f"(up to {timeout:g} s; {BUSY_TIMEOUT_ENV} sets how long)…"
+                f"({holder + '; ' if holder else ''}up to {timeout:g} s; "
+                f"{BUSY_TIMEOUT_ENV} sets how long)…"
             )
         started = time.monotonic()
         db.execute(f"PRAGMA busy_timeout = {int((timeout - notice) * 1000)}")
@@ -204,12 +206,48 @@ def _begin_immediate(db: sqlite3.Connection, path: Path, on_wait: WaitHandler | 
         waited = notice + time.monotonic() - started
     finally:
         db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    holder = lock_holder(path) or holder
+    who = (
+        holder or "another process (a `feed2book add`, `sync` or `--save` run, or an sqlite3 shell)"
+    )
     raise LibraryError(
         f"{path}: gave up after waiting {waited:.0f} s for the library's write lock",
-        hint="another process (a `feed2book add`, `sync` or `--save` run, or an sqlite3 shell) "
-        f"is writing to it; try again when it is done, or wait longer with "
+        hint=f"{who} is writing to it; try again when it is done, or wait longer with "
         f"{BUSY_TIMEOUT_ENV}=SECONDS",
     )
+
+
+def lock_holder(path: Path) -> str | None:
+    """Which process holds the library's write lock, as ``pid N: its command line``, when the
+    system says (Linux: ``/proc/locks``; SQLite's WAL write lock is byte 120 of the ``-shm``
+    file); None when it cannot be told."""
+    try:
+        shm = os.stat(f"{path}-shm")
+        with open("/proc/locks", encoding="ascii", errors="replace") as locks:
+            table = locks.read()
+    except OSError:
+        return None
+    where = f"{os.major(shm.st_dev):02x}:{os.minor(shm.st_dev):02x}:{shm.st_ino}"
+    for line in table.splitlines():
+        fields = line.split()
+        if "->" in fields:  # a waiting lock request, not a held lock
+            continue
+        # "1: POSIX  ADVISORY  WRITE <pid> <dev:inode> <start> <end>"
+        writer = len(fields) >= 8 and fields[3] == "WRITE" and fields[5:7] == [where, "120"]
+        if writer and fields[4] != str(os.getpid()):
+            return f"pid {fields[4]}{_command_line(fields[4])}"
+    return None
+
+
+def _command_line(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            words = handle.read(400).split(b"\0")
+    except OSError:
+        return ""
+    text = " ".join(word.decode("utf-8", "replace") for word in words if word)
+    text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return f": {text[:80]}{'…' if len(text) > 80 else ''}" if text else ""
 
 
 def _begin(db: sqlite3.Connection, path: Path) -> bool:
