@@ -172,7 +172,8 @@ class Library:
     # -- transactions ---------------------------------------------------------------------------
     @contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (waiting for, then retrying, another process's write lock)."""
+        """A write transaction (waiting, and saying so through ``on_wait``, for another
+        process's write lock; refused when the file was deleted or replaced meanwhile)."""
         if self.read_only:
             raise LibraryError(f"{self.path}: opened read-only, so nothing can be stored")
         with writing(self.db, self.path, on_wait=self.on_wait, opened=self._opened) as db:
