@@ -148,6 +148,16 @@ class Library:
         except LibraryError:
             raise
         except sqlite3.OperationalError as error:
+            writable = os.access(path.parent, os.W_OK) and (
+                not path.exists() or os.access(path, os.W_OK)
+            )
+            if not read_only and not writable:
+                raise LibraryError(
+                    f"{path}: the library is on a read-only file system or may not be written "
+                    f"({error})",
+                    hint="reading commands (list, jsonl, epub, markdown, library export) still "
+                    "read it",
+                ) from None
             raise LibraryError(f"{path}: cannot open the library ({error})") from None
         except sqlite3.DatabaseError as error:
             raise LibraryError(f"{path}: not a feed2book library ({error})") from None

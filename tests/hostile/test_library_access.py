@@ -239,7 +239,7 @@ def test_writing_to_a_read_only_mount_is_one_plain_line(
     code, _, err = run("add", str(feed), "--library", str(read_only_copy))
     assert code == 1
     assert err.count("\n") == 1 and "unexpected" not in err
-    assert str(read_only_copy) in err
+    assert str(read_only_copy) in err and "read-only file system" in err
 
 
 def test_a_read_only_library_object_refuses_to_write(tmp_path: Path) -> None:
@@ -271,6 +271,31 @@ def test_add_fails_when_the_library_is_deleted_while_it_runs(
     assert "deleted or replaced" in err and str(path) in err
     assert "added" not in err and "holds" not in err
     assert not path.exists()
+
+
+def test_sync_stops_at_the_first_source_once_the_library_is_deleted(
+    tmp_path: Path, server: Server
+) -> None:
+    path = tmp_path / "library.sqlite3"
+    later = tmp_path / "later.xml"
+    later.write_bytes(rss(1))
+
+    def answer(_: BaseHTTPRequestHandler) -> Route:
+        return Route(body=rss(), headers={"Content-Type": "application/rss+xml"})
+
+    url = server.route("/feed.xml", responder=answer)
+    assert run("add", url, str(later), "--library", str(path))[0] == 0
+
+    def delete_then_answer(handler: BaseHTTPRequestHandler) -> Route:
+        for name in ("library.sqlite3", "library.sqlite3-wal", "library.sqlite3-shm"):
+            (tmp_path / name).unlink(missing_ok=True)
+        return answer(handler)
+
+    server.route("/feed.xml", responder=delete_then_answer)
+    code, _, err = run("sync", "--library", str(path))
+    assert code == 1, err
+    assert err.count("deleted or replaced") == 1, err
+    assert str(later) not in err  # not read, not reported: the run stopped
 
 
 def test_a_store_into_a_deleted_library_file_is_refused(tmp_path: Path) -> None:
