@@ -242,6 +242,17 @@ def test_writing_to_a_read_only_mount_is_one_plain_line(
     assert str(read_only_copy) in err and "read-only file system" in err
 
 
+def test_read_only_opening_works_for_any_file_name(tmp_path: Path) -> None:
+    """The read-only open goes through an SQLite URI: characters URIs give meaning to
+    (``?``, ``#``, ``%``, spaces) must stay part of the name."""
+    path = tmp_path / "my lib ?mode=rwc#%41.sqlite3"
+    fill(path)
+    code, out, err = run("jsonl", "--library", str(path))
+    assert code == 0, err
+    assert len(out.splitlines()) == 4
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".sqlite3") == [path.name]
+
+
 def test_a_read_only_library_object_refuses_to_write(tmp_path: Path) -> None:
     path = tmp_path / "library.sqlite3"
     fill(path)
