@@ -192,13 +192,20 @@ class Library:
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: one consistent snapshot, whatever other processes write."""
-        try:
+        with self.plain_errors():
             self.db.execute("BEGIN")
             try:
                 yield self.db
             finally:
                 if self.db.in_transaction:
                     self.db.execute("COMMIT")
+
+    @contextmanager
+    def plain_errors(self) -> Iterator[None]:
+        """SQLite's exceptions (a full disk, a damaged file, a value not UTF-8…) as one-line
+        ``LibraryError`` messages naming the library."""
+        try:
+            yield
         except (sqlite3.Error, OverflowError) as error:
             raise plain_error(error, self.path) from None
 
@@ -223,13 +230,14 @@ class Library:
 
     def sources(self) -> list[SourceInfo]:
         """Every remembered source, in the order added."""
-        rows = self.db.execute(
-            "SELECT s.spec, kind, added, last_synced, last_status, last_error, last_new, "
-            "last_updated, last_unchanged, "
-            "(SELECT COUNT(*) FROM article_sources AS x WHERE x.source = s.spec) "
-            "FROM sources AS s ORDER BY added, spec"
-        )
-        return [SourceInfo(*row) for row in rows]
+        with self.plain_errors():
+            rows = self.db.execute(
+                "SELECT s.spec, kind, added, last_synced, last_status, last_error, last_new, "
+                "last_updated, last_unchanged, "
+                "(SELECT COUNT(*) FROM article_sources AS x WHERE x.source = s.spec) "
+                "FROM sources AS s ORDER BY added, spec"
+            )
+            return [SourceInfo(*row) for row in rows]
 
     # -- articles -------------------------------------------------------------------------------
     def store(
@@ -268,9 +276,10 @@ class Library:
         return result
 
     def fetch_state(self, url: str) -> FetchState | None:
-        row = self.db.execute(
-            "SELECT url, etag, last_modified FROM fetch_state WHERE url = ?", (url,)
-        ).fetchone()
+        with self.plain_errors():
+            row = self.db.execute(
+                "SELECT url, etag, last_modified FROM fetch_state WHERE url = ?", (url,)
+            ).fetchone()
         return FetchState(*row) if row else None
 
     def articles(
@@ -294,10 +303,12 @@ class Library:
                 yield article
 
     def __len__(self) -> int:
-        return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+        with self.plain_errors():
+            return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
     def is_empty(self) -> bool:
-        return self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
+        with self.plain_errors():
+            return self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
 
     # -- builds (--new) -------------------------------------------------------------------------
     def record_build(self, book_key: str, article_ids: Iterable[str]) -> None:
@@ -312,12 +323,13 @@ class Library:
             )
 
     def built_article_ids(self, book_key: str) -> set[str]:
-        rows = self.db.execute(
-            "SELECT DISTINCT article_id FROM build_articles JOIN builds ON builds.id = build_id "
-            "WHERE book_key = ?",
-            (book_key,),
-        )
-        return {row[0] for row in rows}
+        with self.plain_errors():
+            rows = self.db.execute(
+                "SELECT DISTINCT article_id FROM build_articles JOIN builds ON builds.id = "
+                "build_id WHERE book_key = ?",
+                (book_key,),
+            )
+            return {row[0] for row in rows}
 
     # -- what it holds, and moving it ----------------------------------------------------------
     def stats(self) -> LibraryStats:

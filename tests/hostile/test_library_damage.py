@@ -250,6 +250,18 @@ def test_a_damaged_column_is_reported_by_check_and_stats_says_so_in_one_line(
     assert err.count("\n") == 1 and "unexpected" not in err and str(library) in err
 
 
+def test_a_damaged_source_row_is_one_plain_line(library: Path) -> None:
+    db = sqlite3.connect(library)
+    with db:
+        db.execute(
+            "INSERT INTO sources (spec, kind, added) VALUES (CAST(x'68ff' AS TEXT), 'url', 'x')"
+        )
+    db.close()
+    code, _, err = run("sources")
+    assert code == 1
+    assert err.count("\n") == 1 and "not valid UTF-8" in err and "unexpected" not in err
+
+
 def test_check_is_in_the_help_with_examples() -> None:
     code, out, _ = run("library", "--help")
     assert code == 0 and "check" in out.decode()
