@@ -89,7 +89,8 @@ def add_command(
     `feed2book sync` re-reads them later; every building command given no SOURCES reads the
     library. An OPML list is one source (`sync` re-reads the list and every feed it names);
     local paths are remembered as absolute paths. A source nothing can be read from is not
-    remembered.
+    remembered. While another process writes to the library, `add` says it waits, and gives up
+    after `FEED2BOOK_BUSY_TIMEOUT` seconds (default 30).
 
     Examples:
 
@@ -146,7 +147,9 @@ def sync_command(
     URLs are fetched with conditional GET (ETag / Last-Modified), so an unchanged feed costs
     one short request and no parsing. Each source is stored in one transaction: a source that
     fails is reported and the others still sync. A summary table (new, updated, unchanged,
-    status per source) goes to stderr; the exit status is 1 when any source failed.
+    status per source) goes to stderr; the exit status is 1 when any source failed. While
+    another process writes to the library, `sync` says it waits, and gives up after
+    `FEED2BOOK_BUSY_TIMEOUT` seconds (default 30).
 
     Examples:
 
