@@ -122,7 +122,7 @@ def writing(
     With ``opened`` (the ``file_id`` of the library when it was opened), the commit is refused
     when ``path`` no longer names that file: SQLite would "store" into a deleted file.
     """
-    _begin_immediate(db, path, on_wait)
+    begin_immediate(db, path, on_wait)
     try:
         yield db
         if opened is not None and file_id(path) != opened:
@@ -183,7 +183,7 @@ def plain_error(error: sqlite3.Error | OverflowError | OSError, path: Path) -> L
     return LibraryError(f"{path}: the library could not be used ({text})")
 
 
-def _begin_immediate(db: sqlite3.Connection, path: Path, on_wait: WaitHandler | None) -> None:
+def begin_immediate(db: sqlite3.Connection, path: Path, on_wait: WaitHandler | None) -> None:
     """Take the write lock: at once, or (saying so through ``on_wait``) within the busy
     timeout, or ``LibraryError``."""
     timeout = busy_timeout()
@@ -273,13 +273,13 @@ def derived_current(db: sqlite3.Connection) -> bool:
     return bool(row and row[0] == derived_fingerprint())
 
 
-def refresh_derived(db: sqlite3.Connection, path: Path) -> None:
+def refresh_derived(db: sqlite3.Connection, path: Path, on_wait: WaitHandler | None = None) -> None:
     """Recompute the stored series keys when the code that derives them has changed, so the
     SQL pre-filter (``query``) always agrees with series detection as it is now."""
     if derived_current(db):
         return
     fingerprint = derived_fingerprint()
-    with writing(db, path):
+    with writing(db, path, on_wait=on_wait):
         rows = db.execute(
             f"SELECT a.rowid, {ROW_COLUMNS} FROM articles AS a "
             "JOIN revisions AS r ON r.article_id = a.id AND r.n = a.revision"

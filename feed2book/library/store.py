@@ -30,6 +30,7 @@ from feed2book.library.check import CheckReport, check_library
 from feed2book.library.connection import (
     LibraryError,
     WaitHandler,
+    begin_immediate,
     check_ours,
     connect,
     derived_current,
@@ -140,8 +141,8 @@ class Library:
             try:
                 check_ours(db, path)
                 if not read_only:
-                    schema.migrate(db)
-                    refresh_derived(db, path)
+                    schema.migrate(db, begin=lambda db: begin_immediate(db, path, on_wait))
+                    refresh_derived(db, path, on_wait)
             except BaseException:
                 db.close()  # nothing may keep the file open (a mount could not be unmounted)
                 raise

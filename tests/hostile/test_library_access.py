@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -116,9 +117,23 @@ def add_timed(
         return process.wait(), lines
 
 
-def test_add_says_it_waits_for_the_lock_then_gives_up_with_a_hint(tmp_path: Path) -> None:
+@pytest.mark.parametrize("opening", ["current", "stale keys", "old schema"])
+def test_add_says_it_waits_for_the_lock_then_gives_up_with_a_hint(
+    tmp_path: Path, opening: str
+) -> None:
+    """Whether the wait comes while storing, or already while opening (recomputing the series
+    keys after an upgrade, or migrating an older library)."""
     path = tmp_path / "library.sqlite3"
     fill(path)
+    db = sqlite3.connect(path)
+    with db:
+        if opening == "stale keys":
+            db.execute("UPDATE meta SET value = 'stale' WHERE key = 'derived'")
+        elif opening == "old schema":
+            db.execute("DROP TABLE build_articles")
+            db.execute("DROP TABLE builds")
+            db.execute("PRAGMA user_version = 1")
+    db.close()
     feed = tmp_path / "feed.xml"
     feed.write_bytes(rss())
     with lock_held(path) as holder:
