@@ -1,4 +1,4 @@
-"""The library commands: `add`, `sync`, `sources`, `remove`, `library stats|export|import`.
+"""The library commands: `add`, `sync`, `sources`, `remove`, `library stats|check|export|import`.
 
 ``register(app)`` adds them to the ``feed2book`` app (``cli.py`` calls it), so this module
 imports nothing from ``cli.py``. Data goes to stdout, messages and the sync summary to stderr.
@@ -26,7 +26,7 @@ from feed2book.cli_options import (
     TimeoutOpt,
     VerboseOpt,
 )
-from feed2book.cli_session import edge
+from feed2book.cli_session import damaged_message, edge
 from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
 from feed2book.errors import NothingToOutput, UsageError
 from feed2book.output import atomic_writer
@@ -39,6 +39,7 @@ from feed2book.source_limits import (
 
 if TYPE_CHECKING:  # the commands import what they use: `feed2book --help` starts fast
     from feed2book.library import Library, SourceInfo
+    from feed2book.library.records import Damage
     from feed2book.library.sync import SourceResult
 
 JsonOpt = Annotated[
@@ -62,8 +63,9 @@ def _session(
         yield env, messenger, library or default_library_path()
 
 
-def _existing(path: Path, what: str) -> Library:
-    """The library at ``path``; ``NothingToOutput`` (exit 3) when there is none yet."""
+def _existing(path: Path, what: str, messenger: Messenger, *, read_only: bool = False) -> Library:
+    """The library at ``path``; ``NothingToOutput`` (exit 3) when there is none yet.
+    ``read_only`` for commands that only read: nothing is written, not even on opening."""
     from feed2book.library import Library
 
     if not path.is_file():
@@ -71,7 +73,7 @@ def _existing(path: Path, what: str) -> Library:
             f"{what}: there is no library at {path} yet",
             hint="`feed2book add FEED…` creates it",
         )
-    return Library.open(path, create=False)
+    return Library.open(path, create=False, read_only=read_only, on_wait=messenger.info)
 
 
 def add_command(
@@ -97,7 +99,8 @@ def add_command(
     `feed2book sync` re-reads them later; every building command given no SOURCES reads the
     library. An OPML list is one source (`sync` re-reads the list and every feed it names);
     local paths are remembered as absolute paths. A source nothing can be read from is not
-    remembered.
+    remembered. While another process writes to the library, `add` says it waits, and gives up
+    after `FEED2BOOK_BUSY_TIMEOUT` seconds (default 30).
 
     Examples:
 
@@ -118,7 +121,7 @@ def add_command(
         limits = FetchLimits(timeout=timeout, insecure=insecure)
         budget = Budget(SourceLimits(max_sources, list_deadline))
         with (
-            Library.open(path) as store,
+            Library.open(path, on_wait=messenger.info) as store,
             HttpFetcher(limits) as fetch,
             messenger.progress("Adding", total=len(specs)) as bar,
         ):
@@ -159,7 +162,9 @@ def sync_command(
     URLs are fetched with conditional GET (ETag / Last-Modified), so an unchanged feed costs
     one short request and no parsing. Each source is stored in one transaction: a source that
     fails is reported and the others still sync. A summary table (new, updated, unchanged,
-    status per source) goes to stderr; the exit status is 1 when any source failed.
+    status per source) goes to stderr; the exit status is 1 when any source failed. While
+    another process writes to the library, `sync` says it waits, and gives up after
+    `FEED2BOOK_BUSY_TIMEOUT` seconds (default 30).
 
     Examples:
 
@@ -174,7 +179,7 @@ def sync_command(
     from feed2book.library.tables import render, sync_table
 
     with _session(library, verbose=verbose, quiet=quiet, debug=debug) as (env, messenger, path):
-        with _existing(path, "nothing to sync") as store:
+        with _existing(path, "nothing to sync", messenger) as store:
             total = len(sources) if sources else len(store.sources())
             if not total:
                 raise NothingToOutput(
@@ -227,7 +232,7 @@ def sources_command(
     with _session(library, quiet=quiet, debug=debug) as (env, _, path):
         found: list[SourceInfo] = []
         if path.is_file():
-            with Library.open(path, create=False) as store:
+            with Library.open(path, create=False, read_only=True) as store:
                 found = store.sources()
         if as_json:
             text = json.dumps([asdict(source) for source in found], ensure_ascii=False, indent=2)
@@ -269,7 +274,7 @@ def remove_command(
 
     with _session(library, quiet=quiet, debug=debug) as (_, messenger, path):
         spec = normalise_spec(source)
-        with _existing(path, "nothing to remove") as store:
+        with _existing(path, "nothing to remove", messenger) as store:
             kept = {info.spec: info.articles for info in store.sources()}
             if not store.remove_source(spec):
                 raise UsageError(
@@ -291,8 +296,8 @@ def _counts(result: SourceResult) -> str:
 
 library_app = typer.Typer(
     name="library",
-    help="The library itself: what it holds (`stats`), and moving it between machines "
-    "(`export`, `import`).",
+    help="The library itself: what it holds (`stats`), whether it is sound (`check`), and "
+    "moving it between machines (`export`, `import`).",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode="markdown",
@@ -316,8 +321,8 @@ def stats_command(
     """
     from feed2book.library.tables import stats_text
 
-    with _session(library, quiet=quiet, debug=debug) as (env, _, path):
-        with _existing(path, "no statistics") as store:
+    with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
+        with _existing(path, "no statistics", messenger, read_only=True) as store:
             stats = store.stats()
         if as_json:
             document = {"library": str(path), **stats.as_dict()}
@@ -357,16 +362,62 @@ def export_command(
         feed2book library export | jq -r .title | sort | uniq -d
     """
     with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
-        with _existing(path, "nothing to export") as store:
+        with _existing(path, "nothing to export", messenger, read_only=True) as store:
+
+            def damaged(damage: Damage) -> None:
+                messenger.warning(damaged_message(damage))
+
             if output == "-":
-                count = store.export_jsonl(lambda line: env.stdout.write(line.encode("utf-8")))
+                count = store.export_jsonl(
+                    lambda line: env.stdout.write(line.encode("utf-8")), on_damage=damaged
+                )
                 env.stdout.flush()
             else:
                 with atomic_writer(Path(output)) as handle:
-                    count = store.export_jsonl(lambda line: handle.write(line.encode("utf-8")))
+                    count = store.export_jsonl(
+                        lambda line: handle.write(line.encode("utf-8")), on_damage=damaged
+                    )
         messenger.info(f"exported {count} article(s) from {path}")
         if not count:
             raise typer.Exit(ExitStatus.NOTHING)
+
+
+@library_app.command("check")
+def check_command(
+    as_json: JsonOpt = False,
+    library: LibraryOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Check the library: SQLite's integrity_check and foreign_key_check, and every stored
+    record read back. Lists each damaged record (article id, revision, what is wrong).
+
+    Reading commands leave damaged records out (with a warning each) and read the rest;
+    `library export` saves every readable record. Exit status 0 when all is well, 1 when
+    damage was found. The library is only read.
+
+    Examples:
+
+        feed2book library check
+
+        feed2book library check --json | jq -r '.damaged[].article_id'
+
+        feed2book library check || feed2book library export -o rescued.jsonl
+    """
+    from feed2book.library.check import check_text
+
+    with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
+        with _existing(path, "nothing to check", messenger, read_only=True) as store:
+            report = store.check()
+        if as_json:
+            document = {"library": str(path), **report.as_dict()}
+            text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = check_text(report)
+        env.stdout.write(text.encode("utf-8"))
+        env.stdout.flush()
+        if not report.ok:
+            raise typer.Exit(ExitStatus.SOURCES_FAILED)
 
 
 @library_app.command("import")
@@ -399,7 +450,7 @@ def import_command(
 
     with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
         name = "import:<stdin>" if file == STDIN else f"import:{normalise_spec(file)}"
-        with Library.open(path) as store:
+        with Library.open(path, on_wait=messenger.info) as store:
             if file == STDIN:
                 result = store.import_jsonl(env.stdin, name)
             else:

@@ -182,10 +182,15 @@ def _read_library(common: Common, messenger: Messenger) -> Collection | None:
 
     path = common.library_path
     if path.is_file():
-        with Library.open(path) as library:
+        with Library.open(path, create=False, read_only=True) as library:
             if not library.is_empty():
                 messenger.info(f"no SOURCES given; reading the library {path}")
-                collection = collect_library(library, common.selection, debug=common.debug)
+                collection = collect_library(
+                    library,
+                    common.selection,
+                    debug=common.debug,
+                    on_damage=lambda damage: messenger.warning(damaged_message(damage)),
+                )
                 _FROM_LIBRARY.add(collection)
                 return collection
     messenger.info(
@@ -193,6 +198,12 @@ def _read_library(common: Common, messenger: Messenger) -> Collection | None:
         "yet: `feed2book add FEED…` adds feeds to it)"
     )
     return None
+
+
+def damaged_message(damage: object) -> str:
+    """The warning for a damaged library record (``records.Damage``): one line, and where to
+    see them all."""
+    return f"{damage} (`feed2book library check` lists every damaged record)"
 
 
 def _read_sources(
@@ -220,7 +231,7 @@ def _read_sources(
                 on_source=on_source,
                 debug=common.debug,
             )
-        with Library.open(common.library_path) as library:
+        with Library.open(common.library_path, on_wait=messenger.info) as library:
             collection = collect_and_save(
                 specs,
                 context,
@@ -275,7 +286,7 @@ def digest(common: Common, messenger: Messenger) -> Iterator[Digest]:
     if not common.new:
         yield Digest(None, messenger)
         return
-    with Library.open(common.library_path) as library:
+    with Library.open(common.library_path, on_wait=messenger.info) as library:
         yield Digest(library, messenger)
 
 

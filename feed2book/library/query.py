@@ -22,11 +22,11 @@ from __future__ import annotations
 from typing import Any
 
 from feed2book.identity import normalise_title
-from feed2book.library.records import author_key, micros, tag_key
+from feed2book.library.records import ROW_COLUMNS, author_key, micros, tag_key
 from feed2book.select import Selection
 
 _LOAD = (
-    "SELECT a.revision_key, r.record FROM articles AS a "
+    f"SELECT {ROW_COLUMNS} FROM articles AS a "
     "JOIN revisions AS r ON r.article_id = a.id AND r.n = a.revision"
 )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from feed2book.library.store import Library
+from feed2book.library.store import DamageHandler, Library
 from feed2book.models import Severity
 from feed2book.pipeline import Collection, ProblemHandler, SourceHandler
 from feed2book.select import Selection
@@ -21,12 +21,17 @@ LIBRARY_SOURCE = "library"
 
 
 def collect_library(
-    library: Library, selection: Selection | None = None, *, debug: bool = False
+    library: Library,
+    selection: Selection | None = None,
+    *,
+    debug: bool = False,
+    on_damage: DamageHandler | None = None,
 ) -> Collection:
-    """The library's articles that ``selection`` needs (see ``query``), in a ``Collection``."""
+    """The library's articles that ``selection`` needs (see ``query``), in a ``Collection``;
+    damaged records are left out and given to ``on_damage``."""
     collection = Collection()
     collection.debug = debug
-    for article in library.articles(selection):
+    for article in library.articles(selection, on_damage=on_damage):
         collection.add(article)
     collection.report.items = len(collection)
     collection.report.sources_read = 1

@@ -147,7 +147,15 @@ def version(connection: sqlite3.Connection) -> int:
     return int(row[0])
 
 
-def migrate(connection: sqlite3.Connection, target: int = CURRENT_VERSION) -> int:
+def _begin(connection: sqlite3.Connection) -> None:
+    connection.execute("BEGIN IMMEDIATE")
+
+
+def migrate(
+    connection: sqlite3.Connection,
+    target: int = CURRENT_VERSION,
+    begin: Callable[[sqlite3.Connection], None] = _begin,
+) -> int:
     """Apply the missing migrations up to ``target``, one transaction each; returns the version.
 
     The version is re-read inside each write transaction, so two processes opening an old
@@ -156,7 +164,7 @@ def migrate(connection: sqlite3.Connection, target: int = CURRENT_VERSION) -> in
     if version(connection) >= target:
         return version(connection)  # the common case: no write lock needed
     while True:
-        connection.execute("BEGIN IMMEDIATE")
+        begin(connection)  # takes the write lock (``connection.begin_immediate`` waits for it)
         try:
             current = version(connection)
             if current >= target:

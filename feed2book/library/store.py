@@ -26,14 +26,20 @@ from types import TracebackType
 import platformdirs
 
 from feed2book.library import query, schema, transfer
+from feed2book.library.check import CheckReport, check_library
 from feed2book.library.connection import (
     LibraryError,
+    WaitHandler,
+    begin_immediate,
     check_ours,
     connect,
+    derived_current,
+    file_id,
+    plain_error,
     refresh_derived,
     writing,
 )
-from feed2book.library.records import decode, text_stamp
+from feed2book.library.records import Damage, decode_row, text_stamp
 from feed2book.library.stats import LibraryStats, library_stats
 from feed2book.library.upsert import StoreResult, store_articles
 from feed2book.models import Article
@@ -41,6 +47,7 @@ from feed2book.select import Selection
 
 LIBRARY_ENV = "FEED2BOOK_LIBRARY"
 ADD_HINT = "remember feeds with `feed2book add URL…`"
+DamageHandler = Callable[[Damage], None]
 
 
 def default_library_path() -> Path:
@@ -89,34 +96,75 @@ class SourceInfo:
 class Library:
     """One open library file. Use ``Library.open``; close it (or use ``with``)."""
 
-    def __init__(self, db: sqlite3.Connection, path: Path, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        path: Path,
+        now: Callable[[], datetime],
+        *,
+        read_only: bool = False,
+        on_wait: WaitHandler | None = None,
+    ) -> None:
         self.db = db
         self.path = path
         self._now = now
         self.run = text_stamp(now())  # this process's run: the "seen at" of what it stores
+        self.read_only = read_only
+        self.on_wait = on_wait  # told when a write waits for another process's lock
+        self._opened = file_id(path)  # every commit checks the path still names this file
+        # A read-only library cannot recompute stale series keys (``refresh_derived``), so it
+        # then loads every article and lets ``select`` do all the choosing.
+        self._keys_current = not read_only or derived_current(db)
 
     @classmethod
     def open(
-        cls, path: Path, *, now: Callable[[], datetime] = _utc_now, create: bool = True
+        cls,
+        path: Path,
+        *,
+        now: Callable[[], datetime] = _utc_now,
+        create: bool = True,
+        read_only: bool = False,
+        on_wait: WaitHandler | None = None,
     ) -> Library:
-        """Open (or, with ``create``, create) the library at ``path``, migrating it if needed."""
+        """Open (or, with ``create``, create) the library at ``path``, migrating it if needed.
+
+        ``read_only`` (for commands that only read) writes nothing at all, so a library on a
+        read-only mount, or a file one may not write, can still be read and exported.
+        """
         path = Path(path)
-        if not create and not path.is_file():
+        if (read_only or not create) and not path.is_file():
             raise LibraryError(f"no library at {path}", hint=ADD_HINT)
         try:
-            if create:
+            if create and not read_only:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            db = connect(path)
-            check_ours(db, path)
-            schema.migrate(db)
-            refresh_derived(db, path)
+            db = connect(path, read_only=read_only)
+            try:
+                check_ours(db, path)
+                if not read_only:
+                    schema.migrate(db, begin=lambda db: begin_immediate(db, path, on_wait))
+                    refresh_derived(db, path, on_wait)
+            except BaseException:
+                db.close()  # nothing may keep the file open (a mount could not be unmounted)
+                raise
+        except LibraryError:
+            raise
         except sqlite3.OperationalError as error:
+            writable = os.access(path.parent, os.W_OK) and (
+                not path.exists() or os.access(path, os.W_OK)
+            )
+            if not read_only and not writable:
+                raise LibraryError(
+                    f"{path}: the library is on a read-only file system or may not be written "
+                    f"({error})",
+                    hint="reading commands (list, jsonl, epub, markdown, library export) still "
+                    "read it",
+                ) from None
             raise LibraryError(f"{path}: cannot open the library ({error})") from None
         except sqlite3.DatabaseError as error:
             raise LibraryError(f"{path}: not a feed2book library ({error})") from None
         except OSError as error:
             raise LibraryError(f"{path}: cannot create the library ({error})") from None
-        return cls(db, path, now)
+        return cls(db, path, now, read_only=read_only, on_wait=on_wait)
 
     def close(self) -> None:
         self.db.close()
@@ -135,18 +183,32 @@ class Library:
     # -- transactions ---------------------------------------------------------------------------
     @contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (waiting for, then retrying, another process's write lock)."""
-        with writing(self.db, self.path) as db:
+        """A write transaction (waiting, and saying so through ``on_wait``, for another
+        process's write lock; refused when the file was deleted or replaced meanwhile)."""
+        if self.read_only:
+            raise LibraryError(f"{self.path}: opened read-only, so nothing can be stored")
+        with writing(self.db, self.path, on_wait=self.on_wait, opened=self._opened) as db:
             yield db
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: one consistent snapshot, whatever other processes write."""
-        self.db.execute("BEGIN")
+        with self.plain_errors():
+            self.db.execute("BEGIN")
+            try:
+                yield self.db
+            finally:
+                if self.db.in_transaction:
+                    self.db.execute("COMMIT")
+
+    @contextmanager
+    def plain_errors(self) -> Iterator[None]:
+        """SQLite's exceptions (a full disk, a damaged file, a value not UTF-8…) as one-line
+        ``LibraryError`` messages naming the library."""
         try:
-            yield self.db
-        finally:
-            self.db.execute("COMMIT")
+            yield
+        except (sqlite3.Error, OverflowError) as error:
+            raise plain_error(error, self.path) from None
 
     # -- sources --------------------------------------------------------------------------------
     def add_source(self, spec: str, kind: str) -> bool:
@@ -169,13 +231,14 @@ class Library:
 
     def sources(self) -> list[SourceInfo]:
         """Every remembered source, in the order added."""
-        rows = self.db.execute(
-            "SELECT s.spec, kind, added, last_synced, last_status, last_error, last_new, "
-            "last_updated, last_unchanged, "
-            "(SELECT COUNT(*) FROM article_sources AS x WHERE x.source = s.spec) "
-            "FROM sources AS s ORDER BY added, spec"
-        )
-        return [SourceInfo(*row) for row in rows]
+        with self.plain_errors():
+            rows = self.db.execute(
+                "SELECT s.spec, kind, added, last_synced, last_status, last_error, last_new, "
+                "last_updated, last_unchanged, "
+                "(SELECT COUNT(*) FROM article_sources AS x WHERE x.source = s.spec) "
+                "FROM sources AS s ORDER BY added, spec"
+            )
+            return [SourceInfo(*row) for row in rows]
 
     # -- articles -------------------------------------------------------------------------------
     def store(
@@ -214,28 +277,39 @@ class Library:
         return result
 
     def fetch_state(self, url: str) -> FetchState | None:
-        row = self.db.execute(
-            "SELECT url, etag, last_modified FROM fetch_state WHERE url = ?", (url,)
-        ).fetchone()
+        with self.plain_errors():
+            row = self.db.execute(
+                "SELECT url, etag, last_modified FROM fetch_state WHERE url = ?", (url,)
+            ).fetchone()
         return FetchState(*row) if row else None
 
-    def articles(self, selection: Selection | None = None) -> Iterator[Article]:
+    def articles(
+        self, selection: Selection | None = None, *, on_damage: DamageHandler | None = None
+    ) -> Iterator[Article]:
         """The current revision of every stored article the selection *might* keep.
 
         A superset, pre-filtered in SQL by author, tag, series and date, and closed under
         revisions and series (see ``query``): give it to a ``pipeline.Collection`` and select
-        there, and the result is the same as reading the same articles from files.
+        there, and the result is the same as reading the same articles from files. A damaged
+        record is left out and given to ``on_damage`` (once each); the others are still read.
         """
-        sql, parameters = query.articles_sql(selection)
+        sql, parameters = query.articles_sql(selection if self._keys_current else None)
         with self.reading() as db:
-            for revision_key, record in db.execute(sql, parameters):
-                yield decode(record, revision_key)
+            for row in db.execute(sql, parameters):
+                article = decode_row(*row)
+                if isinstance(article, Damage):
+                    if on_damage is not None:
+                        on_damage(article)
+                    continue
+                yield article
 
     def __len__(self) -> int:
-        return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+        with self.plain_errors():
+            return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
     def is_empty(self) -> bool:
-        return self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
+        with self.plain_errors():
+            return self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
 
     # -- builds (--new) -------------------------------------------------------------------------
     def record_build(self, book_key: str, article_ids: Iterable[str]) -> None:
@@ -250,25 +324,34 @@ class Library:
             )
 
     def built_article_ids(self, book_key: str) -> set[str]:
-        rows = self.db.execute(
-            "SELECT DISTINCT article_id FROM build_articles JOIN builds ON builds.id = build_id "
-            "WHERE book_key = ?",
-            (book_key,),
-        )
-        return {row[0] for row in rows}
+        with self.plain_errors():
+            rows = self.db.execute(
+                "SELECT DISTINCT article_id FROM build_articles JOIN builds ON builds.id = "
+                "build_id WHERE book_key = ?",
+                (book_key,),
+            )
+            return {row[0] for row in rows}
 
     # -- what it holds, and moving it ----------------------------------------------------------
     def stats(self) -> LibraryStats:
         with self.reading() as db:
             return library_stats(db)
 
-    def export_jsonl(self, write: Callable[[str], object]) -> int:
-        """Every stored article as ``feed2book jsonl`` writes it; returns how many."""
-        return transfer.export_jsonl(self, write)
+    def export_jsonl(
+        self, write: Callable[[str], object], *, on_damage: DamageHandler | None = None
+    ) -> int:
+        """Every readable stored article as ``feed2book jsonl`` writes it; returns how many.
+        Damaged records are left out and given to ``on_damage``."""
+        return transfer.export_jsonl(self, write, on_damage=on_damage)
 
     def import_jsonl(self, lines: Iterable[str | bytes], source_name: str) -> transfer.ImportResult:
         """Store feed2book JSON Lines (untrusted: cleaned again) as the source ``source_name``."""
         return transfer.import_jsonl(self, lines, source_name)
+
+    def check(self) -> CheckReport:
+        """Integrity, foreign keys and every record decoded (``library check``)."""
+        with self.reading() as db:
+            return check_library(db)
 
     def integrity_check(self) -> str:
         return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])

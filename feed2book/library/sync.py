@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from feed2book.errors import UsageError
 from feed2book.fetch import Fetch
-from feed2book.library.connection import LibraryError
+from feed2book.library.connection import LibraryError, LibraryGone
 from feed2book.library.intake import Recorder, SourceRead, normalise_spec, read_source, source_kind
 from feed2book.library.store import Library
 from feed2book.library.upsert import StoreResult
@@ -118,6 +118,8 @@ def _store(
         stored = library.store(
             read.spec, read.articles, fetch_states=read.fetch_states, error=error
         )
+    except LibraryGone:
+        raise  # every later source would fail the same way: stop here
     except (LibraryError, sqlite3.Error) as failure:
         if debug:
             raise

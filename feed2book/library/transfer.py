@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
 from feed2book import json_text
-from feed2book.library.records import decode
+from feed2book.library.records import ROW_COLUMNS, Damage, decode_row
 from feed2book.library.upsert import StoreResult
 from feed2book.models import Article, Problem
 from feed2book.writers.jsonl import Content, article_record, choose_fields, dumps
@@ -27,17 +27,28 @@ if TYPE_CHECKING:
 EXPORT_FIELDS = choose_fields(None, Content.HTML)
 
 
-def export_jsonl(library: Library, write: Callable[[str], object]) -> int:
-    """Write one JSON line per stored article (one consistent snapshot); returns how many."""
+def export_jsonl(
+    library: Library,
+    write: Callable[[str], object],
+    *,
+    on_damage: Callable[[Damage], None] | None = None,
+) -> int:
+    """Write one JSON line per readable stored article (one consistent snapshot); returns how
+    many. A damaged record is given to ``on_damage`` and the export goes on."""
     count = 0
     with library.reading() as db:
         rows = db.execute(
-            "SELECT a.revision_key, r.record FROM articles AS a "
+            f"SELECT {ROW_COLUMNS} FROM articles AS a "
             "JOIN revisions AS r ON r.article_id = a.id AND r.n = a.revision "
             "ORDER BY a.published, a.id"
         )
-        for revision_key, record in rows:
-            write(dumps(article_record(decode(record, revision_key), EXPORT_FIELDS)) + "\n")
+        for row in rows:
+            article = decode_row(*row)
+            if isinstance(article, Damage):
+                if on_damage is not None:
+                    on_damage(article)
+                continue
+            write(dumps(article_record(article, EXPORT_FIELDS)) + "\n")
             count += 1
     return count
 
