@@ -297,6 +297,7 @@ def epub_command(
     from feed2book.build import epub_volumes
 
     with session(locals()) as (env, messenger, common):
+        refuse_stdout(output, "a directory or a .epub file")
         settings = build_settings(locals(), common)
         options = BookOptions(group_by, sections, newest_first, title, language)
         with (
@@ -415,6 +416,7 @@ def markdown_command(
     with session(locals()) as (env, messenger, common):
         if as_zip and single_file:
             raise UsageError("--zip and --single-file cannot be used together")
+        refuse_stdout(output, "a directory, or a .zip or .md file")
         settings = build_settings(locals(), common)
         form = BundleFormat.FOLDER
         if as_zip or single_file:
@@ -453,6 +455,13 @@ def markdown_command(
 
 
 # --- helpers of the building commands --------------------------------------------------------
+
+
+def refuse_stdout(output: Path, instead: str) -> None:
+    """``-o -`` means stdout elsewhere; books and bundles are files, so it is refused rather
+    than taken for a directory named ``-``."""
+    if str(output) == "-":
+        raise UsageError(f"-o - (stdout) cannot hold books and bundles; give {instead}")
 
 
 def build_settings(options: dict[str, Any], common: Common) -> BuildSettings:
@@ -568,7 +577,7 @@ def cover_command(
         typer.Option(
             "--output",
             "-o",
-            help="The image to write (.png or .jpg), or a "
+            help="The image to write (.png or .jpg; `-`: a PNG to stdout), or a "
             "directory with --gallery. Example: `-o cover.png`.",
         ),
     ],
@@ -630,7 +639,10 @@ def cover_command(
     env = Environment()
     messenger = Messenger(env, Verbosity.NORMAL)
     with edge(env, messenger):
+        to_stdout = str(output) == "-"
         if gallery:
+            if to_stdout:
+                raise UsageError("--gallery writes many files: -o must name a directory")
             for path in render_gallery(output):
                 messenger.info(f"wrote {path}")
             raise typer.Exit(ExitStatus.OK)
@@ -640,13 +652,23 @@ def cover_command(
             raise UsageError(
                 f"unknown cover theme {theme!r}", hint="choose from: " + ", ".join(theme_names())
             )
-        if output.exists() and not force:
+        if to_stdout and env.stdout_isatty:
+            raise UsageError(
+                "-o - writes a PNG image to stdout, which is a terminal",
+                hint="redirect stdout to a file or a program, or give -o FILE",
+            )
+        if not to_stdout and output.exists() and not force:
             raise OutputError(f"{output}: exists; not overwritten", hint="use --force")
         spec = CoverSpec(key or f"cover:{title}|{author}", title, author, subtitle, count, language)
         fmt: Literal["JPEG", "PNG"] = (
             "JPEG" if output.suffix.lower() in (".jpg", ".jpeg") else "PNG"
         )
-        write_bytes_atomically(output, cover_bytes(spec, theme, fmt))
+        image = cover_bytes(spec, theme, fmt)
+        if to_stdout:
+            env.stdout.write(image)
+            env.stdout.flush()
+            return
+        write_bytes_atomically(output, image)
         messenger.info(f"wrote {output}")
 
 
