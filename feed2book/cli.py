@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import IO, TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -294,7 +294,7 @@ def epub_command(
         feed2book epub blogroll.opml --since 7d --group-by none --title "This week" -o week.epub
     """
     from feed2book.books import write_book_files
-    from feed2book.build import epub_volumes
+    from feed2book.build import epub_volumes, write_epub_file
 
     with session(locals()) as (env, messenger, common):
         refuse_stdout(output, "a directory or a .epub file")
@@ -327,14 +327,19 @@ def epub_command(
                     if settings.max_book_bytes is None:
                         fresh.record(book)  # volumes: recorded as their whole book below
 
+                def write(book: Book, out: IO[bytes]) -> None:
+                    with image_progress(bar, book, resolver) as advance:
+                        write_epub_file(
+                            book,
+                            settings,
+                            resolver,
+                            out,
+                            on_problem=messenger.problem,
+                            on_progress=advance,
+                        )
+
                 if settings.max_book_bytes is None:
-                    write_book_files(
-                        books,
-                        output,
-                        lambda book: volumes(book)[0][1],
-                        force=force,
-                        on_written=written,
-                    )
+                    write_book_files(books, output, write, force=force, on_written=written)
                 else:
                     for book in books:
                         write_parts(volumes(book), output, force=force, on_written=written)
@@ -554,7 +559,9 @@ def write_parts(
 
     built = {volume.key: data for volume, data in parts}
     volumes = [volume for volume, _ in parts]
-    write_book_files(volumes, output, lambda v: built[v.key], force=force, on_written=on_written)
+    write_book_files(
+        volumes, output, lambda v, out: out.write(built[v.key]), force=force, on_written=on_written
+    )
 
 
 def cover_choice(theme: str | None, cover: Path | None, no_cover: bool) -> CoverChoice:
