@@ -14,7 +14,7 @@ import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def feed2book(
-    args: list[str], *, stdout: int | None = None, prepare: Callable[[], None] | None = None
+    args: list[str], *, stdout: int | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "feed2book", *args],
@@ -36,7 +36,7 @@ def feed2book(
         stderr=subprocess.PIPE,
         text=True,
         timeout=120,
-        preexec_fn=prepare,
+        cwd=cwd,
     )
 
 
@@ -123,11 +123,16 @@ def test_jsonl_into_a_full_device_says_so_and_leaves_the_device_alone(full_devic
     ],
     ids=["jsonl", "list", "list-json", "cover"],
 )
-def test_a_full_stdout_is_named_in_one_line(args: list[str], full_device: Path) -> None:
+def test_a_full_stdout_is_named_in_one_line(
+    args: list[str], full_device: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
     with full_device.open("wb") as sink:
-        done = feed2book(args, stdout=sink.fileno())
+        done = feed2book(args, stdout=sink.fileno(), cwd=work)
     assert done.returncode == 1, done.stderr
     assert done.stderr == "feed2book: error: stdout: cannot write (No space left on device)\n"
+    assert list(work.iterdir()) == []  # `cover -o -` once wrote a file named "-"
 
 
 def test_a_symlink_to_a_device_is_refused_not_replaced(full_device: Path, tmp_path: Path) -> None:
