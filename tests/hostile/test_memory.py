@@ -15,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from feed2book.group import BookOptions, GroupBy, group_articles
+from feed2book.images import ImageOptions
+from feed2book.images.options import ImageMode
+from feed2book.images.rewrite import embed_book_images
 from feed2book.models import Author, FeedInfo
 from feed2book.pipeline import Collection
 from tests.factory import make_article
@@ -56,6 +60,19 @@ def test_articles_read_back_share_their_feed_and_author_objects() -> None:
     assert all(other.feed is first.feed for other in others)
     assert all(other.authors[0] is first.authors[0] for other in others)
     assert first.feed == FeedInfo("Notes", "https://n.example/feed", "https://n.example/")
+
+
+def test_articles_images_leave_unchanged_are_not_copied() -> None:
+    """``--images none``/``link`` on articles without images changes nothing: the prepared book
+    holds the same article objects as the grouped one (the CLI holds both while building)."""
+    notes = [make_article(id=f"note:{n}", title=f"Note {n}") for n in range(3)]
+    with_image = make_article(
+        id="note:img", content='<p><img src="https://i.example/a.png" alt="a"/></p>'
+    )
+    (book,) = group_articles([*notes, with_image], BookOptions(GroupBy.NONE, title="N")).books
+    prepared, _ = embed_book_images(book, None, ImageOptions(mode=ImageMode.NONE))
+    kept = {id(article) for article in book.articles}
+    assert [id(a) in kept for a in prepared.articles] == [True, True, True, False]
 
 
 def test_forty_thousand_tiny_items_build_under_a_ceiling(tmp_path: Path) -> None:
