@@ -14,13 +14,13 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 from feed2book.covers import CoverSpec, cover_bytes
 from feed2book.errors import OutputError, UsageError
 from feed2book.filenames import safe_stem, unique_names
 from feed2book.models import Book, book_identifier
-from feed2book.output import remove_stale_temporaries, write_bytes_atomically
+from feed2book.output import atomic_writer, remove_stale_temporaries
 
 _OPF_IDENTIFIER = re.compile(rb"<dc:identifier[^>]*>([^<]+)</dc:identifier>")
 
@@ -112,13 +112,14 @@ def earlier_builds(directory: Path, book: Book, keep: Path, suffix: str) -> list
 def write_book_files(
     books: Sequence[Book],
     output: Path,
-    build: Callable[[Book], bytes],
+    write: Callable[[Book, IO[bytes]], object],
     *,
     suffix: str = ".epub",
     force: bool = False,
     on_written: Callable[[Book, Path, list[Path]], None] | None = None,
 ) -> list[Path]:
-    """Build and write every book atomically; checks every target before writing any."""
+    """Build and write every book atomically (``write(book, out)`` writes its bytes into the
+    temporary file); checks every target before writing any."""
     paths = targets(books, output, suffix)
     named_by_us = paths != [output]  # only then may an older build under another name go
     for book, path in zip(books, paths, strict=True):
@@ -126,7 +127,8 @@ def write_book_files(
     written = []
     for book, path in zip(books, paths, strict=True):
         remove_stale_temporaries(path.parent)
-        write_bytes_atomically(path, build(book))
+        with atomic_writer(path) as out:
+            write(book, out)
         replaced = earlier_builds(path.parent, book, path, suffix) if named_by_us else []
         for old in replaced:
             old.unlink(missing_ok=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import IO
 
 from feed2book.books import CoverChoice, make_cover
 from feed2book.images import (
@@ -23,7 +24,7 @@ from feed2book.images import (
     image_urls,
 )
 from feed2book.models import Book, Problem
-from feed2book.writers.epub import build_epub
+from feed2book.writers.epub import build_epub, write_epub
 from feed2book.writers.markdown import Cover, build_bundle, build_single_file
 
 Resources = Mapping[str, tuple[str, bytes]]
@@ -81,6 +82,24 @@ def epub_volumes(
     if settings.max_book_bytes is None:
         return [(prepared, build(prepared, resources))]
     return fit_book(prepared, resources, settings.max_book_bytes, build, on_problem=on_problem)
+
+
+def write_epub_file(
+    book: Book,
+    settings: BuildSettings,
+    resolver: ImageResolver | None,
+    out: IO[bytes],
+    *,
+    on_problem: ProblemHandler | None = None,
+    on_progress: ProgressHandler | None = None,
+) -> None:
+    """``book``'s EPUB (no size limit: one file) written straight into ``out``, never held in
+    memory whole."""
+    prepared, resources = with_images(
+        book, settings, resolver, on_problem=on_problem, on_progress=on_progress
+    )
+    cover = make_cover(prepared, settings.cover)
+    write_epub(prepared, out, cover_jpeg=cover, resources=resources)
 
 
 def markdown_files(

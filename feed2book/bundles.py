@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
@@ -24,7 +25,12 @@ from pathlib import Path
 from feed2book.books import targets as book_targets
 from feed2book.errors import OutputError
 from feed2book.models import Book, book_identifier
-from feed2book.output import TEMP_SUFFIX, remove_stale_temporaries, write_bytes_atomically
+from feed2book.output import (
+    default_mode,
+    remove_stale_temporaries,
+    temporary_name,
+    write_bytes_atomically,
+)
 from feed2book.writers.markdown import MANIFEST, MDBOOK_BUILD_DIR
 
 Files = Mapping[str, bytes]
@@ -204,9 +210,14 @@ def write_folder(target: Path, files: Files, *, carry: Sequence[str] = ()) -> No
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"{parent}: cannot create the directory ({error.strerror})") from None
-    fresh = parent / f".{target.name}.{os.getpid()}{TEMP_SUFFIX}"
+    prefix, suffix = temporary_name(target.name)
+    try:
+        fresh = Path(tempfile.mkdtemp(dir=parent, prefix=prefix, suffix=suffix))
+    except OSError as error:
+        raise OutputError(f"{target}: cannot write ({error.strerror})") from None
     try:
         _fill(fresh, files)
+        fresh.chmod(default_mode(folder=True))  # filled while private to us
         if target.is_dir() and not target.is_symlink():
             _carry_over(target, fresh, [*carry, MDBOOK_BUILD_DIR])
             _swap(fresh, target)  # ``fresh`` now holds the old bundle
@@ -224,7 +235,7 @@ def write_folder(target: Path, files: Files, *, carry: Sequence[str] = ()) -> No
 
 
 def _fill(folder: Path, files: Files) -> None:
-    folder.mkdir()
+    """Write ``files`` into the empty, private ``folder``."""
     for name, data in files.items():
         path = folder / name
         if not path.resolve().is_relative_to(folder.resolve()):
@@ -268,8 +279,9 @@ def _swap(a: Path, b: Path) -> None:
             )
             if result == 0:
                 return
-    aside = b.with_name(f".{b.name}.{os.getpid()}.old{TEMP_SUFFIX}")
-    os.rename(b, aside)
+    prefix, suffix = temporary_name(b.name)
+    aside = tempfile.mkdtemp(dir=b.parent, prefix=prefix, suffix=".old" + suffix)
+    os.rename(b, aside)  # onto the empty folder just made: nothing planted can be in the way
     os.rename(a, b)
     os.rename(aside, a)
 

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import IO, TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -303,9 +303,10 @@ def epub_command(
         feed2book epub blogroll.opml --since 7d --group-by none --title "This week" -o week.epub
     """
     from feed2book.books import write_book_files
-    from feed2book.build import epub_volumes
+    from feed2book.build import epub_volumes, write_epub_file
 
     with session(locals()) as (env, messenger, common):
+        refuse_stdout(output, "a directory or a .epub file")
         settings = build_settings(locals(), common)
         options = BookOptions(group_by, sections, newest_first, title, language)
         with (
@@ -335,14 +336,19 @@ def epub_command(
                     if settings.max_book_bytes is None:
                         fresh.record(book)  # volumes: recorded as their whole book below
 
+                def write(book: Book, out: IO[bytes]) -> None:
+                    with image_progress(bar, book, resolver) as advance:
+                        write_epub_file(
+                            book,
+                            settings,
+                            resolver,
+                            out,
+                            on_problem=messenger.problem,
+                            on_progress=advance,
+                        )
+
                 if settings.max_book_bytes is None:
-                    write_book_files(
-                        books,
-                        output,
-                        lambda book: volumes(book)[0][1],
-                        force=force,
-                        on_written=written,
-                    )
+                    write_book_files(books, output, write, force=force, on_written=written)
                 else:
                     for book in books:
                         write_parts(volumes(book), output, force=force, on_written=written)
@@ -426,6 +432,7 @@ def markdown_command(
     with session(locals()) as (env, messenger, common):
         if as_zip and single_file:
             raise UsageError("--zip and --single-file cannot be used together")
+        refuse_stdout(output, "a directory, or a .zip or .md file")
         settings = build_settings(locals(), common)
         form = BundleFormat.FOLDER
         if as_zip or single_file:
@@ -464,6 +471,13 @@ def markdown_command(
 
 
 # --- helpers of the building commands --------------------------------------------------------
+
+
+def refuse_stdout(output: Path, instead: str) -> None:
+    """``-o -`` means stdout elsewhere; books and bundles are files, so it is refused rather
+    than taken for a directory named ``-``."""
+    if str(output) == "-":
+        raise UsageError(f"-o - (stdout) cannot hold books and bundles; give {instead}")
 
 
 def build_settings(options: dict[str, Any], common: Common) -> BuildSettings:
@@ -556,7 +570,9 @@ def write_parts(
 
     built = {volume.key: data for volume, data in parts}
     volumes = [volume for volume, _ in parts]
-    write_book_files(volumes, output, lambda v: built[v.key], force=force, on_written=on_written)
+    write_book_files(
+        volumes, output, lambda v, out: out.write(built[v.key]), force=force, on_written=on_written
+    )
 
 
 def cover_choice(theme: str | None, cover: Path | None, no_cover: bool) -> CoverChoice:
@@ -579,7 +595,7 @@ def cover_command(
         typer.Option(
             "--output",
             "-o",
-            help="The image to write (.png or .jpg), or a "
+            help="The image to write (.png or .jpg; `-`: a PNG to stdout), or a "
             "directory with --gallery. Example: `-o cover.png`.",
         ),
     ],
@@ -641,7 +657,10 @@ def cover_command(
     env = Environment()
     messenger = Messenger(env, Verbosity.NORMAL)
     with edge(env, messenger):
+        to_stdout = str(output) == "-"
         if gallery:
+            if to_stdout:
+                raise UsageError("--gallery writes many files: -o must name a directory")
             for path in render_gallery(output):
                 messenger.info(f"wrote {path}")
             raise typer.Exit(ExitStatus.OK)
@@ -651,13 +670,23 @@ def cover_command(
             raise UsageError(
                 f"unknown cover theme {theme!r}", hint="choose from: " + ", ".join(theme_names())
             )
-        if output.exists() and not force:
+        if to_stdout and env.stdout_isatty:
+            raise UsageError(
+                "-o - writes a PNG image to stdout, which is a terminal",
+                hint="redirect stdout to a file or a program, or give -o FILE",
+            )
+        if not to_stdout and output.exists() and not force:
             raise OutputError(f"{output}: exists; not overwritten", hint="use --force")
         spec = CoverSpec(key or f"cover:{title}|{author}", title, author, subtitle, count, language)
         fmt: Literal["JPEG", "PNG"] = (
             "JPEG" if output.suffix.lower() in (".jpg", ".jpeg") else "PNG"
         )
-        write_bytes_atomically(output, cover_bytes(spec, theme, fmt))
+        image = cover_bytes(spec, theme, fmt)
+        if to_stdout:
+            env.stdout.write(image)
+            env.stdout.flush()
+            return
+        write_bytes_atomically(output, image)
         messenger.info(f"wrote {output}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -104,8 +105,20 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback when s
 InsecureOpt = Annotated[
     bool, typer.Option("--insecure", help="Accept HTTPS certificates that do not verify.")
 ]
+
+
+def finite(value: float | None) -> float | None:
+    """Refuse ``inf`` and ``nan``, which pass ``min=`` (and would overflow later)."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number")
+    return value
+
+
 TimeoutOpt = Annotated[
-    float, typer.Option("--timeout", min=0.1, help="Network timeout per request, in seconds.")
+    float,
+    typer.Option(
+        "--timeout", min=0.1, callback=finite, help="Network timeout per request, in seconds."
+    ),
 ]
 MaxSourcesOpt = Annotated[
     int,
@@ -262,6 +275,7 @@ MaxBookMbOpt = Annotated[
     typer.Option(
         "--max-book-mb",
         min=0.1,
+        callback=finite,
         help="Keep each EPUB under this many megabytes: images are shrunk first, then the book "
         "is split into volumes (Kindle's e-mail limit is 50). Example: `--max-book-mb 50`.",
         show_default=False,

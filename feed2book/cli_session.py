@@ -18,7 +18,7 @@ from weakref import WeakSet
 import typer
 
 from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
-from feed2book.errors import Feed2BookError, NothingToOutput, UsageError
+from feed2book.errors import Feed2BookError, NothingToOutput, UsageError, describe
 from feed2book.fetch import FetchLimits
 from feed2book.group import BookOptions, Grouping, group_articles
 from feed2book.models import Book
@@ -332,9 +332,7 @@ def edge(env: Environment, messenger: Messenger) -> Iterator[None]:
     except Exception as error:
         if messenger.debug:
             raise
-        messenger.error(
-            f"unexpected {type(error).__name__}: {error}", "run with --debug for the traceback"
-        )
+        messenger.error(describe(error), "run with --debug for the traceback")
         raise typer.Exit(ExitStatus.SOURCES_FAILED) from None
 
 

@@ -12,13 +12,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn
 from rich.progress import Progress as RichProgress
 
-from feed2book.errors import Feed2BookError
+from feed2book.errors import Feed2BookError, OutputError
 from feed2book.models import Problem, Severity
 
 PROGRAM = "feed2book"
@@ -38,18 +38,56 @@ class Verbosity(IntEnum):
     VERBOSE = 2  # also what each source gave
 
 
+class _Stdout:
+    """stdout that names itself when it cannot be written (a full disk, ``> /dev/full``): an
+    ``OutputError`` instead of a bare ``OSError``. A closed pipe stays ``BrokenPipeError``."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+
+    def write(self, data: bytes) -> int:
+        with self._named():
+            return self._stream.write(data)
+
+    def flush(self) -> None:
+        with self._named():
+            self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    @staticmethod
+    @contextmanager
+    def _named() -> Iterator[None]:
+        try:
+            yield
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError(f"stdout: cannot write ({error.strerror or error})") from None
+
+
+def _stdout() -> IO[bytes]:
+    return cast(IO[bytes], _Stdout(sys.stdout.buffer))
+
+
 @dataclass
 class Environment:
     """The outside world as the CLI sees it; tests may build one with fake streams and clock."""
 
     stdin: IO[bytes] = field(default_factory=lambda: sys.stdin.buffer)
-    stdout: IO[bytes] = field(default_factory=lambda: sys.stdout.buffer)
+    stdout: IO[bytes] = field(default_factory=_stdout)
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def stderr_isatty(self) -> bool:
         isatty = getattr(self.stderr, "isatty", None)
+        return bool(isatty and isatty())
+
+    @property
+    def stdout_isatty(self) -> bool:
+        isatty = getattr(self.stdout, "isatty", None)
         return bool(isatty and isatty())
 
 

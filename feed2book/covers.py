@@ -25,6 +25,7 @@ from feed2book.covers_text import Box, TextBlock, layout_options, set_text
 from feed2book.covers_theme import Content, Fraction4, Theme, load_theme, theme_names
 from feed2book.errors import UsageError
 from feed2book.writers.epub_lang import text_direction
+from feed2book.output import write_bytes_atomically
 
 __all__ = [
     "COVER_SIZE",
@@ -355,12 +356,12 @@ def load_cover_file(path: Path | str) -> bytes:
 
 
 def render_gallery(out_dir: Path, specs: Sequence[CoverSpec] = EXAMPLE_SPECS) -> list[Path]:
-    """Every theme for every spec, as ``<n>-<theme>.png`` files in ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Every theme for every spec, as ``<n>-<theme>.png`` files in ``out_dir`` (each written
+    atomically, like every output)."""
     written = []
     for number, spec in enumerate(specs, start=1):
         for name in theme_names():
             path = out_dir / f"{number:02d}-{name}.png"
-            path.write_bytes(cover_bytes(spec, name, "PNG"))
+            write_bytes_atomically(path, cover_bytes(spec, name, "PNG"))
             written.append(path)
     return written

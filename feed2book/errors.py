@@ -42,3 +42,22 @@ class OutputError(Feed2BookError):
 
 class NothingToOutput(Feed2BookError):
     """No article was selected, so nothing was written."""
+
+
+def describe(error: BaseException) -> str:
+    """One line saying what went wrong, for an exception no named error covered: the file and
+    the system's reason for an ``OSError``, the library for a database error, and so on."""
+    if isinstance(error, OSError):
+        reason = error.strerror or str(error) or type(error).__name__
+        if error.filename is not None and error.filename2 is not None:
+            return f"{error.filename} -> {error.filename2}: {reason}"
+        if error.filename is not None:
+            return f"{error.filename}: {reason}"
+        return f"a read or write failed ({reason})"
+    if type(error).__module__ == "sqlite3":  # without importing sqlite3 at startup
+        return f"the library database failed ({error})"
+    if isinstance(error, OverflowError):
+        return f"a number or date is out of range ({error})"
+    if isinstance(error, MemoryError):
+        return "out of memory"
+    return f"unexpected {type(error).__name__}: {error}"

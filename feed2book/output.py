@@ -7,10 +7,13 @@ files carry a recognisable suffix so a later run can clean up after a process th
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import os
 import re
 import shutil
+import stat
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,26 +26,66 @@ STALE_AFTER = 24 * 60 * 60  # seconds
 _OWNER = re.compile(r"\.(\d+)(?:\.old)?" + re.escape(TEMP_SUFFIX) + "$")
 
 
-def temp_path_for(target: Path) -> Path:
-    return target.with_name(f".{target.name}.{os.getpid()}{TEMP_SUFFIX}")
+def temporary_name(target_name: str) -> tuple[str, str]:
+    """``(prefix, suffix)`` of the temporaries for ``target_name``: ``tempfile`` puts random
+    letters between them (so the name cannot be guessed in advance), the suffix carries our
+    process id (so a later run can tell whether the writer is still alive)."""
+    return f".{target_name}.", f".{os.getpid()}{TEMP_SUFFIX}"
+
+
+def default_mode(*, folder: bool = False) -> int:
+    """The permissions an ordinary new file (or folder) gets here: ``0o666`` (``0o777``) less
+    the umask. ``mkstemp`` and ``mkdtemp`` make theirs private; the finished output should not
+    be."""
+    return (0o777 if folder else 0o666) & ~_umask()
+
+
+@functools.cache
+def _umask() -> int:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # the only portable way to read it is to set it
+    os.umask(mask)
+    return mask
 
 
 @contextlib.contextmanager
 def atomic_writer(target: Path) -> Iterator[IO[bytes]]:
-    """Open a temporary file for ``target``; on success it replaces ``target`` atomically."""
+    """Open a temporary file for ``target``; on success it replaces ``target`` atomically.
+
+    The temporary is made by ``mkstemp`` beside the target (``O_CREAT | O_EXCL | O_NOFOLLOW``,
+    an unguessable name): a file or symlink planted there beforehand is never written through.
+    A target that is a character device or a pipe (``/dev/full``, a FIFO) is written in place,
+    never replaced by a file; any other target that is not a regular file is refused.
+    """
+    kind = _target_kind(target)
+    if kind == "device":
+        with _in_place(target) as handle:
+            yield handle
+        return
+    if kind != "file":
+        raise OutputError(
+            f"{target}: {kind}; not written", hint="name a regular file, or the device itself"
+        )
     directory = target.parent
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"{directory}: cannot create the directory ({error.strerror})") from None
     remove_stale_temporaries(directory, target.name)  # what a killed run writing it left
-    temp = temp_path_for(target)
+    prefix, suffix = temporary_name(target.name)
     try:
-        handle = open(temp, "wb")  # noqa: SIM115 - closed below, before the rename
+        descriptor, name = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=suffix)
     except OSError as error:
         raise OutputError(f"{target}: cannot write ({error.strerror})") from None
+    temp = Path(name)
     try:
-        with handle:
+        with os.fdopen(descriptor, "wb") as handle:
+            os.fchmod(handle.fileno(), default_mode())
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
@@ -53,6 +96,47 @@ def atomic_writer(target: Path) -> Iterator[IO[bytes]]:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def _target_kind(target: Path) -> str:
+    """``file`` (a regular file, a symlink to one, or nothing yet: written by replacing it),
+    ``device`` (a character device or a pipe: written in place), or why it is neither."""
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return "file"
+    except OSError as error:
+        raise OutputError(f"{target}: cannot write ({error.strerror})") from None
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        return "device"
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "is a directory"
+    if stat.S_ISLNK(mode):
+        try:
+            pointed = os.stat(target).st_mode
+        except OSError:
+            return "file"  # a dangling link: replaced, never followed
+        if stat.S_ISREG(pointed) or stat.S_ISDIR(pointed):
+            return "file"  # replaced by the new file, never written through
+        return "is a symbolic link to a device or pipe"
+    return "is not a regular file"
+
+
+@contextlib.contextmanager
+def _in_place(target: Path) -> Iterator[IO[bytes]]:
+    """Write straight into a device or pipe (nothing to rename; ``O_NOFOLLOW``: not a link)."""
+    flags = os.O_WRONLY | os.O_NOFOLLOW | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
+    try:
+        handle = os.fdopen(os.open(target, flags), "wb")
+    except OSError as error:
+        raise OutputError(f"{target}: cannot write ({error.strerror})") from None
+    try:
+        with handle:
+            yield handle
+    except OSError as error:
+        raise OutputError(f"{target}: cannot write ({error.strerror})") from None
 
 
 def write_bytes_atomically(target: Path, data: bytes) -> None:

@@ -76,21 +76,42 @@ def parse_when(value: str, now: datetime, *, end_of_day: bool = False) -> dateti
     relative = _RELATIVE.match(value)
     if relative:
         amount, unit = int(relative.group(1)), relative.group(2).lower()
-        if unit == "h":
-            return now - timedelta(hours=amount)
-        return now - timedelta(days=amount * _UNIT_DAYS[unit])
+        try:
+            if unit == "h":
+                return now - timedelta(hours=amount)
+            return now - timedelta(days=amount * _UNIT_DAYS[unit])
+        except OverflowError:
+            raise UsageError(
+                f"{value.strip()!r} reaches back before the year 1",
+                hint="use a shorter span, or leave the option out to take every date",
+            ) from None
     try:
         if len(value.strip()) == 10:
             day = date.fromisoformat(value.strip())
             start = datetime.combine(day, time(), tzinfo=UTC)
-            return start + timedelta(days=1) if end_of_day else start
+            return _shift(start, timedelta(days=1)) if end_of_day else start
         stamp = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise UsageError(
             f"cannot read {value!r} as a date",
             hint="use an ISO date like 2026-05-01 or a span like 30d, 2w, 6m, 1y",
         ) from None
-    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).astimezone(UTC)
+    if stamp.tzinfo is None:
+        return stamp.replace(tzinfo=UTC)
+    return _shift(stamp.replace(tzinfo=UTC), -(stamp.utcoffset() or timedelta(0)))
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def _shift(stamp: datetime, delta: timedelta) -> datetime:
+    """``stamp + delta``, held at the ends of the calendar (the end of 9999-12-31 is as late as
+    a date can be, not an error)."""
+    try:
+        return stamp + delta
+    except OverflowError:
+        return _LATEST if delta > timedelta(0) else _EARLIEST
 
 
 def compile_title_match(pattern: str) -> re.Pattern[str]:

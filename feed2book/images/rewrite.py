@@ -23,7 +23,7 @@ from lxml import etree
 from feed2book._sink import remove_keep_tail
 from feed2book.images.options import IMAGES_FOLDER, EmbeddedImage, ImageMode, ImageOptions
 from feed2book.images.resolver import ImageResolver
-from feed2book.models import Book, Problem
+from feed2book.models import Article, Book, Problem
 from feed2book.writers.epub_content import XHTML_NS, parse_fragment, serialise_fragment
 
 _X = "{" + XHTML_NS + "}"
@@ -156,15 +156,18 @@ def embed_book_images(
 
 
 def map_articles(book: Book, change: Callable[[str], str]) -> Book:
-    """``book`` with ``change`` applied to every article's ``content_html``."""
+    """``book`` with ``change`` applied to every article's ``content_html``. An article whose
+    content stays the same is kept as it is, not copied (the caller still holds the original
+    book: copies of 380,000 unchanged articles doubled their memory)."""
+
+    def changed(article: Article) -> Article:
+        content = change(article.content_html)
+        if content == article.content_html:
+            return article
+        return dataclasses.replace(article, content_html=content)
+
     sections = tuple(
-        dataclasses.replace(
-            section,
-            articles=tuple(
-                dataclasses.replace(article, content_html=change(article.content_html))
-                for article in section.articles
-            ),
-        )
+        dataclasses.replace(section, articles=tuple(changed(a) for a in section.articles))
         for section in book.sections
     )
     return dataclasses.replace(book, sections=sections)

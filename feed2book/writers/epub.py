@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import IO
 
 from PIL import Image, UnidentifiedImageError
 
@@ -34,12 +35,13 @@ from feed2book.writers.epub_plan import (
     STYLESHEET_FILE,
     TITLE_PAGE_FILE,
     TOC_PAGE_FILE,
+    BookPlan,
     Resource,
     make_plan,
 )
 from feed2book.writers.epub_style import STYLESHEET
 
-__all__ = ["build_epub", "externalise_remote_images"]
+__all__ = ["build_epub", "externalise_remote_images", "write_epub"]
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold: no clock in the book
 _FILE_MODE = 0o100644 << 16  # a regular file, rw-r--r--
@@ -68,31 +70,51 @@ def build_epub(
     path, as ``{"images/x.jpg": ("image/jpeg", data)}``. Raises ``ValueError`` for a book
     without articles, an unreadable cover or an unsafe resource name.
     """
+    buffer = io.BytesIO()
+    write_epub(book, buffer, cover_jpeg=cover_jpeg, resources=resources)
+    return buffer.getvalue()
+
+
+def write_epub(
+    book: Book,
+    out: IO[bytes],
+    *,
+    cover_jpeg: bytes | None = None,
+    resources: Mapping[str, tuple[str, bytes]] | None = None,
+) -> None:
+    """``build_epub`` written straight into ``out``: each page is made, compressed and let go
+    in turn, so a book of 380,000 articles never holds its pages (or its zip) in memory."""
     cover = _cover(cover_jpeg) if cover_jpeg is not None else None
     plan = make_plan(book, cover.resource if cover else None, resources or {})
-    entries: list[tuple[str, bytes]] = [
-        ("mimetype", b"application/epub+zip"),
-        ("META-INF/container.xml", container_xml().encode()),
-    ]
-    content = [
-        (OPF_FILE, package_opf(plan).encode()),
-        (NAV_FILE, nav_document(plan).encode()),
-        (NCX_FILE, toc_ncx(plan).encode()),
-        (STYLESHEET_FILE, STYLESHEET.encode()),
-    ]
-    if cover is not None:
-        content.append((cover.resource.file_name, cover.resource.data))
-        page = cover_page(plan, cover.resource, cover.width, cover.height)
-        content.append((COVER_PAGE_FILE, page.encode()))
-    content.append((TITLE_PAGE_FILE, title_page(plan).encode()))
-    content.append((TOC_PAGE_FILE, toc_page(plan).encode()))
-    content += [(chapter.file_name, article_page(plan, chapter)) for chapter in plan.chapters]
-    content += [(resource.file_name, resource.data) for resource in plan.resources]
-    entries += [(f"{CONTENT_DIR}/{name}", data) for name, data in content]
     media_types = {f"{CONTENT_DIR}/{r.file_name}": r.media_type for r in plan.resources}
     if cover is not None:
         media_types[f"{CONTENT_DIR}/{cover.resource.file_name}"] = cover.resource.media_type
-    return _zip(entries, media_types)
+    _zip(_entries(plan, cover), media_types, out)
+
+
+def _entries(plan: BookPlan, cover: _Cover | None) -> Iterator[tuple[str, bytes]]:
+    """The files of the book in their fixed order, each made only when its turn comes."""
+    yield "mimetype", b"application/epub+zip"
+    yield "META-INF/container.xml", container_xml().encode()
+    content: list[tuple[str, Callable[[], bytes]]] = [
+        (OPF_FILE, lambda: package_opf(plan).encode()),
+        (NAV_FILE, lambda: nav_document(plan).encode()),
+        (NCX_FILE, lambda: toc_ncx(plan).encode()),
+        (STYLESHEET_FILE, STYLESHEET.encode),
+    ]
+    if cover is not None:
+        resource = cover.resource
+        content.append((resource.file_name, lambda: resource.data))
+        page = cover_page(plan, resource, cover.width, cover.height)
+        content.append((COVER_PAGE_FILE, page.encode))
+    content.append((TITLE_PAGE_FILE, lambda: title_page(plan).encode()))
+    content.append((TOC_PAGE_FILE, lambda: toc_page(plan).encode()))
+    for name, make in content:
+        yield f"{CONTENT_DIR}/{name}", make()
+    for chapter in plan.chapters:
+        yield f"{CONTENT_DIR}/{chapter.file_name}", article_page(plan, chapter)
+    for extra in plan.resources:
+        yield f"{CONTENT_DIR}/{extra.file_name}", extra.data
 
 
 def _cover(data: bytes) -> _Cover:
@@ -107,10 +129,11 @@ def _cover(data: bytes) -> _Cover:
     return _Cover(Resource(file_name, "cover-image", media_type, data), width, height)
 
 
-def _zip(entries: list[tuple[str, bytes]], media_types: Mapping[str, str]) -> bytes:
+def _zip(
+    entries: Iterable[tuple[str, bytes]], media_types: Mapping[str, str], out: IO[bytes]
+) -> None:
     """A zip with fixed timestamps, permissions and order: ``mimetype`` first, uncompressed."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(out, "w") as archive:
         for name, data in entries:
             info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
             info.create_system = _UNIX
@@ -119,4 +142,3 @@ def _zip(entries: list[tuple[str, bytes]], media_types: Mapping[str, str]) -> by
             info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             # zlib level 6: 0.02 % larger than 9 on article XHTML and 30 % less time.
             archive.writestr(info, data, compresslevel=None if stored else 6)
-    return buffer.getvalue()

@@ -101,10 +101,11 @@ def run_command(
     measure: bool = False,
     stdin: bytes | None = None,
     cover: bool = False,
+    wall_limit: float = WALL_LIMIT * 2,
 ) -> Run:
     args = command_line(command, sources, output_dir, *extra, cover=cover)
     if measure:
-        run = _run_measured(command, args, stdin)
+        run = _run_measured(command, args, stdin, wall_limit)
     else:
         started, cpu = time.monotonic(), time.process_time()
         result = CliRunner().invoke(app, args, input=stdin)
@@ -122,7 +123,9 @@ def _limit_child() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_LIMIT, ADDRESS_SPACE_LIMIT))
 
 
-def _run_measured(command: str, args: list[str], stdin: bytes | None) -> Run:
+def _run_measured(
+    command: str, args: list[str], stdin: bytes | None, wall_limit: float = WALL_LIMIT * 2
+) -> Run:
     """``python -m feed2book`` in a child: its wall and CPU time and peak RSS (``wait4``: the
     child's own, and its helper processes' once reaped)."""
     work = Path(os.environ.get("TMPDIR", "/tmp"))
@@ -142,7 +145,7 @@ def _run_measured(command: str, args: list[str], stdin: bytes | None) -> Run:
                 assert process.stdin is not None
                 process.stdin.write(stdin)
                 process.stdin.close()
-            status, usage = _wait(process, timeout=WALL_LIMIT * 2)
+            status, usage = _wait(process, timeout=wall_limit)
             seconds = time.monotonic() - started
         code = os.waitstatus_to_exitcode(status)
         return Run(
