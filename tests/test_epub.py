@@ -270,6 +270,19 @@ def test_container_layout() -> None:
     assert rootfile.get("full-path") == "OEBPS/content.opf"
 
 
+def test_compressed_images_are_stored_and_text_is_deflated() -> None:
+    resources = {
+        "images/a.jpg": ("image/jpeg", jpeg()),
+        "images/b.svg": ("image/svg+xml", b"<svg/>"),
+    }
+    epub = build_epub(make_book([make_article()]), cover_jpeg=jpeg(), resources=resources)
+    with zipfile.ZipFile(io.BytesIO(epub)) as archive:
+        methods = {info.filename: info.compress_type for info in archive.infolist()}
+    stored = {name for name, method in methods.items() if method == zipfile.ZIP_STORED}
+    assert stored == {"mimetype", "OEBPS/cover.jpg", "OEBPS/images/a.jpg"}
+    assert methods["OEBPS/images/b.svg"] == methods["OEBPS/content.opf"] == zipfile.ZIP_DEFLATED
+
+
 def test_same_inputs_build_identical_bytes() -> None:
     def build() -> bytes:
         articles = [make_article(n, content_html=MESSY_CONTENT) for n in range(5)]

@@ -109,7 +109,8 @@ def _cover(data: bytes) -> _Cover:
     if image_format not in _COVER_FORMATS:
         raise ValueError(f"the cover must be a JPEG or PNG image, not {image_format or 'unknown'}")
     media_type, file_name = _COVER_FORMATS[image_format]
-    return _Cover(Resource(file_name, "cover-image", media_type, data), width, height)
+    # "cover-img": the manifest id ebooklib's set_cover gives the image (epub_package.epub_book)
+    return _Cover(Resource(file_name, "cover-img", media_type, data), width, height)
 
 
 def _write(book: epub.EpubBook, plan: BookPlan) -> bytes:
@@ -126,9 +127,10 @@ def _write(book: epub.EpubBook, plan: BookPlan) -> bytes:
 
 
 class _ReproducibleWriter(epub.EpubWriter):  # type: ignore[misc]  # ebooklib has no type hints
-    """ebooklib's writer with one override, ``write``: the same steps as ``EpubWriter.write``
-    (mimetype, container, OPF, items), written through ``_FixedEntries`` instead of a plain
-    ``ZipFile``, whose ``writestr`` stamps the clock and mode ``rw-------`` on every entry."""
+    """ebooklib's writer with one override, ``write``. ``EpubWriter.write`` opens a ``ZipFile``
+    and its ``_write_*`` steps call ``writestr(name, data)``, which stamps the clock and mode
+    ``rw-------`` on every entry and deflates everything but ``mimetype`` (JPEG and PNG too). The
+    override takes the same steps (mimetype, container, OPF, items) through ``_FixedEntries``."""
 
     def __init__(
         self,
@@ -158,7 +160,7 @@ class _FixedEntries:
         self._zip = zipfile.ZipFile(target, "w")
         self._stored = stored
 
-    def writestr(self, name: str, data: str | bytes, compress_type: int | None = None) -> None:
+    def writestr(self, name: str, data: str | bytes) -> None:
         info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
         info.create_system = _UNIX
         info.external_attr = _FILE_MODE
