@@ -43,7 +43,7 @@ def epub_book(
 ) -> epub.EpubBook:
     """The book as ebooklib packages it. ``files``: what we made, by file name (nav document,
     NCX, stylesheet, title and contents pages, articles); ``cover``: the cover image and its page.
-    Nothing here reads the clock or a random source."""
+    Neither the clock nor a random source reaches the book."""
     book = epub.EpubBook()
     # The constructor adds <meta name="generator" content="Ebook-lib 0.20.0">: the book names no
     # tool (and a rebuild with another ebooklib release must not change the bytes).
