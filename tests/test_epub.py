@@ -244,6 +244,9 @@ def test_cleaned_real_world_html_passes_epubcheck() -> None:
 # --- container and reproducibility ---------------------------------------------------------
 
 
+UTF8_DECLARATION = re.compile(rb"""<\?xml version=(["'])1\.0\1 encoding=(["'])(?i:utf-8)\2\?>""")
+
+
 def test_container_layout() -> None:
     epub = build_epub(make_book([make_article(1), make_article(2)]), cover_jpeg=jpeg())
     with zipfile.ZipFile(io.BytesIO(epub)) as archive:
@@ -253,14 +256,31 @@ def test_container_layout() -> None:
         assert infos[0].extra == b""
         assert archive.read("mimetype") == b"application/epub+zip"
         assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
+        assert {(info.create_system, info.external_attr >> 16) for info in infos} == {
+            (3, 0o100644)  # Unix, a regular file, rw-r--r--
+        }
         assert len({info.filename for info in infos}) == len(infos)
         for info in infos:
             if info.filename.endswith((".opf", ".xhtml", ".ncx", ".xml")):
-                assert archive.read(info).startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+                # ours say "UTF-8"; ebooklib's container.xml and OPF 'utf-8', quoted its way
+                assert UTF8_DECLARATION.match(archive.read(info)), info.filename
     container = xml(epub, "META-INF/container.xml")
     rootfile = container.find(".//{*}rootfile")
     assert rootfile is not None
     assert rootfile.get("full-path") == "OEBPS/content.opf"
+
+
+def test_compressed_images_are_stored_and_text_is_deflated() -> None:
+    resources = {
+        "images/a.jpg": ("image/jpeg", jpeg()),
+        "images/b.svg": ("image/svg+xml", b"<svg/>"),
+    }
+    epub = build_epub(make_book([make_article()]), cover_jpeg=jpeg(), resources=resources)
+    with zipfile.ZipFile(io.BytesIO(epub)) as archive:
+        methods = {info.filename: info.compress_type for info in archive.infolist()}
+    stored = {name for name, method in methods.items() if method == zipfile.ZIP_STORED}
+    assert stored == {"mimetype", "OEBPS/cover.jpg", "OEBPS/images/a.jpg"}
+    assert methods["OEBPS/images/b.svg"] == methods["OEBPS/content.opf"] == zipfile.ZIP_DEFLATED
 
 
 def test_same_inputs_build_identical_bytes() -> None:
@@ -335,7 +355,10 @@ def test_opf_metadata() -> None:
     assert texts("dc:publisher") == ["Alice's Blog; Bob & Co"]
     assert texts("dc:source") == [FEED.url, OTHER_FEED.url]
     metas = metadata.findall("opf:meta", NS)
-    assert [(m.get("name"), m.get("content")) for m in metas[:2]] == [
+    # ebooklib writes dcterms:modified first; the series pair follows it (calibre finds metas
+    # by name, in any position)
+    assert metas[0].get("property") == "dcterms:modified"
+    assert [(m.get("name"), m.get("content")) for m in metas[1:3]] == [
         ("calibre:series", "Deep Dives"),
         ("calibre:series_index", "3"),
     ]
@@ -348,6 +371,42 @@ def test_opf_metadata() -> None:
         if m.get("refines") == "#" + collection.get("id", "")
     }
     assert refines == {"collection-type": "series", "group-position": "3"}
+
+
+def test_the_package_names_no_tool() -> None:
+    """ebooklib packages the book; its generator <meta> is removed, so no entry names it."""
+    epub = build_epub(make_book([make_article()]), cover_jpeg=jpeg())
+    assert opf(epub).find("opf:metadata/opf:meta[@name='generator']", NS) is None
+    with zipfile.ZipFile(io.BytesIO(epub)) as archive:
+        assert not [name for name in archive.namelist() if b"Ebook-lib" in archive.read(name)]
+
+
+def test_metadata_keeps_values_with_characters_xml_forbids() -> None:
+    """lxml refuses them and ebooklib would then drop the element silently: they are removed."""
+    bell = "\x07"
+    feed = FeedInfo(f"Bell{bell} feed", f"https://bell.example/{bell}feed", "")
+    articles = [make_article(1, feed=feed, tags=(f"ta{bell}g",))]
+    book = make_book(
+        articles,
+        title=f"Title{bell}",
+        authors=(Author(f"Ann{bell} Bell", "ann"),),
+        series=SeriesRef(f"Series{bell} name", 2),
+    )
+    metadata = opf(build_epub(book)).find("opf:metadata", NS)
+    assert metadata is not None
+
+    def texts(path: str) -> list[str]:
+        return [element.text or "" for element in metadata.findall(path, NS)]
+
+    assert texts("dc:title") == ["Title"]
+    assert texts("dc:creator") == ["Ann Bell"]
+    assert texts("dc:publisher") == ["Bell feed"]
+    assert texts("dc:subject") == ["tag"]
+    assert texts("dc:source") == ["https://bell.example/feed"]
+    assert texts("opf:meta[@property='belongs-to-collection']") == ["Series name"]
+    series = metadata.find("opf:meta[@name='calibre:series']", NS)
+    assert series is not None
+    assert series.get("content") == "Series name"
 
 
 def test_identifier_is_stable_across_rebuilds_and_content() -> None:

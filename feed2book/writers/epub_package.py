@@ -1,9 +1,20 @@
-"""The package files: ``META-INF/container.xml``, the OPF (metadata, manifest, spine, guide) and
-the EPUB 2 NCX that older readers use for their table of contents."""
+"""The package: ebooklib's ``EpubBook`` filled from the plan, and the EPUB 2 NCX.
+
+feed2book makes every file of the book (pages, nav document, NCX, stylesheet, cover); ebooklib
+packages them: ``container.xml``, the OPF (metadata, manifest, spine, guide) and the zip (see
+``writers/epub.py``). Files are added as plain ``EpubItem``s holding the bytes we made, so ebooklib
+never re-serialises a page. Our own nav document and NCX are kept because ebooklib's generated
+ones lose what the book has: per-entry ``lang``/``dir`` for titles in another language, the EPUB 3
+``titlepage`` landmark, a hidden landmarks list, the NCX's ``dtb:depth``, ``docAuthor`` and one
+playOrder per target (a section shares its first article's).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
+
+from ebooklib import epub
 
 from feed2book.writers.epub_content import has_mathml
 from feed2book.writers.epub_pages import names, series_label
@@ -11,94 +22,141 @@ from feed2book.writers.epub_plan import (
     COVER_PAGE_FILE,
     NAV_FILE,
     NCX_FILE,
-    OPF_FILE,
     STYLESHEET_FILE,
     TITLE_PAGE_FILE,
     TOC_PAGE_FILE,
     BookPlan,
     Chapter,
+    Resource,
     esc,
     iso_date,
     iso_datetime,
+    xml_text,
 )
 
 CONTENT_DIR = "OEBPS"
+IDENTIFIER_ID = "bookid"
+XHTML = "application/xhtml+xml"
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
-
-def container_xml() -> str:
-    return (
-        _XML_DECLARATION
-        + '<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">\n'
-        "<rootfiles>\n"
-        f'<rootfile full-path="{CONTENT_DIR}/{OPF_FILE}"'
-        ' media-type="application/oebps-package+xml"/>\n'
-        "</rootfiles>\n</container>\n"
-    )
+# A file's bytes, or what makes them when the writer comes to that file.
+Content = bytes | Callable[[], bytes]
 
 
-def package_opf(plan: BookPlan) -> str:
-    rtl = ' dir="rtl"' if plan.direction == "rtl" else ""
-    return (
-        _XML_DECLARATION
-        + '<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="bookid"'
-        f' xml:lang="{esc(plan.language)}"{rtl}>\n'
-        + _metadata(plan)
-        + _manifest(plan)
-        + _spine(plan)
-        + _guide(plan)
-        + "</package>\n"
-    )
+class _MadeOnWrite(epub.EpubItem):  # type: ignore[misc]  # ebooklib has no type hints
+    """An item whose bytes are made when the writer asks for them, then let go: ebooklib's writer
+    reads a plain item's content once, in ``_write_items``, so a book of 380,000 articles never
+    holds its pages in memory."""
+
+    def __init__(self, make: Callable[[], bytes], **fields: object) -> None:
+        super().__init__(**fields)
+        self._make = make
+
+    def get_content(self, default: object = None) -> bytes:
+        return self._make()
 
 
-def _metadata(plan: BookPlan) -> str:
-    book = plan.book
-    lines = [
-        f'<dc:identifier id="bookid">{plan.identifier}</dc:identifier>',
-        f'<dc:title id="title">{esc(plan.title)}</dc:title>',
+def _item(item_id: str, file_name: str, media_type: str, data: Content) -> epub.EpubItem:
+    fields = {"uid": item_id, "file_name": file_name, "media_type": media_type}
+    if callable(data):
+        return _MadeOnWrite(data, **fields)
+    return epub.EpubItem(content=data, **fields)
+
+
+def epub_book(
+    plan: BookPlan, files: Mapping[str, Content], cover: tuple[Resource, bytes] | None
+) -> epub.EpubBook:
+    """The book as ebooklib packages it. ``files``: what we made (or what makes it), by file name
+    (nav document, NCX, stylesheet, title and contents pages, articles); ``cover``: the cover
+    image and its page. Neither the clock nor a random source reaches the book."""
+    book = epub.EpubBook()
+    # The constructor adds <meta name="generator" content="Ebook-lib 0.20.0">: the book names no
+    # tool (and a rebuild with another ebooklib release must not change the bytes).
+    del book.metadata[epub.NAMESPACES["OPF"]]["generator"]
+    book.FOLDER_NAME = CONTENT_DIR
+    book.IDENTIFIER_ID = IDENTIFIER_ID
+    book.set_identifier(plan.identifier)  # replaces the random uuid4 the constructor set
+    _add_metadata(book, plan)
+    if plan.direction == "rtl":  # package@dir and spine@page-progression-direction
+        book.set_direction("rtl")
+
+    def page(item_id: str, file_name: str, data: Content, *properties: str) -> epub.EpubItem:
+        item = _item(item_id, file_name, XHTML, data)
+        item.properties = [p for p in properties if p]  # the manifest writes them for any item
+        return book.add_item(item)
+
+    def other(item_id: str, file_name: str, media_type: str, data: Content) -> None:
+        book.add_item(_item(item_id, file_name, media_type, data))
+
+    page("nav", NAV_FILE, files[NAV_FILE], "nav")
+    other("ncx", NCX_FILE, "application/x-dtbncx+xml", files[NCX_FILE])  # spine@toc is "ncx"
+    other("css", STYLESHEET_FILE, "text/css", files[STYLESHEET_FILE])
+    spine: list[epub.EpubItem] = []
+    guide = [
+        ("title-page", TITLE_PAGE_FILE, "Title page"),
+        ("toc", TOC_PAGE_FILE, "Contents"),
+        ("text", plan.chapters[0].file_name, "Start"),
     ]
-    lines += [
-        f'<dc:creator id="creator{number}">{esc(author.name)}</dc:creator>'
-        for number, author in enumerate(plan.creators, start=1)
-        if author.name.strip()
+    if cover is not None:
+        image, cover_page = cover
+        # set_cover adds the image as item "cover-img" with properties="cover-image" and
+        # <meta name="cover" content="cover-img"/>. Its own cover page (an <img>) is not used:
+        # ours scales the image to any screen with an SVG wrapper.
+        book.set_cover(image.file_name, image.data, create_page=False)
+        spine.append(page("cover", COVER_PAGE_FILE, cover_page, "svg"))
+        guide.insert(0, ("cover", COVER_PAGE_FILE, "Cover"))
+    spine.append(page("titlepage", TITLE_PAGE_FILE, files[TITLE_PAGE_FILE]))
+    spine.append(page("contents", TOC_PAGE_FILE, files[TOC_PAGE_FILE]))
+    spine += [
+        page(c.item_id, c.file_name, files[c.file_name], _page_properties(c)) for c in plan.chapters
     ]
-    lines.append(f"<dc:language>{esc(plan.language)}</dc:language>")
-    lines.append(f"<dc:date>{iso_datetime(plan.last_published)}</dc:date>")
-    publishers = list(
-        dict.fromkeys(feed.title.strip() for feed in plan.feeds if feed.title.strip())
-    )
+    for resource in plan.resources:
+        other(resource.item_id, resource.file_name, resource.media_type, resource.data)
+    book.spine = spine
+    # EPUB 2 guide: Kindle still reads the cover, contents and start position from it.
+    book.guide = [{"type": kind, "href": href, "title": title} for kind, href, title in guide]
+    return book
+
+
+def _page_properties(chapter: Chapter) -> str:
+    return "mathml" if has_mathml(chapter.article.content_html) else ""
+
+
+def _add_metadata(book: epub.EpubBook, plan: BookPlan) -> None:
+    """dc:* elements and <meta>s through ebooklib's metadata API. ebooklib writes
+    ``dcterms:modified`` (the writer's ``mtime`` option) first, then the dc:* elements, then the
+    <meta>s in the order they are added here. Every value goes through ``xml_text``: lxml refuses
+    characters XML forbids, and ebooklib then drops the element without a word."""
+    series = plan.book.series
+    book.set_title(plan.title)
+    if series is not None:
+        # calibre and Kobo read the series from these two (EPUB 3 readers from the
+        # belongs-to-collection below); they are the first <meta>s after dcterms:modified.
+        name, index = xml_text(series.name), series.index_label
+        book.add_metadata(None, "meta", "", {"name": "calibre:series", "content": name})
+        book.add_metadata(None, "meta", "", {"name": "calibre:series_index", "content": index})
+    for number, author in enumerate(plan.creators, start=1):
+        if author.name.strip():  # dc:creator and its <meta refines=... property="role">aut</meta>
+            book.add_author(xml_text(author.name), role="aut", uid=f"creator{number}")
+    book.set_language(plan.language)
+    book.add_metadata("DC", "date", iso_datetime(plan.last_published))
+    titles = (xml_text(feed.title) for feed in plan.feeds)
+    publishers = list(dict.fromkeys(title for title in titles if title))
     if publishers:
-        lines.append(f"<dc:publisher>{esc('; '.join(publishers))}</dc:publisher>")
+        book.add_metadata("DC", "publisher", "; ".join(publishers))
     for feed in plan.feeds:
         source = feed.url if urlsplit(feed.url).scheme in ("http", "https") else feed.site
         if urlsplit(source).scheme in ("http", "https"):
-            lines.append(f"<dc:source>{esc(source)}</dc:source>")
-    lines += [f"<dc:subject>{esc(subject)}</dc:subject>" for subject in plan.subjects]
-    lines.append(f"<dc:description>{esc(_description(plan))}</dc:description>")
-    # calibre reads the series from these two, in this order, before any other meta.
-    if book.series is not None:
-        lines.append(f'<meta name="calibre:series" content="{esc(book.series.name)}"/>')
-        index = book.series.index_label
-        lines.append(f'<meta name="calibre:series_index" content="{index}"/>')
-    if plan.cover is not None:
-        lines.append(f'<meta name="cover" content="{plan.cover.item_id}"/>')
-    lines.append(f'<meta property="dcterms:modified">{iso_datetime(plan.last_modified)}</meta>')
-    lines += [
-        f'<meta refines="#creator{number}" property="role" scheme="marc:relators">aut</meta>'
-        for number, author in enumerate(plan.creators, start=1)
-        if author.name.strip()
-    ]
-    if book.series is not None:
-        lines += [
-            f'<meta property="belongs-to-collection" id="series">{esc(book.series.name)}</meta>',
-            '<meta refines="#series" property="collection-type">series</meta>',
-            f'<meta refines="#series" property="group-position">{book.series.index_label}</meta>',
-        ]
-    return (
-        '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/">\n'
-        + "\n".join(lines)
-        + "\n</metadata>\n"
-    )
+            book.add_metadata("DC", "source", xml_text(source))
+    for subject in plan.subjects:
+        book.add_metadata("DC", "subject", subject)
+    book.add_metadata("DC", "description", xml_text(_description(plan)))
+    if series is not None:
+        collection = {"property": "belongs-to-collection", "id": "series"}
+        book.add_metadata(None, "meta", xml_text(series.name), collection)
+        refines = [("collection-type", "series"), ("group-position", series.index_label)]
+        for name, value in refines:
+            book.add_metadata(None, "meta", value, {"refines": "#series", "property": name})
 
 
 def _description(plan: BookPlan) -> str:
@@ -108,60 +166,6 @@ def _description(plan: BookPlan) -> str:
     parts = [plan.book.subtitle.strip(), series_label(plan), names(plan.creators)]
     summary = f"{count} article{'' if count == 1 else 's'}, {span}."
     return " — ".join(part for part in parts if part) + (" — " if any(parts) else "") + summary
-
-
-def _manifest(plan: BookPlan) -> str:
-    items = [
-        ("nav", NAV_FILE, "application/xhtml+xml", "nav"),
-        ("ncx", NCX_FILE, "application/x-dtbncx+xml", ""),
-        ("css", STYLESHEET_FILE, "text/css", ""),
-    ]
-    if plan.cover is not None:
-        cover = plan.cover
-        items.append((cover.item_id, cover.file_name, cover.media_type, "cover-image"))
-        items.append(("cover", COVER_PAGE_FILE, "application/xhtml+xml", "svg"))
-    items.append(("titlepage", TITLE_PAGE_FILE, "application/xhtml+xml", ""))
-    items.append(("contents", TOC_PAGE_FILE, "application/xhtml+xml", ""))
-    items += [
-        (c.item_id, c.file_name, "application/xhtml+xml", _page_properties(c))
-        for c in plan.chapters
-    ]
-    items += [(r.item_id, r.file_name, r.media_type, "") for r in plan.resources]
-    lines = [
-        f'<item id="{item_id}" href="{esc(href)}" media-type="{esc(media_type)}"'
-        + (f' properties="{properties}"' if properties else "")
-        + "/>"
-        for item_id, href, media_type, properties in items
-    ]
-    return "<manifest>\n" + "\n".join(lines) + "\n</manifest>\n"
-
-
-def _page_properties(chapter: Chapter) -> str:
-    return "mathml" if has_mathml(chapter.article.content_html) else ""
-
-
-def _spine(plan: BookPlan) -> str:
-    item_ids = ["cover"] if plan.cover is not None else []
-    item_ids += ["titlepage", "contents"] + [chapter.item_id for chapter in plan.chapters]
-    direction = ' page-progression-direction="rtl"' if plan.direction == "rtl" else ""
-    refs = "\n".join(f'<itemref idref="{item_id}"/>' for item_id in item_ids)
-    return f'<spine toc="ncx"{direction}>\n{refs}\n</spine>\n'
-
-
-def _guide(plan: BookPlan) -> str:
-    """EPUB 2 guide: Kindle still reads the cover, contents and start position from it."""
-    references = [
-        ("title-page", TITLE_PAGE_FILE, "Title page"),
-        ("toc", TOC_PAGE_FILE, "Contents"),
-        ("text", plan.chapters[0].file_name, "Start"),
-    ]
-    if plan.cover is not None:
-        references.insert(0, ("cover", COVER_PAGE_FILE, "Cover"))
-    lines = [
-        f'<reference type="{kind}" href="{href}" title="{title}"/>'
-        for kind, href, title in references
-    ]
-    return "<guide>\n" + "\n".join(lines) + "\n</guide>\n"
 
 
 def toc_ncx(plan: BookPlan) -> str:
