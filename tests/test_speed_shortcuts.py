@@ -77,6 +77,9 @@ def test_there_is_plenty_to_compare() -> None:
 
 def test_word_counts_are_the_same() -> None:
     for xhtml in XHTML:
+        if "<math" in xhtml:
+            # A formula counts its visible text; the plain text carries its TeX instead.
+            continue
         assert xhtml_word_count(xhtml) == count_words(to_text(xhtml)) == regex_count(to_text(xhtml))
 
 
