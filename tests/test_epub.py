@@ -505,7 +505,10 @@ def test_a_series_of_one_book_shows_no_book_number() -> None:
     """A volume number only when there are volumes; the OPF keeps the index for readers'
     libraries. A series that is the book's own title is not repeated under it."""
     book = make_book(
-        [make_article(1)], title="Deep Dives", subtitle="Days 1–4", series=SeriesRef("Deep Dives", 1)
+        [make_article(1)],
+        title="Deep Dives",
+        subtitle="Days 1–4",
+        series=SeriesRef("Deep Dives", 1),
     )
     epub = build_epub(book)
     page = text_of(xml(epub, "OEBPS/title.xhtml"))
