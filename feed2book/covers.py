@@ -49,9 +49,7 @@ SERIES_THEME = "series"
 # (without digits, after an optional count "N of"), then numbers or ranges separated by commas.
 _NUMBER = r"\d+(?:\.\d+)?"
 _RUN = rf"{_NUMBER}(?:\s*[–—-]\s*{_NUMBER})?"
-_RANGE = re.compile(
-    rf"^(?P<label>(?:\d+ of )?\D*?)\s*(?P<numbers>{_RUN}(?:\s*,\s*{_RUN})*)\s*$"
-)
+_RANGE = re.compile(rf"^(?P<label>(?:\d+ of )?\D*?)\s*(?P<numbers>{_RUN}(?:\s*,\s*{_RUN})*)\s*$")
 
 
 @dataclass(frozen=True)

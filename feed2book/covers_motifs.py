@@ -172,7 +172,9 @@ def arcs(rng: random.Random, colours: Sequence[RGB], region: Box, params: Params
     for band in range(bands):
         radius = outer * (bands - band) / bands
         colour = disc if band == bands - 1 else (ring if band % 2 == 0 else field)
-        shapes.append(Shape("ellipse", (cx - radius, cy - radius, cx + radius, cy + radius), colour))
+        shapes.append(
+            Shape("ellipse", (cx - radius, cy - radius, cx + radius, cy + radius), colour)
+        )
     return shapes
 
 

@@ -104,6 +104,10 @@ def test_seed_books(tmp_path: Path, seeds: list[Path]) -> None:
     [book] = (tmp_path / "series").glob("*.epub")
     days = [int(link.split("Day ")[1].split(":")[0]) for link in spine_titles(book)]
     assert days == [19, 20, 21, 22, 23, 24, 25, 28, 29, 30, 31, 32, 33, 45, 46, 47, 48, 49]
+    with zipfile.ZipFile(book) as archive:  # the runs the book holds, and no "book 1"
+        title_page = archive.read("OEBPS/title.xhtml").decode()
+    assert '<p class="subtitle">Days 19–25, 28–33, 45–49</p>' in title_page
+    assert "book 1" not in title_page
     built = sorted(tmp_path.rglob("*.epub"))
     for by in ["month", "week", "tag", "feed", "none"]:
         epub(*paths, "--group-by", by, "-o", str(tmp_path / by), "-q")
