@@ -3,9 +3,9 @@
 Lines break only between words (or between CJK characters, which are words for this purpose),
 never inside one. A text that does not fit at the largest size shrinks step by step; past the
 style's smallest size it goes on shrinking and wraps to more lines, so that a long title is set
-whole (only a text that does not fit even at ``FLOOR_SIZE`` loses its last words to an ellipsis). Right-to-left text is
-shaped by Raqm one word at a time, and words are ordered on the line by a word-level form of the
-bidi algorithm, which is enough for titles.
+whole (only a text that does not fit even at ``FLOOR_SIZE`` loses its last words to an
+ellipsis). Right-to-left text is shaped by Raqm one word at a time, and words are ordered on the
+line by a word-level form of the bidi algorithm, which is enough for titles.
 """
 
 from __future__ import annotations

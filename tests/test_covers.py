@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from feed2book.books import cover_spec
 from feed2book.covers import (
     COVER_SIZE,
     EXAMPLE_SPECS,
@@ -35,7 +36,6 @@ from feed2book.covers_colour import MIN_DECORATION_CONTRAST, WCAG_AA, contrast_r
 from feed2book.covers_fonts import FontFace, FontStack, system_face
 from feed2book.covers_text import Box, TextBlock, TextStyle, set_text
 from feed2book.covers_theme import load_theme, parse_theme
-from feed2book.books import cover_spec
 from feed2book.errors import UsageError
 from feed2book.group import BookOptions, GroupBy, group_articles
 from feed2book.models import FeedInfo
