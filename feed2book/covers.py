@@ -59,7 +59,7 @@ class CoverSpec:
     key: str
     title: str
     author: str = ""
-    subtitle: str = ""  # date range or series range like "Days 19–49"
+    subtitle: str = ""  # date range or series range like "Days 19–25, 28–33, 45–49"
     count: int = 0  # number of articles, 0 = don't show
     language: str = "en"
 
@@ -100,8 +100,8 @@ EXAMPLE_SPECS: tuple[CoverSpec, ...] = (
         key="series:ai-system-design-in-seconds:19-49",
         title="AI System Design in Seconds",
         author="Tomás Okafor",
-        subtitle="Days 19–49",
-        count=31,
+        subtitle="Days 19–25, 28–33, 45–49",
+        count=18,
     ),
     CoverSpec(
         key="blog:lin-mei",

@@ -168,10 +168,10 @@ def arcs(rng: random.Random, colours: Sequence[RGB], region: Box, params: Params
     field, ring = colours[0], colours[1]
     disc = colours[2] if len(colours) > 2 else ring
     shapes = [Shape("rect", (region.left, region.top, region.right, region.bottom), field)]
-    bands = 2 * rings
-    for band in range(bands):
+    bands = 2 * rings  # ring, gap, ring, gap, …, and the disc as wide as a ring and a gap
+    for band in range(bands - 1):
         radius = outer * (bands - band) / bands
-        colour = disc if band == bands - 1 else (ring if band % 2 == 0 else field)
+        colour = disc if band == bands - 2 else (ring if band % 2 == 0 else field)
         shapes.append(
             Shape("ellipse", (cx - radius, cy - radius, cx + radius, cy + radius), colour)
         )
