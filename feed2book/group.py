@@ -135,7 +135,9 @@ def _book(group: _Group, members: list[Article], options: BookOptions) -> Book:
     slug_source = group.label if options.group_by is not GroupBy.NONE else title
     slug = f"{slugify(slug_source, 50) or 'feed2book'}-{first:%Y-%m-%d}--{last:%Y-%m-%d}"
     return Book(
-        key=_collection_key(members) if options.group_by is GroupBy.NONE else group.key,
+        key=_collection_key(members, options.title)
+        if options.group_by is GroupBy.NONE
+        else group.key,
         title=title,
         authors=authors,
         language=options.language or _language(members),
@@ -146,11 +148,17 @@ def _book(group: _Group, members: list[Article], options: BookOptions) -> Book:
     )
 
 
-def _collection_key(members: Sequence[Article]) -> str:
-    """``--group-by none``: one book of everything, told apart by the feeds it comes from, so
-    that books of other sources get their own identifier and cover."""
-    feeds = "\n".join(sorted({article.feed.url for article in members}))
-    return f"all:{hashlib.sha256(feeds.encode()).hexdigest()[:16]}"
+def _collection_key(members: Sequence[Article], title: str | None) -> str:
+    """``--group-by none``: one book of everything, named by its ``--title`` when given (a
+    digest built every week stays one book), else by the feeds it comes from, so that books
+    of other sources get their own identifier, cover and file (never each other's earlier
+    build)."""
+    name = (
+        f"title\n{normalise_title(title)}"
+        if title
+        else "\n".join(sorted({article.feed.url for article in members}))
+    )
+    return f"all:{hashlib.sha256(name.encode()).hexdigest()[:16]}"
 
 
 def _title(group: _Group, members: list[Article], authors: tuple[Author, ...], by: GroupBy) -> str:
