@@ -20,7 +20,7 @@ import typer
 from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
 from feed2book.errors import Feed2BookError, NothingToOutput, UsageError, describe
 from feed2book.fetch import FetchLimits
-from feed2book.group import BookOptions, Grouping, group_articles
+from feed2book.group import BookOptions, GroupBy, Grouping, group_articles
 from feed2book.models import Book
 from feed2book.pipeline import Collection, collect
 from feed2book.select import Selection, compile_title_match, parse_when
@@ -270,7 +270,13 @@ class Digest:
         if left_out:
             self._messenger.info(f"--new: {left_out} article(s) of earlier builds left out")
         fresh.sort(key=lambda article: (article.published, article.id))
-        return replace(group_articles(fresh, options), left_out=grouping.left_out)
+        regrouped = group_articles(fresh, options)
+        if options.group_by is GroupBy.NONE and len(grouping.books) == 1:
+            # One book of everything: its new articles may come from fewer feeds than the whole
+            # selection, which names the book (its key, where its builds are recorded).
+            books = tuple(replace(book, key=grouping.books[0].key) for book in regrouped.books)
+            regrouped = replace(regrouped, books=books)
+        return replace(regrouped, left_out=grouping.left_out)
 
     def record(self, book: Book) -> None:
         """Call once the book is written."""

@@ -18,7 +18,7 @@ from typing import Literal
 
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
-from feed2book.covers_colour import RGB, key_digest, key_hue, surface_with_ink, tone_rgb
+from feed2book.covers_colour import RGB, distinct_tones, key_digest, key_hue, surface_with_ink
 from feed2book.covers_fonts import FontStack, pil_font, shipped_face
 from feed2book.covers_motifs import MOTIFS, Shape
 from feed2book.covers_text import Box, TextBlock, layout_options, set_text
@@ -46,8 +46,11 @@ COVER_SIZE = (1600, 2560)  # 1:1.6, the size Kindle and Kobo recommend
 JPEG_QUALITY = 85
 SUPERSAMPLE = 2  # shapes are drawn at twice the size and scaled down: smooth curves
 SERIES_THEME = "series"
-# "Days 19–49", "Issue 7", "2023 – 2024": a label without digits, then a number or a range.
-_RANGE = re.compile(r"^(?P<label>\D*?)\s*(?P<numbers>\d+(?:\s*[–—-]\s*\d+)?)\s*$")
+# "Days 19–49", "Issue 7", "2023 – 2024", "Days 19–25, 28–33, 45–49", "18 of Days 19–49": a label
+# (without digits, after an optional count "N of"), then numbers or ranges separated by commas.
+_NUMBER = r"\d+(?:\.\d+)?"
+_RUN = rf"{_NUMBER}(?:\s*[–—-]\s*{_NUMBER})?"
+_RANGE = re.compile(rf"^(?P<label>(?:\d+ of )?\D*?)\s*(?P<numbers>{_RUN}(?:\s*,\s*{_RUN})*)\s*$")
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ class CoverSpec:
     key: str
     title: str
     author: str = ""
-    subtitle: str = ""  # date range or series range like "Days 19–49"
+    subtitle: str = ""  # date range or series range like "Days 19–25, 28–33, 45–49"
     count: int = 0  # number of articles, 0 = don't show
     language: str = "en"
 
@@ -98,8 +101,8 @@ EXAMPLE_SPECS: tuple[CoverSpec, ...] = (
         key="series:ai-system-design-in-seconds:19-49",
         title="AI System Design in Seconds",
         author="Tomás Okafor",
-        subtitle="Days 19–49",
-        count=31,
+        subtitle="Days 19–25, 28–33, 45–49",
+        count=18,
     ),
     CoverSpec(
         key="blog:lin-mei",
@@ -157,7 +160,7 @@ def _slot_text(spec: CoverSpec, content: Content, badge: bool = False) -> str:
         return match.group("label") if match else ("articles" if spec.count else "")
     if content == "range_numbers":
         return (
-            match.group("numbers").replace("-", "–")
+            re.sub(r"\s*[–—-]\s*", "–", match.group("numbers"))
             if match
             else (str(spec.count) if spec.count else "")
         )
@@ -192,7 +195,7 @@ def layout_cover(
     chosen = _theme(spec, theme)
     hue = key_hue(spec.key)
     surfaces = {name: surface_with_ink(hue, s.tone, s.ink) for name, s in chosen.surfaces}
-    accents = [tone_rgb(hue, tone) for tone in chosen.accents]
+    accents = distinct_tones(hue, chosen.accents, surfaces["background"][0])
     rng = random.Random(key_digest(spec.key, f"motif:{chosen.name}"))
     region = _px(chosen.motif_region, SUPERSAMPLE)
     motif = MOTIFS[chosen.motif](rng, accents, region, dict(chosen.motif_params))

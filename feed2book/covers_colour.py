@@ -91,3 +91,42 @@ def surface_with_ink(hue: float, tone: Tone, ink: Ink) -> tuple[RGB, RGB]:
     if not legible(ink_colour, surface):  # the extreme surface still fails: use pure ink
         ink_colour = (255, 255, 255) if ink == "light" else (0, 0, 0)
     return surface, ink_colour
+
+
+# Decoration (motif shapes, their grounds) is not text, but on a greyscale e-ink screen two
+# colours closer than this in grey merge into one flat tone and the motif disappears.
+MIN_DECORATION_CONTRAST = 1.4
+
+
+def grey_contrast(first: RGB, second: RGB) -> float:
+    return contrast_ratio(grey(first), grey(second))
+
+
+def distinct_tones(hue: float, tones: tuple[Tone, ...], ground: RGB) -> list[RGB]:
+    """The accent colours, each moved (by the smallest change of lightness) until it stands
+    ``MIN_DECORATION_CONTRAST`` apart in grey from the ground and from the accents before it.
+    A tone that is exactly the ground (a motif that reuses it on purpose) stays as it is."""
+    placed: list[RGB] = []
+    for tone in tones:
+        wanted = tone_rgb(hue, tone)
+        if wanted == ground:
+            placed.append(wanted)
+            continue
+        others = [ground, *(colour for colour in placed if colour != ground)]
+        for step in range(51):
+            shifts = (step * _STEP,) if step == 0 else (step * _STEP, -step * _STEP)
+            candidates = [
+                tone_rgb(hue, Tone(tone.lightness + shift, tone.saturation, tone.hue_shift))
+                for shift in shifts
+                if 0.0 <= tone.lightness + shift <= 1.0
+            ]
+            apart = [
+                c
+                for c in candidates
+                if all(grey_contrast(c, o) >= MIN_DECORATION_CONTRAST for o in others)
+            ]
+            if apart:
+                wanted = apart[0]
+                break
+        placed.append(wanted)
+    return placed

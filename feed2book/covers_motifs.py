@@ -147,4 +147,40 @@ def stripes(rng: random.Random, colours: Sequence[RGB], region: Box, params: Par
     return shapes
 
 
-MOTIFS: dict[str, Motif] = {"tiles": tiles, "rules": rules, "stripes": stripes}
+# Where the rings of ``arcs`` are centred, as fractions of the region: a sun rising from the
+# foot, quarter rings from a corner, a target off the centre.
+_ARC_CENTRES = ((0.5, 1.0), (0.0, 1.0), (1.0, 1.0), (1.0, 0.0), (0.0, 0.0), (0.7, 0.62), (0.3, 0.4))
+
+
+def arcs(rng: random.Random, colours: Sequence[RGB], region: Box, params: Params) -> list[Shape]:
+    """A field of the first colour with concentric rings in the second, cropped by the region's
+    edges; the key picks the centre and the number of rings, the innermost disc takes the third
+    colour."""
+    rings = int(_number(params, "rings", 6)) + rng.randrange(3)
+    fx, fy = rng.choice(_ARC_CENTRES)
+    cx, cy = region.left + fx * region.width, region.top + fy * region.height
+    reach = max(
+        ((x - cx) ** 2 + (y - cy) ** 2) ** 0.5
+        for x in (region.left, region.right)
+        for y in (region.top, region.bottom)
+    )
+    outer = reach * (0.82 + 0.12 * rng.random())
+    field, ring = colours[0], colours[1]
+    disc = colours[2] if len(colours) > 2 else ring
+    shapes = [Shape("rect", (region.left, region.top, region.right, region.bottom), field)]
+    bands = 2 * rings  # ring, gap, ring, gap, …, and the disc as wide as a ring and a gap
+    for band in range(bands - 1):
+        radius = outer * (bands - band) / bands
+        colour = disc if band == bands - 2 else (ring if band % 2 == 0 else field)
+        shapes.append(
+            Shape("ellipse", (cx - radius, cy - radius, cx + radius, cy + radius), colour)
+        )
+    return shapes
+
+
+MOTIFS: dict[str, Motif] = {
+    "tiles": tiles,
+    "rules": rules,
+    "stripes": stripes,
+    "arcs": arcs,
+}

@@ -1,10 +1,11 @@
-"""Setting text in a box: break into words, pick a face per run, auto-size, wrap, ellipsize.
+"""Setting text in a box: break into words, pick a face per run, auto-size, wrap.
 
 Lines break only between words (or between CJK characters, which are words for this purpose),
-never inside one. A text that does not fit at the largest size shrinks step by step; at the
-smallest size the words that still do not fit are replaced by an ellipsis. Right-to-left text is
-shaped by Raqm one word at a time, and words are ordered on the line by a word-level form of the
-bidi algorithm, which is enough for titles.
+never inside one. A text that does not fit at the largest size shrinks step by step; past the
+style's smallest size it goes on shrinking and wraps to more lines, so that a long title is set
+whole (only a text that does not fit even at ``FLOOR_SIZE`` loses its last words to an
+ellipsis). Right-to-left text is shaped by Raqm one word at a time, and words are ordered on the
+line by a word-level form of the bidi algorithm, which is enough for titles.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from feed2book.writers.epub_lang import text_direction
 
 ELLIPSIS = "…"
 SHRINK_FACTOR = 0.93
-# A single word wider than the box at the smallest size may shrink further, down to this.
-ABSOLUTE_MIN_SIZE = 36
+# A text too long for its style's sizes shrinks further and takes more lines, down to this; only
+# past it (thousands of characters) are the last words cut.
+FLOOR_SIZE = 12
 # Kinsoku: CJK punctuation that must not start (closing) or end (opening) a line.
 _CLOSING = set(
     "、。，．・：；？！）］｝〕〉》」』】〙〗〟’”ゝゞーァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎ」"
@@ -294,39 +296,48 @@ def _direction_of(token: Token, resolved: list[Direction], line: Sequence[Token]
 
 
 def set_text(text: str, stack: FontStack, box: Box, style: TextStyle) -> TextBlock | None:
-    """Fit ``text`` into ``box``; None when it is empty or some character has no face."""
+    """Fit ``text`` into ``box``; None when it is empty or some character has no face.
+
+    The style's sizes are tried first within its ``max_lines``; a text too long for them keeps
+    shrinking, below the style's smallest size, and wraps to as many lines as the box holds.
+    Only a text too long even at ``FLOOR_SIZE`` is cut, after its last whole word that fits."""
     tokens = tokenize(text.upper() if style.upper else text, stack)
     if not tokens:
         return None
     for size in _sizes(style):
-        lines = _balanced_wrap(tokens, box.width, size, stack)
-        if _fits(lines, box, size, style, stack):
-            block = _place(lines, size, box, style, stack, ellipsized=False)
-            if _ink_inside(block, box):
-                return block
-    size = _smallest_size_for_words(tokens, box, style, stack)
+        block = _fitted(tokens, box, size, style, stack)
+        if block is not None:
+            return block
+    more_lines = replace(style, max_lines=max(style.max_lines, box.height))
+    size = round(style.min_size * SHRINK_FACTOR)
+    while size >= FLOOR_SIZE:
+        block = _fitted(tokens, box, size, more_lines, stack)
+        if block is not None:
+            return block
+        size = min(size - 1, round(size * SHRINK_FACTOR))
+    size = FLOOR_SIZE
     while True:
         block = _place(_ellipsize(tokens, box, size, style, stack), size, box, style, stack, True)
-        if _ink_inside(block, box) or size <= ABSOLUTE_MIN_SIZE:
+        if _ink_inside(block, box) or size <= 1:
             return block
-        size = max(ABSOLUTE_MIN_SIZE, round(size * SHRINK_FACTOR))
+        size -= 1
+
+
+def _fitted(
+    tokens: Sequence[Token], box: Box, size: int, style: TextStyle, stack: FontStack
+) -> TextBlock | None:
+    """The text set at ``size`` when it fits the box (advances and ink), else None."""
+    lines = _balanced_wrap(tokens, box.width, size, stack)
+    if not _fits(lines, box, size, style, stack):
+        return None
+    block = _place(lines, size, box, style, stack, ellipsized=False)
+    return block if _ink_inside(block, box) else None
 
 
 def _ink_inside(block: TextBlock, box: Box) -> bool:
     """Advance widths fit by construction; overhanging ink (italic, accents) may still not."""
     left, _, right, _ = block.bbox
     return box.left <= left and right <= box.right
-
-
-def _smallest_size_for_words(
-    tokens: Sequence[Token], box: Box, style: TextStyle, stack: FontStack
-) -> int:
-    """The smallest size, made smaller still when one word alone is wider than the box."""
-    size = style.min_size
-    widest = max(_token_width(token, size, stack.language) for token in tokens)
-    if widest > box.width:
-        size = max(ABSOLUTE_MIN_SIZE, int(size * box.width / widest) - 1)
-    return size
 
 
 def _place(

@@ -7,6 +7,7 @@ reading order (oldest first, a series by its index) unless ``newest_first``.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -134,7 +135,9 @@ def _book(group: _Group, members: list[Article], options: BookOptions) -> Book:
     slug_source = group.label if options.group_by is not GroupBy.NONE else title
     slug = f"{slugify(slug_source, 50) or 'feed2book'}-{first:%Y-%m-%d}--{last:%Y-%m-%d}"
     return Book(
-        key=group.key,
+        key=_collection_key(members, options.title)
+        if options.group_by is GroupBy.NONE
+        else group.key,
         title=title,
         authors=authors,
         language=options.language or _language(members),
@@ -143,6 +146,19 @@ def _book(group: _Group, members: list[Article], options: BookOptions) -> Book:
         subtitle=subtitle,
         slug=slug,
     )
+
+
+def _collection_key(members: Sequence[Article], title: str | None) -> str:
+    """``--group-by none``: one book of everything, named by its ``--title`` when given (a
+    digest built every week stays one book), else by the feeds it comes from, so that books
+    of other sources get their own identifier, cover and file (never each other's earlier
+    build)."""
+    name = (
+        f"title\n{normalise_title(title)}"
+        if title
+        else "\n".join(sorted({article.feed.url for article in members}))
+    )
+    return f"all:{hashlib.sha256(name.encode()).hexdigest()[:16]}"
 
 
 def _title(group: _Group, members: list[Article], authors: tuple[Author, ...], by: GroupBy) -> str:
@@ -186,16 +202,42 @@ def date_range(first: datetime, last: datetime) -> str:
     return f"{first:%B %Y} – {last:%B %Y}"
 
 
+MAX_LISTED_RUNS = 3
+
+
 def _series_range(members: Sequence[Article]) -> str:
-    """``Days 19–49`` from "Day N" titles, else ``Parts 1–4`` / ``Nos. 1–4``."""
-    indexes = sorted(a.series.index for a in members if a.series is not None)
+    """The numbers the book really holds: ``Days 19–25, 28–33, 45–49`` (up to three runs of
+    consecutive numbers), else ``18 of Days 19–49``; ``Parts`` / ``Nos.`` when titles say so."""
+    indexes = sorted({a.series.index for a in members if a.series is not None})
     if not indexes:
         return ""
     label = _ordinal_label(members)
-    low, high = SeriesRef("", indexes[0]).index_label, SeriesRef("", indexes[-1]).index_label
-    if low == high:
-        return f"{label} {low}"
-    return f"{label}s {low}–{high}" if not label.endswith(".") else f"{label} {low}–{high}"
+    runs = series_runs(indexes)
+    if len(runs) > MAX_LISTED_RUNS:
+        return f"{len(indexes)} of {_plural(label)} {_run_text((runs[0][0], runs[-1][1]))}"
+    listed = ", ".join(_run_text(run) for run in runs)
+    return f"{label} {listed}" if len(indexes) == 1 else f"{_plural(label)} {listed}"
+
+
+def series_runs(indexes: Sequence[float]) -> list[tuple[float, float]]:
+    """Sorted indexes as runs ``(first, last)``: a run goes on while each index is at most one
+    more than the one before (``1, 1.5, 2`` is one run, ``1, 3`` two)."""
+    runs: list[tuple[float, float]] = []
+    for index in sorted(indexes):
+        if runs and index <= runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], index)
+        else:
+            runs.append((index, index))
+    return runs
+
+
+def _run_text(run: tuple[float, float]) -> str:
+    low, high = (SeriesRef("", n).index_label for n in run)
+    return low if low == high else f"{low}–{high}"
+
+
+def _plural(label: str) -> str:
+    return label if label.endswith(".") else f"{label}s"
 
 
 def _ordinal_label(members: Sequence[Article]) -> str:

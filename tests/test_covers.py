@@ -7,14 +7,18 @@ import os
 import subprocess
 import sys
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from fontTools.fontBuilder import FontBuilder
+from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from feed2book.books import cover_spec
 from feed2book.covers import (
     COVER_SIZE,
     EXAMPLE_SPECS,
@@ -28,10 +32,14 @@ from feed2book.covers import (
     render_gallery,
     theme_names,
 )
-from feed2book.covers_colour import WCAG_AA, contrast_ratio
-from feed2book.covers_fonts import FontFace, system_face
+from feed2book.covers_colour import MIN_DECORATION_CONTRAST, WCAG_AA, contrast_ratio
+from feed2book.covers_fonts import FontFace, FontStack, system_face
+from feed2book.covers_text import Box, TextBlock, TextStyle, set_text
 from feed2book.covers_theme import load_theme, parse_theme
 from feed2book.errors import UsageError
+from feed2book.group import BookOptions, GroupBy, group_articles
+from feed2book.models import FeedInfo
+from tests.factory import make_article
 
 THEMES = theme_names()
 WIDTH, HEIGHT = COVER_SIZE
@@ -160,6 +168,19 @@ def test_text_contrast_is_wcag_aa_in_colour_and_grey(key: str, theme: str) -> No
     _assert_legible(layout)
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(key=st.text(min_size=1, max_size=40), theme=st.sampled_from(THEMES))
+def test_motif_colours_stay_apart_in_grey(key: str, theme: str) -> None:
+    """On e-ink a motif whose tones are close in grey fades into its ground: every two
+    different colours of the motif and the ground stay apart."""
+    layout = layout_cover(CoverSpec(key, "A Title"), theme, system_fonts=False)
+    colours = sorted({shape.fill for shape in layout.layers[0].shapes} | {layout.background})
+    assert len(colours) >= 3
+    for number, first in enumerate(colours):
+        for second in colours[number + 1 :]:
+            assert _grey_contrast(first, second) >= MIN_DECORATION_CONTRAST, (first, second)
+
+
 @pytest.mark.parametrize("theme", THEMES)
 def test_text_really_sits_on_its_surface(theme: str) -> None:
     """The surface the contrast was computed against is what is drawn behind the text."""
@@ -191,26 +212,62 @@ def test_titles_stay_inside_margins_and_break_between_words(words: list[str], th
         assert left >= MARGIN and right <= WIDTH - MARGIN, placed.content
         assert top >= 0 and bottom <= HEIGHT, placed.content
     block = next(t.block for t in layout.texts if t.content == "title")
-    shown = " ".join(block.lines).split()
-    if block.ellipsized:  # the ellipsis follows the last whole word that fits
-        assert shown[-1].endswith("…")
-        shown[-1] = shown[-1].removesuffix("…")
-        assert len(shown) < len(words)
-    assert shown == words[: len(shown)]  # whole words, in order, never cut
+    assert not block.ellipsized
+    assert " ".join(block.lines).split() == words  # whole words, in order, never cut
 
 
-def test_very_long_title_shrinks_then_ellipsizes() -> None:
-    title = " ".join(["Extraordinarily"] * 80)
+def _title_block(spec: CoverSpec, theme: str) -> TextBlock:
+    return next(t.block for t in layout_cover(spec, theme).texts if t.content == "title")
+
+
+def test_very_long_titles_shrink_and_wrap_to_more_lines_never_cut() -> None:
+    latin = " ".join(["Extraordinarily"] * 80)
+    arabic = " ".join([ARABIC.title] * 16)
     for theme in THEMES:
-        block = next(
-            t.block
-            for t in layout_cover(CoverSpec("k", title), theme).texts
-            if t.content == "title"
-        )
-        assert block.ellipsized and block.lines[-1].endswith("Extraordinarily…")
-        assert block.size == min(
-            s.style.min_size for s in load_theme(theme).slots if s.content == "title"
-        )
+        style = next(s.style for s in load_theme(theme).slots if s.content == "title")
+        block = _title_block(CoverSpec("k", latin), theme)
+        assert not block.ellipsized and " ".join(block.lines) == latin
+        assert block.size < style.min_size and len(block.lines) > style.max_lines
+        block = _title_block(replace(ARABIC, title=arabic), theme)
+        assert block.rtl and not block.ellipsized and " ".join(block.lines) == arabic
+        assert len(block.lines) > style.max_lines
+
+
+def _square_font(path: Path, chars: str) -> FontFace:
+    """A font of our own whose every glyph is a square: lets CJK wrapping be tested without a
+    CJK font installed."""
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", "space", "square"])
+    builder.setupCharacterMap({32: "space", **{ord(char): "square" for char in chars}})
+    pen = TTGlyphPen(None)
+    pen.moveTo((100, -50))
+    pen.lineTo((100, 750))
+    pen.lineTo((900, 750))
+    pen.lineTo((900, -50))
+    pen.closePath()
+    empty = TTGlyphPen(None).glyph()
+    builder.setupGlyf({".notdef": empty, "space": empty, "square": pen.glyph()})
+    builder.setupHorizontalMetrics({".notdef": (1000, 0), "space": (300, 0), "square": (1000, 100)})
+    builder.setupHorizontalHeader(ascent=880, descent=-120)
+    builder.setupNameTable({"familyName": "Squares", "styleName": "Regular"})
+    builder.setupOS2(sTypoAscender=880, sTypoDescender=-120, usWinAscent=880, usWinDescent=120)
+    builder.setupPost()
+    builder.save(str(path))
+    return FontFace(str(path))
+
+
+def test_very_long_cjk_title_wraps_between_characters_never_cut(tmp_path: Path) -> None:
+    title = "分布式系统的设计笔记与实践：从单机缓存到全球一致性复制，" * 6
+    stack = FontStack((_square_font(tmp_path / "squares.ttf", title),), language="zh", system=False)
+    box = Box(128, 1357, 1472, 2181)  # the typographic theme's title box
+    style = TextStyle(max_size=280, min_size=96, max_lines=6, line_height=1.04)
+    block = set_text(title, stack, box, style)
+    assert block is not None and not block.ellipsized
+    assert "".join(block.lines) == title and len(block.lines) > style.max_lines
+    assert block.size < style.min_size
+    assert not any(line.startswith(("：", "，")) for line in block.lines)  # kinsoku
+    left, top, right, bottom = block.bbox
+    assert box.left <= left and right <= box.right and box.top <= top and bottom <= box.bottom
 
 
 def test_short_title_is_set_large() -> None:
@@ -328,3 +385,59 @@ def test_installed_wheel_finds_themes_and_fonts(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "typographic" in result.stdout
     assert (workdir / "out.jpg").stat().st_size > 10_000
+
+
+# --- what the cover says ------------------------------------------------------------------
+
+
+def _slot_lines(layout: CoverLayout, content: str) -> tuple[str, ...]:
+    return next(t.block.lines for t in layout.texts if t.content == content)
+
+
+@pytest.mark.parametrize(
+    ("subtitle", "label", "numbers"),
+    [
+        ("Days 19–25, 28–33, 45–49", "DAYS", "19–25, 28–33, 45–49"),
+        ("18 of Days 19–49", "18 OF DAYS", "19–49"),
+        ("Parts 1.5–3", "PARTS", "1.5–3"),
+    ],
+)
+def test_series_badge_states_the_runs(subtitle: str, label: str, numbers: str) -> None:
+    spec = CoverSpec("series:s", "A Series", "Ann Lee", subtitle, 18)
+    assert default_theme(spec) == "series"
+    layout = layout_cover(spec, system_fonts=False)
+    assert _slot_lines(layout, "range_label") == (label,)
+    assert " ".join(_slot_lines(layout, "range_numbers")) == numbers
+    badge = next(s for s in load_theme("series").panels if s.shape == "ellipse").box
+    centre = ((badge[0] + badge[2]) / 2 * WIDTH, (badge[1] + badge[3]) / 2 * HEIGHT)
+    radius = (badge[2] - badge[0]) / 2 * WIDTH
+    for placed in layout.texts:
+        if placed.content.startswith("range_"):
+            left, top, right, bottom = placed.block.bbox
+            for x, y in ((left, top), (right, top), (left, bottom), (right, bottom)):
+                assert (x - centre[0]) ** 2 + (y - centre[1]) ** 2 <= radius**2  # inside the disc
+
+
+def test_group_by_none_books_of_other_feeds_get_other_covers() -> None:
+    elsewhere = FeedInfo("Elsewhere", "https://example.org/feed.xml", "https://example.org/")
+    ours = [make_article(id="a", title="One"), make_article(id="b", title="Two")]
+    theirs = [replace(article, feed=elsewhere) for article in ours]
+    layouts = []
+    for articles in (ours, theirs):
+        [book] = group_articles(articles, BookOptions(group_by=GroupBy.NONE)).books
+        layouts.append(layout_cover(cover_spec(book), "typographic", system_fonts=False))
+    assert layouts[0].layers != layouts[1].layers
+
+
+def test_typographic_cover_of_an_author_book_sets_dates_and_count_together() -> None:
+    """When the author is the title, the kicker is left out, not the foot: the span of dates
+    and the article count share the line under the rule."""
+    spec = CoverSpec("author:m", "Matt Frank", "", "26 April – 25 May 2026", 28)
+    layout = layout_cover(spec, "typographic", system_fonts=False)
+    placed = {t.content: t.block for t in layout.texts}
+    assert set(placed) == {"title", "subtitle", "count"}
+    assert placed["subtitle"].lines == ("26 April – 25 May 2026",)
+    assert placed["count"].lines == ("28 articles",)
+    dates, count = placed["subtitle"].bbox, placed["count"].bbox
+    assert dates[1] < count[3] and count[1] < dates[3]  # on one line
+    assert placed["title"].bbox[3] < min(dates[1], count[1])

@@ -560,6 +560,25 @@ def test_title_page() -> None:
         assert expected in page
 
 
+def test_a_series_of_one_book_shows_no_book_number() -> None:
+    """A volume number only when there are volumes; the OPF keeps the index for readers'
+    libraries. A series that is the book's own title is not repeated under it."""
+    book = make_book(
+        [make_article(1)],
+        title="Deep Dives",
+        subtitle="Days 1–4",
+        series=SeriesRef("Deep Dives", 1),
+    )
+    epub = build_epub(book)
+    page = text_of(xml(epub, "OEBPS/title.xhtml"))
+    description = opf(epub).findtext("opf:metadata/dc:description", namespaces=NS) or ""
+    assert "book 1" not in page and "book 1" not in description
+    assert page.count("Deep Dives") == 2  # the <title> and the heading, no series line
+    assert 'name="calibre:series_index" content="1"' in read(epub, "OEBPS/content.opf").decode()
+    other = make_book([make_article(1)], series=SeriesRef("Deep Dives", 1))
+    assert "Deep Dives" in text_of(xml(build_epub(other), "OEBPS/title.xhtml"))
+
+
 def test_toc_page_lists_every_article_in_order() -> None:
     articles = [make_article(n, authors=(BOB,) if n == 2 else (ALICE,)) for n in range(1, 4)]
     epub = build_epub(make_book(articles))

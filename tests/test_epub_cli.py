@@ -104,6 +104,10 @@ def test_seed_books(tmp_path: Path, seeds: list[Path]) -> None:
     [book] = (tmp_path / "series").glob("*.epub")
     days = [int(link.split("Day ")[1].split(":")[0]) for link in spine_titles(book)]
     assert days == [19, 20, 21, 22, 23, 24, 25, 28, 29, 30, 31, 32, 33, 45, 46, 47, 48, 49]
+    with zipfile.ZipFile(book) as archive:  # the runs the book holds, and no "book 1"
+        title_page = archive.read("OEBPS/title.xhtml").decode()
+    assert '<p class="subtitle">Days 19–25, 28–33, 45–49</p>' in title_page
+    assert "book 1" not in title_page
     built = sorted(tmp_path.rglob("*.epub"))
     for by in ["month", "week", "tag", "feed", "none"]:
         epub(*paths, "--group-by", by, "-o", str(tmp_path / by), "-q")
@@ -154,3 +158,21 @@ def test_own_cover_file(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "b.epub") as archive:
         [cover] = [n for n in archive.namelist() if n.endswith((".jpg", ".jpeg"))]
         assert archive.read(cover).startswith(b"\xff\xd8")
+
+
+def test_group_by_none_books_of_other_feeds_do_not_replace_each_other(tmp_path: Path) -> None:
+    """Each is its own book (identifier, cover): building the second one must not remove the
+    first as "an earlier build of the same book"."""
+    out = tmp_path / "books"
+    for feed in ("devto-priya-raman.xml", "devto-tomas-ferreira.xml"):
+        assert epub(str(EXAMPLES / feed), "--group-by", "none", "-o", str(out), "-q")[0] == 0
+    books = sorted(out.glob("*.epub"))
+    assert len(books) == 2
+    with zipfile.ZipFile(books[0]) as first, zipfile.ZipFile(books[1]) as second:
+        assert first.read("OEBPS/cover.jpg") != second.read("OEBPS/cover.jpg")
+    # Named by --title, a digest of other articles is the same book: its earlier build goes.
+    digest = ["--group-by", "none", "--title", "Weekly", "-o", str(tmp_path / "weekly"), "-q"]
+    epub(str(EXAMPLES / "devto-priya-raman.xml"), *digest)
+    epub(str(EXAMPLES / "devto-tomas-ferreira.xml"), *digest)
+    [weekly] = (tmp_path / "weekly").glob("*.epub")
+    assert weekly.name.startswith("weekly-")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feed2book.group import BookOptions, GroupBy, Sections, date_range, group_articles
-from feed2book.models import SeriesRef
+from feed2book.models import Article, FeedInfo, SeriesRef
 from tests.factory import make_article
 
 
@@ -55,7 +56,7 @@ def test_group_by_series_leaves_out_and_counts_the_rest() -> None:
     assert grouping.left_out == 2
     [book] = grouping.books
     assert book.series == SeriesRef("Rust Bites", 1)
-    assert book.subtitle == "Days 1–3"
+    assert book.subtitle == "Days 1, 3"  # day 2 is not in the book: the range says so
     assert [a.id for a in book.articles] == ["a1", "a3"]
 
 
@@ -68,7 +69,8 @@ def test_newest_first_and_month_sections() -> None:
         language="fr",
     )
     [book] = group_articles(ARTICLES, options).books
-    assert (book.title, book.language, book.key) == ("All of it", "fr", "all")
+    assert (book.title, book.language) == ("All of it", "fr")
+    assert book.key.startswith("all:")
     assert [s.title for s in book.sections] == ["June 2026", "May 2026"]
     assert [a.id for a in book.sections[1].articles] == ["a1", "a3", "b1"]
 
@@ -120,3 +122,44 @@ def test_every_article_lands_in_exactly_one_book(rows, by, sections) -> None:  #
     assert len(ids) == len(set(ids))
     assert len(ids) + grouping.left_out == len(articles)
     assert all(book.articles for book in grouping.books)
+
+
+def _series_book(days: list[float]) -> str:
+    articles = [
+        make_article(
+            id=f"d{n}",
+            title=f"Day {SeriesRef('', n).index_label}: Topic - Daily Notes",
+            published=day(1),
+            series=SeriesRef("Daily Notes", n),
+        )
+        for n in days
+    ]
+    [book] = group_articles(articles, BookOptions(group_by=GroupBy.SERIES)).books
+    return book.subtitle
+
+
+def test_series_subtitle_lists_the_runs_the_book_really_holds() -> None:
+    seeds = [*range(19, 26), *range(28, 34), *range(45, 50)]  # the seeds' series: 18 days
+    assert _series_book(seeds) == "Days 19–25, 28–33, 45–49"
+    assert _series_book(list(range(19, 50))) == "Days 19–49"
+    assert _series_book([1, 1.5, 2, 5]) == "Days 1–2, 5"
+    assert _series_book([7]) == "Day 7"
+
+
+def test_series_subtitle_counts_when_the_runs_are_too_many_to_list() -> None:
+    assert _series_book([1, 2, 4, 6, 8, 9]) == "6 of Days 1–9"
+
+
+def test_group_by_none_books_of_other_feeds_have_other_keys() -> None:
+    """The key names the book (identifier, cover, earlier builds): books of other sources differ,
+    the same sources give the same key on every build."""
+
+    def key(articles: list[Article]) -> str:
+        [book] = group_articles(articles, BookOptions(group_by=GroupBy.NONE)).books
+        return book.key
+
+    elsewhere = FeedInfo("Elsewhere", "https://example.org/feed.xml", "https://example.org/")
+    other = [replace(article, feed=elsewhere) for article in ARTICLES]
+    assert key(ARTICLES) == key(list(reversed(ARTICLES))) == key(ARTICLES[:2])
+    assert key(other) != key(ARTICLES)
+    assert key(ARTICLES + other) not in {key(ARTICLES), key(other)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -284,6 +285,28 @@ def test_new_leaves_out_what_earlier_builds_of_the_same_book_held() -> None:
         with pytest.raises(NothingToOutput, match="nothing new: all 4 article"):
             digest.only_new(grouping, options)
         assert Digest(None, messenger).only_new(grouping, options) is grouping
+
+
+def test_new_digest_of_several_feeds_stays_one_book() -> None:
+    """With ``--group-by none`` the book is named by its feeds: a build whose new articles all
+    come from one of them is still recorded as that book, so the next run leaves them out."""
+    env, messenger = quiet_env()
+    options = BookOptions(GroupBy.NONE)
+    feeds = [str(EXAMPLES / "devto-priya-raman.xml"), str(EXAMPLES / "devto-tomas-ferreira.xml")]
+    with Library.open(default_library_path()) as library:
+        digest = Digest(library, messenger)
+        with reading(env, common(*feeds), messenger) as collection:
+            grouping = group_articles(collection.select(Selection()), options)
+        (book,) = grouping.books
+        one_feed = [a for a in book.articles if a.feed.url != book.articles[-1].feed.url]
+        (earlier,) = group_articles(one_feed, options).books
+        digest.record(replace(earlier, key=book.key))
+        (fresh,) = digest.only_new(grouping, options).books
+        assert {a.feed.url for a in fresh.articles} == {book.articles[-1].feed.url}
+        assert fresh.key == book.key  # not the key of the one feed its new articles come from
+        digest.record(fresh)
+        with pytest.raises(NothingToOutput):
+            digest.only_new(grouping, options)
 
 
 def test_messages_name_the_library_when_nothing_matches_or_a_source_is_unknown() -> None:

@@ -65,7 +65,7 @@ def title_page(plan: BookPlan) -> str:
     lines = [f'<h1 class="book-title">{esc(plan.title)}</h1>']
     if book.subtitle.strip():
         lines.append(f'<p class="subtitle">{esc(book.subtitle)}</p>')
-    if book.series is not None:
+    if series_label(plan):
         lines.append(f'<p class="series">{esc(series_label(plan))}</p>')
     if plan.creators:
         lines.append(f'<p class="authors">{esc(names(plan.creators))}</p>')
@@ -201,8 +201,15 @@ def _article_header(chapter: Chapter) -> str:
 
 
 def series_label(plan: BookPlan) -> str:
+    """The series the book belongs to, as the reader sees it: a book number only when there is
+    more than one book (an index other than 1), and nothing when the series is the title
+    itself. The OPF metadata keeps the index either way."""
     series = plan.book.series
-    return "" if series is None else f"{series.name}, book {series.index_label}"
+    if series is None:
+        return ""
+    if series.index != 1:
+        return f"{series.name}, book {series.index_label}"
+    return "" if series.name.strip() == plan.title.strip() else series.name
 
 
 def names(authors: tuple[Author, ...]) -> str:
