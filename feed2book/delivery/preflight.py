@@ -55,8 +55,8 @@ _FONT_OBFUSCATION: Final = frozenset(
     {"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"}
 )
 _PARSER: Final = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-# Re-encoding steps for an oversized image: (JPEG quality, longest edge in px).
-_SHRINK_STEPS: Final = ((85, 3000), (75, 2400), (65, 1600), (50, 1200))
+# Re-encoding steps for an oversized image: (JPEG quality, scale of each side).
+_SHRINK_STEPS: Final = ((85, 1.0), (80, 0.8), (75, 0.6), (70, 0.45), (65, 0.3), (60, 0.2))
 
 
 class BookReadError(Feed2BookError):
@@ -325,7 +325,6 @@ def check_links(files: EpubFiles, fix: bool) -> Iterator[Finding]:
             body = roots[path].find(_X + "body")
             assert body is not None
             del body.attrib["id"]
-            ids[path].discard(identifier)
             changed.add(path)
     for path, root in roots.items():
         for link in root.iter(_X + "a"):
@@ -339,7 +338,9 @@ def check_links(files: EpubFiles, fix: bool) -> Iterator[Finding]:
                 if fix:
                     del link.attrib["href"]
                     changed.add(path)
-            elif fragment and target in ids and unquote(fragment) not in ids[target]:
+            elif fragment and target in ids and (
+                unquote(fragment) not in ids[target] or body_ids.get(target) == unquote(fragment)
+            ):
                 at_body = body_ids.get(target) == unquote(fragment)
                 what = "the <body> of" if at_body else "a missing id in"
                 yield Finding("link", path, f"a link to {what} {href!r}", fix)
@@ -460,11 +461,12 @@ def shrink_image(data: bytes, limit: int) -> bytes | None:
             image = opened.copy()
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
-    for quality, max_px in _SHRINK_STEPS:
+    for quality, scale in _SHRINK_STEPS:
         candidate = image.copy()
         if candidate.mode == "P" and image_format != "GIF":
             candidate = candidate.convert("RGBA")
-        candidate.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        candidate.thumbnail(size, Image.Resampling.LANCZOS)
         if image_format == "JPEG" and candidate.mode not in ("RGB", "L"):
             candidate = candidate.convert("RGB")
         buffer = io.BytesIO()
