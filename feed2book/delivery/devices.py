@@ -110,7 +110,8 @@ def _footnote_items(root: etree._Element) -> dict[str, etree._Element]:
         parent = item.getparent()
         if parent is None or parent.tag != _X + "ol":
             continue
-        if item.get("role") in _NOTE_ROLES or _in_notes_block(parent) or _links_back(item, root) or _marker_links(root, identifier):
+        marked = item.get("role") in _NOTE_ROLES or _in_notes_block(parent)
+        if marked or _links_back(item, root) or _marker_links(root, identifier):
             notes[identifier] = item
     return notes
 
@@ -137,7 +138,8 @@ def _marker_links(root: etree._Element, identifier: str) -> bool:
             continue
         parent = link.getparent()
         in_sup = link.tag == _X + "sup" or (parent is not None and parent.tag == _X + "sup")
-        if in_sup and _MARKER.match("".join(link.itertext()).strip()):
+        text = etree.tostring(link, method="text", encoding="unicode", with_tail=False)
+        if in_sup and _MARKER.match(str(text).strip()):
             return True
     return False
 
