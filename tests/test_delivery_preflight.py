@@ -16,7 +16,8 @@ from lxml import etree
 from PIL import Image
 
 from feed2book.clean import clean_html
-from feed2book.delivery.devices import Device, apply_device, series_in_title
+from feed2book.delivery.devices import apply_device, series_in_title
+from feed2book.delivery.options import Device
 from feed2book.delivery.preflight import MAX_IMAGE_BYTES, run_preflight
 from feed2book.models import Book, SeriesRef
 from feed2book.writers.epub import build_epub

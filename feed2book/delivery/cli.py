@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,85 +14,21 @@ import typer
 from feed2book.cli_options import DebugOpt, QuietOpt
 from feed2book.cli_session import edge
 from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
-from feed2book.delivery.devices import Device, apply_device
-from feed2book.delivery.preflight import DC, Preflight, run_preflight
+from feed2book.delivery.options import (
+    CheckLanguageOpt,
+    Device,
+    DeviceOpt,
+    FromOpt,
+    MaxMbOpt,
+    SmtpUrlOpt,
+    ToOpt,
+)
 from feed2book.errors import Feed2BookError, OutputError, UsageError
 
 if TYPE_CHECKING:
     from feed2book.delivery.config import SmtpSettings
-
-ToOpt = Annotated[
-    str,
-    typer.Option(
-        "--to",
-        help="The address to send to (a Send-to-Kindle address, say). "
-        "Example: `--to me_123@kindle.com`.",
-    ),
-]
-SendOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--send",
-        help="Build only what was never delivered to this address, send it (SMTP settings: "
-        "`feed2book send --help`) and remember it in the library. Example: "
-        "`--send me_123@kindle.com`.",
-        show_default=False,
-    ),
-]
-DeviceOpt = Annotated[
-    Device | None,
-    typer.Option(
-        "--device",
-        help="Tune the books for a device (`kindle`: the Send-to-Kindle preflight fixes, "
-        "images at most 5 MB, footnote pop-ups). Example: `--device kindle`.",
-        show_default=False,
-    ),
-]
-SeriesInTitleOpt = Annotated[
-    bool,
-    typer.Option(
-        "--series-in-title",
-        help="Put the series and its range in the book title (Kindle ignores series metadata).",
-    ),
-]
-MaxMbOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--max-mb",
-        min=0.1,
-        help="Largest message in MB, base64 included (default: 50 for kindle.com, 25 else).",
-        show_default=False,
-    ),
-]
-SmtpUrlOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--smtp-url",
-        help="The server, as `smtp+starttls://USER@HOST:587` or `smtps://USER@HOST:465` "
-        "(also `FEED2BOOK_SMTP_URL` or `[smtp] url` in the config file). The password comes "
-        "from `FEED2BOOK_SMTP_PASSWORD` or `password_command`, never from the command line.",
-        show_default=False,
-    ),
-]
-FromOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--from",
-        help="The sender address (also `FEED2BOOK_SMTP_FROM` or `[smtp] from`); Amazon only "
-        "accepts approved senders.",
-        show_default=False,
-    ),
-]
-CheckLanguageOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--language",
-        help="The language to set when the book has none or an invalid one. Example: "
-        "`--language en`.",
-        show_default=False,
-    ),
-]
-
+    from feed2book.delivery.preflight import Preflight
+    from feed2book.models import Book
 
 def send_command(
     books: Annotated[list[Path], typer.Argument(help="EPUB files to send.", show_default=False)],
@@ -158,6 +95,7 @@ def deliver(
 ) -> list[Path]:
     """Send each file in its own message (after the Kindle preflight when ``kindle``); returns
     the files that were not sent (each said why)."""
+    from feed2book.delivery.preflight import run_preflight
     from feed2book.delivery.smtp import Attachment, TooLargeError, plan_messages, send_messages
 
     failed: list[Path] = []
@@ -196,7 +134,7 @@ def _tell(path: Path, report: Preflight, messenger: Messenger) -> None:
 
 def book_title(epub: bytes) -> str:
     """The ``dc:title`` of an EPUB ("" when it cannot be read)."""
-    from feed2book.delivery.preflight import BookReadError, EpubFiles
+    from feed2book.delivery.preflight import DC, BookReadError, EpubFiles
 
     try:
         title = EpubFiles.read(epub).opf().find(f".//{{{DC}}}title")
@@ -238,6 +176,7 @@ def check_command(
 
         feed2book check book.epub --fix -o book-kindle.epub
     """
+    from feed2book.delivery.preflight import run_preflight
     from feed2book.output import write_bytes_atomically
 
     env = Environment()
@@ -270,6 +209,8 @@ def check_command(
 
 def device_bytes(data: bytes, device: Device, messenger: Messenger, name: str) -> bytes:
     """A built EPUB tuned for ``device`` (the problems left are reported as warnings)."""
+    from feed2book.delivery.devices import apply_device
+
     report = apply_device(data, device)
     for finding in report.refused:
         messenger.warning(f"{name}: {finding.line()}")
@@ -281,3 +222,49 @@ def register(app: typer.Typer) -> None:
     app.command("check")(check_command)
 
 
+
+
+# --- epub --send / sync --send ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Outbox:
+    """Where ``--send`` delivers, resolved before anything is built (settings errors first)."""
+
+    to: str
+    smtp: SmtpSettings
+    limit: int  # bytes per message
+    kindle: bool
+
+    @classmethod
+    def open(cls, to: str) -> Outbox:
+        from feed2book.delivery.config import smtp_settings
+        from feed2book.delivery.smtp import is_kindle_address, message_limit
+
+        if "@" not in to:
+            raise UsageError(f"--send {to!r} is not an e-mail address")
+        return cls(to, smtp_settings(), message_limit(to), is_kindle_address(to))
+
+    def largest_book(self, asked: int | None) -> int:
+        """The book size limit: ``--max-book-mb`` when smaller, else what one message holds."""
+        from feed2book.delivery.smtp import largest_book
+
+        fits = largest_book(self.limit)
+        return min(asked, fits) if asked is not None else fits
+
+    def deliver_book(
+        self, book: Book, files: list[Path], messenger: Messenger, library: Path
+    ) -> bool:
+        """Send the files of one book (a message each); on success remember its articles as
+        delivered to the address. False when a file was not sent."""
+        from feed2book.delivery.ledger import record_delivery
+        from feed2book.library import Library
+
+        contents = [(path, path.read_bytes()) for path in files]
+        failed = deliver(contents, self.to, self.smtp, self.limit, messenger, kindle=self.kindle)
+        if failed:
+            return False
+        with Library.open(library) as store:
+            names = ", ".join(path.name for path in files)
+            record_delivery(store, self.to, book.key, names, [a.id for a in book.articles])
+        return True

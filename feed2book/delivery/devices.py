@@ -19,11 +19,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterator
-from enum import StrEnum
 from typing import Final
 
 from lxml import etree
 
+from feed2book.delivery.options import Device
 from feed2book.delivery.preflight import (
     _X,
     EpubFiles,
@@ -45,10 +45,6 @@ _NOTES_BLOCK: Final = re.compile(r"footnote|endnote", re.IGNORECASE)
 _MARKER: Final = re.compile(r"^\[?(?:\d{1,3}|[*†‡§])\]?$")
 _NOTE_ROLES: Final = frozenset({"doc-endnote", "doc-footnote"})
 _NOTES_ROLES: Final = frozenset({"doc-endnotes", "doc-footnotes"})
-
-
-class Device(StrEnum):
-    KINDLE = "kindle"
 
 
 def apply_device(epub: bytes, device: Device) -> Preflight:

@@ -61,7 +61,8 @@ def message_limit(address: str, max_mb: float | None = None) -> int:
 
 def largest_book(limit: int) -> int:
     """The largest EPUB that fits a ``limit``-byte message once base64-encoded."""
-    return max(0, (limit - _HEADERS_ALLOWANCE) * 3 // 4 - 2000)  # base64 lines end in CRLF
+    # base64: 4 characters per 3 bytes, in lines of 76 characters and CRLF
+    return max(0, (limit - _HEADERS_ALLOWANCE) * 3 * 76 // (4 * 78))
 
 
 def is_kindle_address(address: str) -> bool:
@@ -148,11 +149,13 @@ def send_messages(
         ) from None
     except smtplib.SMTPRecipientsRefused:
         raise DeliveryError(f"{server.host} refused the recipient {to}") from None
-    except smtplib.SMTPNotSupportedError:
-        raise DeliveryError(
-            f"{server.host}:{server.port} does not offer STARTTLS",
-            hint="use smtps:// if the port expects TLS from the start",
-        ) from None
+    except smtplib.SMTPNotSupportedError as error:
+        if "STARTTLS" in str(error):
+            raise DeliveryError(
+                f"{server.host}:{server.port} does not offer STARTTLS",
+                hint="use smtps:// if the port expects TLS from the start",
+            ) from None
+        raise DeliveryError(f"{server.host}:{server.port}: {error}") from None
     except smtplib.SMTPResponseException as error:
         raise DeliveryError(f"{server.host}: {_reply(error)} (sent {sent})") from None
     except ssl.SSLError as error:
