@@ -10,12 +10,16 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 from lxml import etree
 from PIL import Image
+from typer.testing import CliRunner
 
 from feed2book.clean import clean_html
+from feed2book.cli import app
 from feed2book.delivery.devices import apply_device, series_in_title
 from feed2book.delivery.options import Device
 from feed2book.delivery.preflight import MAX_IMAGE_BYTES, run_preflight
@@ -288,3 +292,69 @@ def test_kindle_drops_the_css_its_renderer_ignores() -> None:
 def test_series_in_title(title: str, subtitle: str, series: SeriesRef | None, expected: str) -> None:
     book = Book("k", title, (), "en", (), series=series, subtitle=subtitle)
     assert series_in_title(book).title == expected
+
+
+# --- on the command line ------------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_check_exit_status_and_fix_in_place_or_to_another_file(tmp_path: Path) -> None:
+    clean, broken = tmp_path / "clean.epub", tmp_path / "broken.epub"
+    clean.write_bytes(good_book())
+    original = altered(good_book(), {OPF: sub(r"<dc:language>[^<]*</dc:language>", "")})
+    broken.write_bytes(original)
+    assert run("check", str(clean), "--device", "kindle")[0] == 0
+    code, out, _ = run("check", str(broken), "--device", "kindle")
+    assert code == 1 and out == f"{broken}: language: {OPF}: no dc:language (cannot be fixed)\n"
+    assert broken.read_bytes() == original  # checking alone writes nothing
+    fixed = tmp_path / "fixed.epub"
+    code, out, err = run("check", str(broken), "--fix", "-o", str(fixed))
+    assert code == 1 and "no dc:language; set to 'en' (fixed)" in out and f"wrote {fixed}" in err
+    assert broken.read_bytes() == original and run("check", str(fixed))[0] == 0
+    assert run("check", str(broken), "--fix")[0] == 1
+    assert run("check", str(broken))[0] == 0  # rewritten in place
+    assert [p.name for p in tmp_path.iterdir() if "tmp" in p.name] == []
+
+
+def test_check_refuses_what_is_not_an_epub(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.epub"
+    junk.write_bytes(b"not a zip")
+    code, _, err = run("check", str(junk))
+    assert code == 1 and "junk.epub: not an EPUB" in err and "Traceback" not in err
+
+
+def test_epub_device_kindle_and_series_in_title(tmp_path: Path) -> None:
+    feed = tmp_path / "notes.xml"
+    items = "".join(
+        f"<item><title>Owl facts, part {n}</title><link>https://owls.example/{n}</link>"
+        f"<guid>https://owls.example/{n}</guid><pubDate>Mon, 0{n} Jun 2026 10:00:00 GMT</pubDate>"
+        f"<description>{escape(NOTES)}</description></item>"
+        for n in (1, 2, 3)
+    )
+    feed.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Owls</title>'
+        f"<link>https://owls.example/</link>{items}</channel></rss>"
+    )
+    code, _, err = run("epub", str(feed), "--group-by", "series", "--device", "kindle",
+                       "--series-in-title", "--images", "none", "-o", str(tmp_path / "out"))
+    assert code == 0, err
+    [book] = (tmp_path / "out").glob("*.epub")
+    data = book.read_bytes()
+    assert '<dc:title id="title">Owl facts (Parts 1–3)</dc:title>' in read(data, OPF).decode()
+    page = read(data, first_page(data)).decode()
+    assert '<a href="#fn-1" epub:type="noteref">1</a>' in page
+    assert '<aside id="fn-2" epub:type="footnote"><p>2. Some nap at dusk too.</p></aside>' in page
+    assert run("check", str(book))[0] == 0
+    plain = tmp_path / "plain"
+    assert run("epub", str(feed), "--group-by", "series", "--images", "none", "-o", str(plain))[0] == 0
+    [without] = plain.glob("*.epub")
+    assert b'epub:type="noteref"' not in read(without.read_bytes(), first_page(data))
+    assert '<dc:title id="title">Owl facts</dc:title>' in read(without.read_bytes(), OPF).decode()

@@ -211,7 +211,7 @@ def test_settings_come_from_the_config_file_with_a_password_command(tmp_path: Pa
 def test_a_password_written_in_the_config_file_is_refused(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text('[smtp]\nurl = "smtps://me@mail.example.com"\npassword = "x"\n')
-    with pytest.raises(UsageError, match="smtp.password is not read"):
+    with pytest.raises(UsageError, match=r"smtp\.password is not read"):
         smtp_settings(environ={}, config_path=config)
 
 

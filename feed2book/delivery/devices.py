@@ -81,7 +81,10 @@ def drop_unsupported_css(files: EpubFiles, fix: bool) -> Iterator[Finding]:
 
 def kindle_footnotes(files: EpubFiles, fix: bool) -> Iterator[Finding]:
     for path in files.documents():
-        root = _parse(files.data[path])
+        data = files.data[path]
+        if b"xmlns:epub=" not in data:  # so that the new attributes read epub:type, not ns0:type
+            data = re.sub(rb"<html\b", b'<html xmlns:epub="' + OPS.encode() + b'"', data, count=1)
+        root = _parse(data)
         notes = _footnote_items(root)
         if not notes:
             continue
@@ -166,7 +169,7 @@ def _as_popups(root: etree._Element, notes: dict[str, etree._Element]) -> None:
         for number, item in enumerate(list(ordered), start=1):
             if item.get("id") not in notes:
                 continue  # an item nothing points at stays in the list
-            aside = etree.Element(_X + "aside", nsmap={"epub": OPS})
+            aside = etree.Element(_X + "aside")
             aside.set("id", item.get("id", ""))
             aside.set(_TYPE, "footnote")
             paragraph_like = len(item) and item[0].tag in (_X + "p", _X + "div")
