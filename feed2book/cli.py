@@ -318,7 +318,8 @@ def epub_command(
 
     with session(locals()) as (env, messenger, common):
         settings = build_settings(locals(), common)
-        outbox = Outbox.open(send) if send else None
+        library_read = None if common.sources else common.library_path
+        outbox = Outbox.open(send, library_read) if send else None
         if outbox is not None:  # one message per volume
             limit = outbox.largest_book(settings.max_book_bytes)
             settings = dataclasses.replace(settings, max_book_bytes=limit)

@@ -223,23 +223,29 @@ def sync_command(
             env.stderr.write(render(sync_table(results), width=_width(env)))
             env.stderr.flush()
         failed = any(result.failed for result in results)
-        status = _send_new(send, path, output, quiet, debug) if send else ExitStatus.OK
+        status = _send_new(send, path, output, messenger) if send else ExitStatus.OK
         raise typer.Exit(ExitStatus.SOURCES_FAILED if failed else status)
 
 
-def _send_new(to: str, library: Path, output: Path | None, quiet: bool, debug: bool) -> int:
+def _send_new(to: str, library: Path, output: Path | None, messenger: Messenger) -> int:
     """``epub --group-by none --send TO`` on the library; "nothing new" is a success here."""
     from feed2book.cli import epub_command  # imported late: cli.py imports this module
+    from feed2book.delivery.ledger import has_undelivered
     from feed2book.group import GroupBy
+    from feed2book.library import Library
 
+    with Library.open(library) as store:
+        if not has_undelivered(store, to):
+            messenger.info(f"nothing new to send to {to}")
+            return ExitStatus.OK
     try:
         epub_command(
             output=output or library.parent / "sent",
             group_by=GroupBy.NONE,
             library=library,
             send=to,
-            quiet=quiet,
-            debug=debug,
+            quiet=messenger.verbosity < Verbosity.NORMAL,
+            debug=messenger.debug,
         )
     except typer.Exit as exit_:
         return ExitStatus.OK if exit_.exit_code == ExitStatus.NOTHING else exit_.exit_code

@@ -398,6 +398,7 @@ def test_sync_send_sends_what_is_new_once(relay: Server, tmp_path: Path, monkeyp
     code, _, err = send("sync", "--send", "me@example.com", "-o", str(tmp_path / "out"))
     assert code == 0, err
     assert len(relay.mailbox.received) == 1
+    assert "nothing new to send to me@example.com" in err and "error" not in err
 
 
 def long_feed(path: Path, articles: int = 24) -> Path:
@@ -461,3 +462,12 @@ def test_a_failing_password_command_is_a_usage_error(command: str, message: str)
     environment = {"FEED2BOOK_SMTP_URL": "smtps://me%40example.com@mail.example.com", "FEED2BOOK_SMTP_PASSWORD_COMMAND": command}
     with pytest.raises(UsageError, match=message):
         smtp_settings(environ=environment, config_path=Path("/nonexistent/config.toml"))
+
+
+def test_send_without_sources_refuses_an_empty_library(relay: Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The bundled example feeds, read while the library is empty, are never e-mailed."""
+    monkeypatch.setenv("FEED2BOOK_SMTP_URL", f"smtp://127.0.0.1:{relay.port}")
+    monkeypatch.setenv("FEED2BOOK_SMTP_FROM", "cron@example.com")
+    code, _, err = send("epub", "--send", "me@example.com", "-o", str(tmp_path))
+    assert code == 2 and "holds no articles" in err
+    assert relay.mailbox.received == []

@@ -237,12 +237,26 @@ class Outbox:
     kindle: bool
 
     @classmethod
-    def open(cls, to: str) -> Outbox:
+    def open(cls, to: str, library: Path | None = None) -> Outbox:
+        """``library``: when SOURCES are not given, the library ``--send`` reads (it must hold
+        articles: the bundled examples are never sent)."""
         from feed2book.delivery.config import smtp_settings
         from feed2book.delivery.smtp import is_kindle_address, message_limit
+        from feed2book.library import Library
 
         if "@" not in to:
             raise UsageError(f"--send {to!r} is not an e-mail address")
+        if library is not None:
+            empty = not library.is_file()
+            if not empty:
+                with Library.open(library) as store:
+                    empty = store.is_empty()
+            if empty:
+                raise UsageError(
+                    f"--send without SOURCES sends from the library, and {library} holds no "
+                    "articles",
+                    hint="`feed2book add FEED…` first, or give SOURCES",
+                )
         return cls(to, smtp_settings(), message_limit(to), is_kindle_address(to))
 
     def largest_book(self, asked: int | None) -> int:

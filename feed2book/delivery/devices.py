@@ -24,14 +24,7 @@ from typing import Final
 from lxml import etree
 
 from feed2book.delivery.options import Device
-from feed2book.delivery.preflight import (
-    _X,
-    EpubFiles,
-    Finding,
-    Preflight,
-    _parse,
-    run_preflight,
-)
+from feed2book.delivery.preflight import EpubFiles, Finding, Preflight, X, parse_xml, run_preflight
 from feed2book.models import Book
 
 OPS: Final = "http://www.idpf.org/2007/ops"
@@ -84,7 +77,7 @@ def kindle_footnotes(files: EpubFiles, fix: bool) -> Iterator[Finding]:
         data = files.data[path]
         if b"xmlns:epub=" not in data:  # so that the new attributes read epub:type, not ns0:type
             data = re.sub(rb"<html\b", b'<html xmlns:epub="' + OPS.encode() + b'"', data, count=1)
-        root = _parse(data)
+        root = parse_xml(data)
         notes = _footnote_items(root)
         if not notes:
             continue
@@ -98,16 +91,16 @@ def _footnote_items(root: etree._Element) -> dict[str, etree._Element]:
     """``{id: <li>}`` for each list item of a footnotes block that an in-page link points at."""
     linked = {
         (link.get("href") or "")[1:]
-        for link in root.iter(_X + "a")
+        for link in root.iter(X + "a")
         if (link.get("href") or "").startswith("#")
     }
     notes: dict[str, etree._Element] = {}
-    for item in root.iter(_X + "li"):
+    for item in root.iter(X + "li"):
         identifier = item.get("id")
         if not identifier or identifier not in linked or item.get(_TYPE):
             continue
         parent = item.getparent()
-        if parent is None or parent.tag != _X + "ol":
+        if parent is None or parent.tag != X + "ol":
             continue
         marked = item.get("role") in _NOTE_ROLES or _in_notes_block(parent)
         if marked or _links_back(item, root) or _marker_links(root, identifier):
@@ -118,13 +111,13 @@ def _footnote_items(root: etree._Element) -> dict[str, etree._Element]:
 def _links_back(item: etree._Element, root: etree._Element) -> bool:
     """The item links back to a reference to it (a footnote's "↩", with classes cleaned away)."""
     identifier = item.get("id")
-    for back in item.iter(_X + "a"):
+    for back in item.iter(X + "a"):
         href = back.get("href") or ""
         if not href.startswith("#"):
             continue
         for element in root.iter():
             if element.get("id") == href[1:]:
-                references = [element, *element.iter(_X + "a")]
+                references = [element, *element.iter(X + "a")]
                 if any(a.get("href") == f"#{identifier}" for a in references):
                     return True
     return False
@@ -132,11 +125,11 @@ def _links_back(item: etree._Element, root: etree._Element) -> bool:
 
 def _marker_links(root: etree._Element, identifier: str) -> bool:
     """A link to the item that reads like a note marker: a number or a dagger, superscript."""
-    for link in root.iter(_X + "a"):
+    for link in root.iter(X + "a"):
         if link.get("href") != f"#{identifier}":
             continue
         parent = link.getparent()
-        in_sup = link.tag == _X + "sup" or (parent is not None and parent.tag == _X + "sup")
+        in_sup = link.tag == X + "sup" or (parent is not None and parent.tag == X + "sup")
         text = etree.tostring(link, method="text", encoding="unicode", with_tail=False)
         if in_sup and _MARKER.match(str(text).strip()):
             return True
@@ -148,13 +141,13 @@ def _in_notes_block(element: etree._Element) -> bool:
         marks = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
         if ancestor.get("role") in _NOTES_ROLES or _NOTES_BLOCK.search(marks):
             return True
-        if ancestor.tag == _X + "body":
+        if ancestor.tag == X + "body":
             return False
     return False
 
 
 def _as_popups(root: etree._Element, notes: dict[str, etree._Element]) -> None:
-    for link in root.iter(_X + "a"):
+    for link in root.iter(X + "a"):
         href = link.get("href") or ""
         if href.startswith("#") and href[1:] in notes and link.getparent() is not None:
             inside_note = any(a.get("id") in notes for a in link.iterancestors())
@@ -169,12 +162,12 @@ def _as_popups(root: etree._Element, notes: dict[str, etree._Element]) -> None:
         for number, item in enumerate(list(ordered), start=1):
             if item.get("id") not in notes:
                 continue  # an item nothing points at stays in the list
-            aside = etree.Element(_X + "aside")
+            aside = etree.Element(X + "aside")
             aside.set("id", item.get("id", ""))
             aside.set(_TYPE, "footnote")
-            paragraph_like = len(item) and item[0].tag in (_X + "p", _X + "div")
+            paragraph_like = len(item) and item[0].tag in (X + "p", X + "div")
             if not paragraph_like:
-                block = etree.SubElement(aside, _X + "p")
+                block = etree.SubElement(aside, X + "p")
                 block.text = f"{number}. " + (item.text or "")
                 for child in list(item):
                     block.append(child)

@@ -36,3 +36,18 @@ def record_delivery(
             "INSERT OR IGNORE INTO delivery_articles (delivery_id, article_id) VALUES (?, ?)",
             [(delivery, article_id) for article_id in article_ids],
         )
+
+
+def has_undelivered(library: Library, address: str) -> bool:
+    """Whether the library holds an article never delivered to ``address``. A republished copy
+    (same revision key: author and title) of a delivered article does not count, as reading
+    the library keeps one copy of each."""
+    row = library.db.execute(
+        "SELECT 1 FROM articles WHERE revision_key NOT IN ("
+        " SELECT delivered.revision_key FROM articles AS delivered"
+        " JOIN delivery_articles ON delivery_articles.article_id = delivered.id"
+        " JOIN deliveries ON deliveries.id = delivery_articles.delivery_id"
+        " WHERE deliveries.address = ?) LIMIT 1",
+        (normalise_address(address),),
+    ).fetchone()
+    return row is not None

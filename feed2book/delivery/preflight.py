@@ -45,7 +45,7 @@ XHTML: Final = "http://www.w3.org/1999/xhtml"
 OPF: Final = "http://www.idpf.org/2007/opf"
 DC: Final = "http://purl.org/dc/elements/1.1/"
 NCX: Final = "http://www.daisy.org/z3986/2005/ncx/"
-_X: Final = "{" + XHTML + "}"
+X: Final = "{" + XHTML + "}"  # the XHTML namespace, as lxml spells tag names
 _XML_TYPES: Final = frozenset(
     {"application/xhtml+xml", "application/oebps-package+xml", "application/x-dtbncx+xml"}
 )
@@ -115,7 +115,7 @@ class EpubFiles:
         container = data.get("META-INF/container.xml")
         if container is None:
             raise BookReadError("not an EPUB: META-INF/container.xml is missing")
-        rootfile = _parse(container).find(".//{*}rootfile")
+        rootfile = parse_xml(container).find(".//{*}rootfile")
         opf_path = rootfile.get("full-path", "") if rootfile is not None else ""
         if opf_path not in data:
             raise BookReadError(f"not an EPUB: the package document {opf_path!r} is missing")
@@ -131,7 +131,7 @@ class EpubFiles:
 
     # -- the package document -----------------------------------------------------------------
     def opf(self) -> etree._Element:
-        return _parse(self.data[self.opf_path])
+        return parse_xml(self.data[self.opf_path])
 
     def resolve(self, base: str, href: str) -> str:
         """The zip path ``href`` (relative to the file ``base``) names."""
@@ -175,7 +175,8 @@ def serialise(root: etree._Element) -> bytes:
     return UTF8_DECLARATION + b"\n" + body + b"\n"
 
 
-def _parse(data: bytes) -> etree._Element:
+def parse_xml(data: bytes) -> etree._Element:
+    """A file of the book, parsed (no entities resolved, nothing fetched)."""
     try:
         return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as error:
@@ -223,7 +224,7 @@ def check_drm(files: EpubFiles, fix: bool) -> Iterator[Finding]:
         return
     methods = [
         element.get("Algorithm", "")
-        for element in _parse(encryption).iter("{*}EncryptionMethod")
+        for element in parse_xml(encryption).iter("{*}EncryptionMethod")
     ]
     if any(method not in _FONT_OBFUSCATION for method in methods):
         yield Finding(
@@ -243,7 +244,7 @@ def check_declarations(files: EpubFiles, fix: bool) -> Iterator[Finding]:
         ):
             continue
         if fix:
-            files.put_xml(path, _parse(data))
+            files.put_xml(path, parse_xml(data))
         yield Finding("xml-declaration", path, "no UTF-8 XML declaration", fix)
 
 
@@ -279,7 +280,7 @@ def valid_language(value: str) -> bool:
 def _declared_language(files: EpubFiles) -> str | None:
     for path in files.spine():
         if path in files.data:
-            root = _parse(files.data[path])
+            root = parse_xml(files.data[path])
             declared = root.get("{http://www.w3.org/XML/1998/namespace}lang") or root.get("lang")
             if declared and valid_language(declared):
                 return declared
@@ -288,9 +289,9 @@ def _declared_language(files: EpubFiles) -> str | None:
 
 def check_images(files: EpubFiles, fix: bool) -> Iterator[Finding]:
     for path in files.documents():
-        root = _parse(files.data[path])
+        root = parse_xml(files.data[path])
         changed = False
-        for image in list(root.iter(_X + "img")):
+        for image in list(root.iter(X + "img")):
             src = (image.get("src") or "").strip()
             target = files.resolve(path, urlsplit(src).path) if src else ""
             if not src or (not urlsplit(src).scheme and target not in files.data):
@@ -312,22 +313,22 @@ def check_images(files: EpubFiles, fix: bool) -> Iterator[Finding]:
 def check_links(files: EpubFiles, fix: bool) -> Iterator[Finding]:
     ids: dict[str, set[str]] = {}
     body_ids: dict[str, str] = {}
-    roots = {path: _parse(files.data[path]) for path in files.documents()}
+    roots = {path: parse_xml(files.data[path]) for path in files.documents()}
     for path, root in roots.items():
         ids[path] = {str(element.get("id")) for element in root.iter() if element.get("id")}
-        body = root.find(_X + "body")
+        body = root.find(X + "body")
         if body is not None and body.get("id"):
             body_ids[path] = body.get("id", "")
     changed: set[str] = set()
     for path, identifier in sorted(body_ids.items()):
         yield Finding("body-id", path, f"<body id={identifier!r}>", fix)
         if fix:
-            body = roots[path].find(_X + "body")
+            body = roots[path].find(X + "body")
             assert body is not None
             del body.attrib["id"]
             changed.add(path)
     for path, root in roots.items():
-        for link in root.iter(_X + "a"):
+        for link in root.iter(X + "a"):
             href = link.get("href")
             if href is None or urlsplit(href).scheme or href.startswith("//"):
                 continue
@@ -359,7 +360,7 @@ def check_ncx_order(files: EpubFiles, fix: bool) -> Iterator[Finding]:
     if not ncx_paths:
         return
     path = ncx_paths[0]
-    root = _parse(files.data[path])
+    root = parse_xml(files.data[path])
     order = {spine_path: number for number, spine_path in enumerate(files.spine())}
 
     def src(point: etree._Element) -> str:
