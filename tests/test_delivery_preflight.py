@@ -123,6 +123,7 @@ def test_a_book_feed2book_builds_passes_the_preflight_unchanged() -> None:
 def test_missing_language_is_taken_from_the_pages_or_refused() -> None:
     book = altered(good_book(), {OPF: sub(r"<dc:language>[^<]*</dc:language>", "")})
     assert codes(book) == [("language", False)]
+    assert run_preflight(book).findings[0].fixable and not run_preflight(book).refused
     report = run_preflight(book, fix=True)
     assert [f.line() for f in report.findings] == [
         "language: OEBPS/content.opf: no dc:language; set to 'en' (fixed)"
@@ -136,6 +137,10 @@ def test_an_invalid_language_without_a_declared_one_is_refused_unless_given() ->
                  if name.endswith(".xhtml")}
     book = altered(good_book(), {OPF: sub(r"<dc:language>en</dc:language>", "<dc:language>English</dc:language>"), **page_lang})
     assert codes(book, fix=True) == [("language", False)]
+    assert [f.line() for f in run_preflight(book).refused] == [
+        "language: OEBPS/content.opf: dc:language 'English' is not a language code; give --language"
+        " (cannot be fixed)"
+    ]
     fixed = run_preflight(book, fix=True, language="en-GB").fixed
     assert fixed is not None and b"<dc:language>en-GB</dc:language>" in read(fixed, OPF)
 
@@ -313,7 +318,7 @@ def test_check_exit_status_and_fix_in_place_or_to_another_file(tmp_path: Path) -
     broken.write_bytes(original)
     assert run("check", str(clean), "--device", "kindle")[0] == 0
     code, out, _ = run("check", str(broken), "--device", "kindle")
-    assert code == 1 and out == f"{broken}: language: {OPF}: no dc:language (cannot be fixed)\n"
+    assert code == 1 and out == f"{broken}: language: {OPF}: no dc:language; set to 'en' (fixable)\n"
     assert broken.read_bytes() == original  # checking alone writes nothing
     fixed = tmp_path / "fixed.epub"
     code, out, err = run("check", str(broken), "--fix", "-o", str(fixed))

@@ -167,8 +167,9 @@ def check_command(
 ) -> None:
     """Run the Send-to-Kindle preflight on EPUB files: one line per problem found.
 
+    Each line ends in "(fixable)" (`--fix` would fix it), "(fixed)" or "(cannot be fixed)".
     Exit status 0: nothing found; 1: problems found (with `--fix`, the fixable ones were
-    fixed and the book rewritten; lines marked "cannot be fixed" remain).
+    fixed and the book rewritten).
 
     Examples:
 

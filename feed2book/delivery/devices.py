@@ -43,6 +43,8 @@ _NOTES_ROLES: Final = frozenset({"doc-endnotes", "doc-footnotes"})
 def apply_device(epub: bytes, device: Device) -> Preflight:
     """``epub`` made for ``device``: the report, and the rewritten book in ``fixed`` (or None
     when it needed no change)."""
+    if device is not Device.KINDLE:
+        raise ValueError(f"no profile for {device}")
     return run_preflight(epub, fix=True, extra=(drop_unsupported_css, kindle_footnotes))
 
 

@@ -30,7 +30,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 from urllib.parse import quote, unquote, urlsplit
 
@@ -71,9 +71,10 @@ class Finding:
     path: str
     message: str
     fixed: bool
+    fixable: bool = False  # without ``fix``: whether ``fix`` would fix it
 
     def line(self) -> str:
-        status = "fixed" if self.fixed else "cannot be fixed"
+        status = "fixed" if self.fixed else "fixable" if self.fixable else "cannot be fixed"
         return f"{self.code}: {self.path}: {self.message} ({status})"
 
 
@@ -90,8 +91,8 @@ class Preflight:
 
     @property
     def refused(self) -> tuple[Finding, ...]:
-        """What is still wrong after fixing (or everything, without ``fix``)."""
-        return tuple(finding for finding in self.findings if not finding.fixed)
+        """What cannot be fixed."""
+        return tuple(f for f in self.findings if not f.fixed and not f.fixable)
 
 
 @dataclass
@@ -210,7 +211,10 @@ def run_preflight(
         lambda f, x: check_image_sizes(f, x, max_image_bytes),
         *extra,
     )
-    findings = [finding for check in checks for finding in check(files, fix)]
+    # Always fixed on the working copy, so that a report without ``fix`` tells what is fixable.
+    findings = [finding for check in checks for finding in check(files, True)]
+    if not fix:
+        findings = [replace(f, fixed=False, fixable=f.fixed) for f in findings]
     fixed = files.write() if fix and files.changed else None
     return Preflight(tuple(findings), fixed)
 
@@ -257,8 +261,7 @@ def check_language(files: EpubFiles, fix: bool, language: str | None) -> Iterato
     problem = f"dc:language {value!r} is not a language code" if value else "no dc:language"
     choice = language if language and valid_language(language) else _declared_language(files)
     if not fix or choice is None:
-        hint = "; give --language" if fix else ""
-        yield Finding("language", files.opf_path, problem + hint, False)
+        yield Finding("language", files.opf_path, problem + "; give --language", False)
         return
     if languages:
         languages[0].text = choice
