@@ -349,8 +349,7 @@ def epub_command(
                         )
                     if device is None:
                         return parts
-                    tuned = device_bytes
-                    return [(v, tuned(data, device, messenger, v.title)) for v, data in parts]
+                    return [(v, device_bytes(d, device, messenger, v.title)) for v, d in parts]
 
                 paths: list[Path] = []  # of the book being written, for --send
 
