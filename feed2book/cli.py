@@ -6,6 +6,7 @@ Every command reads SOURCES (files, globs, directories, URLs, OPML, ``-``) throu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from collections.abc import Callable, Iterator
@@ -62,6 +63,8 @@ from feed2book.cli_session import (
     session,
 )
 from feed2book.console import Environment, ExitStatus, Messenger, Progress, Verbosity
+from feed2book.delivery.cli import register as register_delivery
+from feed2book.delivery.options import DeviceOpt, SendOpt, SeriesInTitleOpt
 from feed2book.errors import OutputError, UsageError
 from feed2book.group import BookOptions, GroupBy, Sections, group_articles
 from feed2book.images.options import ImageMode
@@ -286,6 +289,9 @@ def epub_command(
     library: LibraryOpt = None,
     save: SaveOpt = False,
     new: NewOpt = False,
+    device: DeviceOpt = None,
+    series_in_title: SeriesInTitleOpt = False,
+    send: SendOpt = None,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -301,19 +307,33 @@ def epub_command(
         feed2book epub feeds/ --group-by series --series "AI System Design in Seconds" -o books/
 
         feed2book epub blogroll.opml --since 7d --group-by none --title "This week" -o week.epub
+
+        feed2book epub --group-by none --send me_123@kindle.com -o sent/   # cron: what is new
     """
     from feed2book.books import write_book_files
     from feed2book.build import epub_volumes, write_epub_file
+    from feed2book.delivery.cli import Outbox, device_bytes
+    from feed2book.delivery.devices import series_in_title as with_series_title
+    from feed2book.delivery.options import Device
 
     with session(locals()) as (env, messenger, common):
         refuse_stdout(output, "a directory or a .epub file")
         settings = build_settings(locals(), common)
+        library_read = None if common.sources else common.library_path
+        outbox = Outbox.open(send, library_read) if send else None
+        if outbox is not None:  # one message per volume
+            limit = outbox.largest_book(settings.max_book_bytes)
+            settings = dataclasses.replace(settings, max_book_bytes=limit)
+            device = device or (Device.KINDLE if outbox.kindle else None)
         options = BookOptions(group_by, sections, newest_first, title, language)
+        undelivered = 0
         with (
             reading(env, common, messenger) as collection,
-            digest(common, messenger) as fresh,
+            digest(common, messenger, send) as fresh,
         ):
             books = grouped_books(collection, common, options, messenger, fresh)
+            if series_in_title:
+                books = tuple(with_series_title(book) for book in books)
             with (
                 messenger.progress("Building books", total=len(books)) as bar,
                 image_resolver(settings) as resolver,
@@ -321,18 +341,24 @@ def epub_command(
 
                 def volumes(book: Book) -> list[tuple[Book, bytes]]:
                     with image_progress(bar, book, resolver) as advance:
-                        return epub_volumes(
+                        parts = epub_volumes(
                             book,
                             settings,
                             resolver,
                             on_problem=messenger.problem,
                             on_progress=advance,
                         )
+                    if device is None:
+                        return parts
+                    return [(v, device_bytes(d, device, messenger, v.title)) for v, d in parts]
+
+                paths: list[Path] = []  # of the book being written, for --send
 
                 def written(book: Book, path: Path, replaced: list[Path]) -> None:
                     note = "".join(f"; replaced {old.name}" for old in replaced)
                     messenger.info(f"wrote {path} ({len(book.articles)} articles){note}")
                     bar.advance(f"Building books: {book.title}")
+                    paths.append(path)
                     if settings.max_book_bytes is None:
                         fresh.record(book)  # volumes: recorded as their whole book below
 
@@ -351,10 +377,16 @@ def epub_command(
                     write_book_files(books, output, write, force=force, on_written=written)
                 else:
                     for book in books:
+                        paths.clear()
                         write_parts(volumes(book), output, force=force, on_written=written)
                         fresh.record(book)
+                        if outbox is not None and not outbox.deliver_book(
+                            book, paths, messenger, common.library_path
+                        ):
+                            undelivered += 1
             report_images(resolver, messenger)
-            raise typer.Exit(exit_status(collection, len(books)))
+            status = exit_status(collection, len(books))
+            raise typer.Exit(ExitStatus.SOURCES_FAILED if undelivered else status)
 
 
 @app.command("markdown")
@@ -712,6 +744,7 @@ def main_callback(
 
 
 cli_library.register(app)
+register_delivery(app)
 
 
 def main() -> None:

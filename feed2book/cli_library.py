@@ -28,6 +28,7 @@ from feed2book.cli_options import (
 )
 from feed2book.cli_session import damaged_message, edge
 from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
+from feed2book.delivery.options import SendOpt
 from feed2book.errors import NothingToOutput, UsageError
 from feed2book.output import atomic_writer
 from feed2book.source_limits import (
@@ -153,6 +154,18 @@ def sync_command(
     timeout: TimeoutOpt = 15.0,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
     list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
+    send: SendOpt = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="With --send: where the books sent are written (default: `sent/` beside the "
+            "library).",
+            show_default=False,
+            file_okay=False,
+        ),
+    ] = None,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -166,6 +179,10 @@ def sync_command(
     another process writes to the library, `sync` says it waits, and gives up after
     `FEED2BOOK_BUSY_TIMEOUT` seconds (default 30).
 
+    With `--send ADDRESS`, what the library holds that was never delivered to ADDRESS then
+    becomes one book (`epub --group-by none --send ADDRESS`) that is e-mailed; nothing new to
+    send is not an error.
+
     Examples:
 
         feed2book sync
@@ -173,6 +190,8 @@ def sync_command(
         feed2book sync https://dev.to/feed/ben
 
         feed2book sync --quiet && feed2book epub --new --since 7d -o weekly/
+
+        feed2book sync --quiet --send me_123@kindle.com   # in a crontab
     """
     from feed2book.fetch import FetchLimits, HttpFetcher
     from feed2book.library.sync import sync
@@ -209,7 +228,33 @@ def sync_command(
             env.stderr.write(render(sync_table(results), width=_width(env)))
             env.stderr.flush()
         failed = any(result.failed for result in results)
-        raise typer.Exit(ExitStatus.SOURCES_FAILED if failed else ExitStatus.OK)
+        status = _send_new(send, path, output, messenger) if send else ExitStatus.OK
+        raise typer.Exit(ExitStatus.SOURCES_FAILED if failed else status)
+
+
+def _send_new(to: str, library: Path, output: Path | None, messenger: Messenger) -> int:
+    """``epub --group-by none --send TO`` on the library; "nothing new" is a success here."""
+    from feed2book.cli import epub_command  # imported late: cli.py imports this module
+    from feed2book.delivery.ledger import has_undelivered
+    from feed2book.group import GroupBy
+    from feed2book.library import Library
+
+    with Library.open(library) as store:
+        if not has_undelivered(store, to):
+            messenger.info(f"nothing new to send to {to}")
+            return ExitStatus.OK
+    try:
+        epub_command(
+            output=output or library.parent / "sent",
+            group_by=GroupBy.NONE,
+            library=library,
+            send=to,
+            quiet=messenger.verbosity < Verbosity.NORMAL,
+            debug=messenger.debug,
+        )
+    except typer.Exit as exit_:
+        return ExitStatus.OK if exit_.exit_code == ExitStatus.NOTHING else exit_.exit_code
+    return ExitStatus.OK
 
 
 def sources_command(

@@ -7,7 +7,7 @@ the sources (or, without SOURCES, the library) into a ``Collection``, ``digest``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -247,9 +247,16 @@ def _read_sources(
 class Digest:
     """``--new``: leave out what an earlier build of the same book held; record every build."""
 
-    def __init__(self, library: Library | None, messenger: Messenger) -> None:
+    def __init__(
+        self,
+        library: Library | None,
+        messenger: Messenger,
+        held: Callable[[str], set[str]] | None = None,
+    ) -> None:
         self._library = library
         self._messenger = messenger
+        self._held = held  # what counts as "earlier" (default: the book's earlier builds)
+        self.earlier = "in earlier builds of these books" if held is None else "delivered before"
 
     def only_new(self, grouping: Grouping, options: BookOptions) -> Grouping:
         """The books again, made of the articles no earlier build with the same key held.
@@ -260,13 +267,11 @@ class Digest:
             return grouping
         fresh = []
         for book in grouping.books:
-            built = self._library.built_article_ids(book.key)
+            built = (self._held or self._library.built_article_ids)(book.key)
             fresh += [article for article in book.articles if article.id not in built]
         left_out = sum(len(book.articles) for book in grouping.books) - len(fresh)
         if grouping.books and not fresh:
-            raise NothingToOutput(
-                f"nothing new: all {left_out} article(s) were in earlier builds of these books"
-            )
+            raise NothingToOutput(f"nothing new: all {left_out} article(s) were {self.earlier}")
         if left_out:
             self._messenger.info(f"--new: {left_out} article(s) of earlier builds left out")
         fresh.sort(key=lambda article: (article.published, article.id))
@@ -285,15 +290,22 @@ class Digest:
 
 
 @contextmanager
-def digest(common: Common, messenger: Messenger) -> Iterator[Digest]:
-    """A ``Digest`` over the library with ``--new``; one that changes nothing without."""
+def digest(common: Common, messenger: Messenger, send_to: str | None = None) -> Iterator[Digest]:
+    """A ``Digest`` over the library with ``--new``; one that changes nothing without. With
+    ``send_to`` (``--send``), "earlier" means delivered to that address."""
     from feed2book.library import Library
 
-    if not common.new:
+    if not common.new and send_to is None:
         yield Digest(None, messenger)
         return
     with Library.open(common.library_path, on_wait=messenger.info) as library:
-        yield Digest(library, messenger)
+        if send_to is None:
+            yield Digest(library, messenger)
+            return
+        from feed2book.delivery.ledger import delivered_article_ids
+
+        delivered = delivered_article_ids(library, send_to)
+        yield Digest(library, messenger, lambda key: delivered)
 
 
 def exit_status(collection: Collection, written: int) -> ExitStatus:

@@ -60,3 +60,6 @@ def _private_user_dirs(
     home = tmp_path_factory.mktemp("user")
     monkeypatch.setenv("FEED2BOOK_LIBRARY", str(home / "library.sqlite3"))
     monkeypatch.setenv("FEED2BOOK_CACHE_DIR", str(home / "cache"))
+    monkeypatch.setenv("FEED2BOOK_CONFIG", str(home / "config.toml"))  # SMTP settings
+    for name in ("URL", "FROM", "PASSWORD", "PASSWORD_COMMAND", "CAFILE"):
+        monkeypatch.delenv(f"FEED2BOOK_SMTP_{name}", raising=False)

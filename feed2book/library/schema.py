@@ -118,6 +118,23 @@ CREATE TABLE build_articles (
 ) WITHOUT ROWID;
 """
 
+_V3 = """
+-- What `epub --send` and `sync --send` delivered to each address, so nothing is sent twice.
+CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY,
+    address TEXT NOT NULL,            -- lower case
+    book_key TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    sent_at TEXT NOT NULL
+);
+CREATE INDEX deliveries_address ON deliveries (address);
+CREATE TABLE delivery_articles (
+    delivery_id INTEGER NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+    article_id TEXT NOT NULL,
+    PRIMARY KEY (delivery_id, article_id)
+) WITHOUT ROWID;
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     """Run the statements one by one (``executescript`` would commit the open transaction)."""
@@ -138,6 +155,7 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _script(_V1),  # 1: sources, fetch state, articles, revisions, authors, tags
     _script(_V2),  # 2: builds, for --new
+    _script(_V3),  # 3: deliveries, for --send
 )
 CURRENT_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,1 @@
+"""Getting books onto devices: e-mail delivery, the Kindle preflight, device profiles."""

@@ -1,0 +1,186 @@
+"""Device profiles for ``--device``. This module holds ``kindle``; other devices are added here.
+
+``kindle``, applied to every EPUB ``epub --device kindle`` writes:
+
+- the preflight (``feed2book.delivery.preflight``) with its fixes;
+- images at most 5 MB (re-encoded smaller);
+- the CSS features Kindle's renderer drops removed (``position: fixed|absolute``,
+  ``display: flex|grid``), so the page falls back to the plain flow it shows anyway;
+- footnotes as Kindle pop-ups read them: the reference link gets ``epub:type="noteref"`` and each
+  note becomes an ``<aside epub:type="footnote">``. A note is an ordered-list item with an id
+  that an in-page link points at, and that sits in a footnotes block (class, id or ARIA role),
+  links back to its reference (the "↩" of Hugo, Jekyll, Pandoc, WordPress), or is pointed at
+  by a superscript number or dagger;
+- with ``--series-in-title``, the series in the title (Kindle ignores series metadata).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from typing import Final
+
+from lxml import etree
+
+from feed2book.delivery.options import Device
+from feed2book.delivery.preflight import EpubFiles, Finding, Preflight, X, parse_xml, run_preflight
+from feed2book.models import Book
+
+OPS: Final = "http://www.idpf.org/2007/ops"
+_TYPE: Final = f"{{{OPS}}}type"
+_DROPPED_CSS: Final = re.compile(
+    r"(?P<lead>[;{\s])\s*(?:position\s*:\s*(?:fixed|absolute)|"
+    r"display\s*:\s*(?:inline-)?(?:flex|grid))\s*(?:!\s*important)?\s*(?:;|(?=\}))",
+    re.IGNORECASE,
+)
+_NOTES_BLOCK: Final = re.compile(r"footnote|endnote", re.IGNORECASE)
+_MARKER: Final = re.compile(r"^\[?(?:\d{1,3}|[*†‡§])\]?$")
+_NOTE_ROLES: Final = frozenset({"doc-endnote", "doc-footnote"})
+_NOTES_ROLES: Final = frozenset({"doc-endnotes", "doc-footnotes"})
+
+
+def apply_device(epub: bytes, device: Device) -> Preflight:
+    """``epub`` made for ``device``: the report, and the rewritten book in ``fixed`` (or None
+    when it needed no change)."""
+    if device is not Device.KINDLE:
+        raise ValueError(f"no profile for {device}")
+    return run_preflight(epub, fix=True, extra=(drop_unsupported_css, kindle_footnotes))
+
+
+def series_in_title(book: Book) -> Book:
+    """The title Kindle shows and sorts by: the series and this book's part of it.
+
+    A series book's title is the series name: the range (its subtitle) is added. Another
+    book in a series gets "Series #N: Title".
+    """
+    series = book.series
+    if series is None:
+        return book
+    if series.name.casefold() in book.title.casefold():
+        title = f"{book.title} ({book.subtitle})" if book.subtitle else book.title
+    else:
+        title = f"{series.name} #{series.index_label}: {book.title}"
+    return dataclasses.replace(book, title=title)
+
+
+def drop_unsupported_css(files: EpubFiles, fix: bool) -> Iterator[Finding]:
+    for path in files.of_type("text/css"):
+        text = files.data[path].decode("utf-8", "replace")
+        new, count = _DROPPED_CSS.subn(lambda match: match.group("lead"), text)
+        if count:
+            yield Finding("css-dropped", path, f"{count} declaration(s) Kindle ignores", fix)
+            if fix:
+                files.put(path, new.encode("utf-8"))
+
+
+def kindle_footnotes(files: EpubFiles, fix: bool) -> Iterator[Finding]:
+    for path in files.documents():
+        data = files.data[path]
+        if b"xmlns:epub=" not in data:  # so that the new attributes read epub:type, not ns0:type
+            data = re.sub(rb"<html\b", b'<html xmlns:epub="' + OPS.encode() + b'"', data, count=1)
+        root = parse_xml(data)
+        notes = _footnote_items(root)
+        if not notes:
+            continue
+        yield Finding("footnotes", path, f"{len(notes)} footnote(s) made Kindle pop-ups", fix)
+        if fix:
+            _as_popups(root, notes)
+            files.put_xml(path, root)
+
+
+def _footnote_items(root: etree._Element) -> dict[str, etree._Element]:
+    """``{id: <li>}`` for each list item of a footnotes block that an in-page link points at."""
+    linked = {
+        (link.get("href") or "")[1:]
+        for link in root.iter(X + "a")
+        if (link.get("href") or "").startswith("#")
+    }
+    notes: dict[str, etree._Element] = {}
+    for item in root.iter(X + "li"):
+        identifier = item.get("id")
+        if not identifier or identifier not in linked or item.get(_TYPE):
+            continue
+        parent = item.getparent()
+        if parent is None or parent.tag != X + "ol":
+            continue
+        marked = item.get("role") in _NOTE_ROLES or _in_notes_block(parent)
+        if marked or _links_back(item, root) or _marker_links(root, identifier):
+            notes[identifier] = item
+    return notes
+
+
+def _links_back(item: etree._Element, root: etree._Element) -> bool:
+    """The item links back to a reference to it (a footnote's "↩", with classes cleaned away)."""
+    identifier = item.get("id")
+    for back in item.iter(X + "a"):
+        href = back.get("href") or ""
+        if not href.startswith("#"):
+            continue
+        for element in root.iter():
+            if element.get("id") == href[1:]:
+                references = [element, *element.iter(X + "a")]
+                if any(a.get("href") == f"#{identifier}" for a in references):
+                    return True
+    return False
+
+
+def _marker_links(root: etree._Element, identifier: str) -> bool:
+    """A link to the item that reads like a note marker: a number or a dagger, superscript."""
+    for link in root.iter(X + "a"):
+        if link.get("href") != f"#{identifier}":
+            continue
+        parent = link.getparent()
+        in_sup = link.tag == X + "sup" or (parent is not None and parent.tag == X + "sup")
+        text = etree.tostring(link, method="text", encoding="unicode", with_tail=False)
+        if in_sup and _MARKER.match(str(text).strip()):
+            return True
+    return False
+
+
+def _in_notes_block(element: etree._Element) -> bool:
+    for ancestor in element.iterancestors():
+        marks = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
+        if ancestor.get("role") in _NOTES_ROLES or _NOTES_BLOCK.search(marks):
+            return True
+        if ancestor.tag == X + "body":
+            return False
+    return False
+
+
+def _as_popups(root: etree._Element, notes: dict[str, etree._Element]) -> None:
+    for link in root.iter(X + "a"):
+        href = link.get("href") or ""
+        if href.startswith("#") and href[1:] in notes and link.getparent() is not None:
+            inside_note = any(a.get("id") in notes for a in link.iterancestors())
+            if not inside_note:
+                link.set(_TYPE, "noteref")
+    lists = {id(item.getparent()): item.getparent() for item in notes.values()}
+    for ordered in lists.values():
+        assert ordered is not None
+        holder = ordered.getparent()
+        assert holder is not None
+        place = holder.index(ordered)
+        for number, item in enumerate(list(ordered), start=1):
+            if item.get("id") not in notes:
+                continue  # an item nothing points at stays in the list
+            aside = etree.Element(X + "aside")
+            aside.set("id", item.get("id", ""))
+            aside.set(_TYPE, "footnote")
+            paragraph_like = len(item) and item[0].tag in (X + "p", X + "div")
+            if not paragraph_like:
+                block = etree.SubElement(aside, X + "p")
+                block.text = f"{number}. " + (item.text or "")
+                for child in list(item):
+                    block.append(child)
+            else:
+                aside.text = None
+                first = item[0]
+                first.text = f"{number}. " + (first.text or "")
+                for child in list(item):
+                    aside.append(child)
+            ordered.remove(item)
+            place += 1
+            holder.insert(place, aside)
+        if not len(ordered):
+            holder.remove(ordered)
