@@ -41,6 +41,10 @@ from feed2book.errors import Feed2BookError
 
 MAX_IMAGE_BYTES: Final = 5 * 1024 * 1024  # Amazon's limit for one image in a Kindle book
 UTF8_DECLARATION: Final = b'<?xml version="1.0" encoding="UTF-8"?>'
+# Any spelling of a UTF-8 declaration at the very start (quotes and case as XML allows them).
+_UTF8_DECLARED: Final = re.compile(
+    rb"""<\?xml\s+version\s*=\s*["']1\.[01]["']\s+encoding\s*=\s*["']utf-8["']""", re.IGNORECASE
+)
 XHTML: Final = "http://www.w3.org/1999/xhtml"
 OPF: Final = "http://www.idpf.org/2007/opf"
 DC: Final = "http://purl.org/dc/elements/1.1/"
@@ -243,9 +247,7 @@ def check_declarations(files: EpubFiles, fix: bool) -> Iterator[Finding]:
     paths = {files.opf_path, *files.of_type(*_XML_TYPES)}
     for path in sorted(paths):
         data = files.data[path]
-        if data.startswith(UTF8_DECLARATION) or data.startswith(
-            UTF8_DECLARATION.replace(b"UTF-8", b"utf-8")
-        ):
+        if _UTF8_DECLARED.match(data):
             continue
         if fix:
             files.put_xml(path, parse_xml(data))
@@ -342,8 +344,13 @@ def check_links(files: EpubFiles, fix: bool) -> Iterator[Finding]:
                 if fix:
                     del link.attrib["href"]
                     changed.add(path)
-            elif fragment and target in ids and (
-                unquote(fragment) not in ids[target] or body_ids.get(target) == unquote(fragment)
+            elif (
+                fragment
+                and target in ids
+                and (
+                    unquote(fragment) not in ids[target]
+                    or body_ids.get(target) == unquote(fragment)
+                )
             ):
                 at_body = body_ids.get(target) == unquote(fragment)
                 what = "the <body> of" if at_body else "a missing id in"
