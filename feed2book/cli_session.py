@@ -21,6 +21,7 @@ from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
 from feed2book.errors import Feed2BookError, NothingToOutput, UsageError
 from feed2book.fetch import FetchLimits
 from feed2book.group import BookOptions, Grouping, group_articles
+from feed2book.i18n import plural
 from feed2book.models import Book
 from feed2book.pipeline import Collection, collect
 from feed2book.select import Selection, compile_title_match, parse_when
@@ -209,7 +210,7 @@ def _read_sources(
         context = SourceContext(fetch=fetcher, stdin=env.stdin, budget=budget)
 
         def on_source(origin: str, count: int) -> None:
-            messenger.detail(f"{origin}: {count} article(s)")
+            messenger.detail(f"{origin}: {plural(count, 'article', 'articles')}")
             bar.advance(f"Reading feeds: {Path(origin).name or origin}")
 
         if not common.save:
@@ -254,10 +255,13 @@ class Digest:
         left_out = sum(len(book.articles) for book in grouping.books) - len(fresh)
         if grouping.books and not fresh:
             raise NothingToOutput(
-                f"nothing new: all {left_out} article(s) were in earlier builds of these books"
+                f"nothing new: all {plural(left_out, 'article', 'articles')} were in earlier builds"
+                " of these books"
             )
         if left_out:
-            self._messenger.info(f"--new: {left_out} article(s) of earlier builds left out")
+            self._messenger.info(
+                f"--new: {plural(left_out, 'article', 'articles')} of earlier builds left out"
+            )
         fresh.sort(key=lambda article: (article.published, article.id))
         return replace(group_articles(fresh, options), left_out=grouping.left_out)
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_interval, format_skeleton
+from feed2book.writers.epub_lang import normalise_language
+
+if TYPE_CHECKING:  # Babel is imported when first used: 20 ms that most commands never need
+    from babel import Locale
 
 ENGLISH: Final = "en"
 NBSP: Final = "\u00a0"
@@ -366,7 +368,7 @@ _TRADITIONAL_CHINESE_REGIONS: Final = frozenset({"TW", "HK", "MO"})
 def catalogue_key(language: str) -> str:
     """The catalogue for a BCP 47 tag: ``de-AT`` -> ``de``, ``zh-TW`` -> ``zh-Hant``, else
     ``en`` when there is none for the language."""
-    subtags = language.replace("_", "-").split("-")
+    subtags = normalise_language(language).split("-")
     primary = subtags[0].lower()
     if primary == "zh":
         rest = {subtag.title() if len(subtag) == 4 else subtag.upper() for subtag in subtags[1:]}
@@ -381,7 +383,9 @@ def catalogue_key(language: str) -> str:
 def babel_locale(language: str) -> Locale:
     """Babel's locale for a BCP 47 tag; English (as written in Britain, day before month) when
     Babel does not know the language."""
-    tag = language.replace("-", "_")
+    from babel import Locale, UnknownLocaleError
+
+    tag = normalise_language(language).replace("-", "_")
     if tag.split("_")[0].lower() == ENGLISH:
         return Locale.parse("en_GB")
     for candidate in (tag, tag.split("_")[0]):
@@ -392,12 +396,15 @@ def babel_locale(language: str) -> Locale:
     return Locale.parse("en_GB")
 
 
+def template(language: str, key: str) -> str:
+    """The catalogue's ``key`` in ``language`` (English when it has none), placeholders kept."""
+    label = CATALOGUES[catalogue_key(language)].get(key, _EN[key])
+    return label if isinstance(label, str) else label["other"]
+
+
 def text(language: str, key: str, **values: object) -> str:
     """The catalogue's ``key`` in ``language`` (English when it has none), filled in."""
-    label = CATALOGUES[catalogue_key(language)].get(key, _EN[key])
-    if not isinstance(label, str):
-        label = label["other"]
-    return label.format(**values)
+    return template(language, key).format(**values)
 
 
 def count(language: str, key: str, n: int) -> str:
@@ -410,8 +417,10 @@ def count(language: str, key: str, n: int) -> str:
 
 
 def plural(n: int, singular: str, plural_form: str) -> str:
-    """English messages: ``"1 article"``, ``"2 articles"``, ``"0 articles"``."""
-    return f"{n} {singular if n == 1 else plural_form}"
+    """A count in feed2book's (English) messages, by CLDR's English rule: ``"1 article"``,
+    ``"0 articles"``, ``"2 articles"``."""
+    one = babel_locale(ENGLISH).plural_form(n) == "one"
+    return f"{n} {singular if one else plural_form}"
 
 
 def _day(moment: date | datetime) -> date:
@@ -420,23 +429,31 @@ def _day(moment: date | datetime) -> date:
 
 def short_date(moment: date | datetime, language: str) -> str:
     """A date that never breaks across lines: "26 Apr 2026", "26.04.2026", "2026年4月26日"."""
+    from babel.dates import format_skeleton
+
     shown = format_skeleton("yMMMd", _day(moment), locale=babel_locale(language))
     return shown.replace(" ", NBSP)
 
 
 def long_date(moment: date | datetime, language: str) -> str:
     """One day, written out: "26 April 2026", "26 avril 2026", "26 апреля 2026 г."."""
+    from babel.dates import format_date
+
     return format_date(_day(moment), "long", locale=babel_locale(language))
 
 
 def month_year(moment: date | datetime, language: str) -> str:
     """ "April 2026", "avril 2026", "2026年4月" (CLDR's stand-alone month form)."""
+    from babel.dates import format_skeleton
+
     return format_skeleton("yMMMM", _day(moment), locale=babel_locale(language))
 
 
 def date_range(first: date | datetime, last: date | datetime, language: str) -> str:
     """The span of a book's dates, said once: ``26 April – 25 May 2026``; a span over years
     names months only (``December 2025 – May 2026``)."""
+    from babel.dates import format_date, format_interval
+
     start, end = _day(first), _day(last)
     if catalogue_key(language) == ENGLISH:
         return _english_range(start, end)
