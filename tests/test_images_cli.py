@@ -141,7 +141,7 @@ def test_markdown_bundle_ships_images_that_resolve(tmp_path: Path, picture_feed:
     first = (folder / "01-day-1-images-pictures-week.md").read_text()
     targets = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", first)
     assert targets and all((folder / t).is_file() for t in targets)
-    assert "[Image: Lost diagram]" in first
+    assert "[Image unavailable: Lost diagram (127.0.0.1)]" in first
     from PIL import Image
 
     with Image.open(next(p for p in pictures if p.suffix == ".jpg")) as image:

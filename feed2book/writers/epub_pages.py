@@ -94,7 +94,7 @@ def title_page(plan: BookPlan) -> str:
         + "\n".join(feeds)
         + "\n</ul>"
     )
-    lines.append(f'<p class="colophon">{isolated(i18n.text(language, "made_with"))}</p>')
+    lines.append(f'<p class="colophon">{esc(i18n.text(language, "made_with"))}</p>')
     body = '<div class="titlepage">\n' + "\n".join(lines) + "\n</div>"
     return xhtml_page(plan.title, plan.language, plan.direction, body)
 
