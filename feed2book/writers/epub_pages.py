@@ -233,7 +233,7 @@ def _article_header(chapter: Chapter) -> str:
     byline.append(date)
     byline.append(esc(i18n.count(language, "min_read", article.reading_minutes)))
     lines = [
-        f'<h1 class="article-title">{isolated(chapter.title)}</h1>',
+        f'<h1 class="article-title">{esc(chapter.title)}</h1>',  # the page is in its language
         f'<p class="article-meta">{" · ".join(byline)}</p>',
     ]
     if article.series is not None:
