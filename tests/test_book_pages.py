@@ -252,6 +252,20 @@ def test_entries_inside_their_series_section_drop_the_series_name() -> None:
     assert f"Day 1: Queue 1 - {series}</h1>" in page.decode()  # the full title stays on the page
 
 
+def test_entries_of_a_series_book_drop_the_series_name() -> None:
+    notes = tuple(
+        article(n, datetime(2026, 4, n, tzinfo=UTC), title=f"Day {n}: Queue {n} - Tiny Systems",
+                series=SeriesRef("Tiny Systems", n))
+        for n in (1, 2)
+    )  # fmt: skip
+    book = Book("series:tiny systems", "Tiny Systems", (LENA,), "en", (Section("", notes),),
+                series=SeriesRef("Tiny Systems", 1))  # fmt: skip
+    epub = build_epub(book)
+    assert "Day 2: Queue 2 (" in text_of(xml(epub, "OEBPS/toc.xhtml"))
+    assert "Tiny Systems" not in text_of(xml(epub, "OEBPS/nav.xhtml").find(".//x:ol", NS))
+    assert "<text>Day 2: Queue 2</text>" in read(epub, "OEBPS/toc.ncx").decode()
+
+
 # --- title page and metadata -----------------------------------------------------------------------
 
 

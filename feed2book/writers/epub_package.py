@@ -194,10 +194,12 @@ def toc_ncx(plan: BookPlan) -> str:
     for group in plan.groups:
         if group.title:
             first = group.chapters[0].file_name
-            inner = "\n".join(nav_point(entry_title(group, c), c.file_name) for c in group.chapters)
+            inner = "\n".join(
+                nav_point(entry_title(plan, group, c), c.file_name) for c in group.chapters
+            )
             points.append(nav_point(group.title, first, f"\n{inner}\n"))
         else:
-            points += [nav_point(c.title, c.file_name) for c in group.chapters]
+            points += [nav_point(entry_title(plan, group, c), c.file_name) for c in group.chapters]
     authors = names(plan.creators)
     return (
         _XML_DECLARATION + '<ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1"'

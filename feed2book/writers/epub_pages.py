@@ -132,7 +132,7 @@ def toc_page(plan: BookPlan) -> str:
                 details.append(isolated(names(chapter.article.authors)))
             parts.append(
                 f"<li{_lang_of(plan, chapter)}>"
-                f'<a href="{chapter.file_name}">{isolated(entry_title(group, chapter))}</a>'
+                f'<a href="{chapter.file_name}">{isolated(entry_title(plan, group, chapter))}</a>'
                 f' <span class="toc-meta">({" · ".join(details)})</span></li>'
             )
         parts.append("</ol>")
@@ -140,11 +140,16 @@ def toc_page(plan: BookPlan) -> str:
     return xhtml_page(contents, plan.language, plan.direction, "\n".join(parts))
 
 
-def entry_title(group: TocGroup, chapter: Chapter) -> str:
-    """A chapter's title in the contents: inside its series' own section the series' name is
-    said by the section, so the title drops it ("Day 19: Product Catalog")."""
+def entry_title(plan: BookPlan, group: TocGroup, chapter: Chapter) -> str:
+    """A chapter's title in the contents: inside its series' own section (or a book that is
+    the series) the series' name is said already, so the title drops it ("Day 19: Product
+    Catalog"); the page and the metadata keep the full title."""
     series = chapter.article.series
-    if not group.title or series is None or series.name.casefold() != group.title.casefold():
+    book_series = plan.book.series.name if plan.book.series is not None else ""
+    if series is None or series.name.casefold() not in (
+        group.title.casefold(),
+        book_series.casefold(),
+    ):
         return chapter.title
     return title_in_series(chapter.title, series.name)
 
@@ -154,7 +159,8 @@ def nav_document(plan: BookPlan) -> str:
     items = []
     for group in plan.groups:
         entries = "\n".join(
-            f'<li{_lang_of(plan, c)}><a href="{c.file_name}">{esc(entry_title(group, c))}</a></li>'
+            f'<li{_lang_of(plan, c)}><a href="{c.file_name}">'
+            f"{esc(entry_title(plan, group, c))}</a></li>"
             for c in group.chapters
         )
         if group.title:
