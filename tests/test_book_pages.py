@@ -19,6 +19,7 @@ from babel import Locale
 from lxml import etree
 
 from feed2book import i18n
+from feed2book.covers import CoverSpec, layout_cover
 from feed2book.group import BookOptions, GroupBy, Sections, group_articles
 from feed2book.models import Article, Author, Book, FeedInfo, Section, SeriesRef
 from feed2book.series import title_in_series
@@ -411,3 +412,24 @@ def test_stylesheet_uses_no_property_epubcheck_rejects() -> None:
 def test_title_page_markup_validates_as_xml() -> None:
     for language in TITLES:
         etree.fromstring(read(build_epub(book_in(language, TITLES[language])), "OEBPS/title.xhtml"))
+
+
+# --- covers --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "expected"),
+    [
+        ("en", 1, "1 article"),
+        ("en", 28, "28 articles"),
+        ("ru", 5, "5 статей"),
+        ("ar", 3, "3 مقالات"),
+    ],
+)
+def test_cover_counts_articles_in_the_book_s_language(
+    language: str, count: int, expected: str
+) -> None:
+    spec = CoverSpec("author:lena", "Notes", "Lena Ortiz", "", count, language)
+    layout = layout_cover(spec, "geometric", system_fonts=False)
+    [placed] = [text for text in layout.texts if text.content == "count"]
+    assert " ".join(placed.block.lines) == expected
