@@ -234,7 +234,8 @@ def make_sections(
     sections.sort(key=lambda s: _section_order(s, kind), reverse=newest_first)
     if kind is Sections.SERIES:
         # "Other articles" goes last whichever way the book runs.
-        sections.sort(key=lambda s: s.title == OTHER_ARTICLES)
+        other = i18n.text(language, "other_articles")
+        sections.sort(key=lambda s: s.title == other)
     return tuple(sections)
 
 
@@ -252,7 +253,7 @@ def _auto_sections(members: Sequence[Article]) -> Sections:
 
 def _section_title(article: Article, kind: Sections, language: str = i18n.ENGLISH) -> str:
     if kind is Sections.SERIES:
-        return article.series.name if article.series else OTHER_ARTICLES
+        return article.series.name if article.series else i18n.text(language, "other_articles")
     if kind is Sections.MONTH:
         return i18n.month_year(article.published, language)
     if kind is Sections.TAG:

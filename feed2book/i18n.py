@@ -44,6 +44,7 @@ _EN: Final[Catalogue] = {
     "part": "{series}, part {n}",
     "more": "and {n} more",
     "made_with": "Made with feed2book",
+    "other_articles": "Other articles",
 }
 
 CATALOGUES: Final[Mapping[str, Catalogue]] = {
@@ -62,6 +63,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}, Teil {n}",
         "more": "und {n} weitere",
         "made_with": "Erstellt mit feed2book",
+        "other_articles": "Weitere Artikel",
     },
     "fr": {
         "contents": "Sommaire",
@@ -77,6 +79,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}, partie {n}",
         "more": "et {n} autres",
         "made_with": "Créé avec feed2book",
+        "other_articles": "Autres articles",
     },
     "es": {
         "contents": "Índice",
@@ -92,6 +95,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}, parte {n}",
         "more": "y {n} más",
         "made_with": "Creado con feed2book",
+        "other_articles": "Otros artículos",
     },
     "it": {
         "contents": "Indice",
@@ -107,6 +111,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}, parte {n}",
         "more": "e altri {n}",
         "made_with": "Creato con feed2book",
+        "other_articles": "Altri articoli",
     },
     "pt": {
         "contents": "Sumário",
@@ -122,6 +127,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}, parte {n}",
         "more": "e mais {n}",
         "made_with": "Criado com feed2book",
+        "other_articles": "Outros artigos",
     },
     "nl": {
         "contents": "Inhoud",
@@ -137,6 +143,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}, deel {n}",
         "more": "en nog {n}",
         "made_with": "Gemaakt met feed2book",
+        "other_articles": "Overige artikelen",
     },
     "pl": {
         "contents": "Spis treści",
@@ -157,6 +164,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}, część {n}",
         "more": "i {n} więcej",
         "made_with": "Utworzono za pomocą feed2book",
+        "other_articles": "Pozostałe artykuły",
     },
     "ru": {
         "contents": "Содержание",
@@ -177,6 +185,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}, часть {n}",
         "more": "и ещё {n}",
         "made_with": "Создано с помощью feed2book",
+        "other_articles": "Другие статьи",
     },
     "uk": {
         "contents": "Зміст",
@@ -197,6 +206,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}, частина {n}",
         "more": "і ще {n}",
         "made_with": "Створено за допомогою feed2book",
+        "other_articles": "Інші статті",
     },
     "tr": {
         "contents": "İçindekiler",
@@ -212,6 +222,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}, bölüm {n}",
         "more": "ve {n} tane daha",
         "made_with": "feed2book ile oluşturuldu",
+        "other_articles": "Diğer makaleler",
     },
     "ar": {
         "contents": "المحتويات",
@@ -241,6 +252,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}، الجزء {n}",
         "more": "و{n} غيرها",
         "made_with": "أُنشئ باستخدام feed2book",
+        "other_articles": "مقالات أخرى",
     },
     "fa": {
         "contents": "فهرست",
@@ -256,6 +268,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}، بخش {n}",
         "more": "و {n} مورد دیگر",
         "made_with": "ساخته‌شده با feed2book",
+        "other_articles": "مقاله‌های دیگر",
     },
     "he": {
         "contents": "תוכן העניינים",
@@ -271,6 +284,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}, חלק {n}",
         "more": "ועוד {n}",
         "made_with": "נוצר באמצעות feed2book",
+        "other_articles": "מאמרים נוספים",
     },
     "ur": {
         "contents": "فہرست",
@@ -286,6 +300,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}، حصہ {n}",
         "more": "اور {n} مزید",
         "made_with": "feed2book سے تیار کردہ",
+        "other_articles": "دیگر مضامین",
     },
     "hi": {
         "contents": "विषय-सूची",
@@ -301,6 +316,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}, भाग {n}",
         "more": "और {n} अन्य",
         "made_with": "feed2book से बनाया गया",
+        "other_articles": "अन्य लेख",
     },
     "zh": {
         "contents": "目录",
@@ -316,6 +332,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}，第 {n} 部分",
         "more": "等 {n} 个",
         "made_with": "由 feed2book 制作",
+        "other_articles": "其他文章",
     },
     "zh-Hant": {
         "contents": "目錄",
@@ -331,6 +348,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}，第 {n} 部分",
         "more": "等 {n} 個",
         "made_with": "由 feed2book 製作",
+        "other_articles": "其他文章",
     },
     "ja": {
         "contents": "目次",
@@ -346,6 +364,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}（第 {n} 回）",
         "more": "ほか {n} 件",
         "made_with": "feed2book で作成",
+        "other_articles": "その他の記事",
     },
     "ko": {
         "contents": "목차",
@@ -361,6 +380,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
         "part": "{series}, {n}부",
         "more": "외 {n}개",
         "made_with": "feed2book으로 제작",
+        "other_articles": "기타 글",
     },
 }
 

@@ -208,6 +208,16 @@ def test_grouping_writes_the_date_subtitle_and_month_sections_in_the_book_s_lang
     assert [section.title for section in book.sections] == ["März 2026", "April 2026"]
 
 
+def test_articles_outside_any_series_go_last_under_a_heading_in_the_book_s_language() -> None:
+    notes = [
+        article(n, datetime(2026, 4, n, tzinfo=UTC), language="ru",
+                series=SeriesRef("Малые системы", n) if n > 1 else None)
+        for n in (1, 2, 3)
+    ]  # fmt: skip
+    [book] = group_articles(notes, BookOptions(sections=Sections.SERIES)).books
+    assert [section.title for section in book.sections] == ["Малые системы", "Другие статьи"]
+
+
 # --- series entries ------------------------------------------------------------------------------
 
 
