@@ -67,6 +67,7 @@ from feed2book.delivery.cli import register as register_delivery
 from feed2book.delivery.options import DeviceOpt, SendOpt, SeriesInTitleOpt
 from feed2book.errors import OutputError, UsageError
 from feed2book.group import BookOptions, GroupBy, Sections, group_articles
+from feed2book.i18n import plural
 from feed2book.images.options import ImageMode
 from feed2book.listing import render_listing, summary, summary_line
 from feed2book.models import Article, Book
@@ -356,7 +357,8 @@ def epub_command(
 
                 def written(book: Book, path: Path, replaced: list[Path]) -> None:
                     note = "".join(f"; replaced {old.name}" for old in replaced)
-                    messenger.info(f"wrote {path} ({len(book.articles)} articles){note}")
+                    count = plural(len(book.articles), "article", "articles")
+                    messenger.info(f"wrote {path} ({count}){note}")
                     bar.advance(f"Building books: {book.title}")
                     paths.append(path)
                     if settings.max_book_bytes is None:
@@ -496,7 +498,8 @@ def markdown_command(
 
                 def written(book: Book, path: Path, replaced: list[Path]) -> None:
                     note = "".join(f"; replaced {old.name}" for old in replaced)
-                    messenger.info(f"wrote {path} ({len(book.articles)} articles){note}")
+                    count = plural(len(book.articles), "article", "articles")
+                    messenger.info(f"wrote {path} ({count}){note}")
                     bar.advance(f"Writing bundles: {book.title}")
                     fresh.record(book)
 
@@ -548,7 +551,9 @@ def grouped_books(
     the same book held); exits (status 3 or 1) when there are none."""
     grouping = new.only_new(group_articles(collection.select(common.selection), options), options)
     if grouping.left_out:
-        messenger.info(f"{grouping.left_out} article(s) outside any series left out")
+        messenger.info(
+            f"{plural(grouping.left_out, 'article', 'articles')} outside any series left out"
+        )
     if not grouping.books:
         messenger.error(nothing_message(collection))
         raise typer.Exit(exit_status(collection, 0))

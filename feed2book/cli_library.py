@@ -30,6 +30,7 @@ from feed2book.cli_session import damaged_message, edge
 from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
 from feed2book.delivery.options import SendOpt
 from feed2book.errors import NothingToOutput, UsageError
+from feed2book.i18n import plural
 from feed2book.output import atomic_writer
 from feed2book.source_limits import (
     DEFAULT_LIST_DEADLINE,
@@ -136,7 +137,7 @@ def add_command(
                 else:
                     messenger.info(f"not added: {spec} (nothing could be read from it)")
                 bar.advance(f"Adding: {spec}")
-            messenger.info(f"the library {path} holds {len(store)} article(s)")
+            messenger.info(f"the library {path} holds {plural(len(store), 'article', 'articles')}")
         raise typer.Exit(ExitStatus.SOURCES_FAILED if failed else ExitStatus.OK)
 
 
@@ -326,14 +327,17 @@ def remove_command(
                     f"{source}: not a source of the library",
                     hint="`feed2book sources` lists them",
                 )
-        messenger.info(f"removed {spec}; its {kept.get(spec, 0)} article(s) stay in the library")
+        messenger.info(
+            f"removed {spec}; its {plural(kept.get(spec, 0), 'article', 'articles')} stay in"
+            " the library"
+        )
 
 
 def _counts(result: SourceResult) -> str:
     stored = result.stored
     text = f"{stored.new} new, {stored.updated} updated, {stored.unchanged} unchanged"
     if result.not_modified:
-        text += f", {result.not_modified} feed(s) not modified"
+        text += f", {plural(result.not_modified, 'feed', 'feeds')} not modified"
     return text
 
 
@@ -422,7 +426,7 @@ def export_command(
                     count = store.export_jsonl(
                         lambda line: handle.write(line.encode("utf-8")), on_damage=damaged
                     )
-        messenger.info(f"exported {count} article(s) from {path}")
+        messenger.info(f"exported {plural(count, 'article', 'articles')} from {path}")
         if not count:
             raise typer.Exit(ExitStatus.NOTHING)
 
@@ -508,7 +512,7 @@ def import_command(
             messenger.problem(problem)
         stored = result.stored
         messenger.info(
-            f"imported {result.read} article(s) into {path}: {stored.new} new, "
+            f"imported {plural(result.read, 'article', 'articles')} into {path}: {stored.new} new, "
             f"{stored.updated} updated, {stored.unchanged} unchanged"
         )
         if not result.read:

@@ -21,6 +21,7 @@ from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
 from feed2book.errors import Feed2BookError, NothingToOutput, UsageError, describe
 from feed2book.fetch import FetchLimits
 from feed2book.group import BookOptions, GroupBy, Grouping, group_articles
+from feed2book.i18n import plural
 from feed2book.models import Book
 from feed2book.pipeline import Collection, collect
 from feed2book.select import Selection, compile_title_match, parse_when
@@ -220,7 +221,7 @@ def _read_sources(
         context = SourceContext(fetch=fetcher, stdin=env.stdin, budget=budget)
 
         def on_source(origin: str, count: int) -> None:
-            messenger.detail(f"{origin}: {count} article(s)")
+            messenger.detail(f"{origin}: {plural(count, 'article', 'articles')}")
             bar.advance(f"Reading feeds: {Path(origin).name or origin}")
 
         if not common.save:
@@ -271,9 +272,13 @@ class Digest:
             fresh += [article for article in book.articles if article.id not in built]
         left_out = sum(len(book.articles) for book in grouping.books) - len(fresh)
         if grouping.books and not fresh:
-            raise NothingToOutput(f"nothing new: all {left_out} article(s) were {self.earlier}")
+            raise NothingToOutput(
+                f"nothing new: all {plural(left_out, 'article', 'articles')} were {self.earlier}"
+            )
         if left_out:
-            self._messenger.info(f"--new: {left_out} article(s) of earlier builds left out")
+            self._messenger.info(
+                f"--new: {plural(left_out, 'article', 'articles')} of earlier builds left out"
+            )
         fresh.sort(key=lambda article: (article.published, article.id))
         regrouped = group_articles(fresh, options)
         if options.group_by is GroupBy.NONE and len(grouping.books) == 1:

@@ -18,6 +18,7 @@ from typing import Literal
 
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
+from feed2book import i18n
 from feed2book.covers_colour import RGB, distinct_tones, key_digest, key_hue, surface_with_ink
 from feed2book.covers_fonts import FontStack, pil_font, shipped_face
 from feed2book.covers_motifs import MOTIFS, Shape
@@ -152,12 +153,13 @@ def _theme(spec: CoverSpec, theme: str | None) -> Theme:
 def _slot_text(spec: CoverSpec, content: Content, badge: bool = False) -> str:
     """The text for a slot; ``badge`` says the theme has a range badge (which shows the count
     when the subtitle has no range, so the count line is left out)."""
-    articles = f"{spec.count} article{'s' if spec.count != 1 else ''}" if spec.count > 0 else ""
+    articles = i18n.count(spec.language, "articles", spec.count) if spec.count > 0 else ""
     match = _RANGE.match(spec.subtitle)
     if content == "count" and badge and not match:
         return ""
     if content == "range_label":
-        return match.group("label") if match else ("articles" if spec.count else "")
+        noun = articles.replace(str(spec.count), "").strip()  # "articles", "статей", "篇文章"
+        return match.group("label") if match else noun
     if content == "range_numbers":
         return (
             re.sub(r"\s*[–—-]\s*", "–", match.group("numbers"))

@@ -20,20 +20,27 @@ _YOUTUBE_ID = re.compile(r"/(?:embed|v|shorts|e)/([A-Za-z0-9_-]{6,})")
 _VIMEO_ID = re.compile(r"/video/(\d+)")
 _GIST = re.compile(r"^(https://gist\.github\.com/[^?#]+?)(?:\.js)?(?:[?#].*)?$")
 
-# Host suffix -> what the reader is told the embed was.
-_KINDS: Final[tuple[tuple[str, str], ...]] = (
-    ("youtube.com", "Video"), ("youtube-nocookie.com", "Video"), ("youtu.be", "Video"),
-    ("vimeo.com", "Video"), ("dailymotion.com", "Video"), ("twitch.tv", "Video"),
-    ("loom.com", "Video"), ("wistia.com", "Video"), ("wistia.net", "Video"),
-    ("ted.com", "Video"), ("streamable.com", "Video"), ("bilibili.com", "Video"),
-    ("soundcloud.com", "Audio"), ("spotify.com", "Audio"), ("anchor.fm", "Audio"),
-    ("podcasters.spotify.com", "Audio"), ("bandcamp.com", "Audio"),
-    ("codepen.io", "CodePen"), ("codesandbox.io", "CodeSandbox"), ("jsfiddle.net", "JSFiddle"),
-    ("stackblitz.com", "StackBlitz"), ("replit.com", "Replit"), ("gist.github.com", "Gist"),
-    ("twitter.com", "Tweet"), ("x.com", "Tweet"), ("google.com/maps", "Map"),
-    ("maps.google.com", "Map"), ("openstreetmap.org", "Map"), ("slideshare.net", "Slides"),
-    ("speakerdeck.com", "Slides"), ("docs.google.com", "Document"),
+# Host suffix (and path prefix) -> what the embed was and whose: the label says what to do.
+_KINDS: Final[tuple[tuple[str, str, str], ...]] = (
+    ("youtube.com", "video", "YouTube"), ("youtube-nocookie.com", "video", "YouTube"),
+    ("youtu.be", "video", "YouTube"), ("vimeo.com", "video", "Vimeo"),
+    ("dailymotion.com", "video", "Dailymotion"), ("twitch.tv", "video", "Twitch"),
+    ("loom.com", "video", "Loom"), ("wistia.com", "video", "Wistia"),
+    ("wistia.net", "video", "Wistia"), ("ted.com", "video", "TED"),
+    ("streamable.com", "video", "Streamable"), ("bilibili.com", "video", "Bilibili"),
+    ("soundcloud.com", "audio", "SoundCloud"), ("podcasters.spotify.com", "audio", "Spotify"),
+    ("spotify.com", "audio", "Spotify"), ("anchor.fm", "audio", "Anchor"),
+    ("bandcamp.com", "audio", "Bandcamp"),
+    ("codepen.io", "view", "CodePen"), ("codesandbox.io", "view", "CodeSandbox"),
+    ("jsfiddle.net", "view", "JSFiddle"), ("stackblitz.com", "view", "StackBlitz"),
+    ("replit.com", "view", "Replit"), ("gist.github.com", "view", "GitHub Gist"),
+    ("twitter.com", "view", "X"), ("x.com", "view", "X"),
+    ("google.com/maps", "view", "Google Maps"), ("maps.google.com", "view", "Google Maps"),
+    ("openstreetmap.org", "view", "OpenStreetMap"), ("slideshare.net", "view", "SlideShare"),
+    ("speakerdeck.com", "view", "Speaker Deck"), ("docs.google.com", "view", "Google Docs"),
 )  # fmt: skip
+_ACTIONS: Final = {"video": "▶ Watch on {}", "audio": "▶ Listen on {}", "view": "View on {}"}
+_UNKNOWN: Final = {"video": "▶ Video", "audio": "▶ Audio"}
 
 # iframe titles that say nothing about the content.
 _GENERIC_TITLES: Final = frozenset(
@@ -60,17 +67,35 @@ def embed_for(element: etree._Element, base: str | None) -> Embed | None:
     if url is None or url.startswith("#"):
         return None
     url = canonical_url(url)
-    kind = _kind(url) or ("Audio" if tag == "audio" else "Video" if tag == "video" else None)
-    title = (element.get("title") or "").strip()
-    shown = title if title.lower() not in _GENERIC_TITLES else url
-    return Embed(f"{kind or 'Embedded content'}: {shown}", url)
+    title = " ".join((element.get("title") or "").split())
+    return Embed(embed_label(url, title, str(tag)), url)
+
+
+def embed_label(url: str, title: str = "", tag: str = "iframe") -> str:
+    """What a reader sees for an embed: the provider and the title when the markup has one,
+    "▶ Watch on YouTube: Product Catalog Service", else the address to look up,
+    "▶ Watch on YouTube: youtube.com/watch?v=…"; "Embedded content: <url>" when unknown."""
+    shown = title if title.lower() not in _GENERIC_TITLES else ""
+    known = _kind(url)
+    if known is not None:
+        kind, provider = known
+        return f"{_ACTIONS[kind].format(provider)}: {shown or _short(url)}"
+    return f"{_UNKNOWN.get(tag, 'Embedded content')}: {shown or url}"
+
+
+def _short(url: str) -> str:
+    """``url`` as a person writes it: no scheme, no ``www.``."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    rest = url.split(parts.netloc, 1)[1] if parts.netloc else url
+    return host + rest if host else url
 
 
 def script_embed(element: etree._Element, base: str | None) -> Embed | None:
     """A gist (``<script src=gist.github.com/...js>``) as a link; other scripts give None."""
     url = safe_url(element.get("src") or "", base)
     match = _GIST.match(url or "")
-    return Embed(f"Gist: {match.group(1)}", match.group(1)) if match else None
+    return Embed(embed_label(match.group(1)), match.group(1)) if match else None
 
 
 def codepen_embed(element: etree._Element) -> Embed | None:
@@ -79,7 +104,7 @@ def codepen_embed(element: etree._Element) -> Embed | None:
     if not slug or not re.fullmatch(r"[\w-]+", slug) or not re.fullmatch(r"[\w-]+", user):
         return None
     url = f"https://codepen.io/{user}/pen/{slug}"
-    return Embed(f"CodePen: {url}", url)
+    return Embed(embed_label(url), url)
 
 
 def canonical_url(url: str) -> str:
@@ -99,15 +124,16 @@ def canonical_url(url: str) -> str:
     return url
 
 
-def _kind(url: str) -> str | None:
+def _kind(url: str) -> tuple[str, str] | None:
+    """``(kind, provider)`` of a known embed's address."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    for pattern, kind in _KINDS:
+    for pattern, kind, provider in _KINDS:
         pattern_host, _, pattern_path = pattern.partition("/")
         if (host == pattern_host or host.endswith("." + pattern_host)) and parts.path.startswith(
             "/" + pattern_path
         ):
-            return kind
+            return kind, provider
     return None
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from feed2book import i18n
 from feed2book.identity import normalise_title, slugify
 from feed2book.models import Article, Author, Book, Section, SeriesRef
 
@@ -131,7 +132,8 @@ def _book(group: _Group, members: list[Article], options: BookOptions) -> Book:
     authors = _authors(members)
     title = options.title or _title(group, members, authors, options.group_by)
     first, last = min(a.published for a in members), max(a.published for a in members)
-    subtitle = _series_range(members) if group.series else date_range(first, last)
+    language = options.language or _language(members)
+    subtitle = _series_range(members) if group.series else date_range(first, last, language)
     slug_source = group.label if options.group_by is not GroupBy.NONE else title
     slug = f"{slugify(slug_source, 50) or 'feed2book'}-{first:%Y-%m-%d}--{last:%Y-%m-%d}"
     return Book(
@@ -140,8 +142,10 @@ def _book(group: _Group, members: list[Article], options: BookOptions) -> Book:
         else group.key,
         title=title,
         authors=authors,
-        language=options.language or _language(members),
-        sections=make_sections(members, options.sections, newest_first=options.newest_first),
+        language=language,
+        sections=make_sections(
+            members, options.sections, newest_first=options.newest_first, language=language
+        ),
         series=group.series,
         subtitle=subtitle,
         slug=slug,
@@ -191,15 +195,10 @@ def _language(members: Sequence[Article]) -> str:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
 
 
-def date_range(first: datetime, last: datetime) -> str:
-    """``12 May 2026``, ``2–9 May 2026``, ``26 April – 25 May 2026``, ``Dec 2025 – Jan 2026``."""
-    if first.date() == last.date():
-        return f"{first.day} {first:%B %Y}"
-    if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}–{last.day} {last:%B %Y}"
-    if first.year == last.year:
-        return f"{first.day} {first:%B} – {last.day} {last:%B %Y}"
-    return f"{first:%B %Y} – {last:%B %Y}"
+def date_range(first: datetime, last: datetime, language: str = i18n.ENGLISH) -> str:
+    """``12 May 2026``, ``2–9 May 2026``, ``26 April – 25 May 2026``, ``Dec 2025 – Jan 2026``;
+    in the book's language (CLDR's month names and order) when it is not English."""
+    return i18n.date_range(first, last, language)
 
 
 MAX_LISTED_RUNS = 3
@@ -262,18 +261,23 @@ def _ordinal_label(members: Sequence[Article]) -> str:
 
 
 def make_sections(
-    members: Sequence[Article], kind: Sections, *, newest_first: bool = False
+    members: Sequence[Article],
+    kind: Sections,
+    *,
+    newest_first: bool = False,
+    language: str = i18n.ENGLISH,
 ) -> tuple[Section, ...]:
     if kind is Sections.AUTO:
         kind = _auto_sections(members)
     buckets: dict[str, list[Article]] = defaultdict(list)
     for article in members:
-        buckets[_section_title(article, kind)].append(article)
+        buckets[_section_title(article, kind, language)].append(article)
     sections = [Section(title, _ordered(items, newest_first)) for title, items in buckets.items()]
     sections.sort(key=lambda s: _section_order(s, kind), reverse=newest_first)
     if kind is Sections.SERIES:
         # "Other articles" goes last whichever way the book runs.
-        sections.sort(key=lambda s: s.title == OTHER_ARTICLES)
+        other = i18n.text(language, "other_articles")
+        sections.sort(key=lambda s: s.title == other)
     return tuple(sections)
 
 
@@ -289,11 +293,11 @@ def _auto_sections(members: Sequence[Article]) -> Sections:
     return Sections.NONE
 
 
-def _section_title(article: Article, kind: Sections) -> str:
+def _section_title(article: Article, kind: Sections, language: str = i18n.ENGLISH) -> str:
     if kind is Sections.SERIES:
-        return article.series.name if article.series else OTHER_ARTICLES
+        return article.series.name if article.series else i18n.text(language, "other_articles")
     if kind is Sections.MONTH:
-        return f"{article.published:%B %Y}"
+        return i18n.month_year(article.published, language)
     if kind is Sections.TAG:
         return f"#{article.tags[0]}" if article.tags else "Untagged"
     return ""

@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.cells import cell_len
 
+from feed2book.i18n import plural
 from feed2book.models import Article
 from feed2book.pipeline import Collection, DroppedItem
 
@@ -33,23 +34,23 @@ def summary(
 
 
 def summary_line(facts: dict[str, Any]) -> str:
-    parts = [f"{facts['articles']} article(s)"]
+    parts = [plural(facts["articles"], "article", "articles")]
     if "authors" in facts:
-        parts.append(f"{facts['authors']} author(s)")
-    parts.append(f"{facts['sources']} source(s) read")
+        parts.append(plural(facts["authors"], "author", "authors"))
+    parts.append(f"{plural(facts['sources'], 'source', 'sources')} read")
     if facts["failed_sources"]:
         parts.append(f"{facts['failed_sources']} failed")
     parts.append(
-        f"{facts['duplicates_dropped']} duplicate(s) and "
-        f"{facts['revisions_dropped']} older revision(s) dropped"
+        f"{plural(facts['duplicates_dropped'], 'duplicate', 'duplicates')} and "
+        f"{plural(facts['revisions_dropped'], 'older revision', 'older revisions')} dropped"
     )
-    parts.append(f"{facts['problems']} problem(s)")
+    parts.append(plural(facts["problems"], "problem", "problems"))
     return ", ".join(parts)
 
 
 def dropped_summary(dropped: Sequence[DroppedItem]) -> str:
     """One line for what deduplication left out, grouped by reason ("" when nothing was):
-    ``3 item(s) dropped as duplicates of other items (same guid); 8 dropped as older
+    ``3 items dropped as duplicates of other items (same guid); 8 dropped as older
     revisions (…)``."""
     counts: dict[tuple[bool, str], int] = {}
     for item in dropped:
@@ -57,7 +58,8 @@ def dropped_summary(dropped: Sequence[DroppedItem]) -> str:
     parts: list[str] = []
     for (revision, reason), count in sorted(counts.items()):
         what = "older revisions" if revision else "duplicates of other items"
-        parts.append(f"{count} {'item(s) ' if not parts else ''}dropped as {what} ({reason})")
+        counted = plural(count, "item", "items") if not parts else str(count)
+        parts.append(f"{counted} dropped as {what} ({reason})")
     return "; ".join(parts)
 
 

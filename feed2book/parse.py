@@ -28,6 +28,7 @@ from feed2book.clean import clean_html
 from feed2book.errors import NotAFeedError
 from feed2book.fetch import Fetched, FetchLimits
 from feed2book.htmlrules import escape_url
+from feed2book.i18n import plural
 from feed2book.identity import (
     ItemFacts,
     article_id,
@@ -179,17 +180,17 @@ def parse_feed(
 
 
 _FALLBACK_MESSAGES = {
-    "title": "{n} item(s) without a title; titled from their first words",
-    "date": "{n} item(s) without a date; dated from the feed or, failing that, 1970-01-01",
-    "author": "{n} item(s) without an author; credited to the feed's title",
+    "title": "{n} without a title; titled from their first words",
+    "date": "{n} without a date; dated from the feed or, failing that, 1970-01-01",
+    "author": "{n} without an author; credited to the feed's title",
 }
 
 
 def _fallback_message(name: str, count: int) -> str:
     """What a fallback (or a limit the clean stage applied, ``clean:<what>``) did, how often."""
     if name.startswith("clean:"):
-        return f"{count} item(s) with {name.removeprefix('clean:')}"
-    return _FALLBACK_MESSAGES[name].format(n=count)
+        return f"{plural(count, 'item', 'items')} with {name.removeprefix('clean:')}"
+    return _FALLBACK_MESSAGES[name].format(n=plural(count, "item", "items"))
 
 
 def _charset(content_type: str) -> str | None:
@@ -653,7 +654,9 @@ def parse_json_feed(fetched: Fetched) -> ParsedSource:
         for article, decided in zip(result.articles, ids, strict=True)
     ]
     if skipped:
-        result.problems.append(Problem(fetched.origin, f"{skipped} item(s) not an object; skipped"))
+        result.problems.append(
+            Problem(fetched.origin, f"{plural(skipped, 'item', 'items')} not an object; skipped")
+        )
     for name in sorted(set(used)):
         result.problems.append(Problem(fetched.origin, _fallback_message(name, used.count(name))))
     return result

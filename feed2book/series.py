@@ -95,3 +95,25 @@ def detect(titles: Iterable[tuple[str, str]]) -> dict[str, SeriesRef]:
         name = spellings[key].most_common(1)[0][0]
         result[article_id] = SeriesRef(name, guess.index)
     return result
+
+
+def title_in_series(title: str, series_name: str) -> str:
+    """``title`` without the series' name, for a place that already names the series.
+
+    "Day 19: Product Catalog - AI System Design in Seconds" -> "Day 19: Product Catalog";
+    "Building a Parser, Part 2: Tokens" -> "Part 2: Tokens". A title that is nothing but the
+    name, does not carry it, or would keep no word without it ("Weekly Links #12"), is kept
+    whole.
+    """
+    name = re.escape(" ".join(series_name.split()))
+    if not name:
+        return title
+    for pattern in (
+        rf"^(?P<rest>.+?)\s*(?:\s[-–—|]|[:,(\[])\s*{name}\s*[)\]]?\s*$",
+        rf"^\s*{name}\s*(?:[-–—|:,]\s*|\s+(?=[#(\[]))(?P<rest>.+)$",
+    ):
+        match = re.match(pattern, " ".join(title.split()), re.I)
+        rest = match.group("rest").strip(" -–—|:,") if match else ""
+        if any(character.isalpha() for character in rest):  # "(3/5)" alone says too little
+            return rest
+    return title

@@ -25,6 +25,7 @@ from lxml import html as lxml_html
 
 from feed2book.errors import Feed2BookError, NotAFeedError, SourceError
 from feed2book.fetch import Fetch, Fetched
+from feed2book.i18n import plural
 from feed2book.models import Problem, Severity
 from feed2book.source_limits import Budget
 
@@ -294,12 +295,14 @@ class _Walk:
         parts = []
         if self.skipped:
             parts.append(
-                f"{self.skipped} source(s) named by OPML lists or HTML pages not read: "
+                f"{plural(self.skipped, 'source', 'sources')} named by OPML lists or HTML pages"
+                " not read: "
                 f"{self.skip_reason}"
             )
         if self.too_deep:
             parts.append(
-                f"{self.too_deep} OPML list(s) nested more than {MAX_OPML_DEPTH} deep not followed"
+                f"{plural(self.too_deep, 'OPML list', 'OPML lists')} nested more than"
+                f" {MAX_OPML_DEPTH} deep not followed"
             )
         if not parts:
             return None

@@ -138,8 +138,8 @@ def test_audio_and_video_are_links_not_embedded_sources() -> None:
         '<video src="https://e.com/v.mp4"></video><audio src="https://e.com/a.mp3"></audio>'
     )
     assert "<video" not in cleaned and "<audio" not in cleaned
-    assert ">Video: https://e.com/v.mp4</a>" in cleaned
-    assert ">Audio: https://e.com/a.mp3</a>" in cleaned
+    assert ">▶ Video: https://e.com/v.mp4</a>" in cleaned
+    assert ">▶ Audio: https://e.com/a.mp3</a>" in cleaned
 
 
 def test_no_block_inside_paragraph() -> None:

@@ -64,10 +64,10 @@ def test_jsonl_streams_articles_oldest_first_with_a_summary_on_stderr() -> None:
     assert code == 0
     assert [r["published"] for r in records] == sorted(r["published"] for r in records)
     assert err.strip().endswith(
-        "9 article(s), 3 source(s) read, 0 duplicate(s) and 1 older revision(s) dropped, "
-        "1 problem(s)"
+        "9 articles, 3 sources read, 0 duplicates and 1 older revision dropped, "
+        "1 problem"
     )
-    assert "field-notes.atom: 1 item(s) without a date" in err
+    assert "field-notes.atom: 1 item without a date" in err
 
 
 def test_stdin_and_jsonl_round_trip() -> None:
@@ -145,14 +145,14 @@ def test_quiet_and_verbose() -> None:
     _, _, err = run("jsonl", str(EXAMPLES), "--quiet")
     assert err == ""
     _, _, err = run("jsonl", str(EXAMPLES), "--verbose")
-    assert "devto-priya-raman.xml: 5 article(s)" in err
+    assert "devto-priya-raman.xml: 5 articles" in err
 
 
 def test_list_table_and_json() -> None:
     code, out, _ = run("list", str(EXAMPLES))
     assert code == 0
     assert "priya_raman" in out and "Day 4: Errors as Values" in out
-    assert out.strip().splitlines()[-1].startswith("9 article(s), 3 author(s)")
+    assert out.strip().splitlines()[-1].startswith("9 articles, 3 authors")
     code, out, _ = run("list", str(EXAMPLES), "--json")
     document = json.loads(out)
     assert document["summary"]["articles"] == 9

@@ -551,13 +551,14 @@ def test_title_page() -> None:
         "Collected",
         "Deep Dives, book 1.5",
         "Alice Example",
-        "2024-03-02 – 2024-03-10",
+        "2–10 March 2024",
         "2 articles",
         "Alice's Blog",
         "Bob & Co",
-        "Built 2024-04-10",  # the newest change among the articles, never the clock
+        "Made with feed2book",
     ]:
         assert expected in page
+    assert "Built" not in page  # no build date: the clock may not enter a reproducible book
 
 
 def test_a_series_of_one_book_shows_no_book_number() -> None:
@@ -605,7 +606,7 @@ def test_article_header() -> None:
     assert body.findtext("x:h1", namespaces=NS) == "Post number 1"
     for expected in [
         "Alice Example, Bob Sample",
-        "2024-03-02 (updated 2024-03-06)",
+        "2 Mar 2024 (updated 6 Mar 2024)",  # text_of folds the no-break spaces
         "10 min read",
         "Deep Dives, part 2",
         "Tags: python, web",

@@ -65,7 +65,7 @@ def test_the_same_feed_read_twice_is_still_one_copy_of_each_article(tmp_path: Pa
     copy.write_bytes((FEEDS / "same-page-links.rss").read_bytes())
     code, out, err = run("jsonl", str(FEEDS / "same-page-links.rss"), str(copy), "--fields", "id")
     assert code == 0 and len(lines(out)) == 3
-    assert "3 item(s) dropped as duplicates of other items (same link)" in err
+    assert "3 items dropped as duplicates of other items (same link)" in err
 
 
 def test_the_library_gives_every_item_too() -> None:
@@ -94,7 +94,7 @@ def test_dropped_items_are_counted_by_reason_and_listed_with_verbose(tmp_path: P
     )
     code, out, err = run("jsonl", str(feed), "--fields", "id")
     assert code == 0 and len(lines(out)) == 2
-    assert "feed2book: 1 item(s) dropped as duplicates of other items (same link)\n" in err
+    assert "feed2book: 1 item dropped as duplicates of other items (same link)\n" in err
     assert "dropped 'Kept'" not in err
     _, out_verbose, err = run("jsonl", str(feed), "--fields", "id", "--verbose")
     assert out_verbose == out  # stdout holds data only
@@ -107,7 +107,7 @@ def test_the_seeds_republished_posts_are_reported(seeds: list[Path]) -> None:
     _, out, err = run("jsonl", *map(str, seeds), "--fields", "id", "--verbose")
     assert len(lines(out)) == 48
     assert (
-        "8 item(s) dropped as older revisions (republished: same author, title and Forem slug)"
+        "8 items dropped as older revisions (republished: same author, title and Forem slug)"
         in err
     )
     assert err.count("as older revision (republished") == 8

@@ -71,7 +71,7 @@ def test_newest_first_and_month_sections() -> None:
     [book] = group_articles(ARTICLES, options).books
     assert (book.title, book.language) == ("All of it", "fr")
     assert book.key.startswith("all:")
-    assert [s.title for s in book.sections] == ["June 2026", "May 2026"]
+    assert [s.title for s in book.sections] == ["juin 2026", "mai 2026"]  # the book's language
     assert [a.id for a in book.sections[1].articles] == ["a1", "a3", "b1"]
 
 

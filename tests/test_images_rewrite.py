@@ -59,9 +59,10 @@ def test_image_urls_in_order_once() -> None:
 def test_localise_embed() -> None:
     assert localise(FRAGMENT, RESOLVED, ImageMode.EMBED, dropped={PIXEL}) == (
         '<p>Look: <img src="images/aaaaaaaaaaaaaaaa.png" alt="A &amp; cat" width="300" height="200"/> and '
-        '<a href="https://site.example/">[Image]</a>.</p>\n'
-        "<figure>[Image: Inline]<figcaption>Cap</figcaption></figure>\n"
-        f'<p>Text tail <a href="{MISSING}">Image: Chart</a>[Image]</p>\n'
+        '<a href="https://site.example/">[Image unavailable (img.example)]</a>.</p>\n'
+        "<figure>[Image unavailable: Inline]<figcaption>Cap</figcaption></figure>\n"
+        f'<p>Text tail <a href="{MISSING}">[Image unavailable: Chart (img.example)]</a>'
+        "[Image unavailable]</p>\n"
         '<p><img src="images/bbbbbbbbbbbbbbbb.jpg" alt="B" width="1600" height="1067"/>'
         '<img src="images/bbbbbbbbbbbbbbbb.jpg" alt="B again" width="1600" height="1067"/></p>'
     )
@@ -182,9 +183,9 @@ def test_embedding_warns_for_images_that_cannot_be_fetched(tmp_path: Path) -> No
     embedded, _ = embed_book_images(book, None, options, on_problem=problems.append)
     assert [p.source for p in problems] == [article.url, article.url]
     assert "'ftp://x.example/plan.png' is not http(s) or data:image" in problems[0].message
-    assert "shown as [Image: Floor plan]" in problems[0].message
+    assert "shown as [Image unavailable: Floor plan]" in problems[0].message
     assert "no address" in problems[1].message
-    assert "[Image: Floor plan]" in embedded.articles[0].content_html
+    assert "[Image unavailable: Floor plan]" in embedded.articles[0].content_html
 
 
 def test_a_tracking_pixel_with_alt_text_warns(tmp_path: Path) -> None:

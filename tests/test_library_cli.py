@@ -132,13 +132,13 @@ def test_a_library_moved_by_export_and_import_reads_the_same(
     exported = tmp_path / "library.jsonl"
     code, out, err = lib("library", "export", "-o", str(exported))
     assert (code, out) == (0, "")
-    assert err == f"feed2book: exported 66 article(s) from {default_library_path()}\n"
+    assert err == f"feed2book: exported 66 articles from {default_library_path()}\n"
 
     other = tmp_path / "other.sqlite3"
     code, _, err = lib("library", "import", str(exported), "--library", str(other))
     assert code == 0
     assert (
-        err == f"feed2book: imported 66 article(s) into {other}: 66 new, 0 updated, 0 unchanged\n"
+        err == f"feed2book: imported 66 articles into {other}: 66 new, 0 updated, 0 unchanged\n"
     )
     assert lib("library", "export", "--library", str(other))[1] == exported.read_text()
     assert main("jsonl")[1] == main("jsonl", str(exported))[1]  # the export is a source too
@@ -151,7 +151,7 @@ def test_import_reports_lines_that_are_not_articles() -> None:
     assert err.splitlines() == [
         "feed2book: warning: import:<stdin>: line 1 is not a feed2book article "
         "(Expecting property name enclosed in double quotes: line 1 column 2 (char 1))",
-        f"feed2book: imported 2 article(s) into {default_library_path()}: 2 new, 0 updated, "
+        f"feed2book: imported 2 articles into {default_library_path()}: 2 new, 0 updated, "
         "0 unchanged",
     ]
     assert lib("library", "import", "-", input=b"nothing\n")[0] == 1
@@ -184,7 +184,7 @@ def test_add_sync_sources_and_remove(tmp_path: Path, monkeypatch: pytest.MonkeyP
         f"feed2book: added {feed}: 2 new, 0 updated, 0 unchanged",
         f"feed2book: error: {tmp_path / 'missing.xml'}: no such file or directory",
         f"feed2book: not added: {tmp_path / 'missing.xml'} (nothing could be read from it)",
-        f"feed2book: the library {path} holds 2 article(s)",
+        f"feed2book: the library {path} holds 2 articles",
     ]
 
     code, out, err = lib("sync")
@@ -214,7 +214,7 @@ def test_add_sync_sources_and_remove(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
     code, _, err = lib("remove", "tomas.xml")
     assert code == 0
-    assert err == f"feed2book: removed {feed}; its 2 article(s) stay in the library\n"
+    assert err == f"feed2book: removed {feed}; its 2 articles stay in the library\n"
     assert lib("remove", "tomas.xml")[0] == 2
     assert lib("sources")[0] == 3
     code, _, err = lib("sync")
@@ -241,7 +241,7 @@ def test_add_refuses_stdin_and_stats_counts() -> None:
     assert (stats["articles"], stats["sources"], stats["authors"]) == (10, 1, 3)
     assert stats["by_author"][0] == {"handle": "priya_raman", "name": "Priya Raman", "articles": 5}
     code, out, _ = lib("library", "stats")
-    assert out.splitlines()[1].startswith("articles  10 (10 revision(s) stored), 2026-")
+    assert out.splitlines()[1].startswith("articles  10 (10 revisions stored), 2026-")
 
 
 # --- --save and --new ---------------------------------------------------------------------------

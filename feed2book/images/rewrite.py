@@ -4,8 +4,9 @@
 
 - ``embed``: a resolved image's ``src`` becomes its file in the book (``prefix`` + name) with
   its real ``width``/``height``; a tracking pixel vanishes; a failed image becomes a visible
-  link to its address reading "Image: <alt>" (the reader can still look it up), or
-  "[Image: <alt>]" when there is no address to give (a ``data:`` URI, or inside a link).
+  link to its address reading "[Image unavailable: <alt> (<host>)]" (the reader can still
+  look it up), or that text alone when there is no address to give (a ``data:`` URI, or
+  inside a link).
   No ``<img>`` keeps a remote ``src``.
 - ``link``: nothing changes; remote addresses stay (the EPUB writer turns them into links).
 - ``none``: every image becomes "[Image: <alt>]"; one without alt text becomes a link to its
@@ -17,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Collection, Mapping
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -95,9 +97,9 @@ def localise(
         elif src in dropped:
             remove_keep_tail(element)
         elif _is_http(src) and not _inside_link(element):
-            _replace_with_link(element, src, _label(alt))
+            _replace_with_link(element, src, unavailable_label(alt, src))
         else:
-            _replace_with_text(element, f"[{_label(alt)}]")
+            _replace_with_text(element, unavailable_label(alt, src))
     return serialise_fragment(root)
 
 
@@ -130,7 +132,7 @@ def embed_book_images(
                 found.append(src)
                 alts[src] = alts.get(src) or alt
             elif not src.startswith(prefix + IMAGES_FOLDER + "/"):  # not localised already
-                shown = f"[{_label(alt)}]"
+                shown = unavailable_label(alt, src)
                 why = f"its address {src!r} is not http(s) or data:image" if src else "no address"
                 report(Problem(article.url, f"image not included ({why}); shown as {shown}"))
         urls += found
@@ -186,6 +188,14 @@ def _point_at(element: etree._Element, src: str, width: int | None, height: int 
 
 def _label(alt: str) -> str:
     return f"{_IMAGE_LABEL}: {alt}" if alt else _IMAGE_LABEL
+
+
+def unavailable_label(alt: str, src: str) -> str:
+    """What stands for an image that could not be included: "[Image unavailable: A chart
+    (example.com)]", the host saying where it was; "[Image unavailable]" with neither."""
+    host = urlsplit(src).hostname if _is_http(src) else None
+    where = f" ({host})" if host else ""
+    return f"[Image unavailable: {alt}{where}]" if alt else f"[Image unavailable{where}]"
 
 
 def _is_http(url: str) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from feed2book.i18n import plural
 from feed2book.library.stats import LibraryStats
 from feed2book.library.store import SourceInfo
 from feed2book.library.sync import SourceResult
@@ -42,9 +43,11 @@ def stats_text(path: Path, stats: LibraryStats) -> str:
     span = f"{stats.first_published} to {stats.last_published}" if stats.articles else "empty"
     lines = [
         f"library   {path}",
-        f"articles  {stats.articles} ({stats.revisions} revision(s) stored), {span}",
-        f"sources   {stats.sources}; {stats.authors} author(s), {stats.feeds} feed(s), "
-        f"{stats.builds} build(s) recorded",
+        f"articles  {stats.articles} ({plural(stats.revisions, 'revision', 'revisions')} stored),"
+        f" {span}",
+        f"sources   {stats.sources}; {plural(stats.authors, 'author', 'authors')}, "
+        f"{plural(stats.feeds, 'feed', 'feeds')}, "
+        f"{plural(stats.builds, 'build', 'builds')} recorded",
         "",
     ]
     authors = _table("articles", "author", "name")

@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 
 from ebooklib import epub
 
+from feed2book import i18n
 from feed2book.writers.epub_content import has_mathml
-from feed2book.writers.epub_pages import names, series_label
+from feed2book.writers.epub_pages import entry_title, names, series_label
 from feed2book.writers.epub_plan import (
     COVER_PAGE_FILE,
     NAV_FILE,
@@ -29,7 +30,6 @@ from feed2book.writers.epub_plan import (
     Chapter,
     Resource,
     esc,
-    iso_date,
     iso_datetime,
     xml_text,
 )
@@ -144,8 +144,11 @@ def _add_metadata(book: epub.EpubBook, plan: BookPlan) -> None:
     publishers = list(dict.fromkeys(title for title in titles if title))
     if publishers:
         book.add_metadata("DC", "publisher", "; ".join(publishers))
-    for feed in plan.feeds:
-        source = feed.url if urlsplit(feed.url).scheme in ("http", "https") else feed.site
+    feed_sources = (
+        feed.url if urlsplit(feed.url).scheme in ("http", "https") else feed.site
+        for feed in plan.feeds
+    )
+    for source in dict.fromkeys(feed_sources):  # each address once
         if urlsplit(source).scheme in ("http", "https"):
             book.add_metadata("DC", "source", xml_text(source))
     for subject in plan.subjects:
@@ -160,12 +163,18 @@ def _add_metadata(book: epub.EpubBook, plan: BookPlan) -> None:
 
 
 def _description(plan: BookPlan) -> str:
-    count = len(plan.chapters)
-    first, last = iso_date(plan.first_published), iso_date(plan.last_published)
-    span = first if first == last else f"{first} to {last}"
-    parts = [plan.book.subtitle.strip(), series_label(plan), names(plan.creators)]
-    summary = f"{count} article{'' if count == 1 else 's'}, {span}."
-    return " — ".join(part for part in parts if part) + (" — " if any(parts) else "") + summary
+    """Each fact once, in the book's language: "26 April – 25 May 2026 — 28 articles"; the
+    author only when not the title, the subtitle only when not the span of dates."""
+    span = i18n.date_range(plan.first_published, plan.last_published, plan.language)
+    authors = names(plan.creators)
+    parts = [
+        plan.book.subtitle.strip(),
+        series_label(plan),
+        "" if authors.casefold() == plan.title.casefold() else authors,
+        span,
+        i18n.count(plan.language, "articles", len(plan.chapters)),
+    ]
+    return " — ".join(dict.fromkeys(part for part in parts if part))
 
 
 def toc_ncx(plan: BookPlan) -> str:
@@ -189,10 +198,12 @@ def toc_ncx(plan: BookPlan) -> str:
     for group in plan.groups:
         if group.title:
             first = group.chapters[0].file_name
-            inner = "\n".join(nav_point(c.title, c.file_name) for c in group.chapters)
+            inner = "\n".join(
+                nav_point(entry_title(plan, group, c), c.file_name) for c in group.chapters
+            )
             points.append(nav_point(group.title, first, f"\n{inner}\n"))
         else:
-            points += [nav_point(c.title, c.file_name) for c in group.chapters]
+            points += [nav_point(entry_title(plan, group, c), c.file_name) for c in group.chapters]
     authors = names(plan.creators)
     return (
         _XML_DECLARATION + '<ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1"'

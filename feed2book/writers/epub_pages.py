@@ -10,13 +10,15 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from feed2book import enclosures
+from feed2book import enclosures, i18n
 from feed2book.models import Author
+from feed2book.series import title_in_series
 from feed2book.writers.epub_content import (
     XHTML_NS,
     externalise_remote_media,
     fix_references,
     parse_fragment,
+    url_key,
 )
 from feed2book.writers.epub_plan import (
     COVER_PAGE_FILE,
@@ -26,9 +28,11 @@ from feed2book.writers.epub_plan import (
     BookPlan,
     Chapter,
     Resource,
+    TocGroup,
     esc,
     iso_date,
     lang_attrs,
+    xml_text,
 )
 
 MAX_LISTED_FEEDS = 20
@@ -61,49 +65,93 @@ def cover_page(plan: BookPlan, cover: Resource, width: int, height: int) -> str:
 
 
 def title_page(plan: BookPlan) -> str:
-    book = plan.book
-    lines = [f'<h1 class="book-title">{esc(plan.title)}</h1>']
-    if book.subtitle.strip():
-        lines.append(f'<p class="subtitle">{esc(book.subtitle)}</p>')
+    """Title, subtitle, series, author line, the span of dates once, the article count, the
+    sources once each by address, and a colophon. The date is the articles' own (a build date
+    would break reproducible builds). Text that may run in another direction than the page
+    (names, titles, dates) is isolated in ``<bdi>`` so it reads right in right-to-left books."""
+    book, language = plan.book, plan.language
+    lines = [f'<h1 class="book-title">{isolated(plan.title)}</h1>']
+    span = i18n.date_range(plan.first_published, plan.last_published, language)
+    subtitle = book.subtitle.strip()
+    if subtitle:
+        kind = "subtitle dates" if subtitle == span else "subtitle"
+        lines.append(f'<p class="{kind}">{isolated(subtitle)}</p>')
     if series_label(plan):
-        lines.append(f'<p class="series">{esc(series_label(plan))}</p>')
-    if plan.creators:
-        lines.append(f'<p class="authors">{esc(names(plan.creators))}</p>')
-    first, last = iso_date(plan.first_published), iso_date(plan.last_published)
-    lines.append(f'<p class="dates">{first if first == last else f"{first} – {last}"}</p>')
-    count = len(plan.chapters)
-    lines.append(f'<p class="count">{count} article{"" if count == 1 else "s"}</p>')
-    feeds = [f"<li>{_feed_item(feed.title, feed.site or feed.url)}</li>" for feed in plan.feeds]
+        lines.append(f'<p class="series">{isolated(series_label(plan))}</p>')
+    authors = names(plan.creators)
+    if authors and authors.casefold() != plan.title.casefold():  # not the title a second time
+        lines.append(f'<p class="authors">{isolated(authors)}</p>')
+    if subtitle != span:
+        lines.append(f'<p class="dates">{isolated(span)}</p>')
+    count = i18n.count(language, "articles", len(plan.chapters))
+    lines.append(f'<p class="count">{esc(count)}</p>')
+    feeds = [f"<li>{_feed_item(title, url)}</li>" for title, url in sources(plan)]
     if len(feeds) > MAX_LISTED_FEEDS:
-        more = len(feeds) - MAX_LISTED_FEEDS
-        feeds = [*feeds[:MAX_LISTED_FEEDS], f"<li>and {more} more</li>"]
+        more = i18n.text(language, "more", n=len(feeds) - MAX_LISTED_FEEDS)
+        feeds = [*feeds[:MAX_LISTED_FEEDS], f"<li>{esc(more)}</li>"]
     lines.append(
-        '<p class="feeds-label">From:</p>\n<ul class="feeds">\n' + "\n".join(feeds) + "\n</ul>"
+        f'<p class="feeds-label">{esc(i18n.text(language, "from"))}</p>\n<ul class="feeds">\n'
+        + "\n".join(feeds)
+        + "\n</ul>"
     )
-    lines.append(f'<p class="build">Built {iso_date(plan.last_modified)} with feed2book</p>')
+    lines.append(f'<p class="colophon">{esc(i18n.text(language, "made_with"))}</p>')
     body = '<div class="titlepage">\n' + "\n".join(lines) + "\n</div>"
     return xhtml_page(plan.title, plan.language, plan.direction, body)
 
 
+def sources(plan: BookPlan) -> list[tuple[str, str]]:
+    """``(name, address)`` of each source once: feeds that share a site (a blog's RSS and Atom
+    feeds, or its feed read twice) are one source, named by the site's feed title."""
+    unique: dict[str, tuple[str, str]] = {}
+    for feed in plan.feeds:
+        address = feed.site or feed.url
+        key = url_key(address) or address or feed.title
+        name = feed.title.strip() or urlsplit(address).hostname or address
+        unique.setdefault(key, (name, address))
+    return list(unique.values())
+
+
+def isolated(text: str) -> str:
+    """``text`` escaped and wrapped in ``<bdi>``: a run that keeps its own direction (a Latin
+    name in an Arabic page, a date's digits), without CSS, which EPUB may not use for it."""
+    return f"<bdi>{esc(text)}</bdi>" if xml_text(text) else ""
+
+
 def toc_page(plan: BookPlan) -> str:
     show_authors = len({chapter.article.author_handles for chapter in plan.chapters}) > 1
-    parts = ['<div class="toc">', "<h1>Contents</h1>"]
+    contents = i18n.text(plan.language, "contents")
+    parts = ['<div class="toc">', f"<h1>{esc(contents)}</h1>"]
     for group in plan.groups:
         if group.title:
-            parts.append(f"<h2>{esc(group.title)}</h2>")
+            parts.append(f"<h2>{isolated(group.title)}</h2>")
         parts.append("<ol>")
         for chapter in group.chapters:
-            details = [iso_date(chapter.article.published)]
+            date = i18n.short_date(chapter.article.published, plan.language)
+            details = [f'<span class="date">{isolated(date)}</span>']
             if show_authors and chapter.article.authors:
-                details.append(names(chapter.article.authors))
+                details.append(isolated(names(chapter.article.authors)))
             parts.append(
                 f"<li{_lang_of(plan, chapter)}>"
-                f'<a href="{chapter.file_name}">{esc(chapter.title)}</a>'
-                f' <span class="toc-meta">({esc(" · ".join(details))})</span></li>'
+                f'<a href="{chapter.file_name}">{isolated(entry_title(plan, group, chapter))}</a>'
+                f' <span class="toc-meta">({" · ".join(details)})</span></li>'
             )
         parts.append("</ol>")
     parts.append("</div>")
-    return xhtml_page("Contents", plan.language, plan.direction, "\n".join(parts))
+    return xhtml_page(contents, plan.language, plan.direction, "\n".join(parts))
+
+
+def entry_title(plan: BookPlan, group: TocGroup, chapter: Chapter) -> str:
+    """A chapter's title in the contents: inside its series' own section (or a book that is
+    the series) the series' name is said already, so the title drops it ("Day 19: Product
+    Catalog"); the page and the metadata keep the full title."""
+    series = chapter.article.series
+    book_series = plan.book.series.name if plan.book.series is not None else ""
+    if series is None or series.name.casefold() not in (
+        group.title.casefold(),
+        book_series.casefold(),
+    ):
+        return chapter.title
+    return title_in_series(chapter.title, series.name)
 
 
 def nav_document(plan: BookPlan) -> str:
@@ -111,7 +159,8 @@ def nav_document(plan: BookPlan) -> str:
     items = []
     for group in plan.groups:
         entries = "\n".join(
-            f'<li{_lang_of(plan, c)}><a href="{c.file_name}">{esc(c.title)}</a></li>'
+            f'<li{_lang_of(plan, c)}><a href="{c.file_name}">'
+            f"{esc(entry_title(plan, group, c))}</a></li>"
             for c in group.chapters
         )
         if group.title:
@@ -121,20 +170,25 @@ def nav_document(plan: BookPlan) -> str:
             )
         else:
             items.append(entries)
-    landmarks = [(TITLE_PAGE_FILE, "titlepage", "Title page"), (TOC_PAGE_FILE, "toc", "Contents")]
+    words = {key: i18n.text(plan.language, key) for key in ("title_page", "contents", "cover")}
+    landmarks = [
+        (TITLE_PAGE_FILE, "titlepage", words["title_page"]),
+        (TOC_PAGE_FILE, "toc", words["contents"]),
+    ]
     if plan.cover is not None:
-        landmarks.insert(0, (COVER_PAGE_FILE, "cover", "Cover"))
-    landmarks.append((plan.chapters[0].file_name, "bodymatter", "Start"))
+        landmarks.insert(0, (COVER_PAGE_FILE, "cover", words["cover"]))
+    landmarks.append((plan.chapters[0].file_name, "bodymatter", i18n.text(plan.language, "start")))
     landmark_items = "\n".join(
-        f'<li><a epub:type="{kind}" href="{href}">{label}</a></li>'
+        f'<li><a epub:type="{kind}" href="{href}">{esc(label)}</a></li>'
         for href, kind, label in landmarks
     )
     body = (
-        f'<nav epub:type="toc" id="toc">\n<h1>Contents</h1>\n<ol>\n{chr(10).join(items)}\n</ol>\n'
+        f'<nav epub:type="toc" id="toc">\n<h1>{esc(words["contents"])}</h1>\n'
+        f"<ol>\n{chr(10).join(items)}\n</ol>\n"
         f'</nav>\n<nav epub:type="landmarks" id="landmarks" hidden="">\n<h2>Landmarks</h2>\n'
         f"<ol>\n{landmark_items}\n</ol>\n</nav>"
     )
-    return xhtml_page("Contents", plan.language, plan.direction, body)
+    return xhtml_page(words["contents"], plan.language, plan.direction, body)
 
 
 def article_page(plan: BookPlan, chapter: Chapter) -> bytes:
@@ -169,35 +223,50 @@ def code_left_to_right(content: etree._Element) -> None:
 
 
 def _article_header(chapter: Chapter) -> str:
-    article = chapter.article
+    """Title, then byline, date and reading time, series, tags, enclosures and the original's
+    address, in the article's language; dates never break across lines."""
+    article, language = chapter.article, chapter.language
     byline = []
     if article.authors:
-        byline.append(esc(names(article.authors)))
-    date = iso_date(article.published)
-    if article.updated is not None and iso_date(article.updated) > date:
-        date += f" (updated {iso_date(article.updated)})"
+        byline.append(isolated(names(article.authors)))
+    date = f'<span class="date">{isolated(i18n.short_date(article.published, language))}</span>'
+    if article.updated is not None and iso_date(article.updated) > iso_date(article.published):
+        changed = i18n.short_date(article.updated, language)
+        updated = with_markup(
+            language, "updated", date=f'<span class="date">{isolated(changed)}</span>'
+        )
+        date += f" ({updated})"
     byline.append(date)
-    byline.append(f"{article.reading_minutes} min read")
+    byline.append(esc(i18n.count(language, "min_read", article.reading_minutes)))
     lines = [
-        f'<h1 class="article-title">{esc(chapter.title)}</h1>',
+        f'<h1 class="article-title">{esc(chapter.title)}</h1>',  # the page is in its language
         f'<p class="article-meta">{" · ".join(byline)}</p>',
     ]
     if article.series is not None:
-        series = f"{article.series.name}, part {article.series.index_label}"
-        lines.append(f'<p class="article-meta">{esc(series)}</p>')
+        series = with_markup(
+            language, "part", series=isolated(article.series.name), n=article.series.index_label
+        )
+        lines.append(f'<p class="article-meta">{series}</p>')
     tags = [tag for tag in (t.strip() for t in article.tags) if tag]
     if tags:
-        lines.append(f'<p class="article-meta">Tags: {esc(", ".join(tags))}</p>')
+        label = esc(i18n.text(language, "tags"))
+        lines.append(f'<p class="article-meta">{label} {isolated(", ".join(tags))}</p>')
     for enclosure in enclosures.linked(article.enclosures):
         link = f'<a href="{esc(enclosure.url)}">{esc(enclosures.label(enclosure))}</a>'
         lines.append(f'<p class="article-meta enclosure">{link}</p>')
     if urlsplit(article.url).scheme in ("http", "https"):
         host = urlsplit(article.url).hostname or article.url
+        label = esc(i18n.text(language, "original"))
         lines.append(
-            f'<p class="article-meta">Original: <a href="{esc(article.url)}">{esc(host)}</a></p>'
+            f'<p class="article-meta">{label} <a href="{esc(article.url)}">{isolated(host)}</a></p>'
         )
     lines.append("<hr/>")
     return "\n".join(lines)
+
+
+def with_markup(language: str, key: str, **markup: str) -> str:
+    """The catalogue's ``key`` escaped, its placeholders filled with ready-made XHTML."""
+    return esc(i18n.template(language, key)).format(**markup)
 
 
 def series_label(plan: BookPlan) -> str:
@@ -217,7 +286,7 @@ def names(authors: tuple[Author, ...]) -> str:
 
 
 def _feed_item(title: str, url: str) -> str:
-    label = esc(title or url)
+    label = isolated(title or url)
     if urlsplit(url).scheme in ("http", "https"):
         return f'<a href="{esc(url)}">{label}</a>'
     return label

@@ -91,7 +91,7 @@ def test_add_sync_and_import_store_what_had_lone_surrogates(tmp_path: Path) -> N
 
     imported = cli("library", "import", "-", "--library", library, stdin=JSON_LINES.encode())
     assert imported.code == 0, imported.stderr
-    assert "imported 1 article(s)" in imported.stderr
+    assert "imported 1 article" in imported.stderr
     added = cli("add", str(write(tmp_path, "more.jsonl", JSON_LINES)), "--library", library)
     assert added.code == 0, added.stderr
 
