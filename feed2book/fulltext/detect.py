@@ -1,0 +1,119 @@
+"""Is an entry's body only a summary? Pure functions over the entry's fields and its feed.
+
+An entry is taken for a summary when the feed gave no full-content field for it (RSS
+``content:encoded``, Atom ``content``, JSON Feed ``content_html``/``content_text``) and
+
+- its body is empty (a title and a link: Google Alerts, link blogs), or
+- its text ends the way a teaser does ("…", "[…]", "Read more", "Continue reading"), or
+- the feed's summary-only items are short as a rule (median at most ``SHORT_FEED_WORDS``
+  words: Hugo's default 70-word summaries, news teasers), or this one is very short
+  (``SHORT_ITEM_WORDS``) while the feed's others are long.
+
+A feed that puts whole posts in ``description`` (dev.to, most WordPress RSS) has long bodies
+there: its items stay full text. Only an item with a web link can be completed from its page.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final
+
+SHORT_FEED_WORDS: Final = 100  # median words of a feed's items at or under which all are teasers
+SHORT_ITEM_WORDS: Final = 25  # one item this short, with no content field, is a teaser anyway
+
+_TAG = re.compile(r"<[^>]*>")
+_WORD = re.compile(r"\w+")
+# How teasers end: an ellipsis (bracketed or not), or a "read on" link's words.
+_TEASER_END = re.compile(
+    r"(?:\.\.\.|…|\[\s*(?:…|\.\.\.)\s*\]|\(\s*more\s*(?:…|\.\.\.)?\s*\)"
+    r"|read\s+(?:the\s+)?(?:full\s+|whole\s+|entire\s+)?(?:more|on|article|story|post)"
+    r"|continue\s+reading(?:\s+on\s+\S+)?|keep\s+reading|full\s+story"
+    r"|the\s+post\s+.{1,200}\s+appeared\s+first\s+on\s+.{1,200})"
+    r"[\s\W]*\Z",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+class ContentSource(StrEnum):
+    """Where an article's body came from: the feed's full text, the article's page, or a
+    summary that stayed one (``content_source`` in JSON Lines)."""
+
+    FEED = "feed"
+    PAGE = "page"
+    SUMMARY = "summary"
+
+
+class FullTextMode(StrEnum):
+    """``auto``: fetch the pages of summaries; ``always``: every article's page; ``never``."""
+
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSignals:
+    """What detection needs of one entry: whether the feed gave a full-content field, the
+    words of the body it gave, whether it ends like a teaser, and whether it links a page."""
+
+    has_content: bool
+    words: int
+    teaser_ending: bool
+    linked: bool
+
+
+def text_of_html(fragment: str) -> str:
+    """The text of an HTML fragment, cheaply (tags dropped, references decoded)."""
+    return html.unescape(_TAG.sub(" ", fragment))
+
+
+def signals(body_html: str, *, has_content: bool, link: str) -> ItemSignals:
+    text = text_of_html(body_html).strip()
+    return ItemSignals(
+        has_content=has_content,
+        words=len(_WORD.findall(text)),
+        teaser_ending=bool(text) and _TEASER_END.search(text[-400:]) is not None,
+        linked=link.startswith(("http://", "https://")),
+    )
+
+
+def entry_signals(entry: Mapping[str, Any], link: str) -> ItemSignals:
+    """Signals of a feedparser entry (RSS or Atom): ``content`` holds ``content:encoded`` or
+    Atom content; ``summary`` the description or Atom summary."""
+    contents = [str(d.get("value") or "") for d in entry.get("content") or ()]
+    has_content = any(value.strip() for value in contents)
+    body = max([*contents, str(entry.get("summary") or "")], key=len)
+    return signals(body, has_content=has_content, link=link)
+
+
+def json_item_signals(item: Mapping[str, Any], link: str) -> ItemSignals:
+    """Signals of a JSON Feed item: full content is ``content_html`` or ``content_text``."""
+    body = next(
+        (v for k in ("content_html", "content_text") if isinstance(v := item.get(k), str) and v),
+        "",
+    )
+    summary = item.get("summary") if isinstance(item.get("summary"), str) else ""
+    return signals(body or str(summary), has_content=bool(body.strip()), link=link)
+
+
+def summary_flags(items: Sequence[ItemSignals]) -> list[bool]:
+    """For each item of one feed, whether its body is a summary of a linked page."""
+    bare = [item.words for item in items if not item.has_content and item.words]
+    short_feed = bool(bare) and statistics.median(bare) <= SHORT_FEED_WORDS
+    return [_is_summary(item, short_feed) for item in items]
+
+
+def _is_summary(item: ItemSignals, short_feed: bool) -> bool:
+    if item.has_content or not item.linked:
+        return False
+    return (
+        item.words == 0
+        or item.teaser_ending
+        or short_feed
+        or item.words <= SHORT_ITEM_WORDS
+    )
