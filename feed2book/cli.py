@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -20,10 +20,12 @@ from feed2book.cli_options import (
     AuthorOpt,
     BookTitleOpt,
     CacheDirOpt,
+    CookiesOpt,
     CoverFileOpt,
     CoverThemeOpt,
     DebugOpt,
     ForceOpt,
+    FullTextOpt,
     GrayscaleOpt,
     GroupByOpt,
     ImageMaxPxOpt,
@@ -39,6 +41,7 @@ from feed2book.cli_options import (
     NewOpt,
     NoCoverOpt,
     QuietOpt,
+    RefetchOpt,
     RevisionsOpt,
     SaveOpt,
     SectionsOpt,
@@ -75,6 +78,8 @@ from feed2book.writers.jsonl import Content, article_record, choose_fields, dump
 if TYPE_CHECKING:  # imported where they are used, so that `feed2book list` starts fast
     from feed2book.books import CoverChoice
     from feed2book.build import BuildSettings
+    from feed2book.fulltext.detect import FullTextMode
+    from feed2book.fulltext.stage import FullText
     from feed2book.images import ImageResolver
 
 app = typer.Typer(
@@ -124,6 +129,9 @@ def jsonl_command(
     title_match: TitleOpt = None,
     limit: LimitOpt = None,
     all_revisions: RevisionsOpt = False,
+    full_text: FullTextOpt = None,
+    refetch: RefetchOpt = False,
+    cookies: CookiesOpt = None,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 15.0,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
@@ -146,15 +154,22 @@ def jsonl_command(
 
         feed2book jsonl feeds/ --fields id,title,series --series "AI System Design in Seconds"
     """
+    from feed2book.fulltext.stage import counts_line
+
     with session(locals()) as (env, messenger, common):
         keys = choose_fields(fields, content)
-        with reading(env, common, messenger) as collection:
-            articles = collection.select(common.selection)
+        with (
+            reading(env, common, messenger) as collection,
+            page_texts(env, common, messenger, collection, full_text, refetch, cookies) as pages,
+        ):
+            articles = pages.complete(collection.select(common.selection))
             if output == "-":
                 written = _stream_jsonl(articles, keys, env)
             else:
                 with atomic_writer(Path(output)) as handle:
                     written = _write_jsonl(articles, keys, handle.write, lambda: None)
+            if pages.outcomes:
+                messenger.info(f"full text: {counts_line(pages.outcomes.values())}")
             if written == 0:
                 messenger.error(nothing_message(collection))
             else:
@@ -279,6 +294,9 @@ def epub_command(
     title_match: TitleOpt = None,
     limit: LimitOpt = None,
     all_revisions: RevisionsOpt = False,
+    full_text: FullTextOpt = None,
+    refetch: RefetchOpt = False,
+    cookies: CookiesOpt = None,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 15.0,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
@@ -304,6 +322,7 @@ def epub_command(
     """
     from feed2book.books import write_book_files
     from feed2book.build import epub_volumes
+    from feed2book.fulltext.stage import with_notes
 
     with session(locals()) as (env, messenger, common):
         settings = build_settings(locals(), common)
@@ -311,8 +330,11 @@ def epub_command(
         with (
             reading(env, common, messenger) as collection,
             digest(common, messenger) as fresh,
+            page_texts(
+                env, common, messenger, collection, full_text, refetch, cookies, cache_dir
+            ) as pages,
         ):
-            books = grouped_books(collection, common, options, messenger, fresh)
+            books = grouped_books(collection, common, options, messenger, fresh, pages.complete)
             with (
                 messenger.progress("Building books", total=len(books)) as bar,
                 image_resolver(settings) as resolver,
@@ -321,7 +343,7 @@ def epub_command(
                 def volumes(book: Book) -> list[tuple[Book, bytes]]:
                     with image_progress(bar, book, resolver) as advance:
                         return epub_volumes(
-                            book,
+                            with_notes(book),
                             settings,
                             resolver,
                             on_problem=messenger.problem,
@@ -331,6 +353,8 @@ def epub_command(
                 def written(book: Book, path: Path, replaced: list[Path]) -> None:
                     note = "".join(f"; replaced {old.name}" for old in replaced)
                     messenger.info(f"wrote {path} ({len(book.articles)} articles){note}")
+                    if (line := pages.book_line(book)) is not None:
+                        messenger.info(line)
                     bar.advance(f"Building books: {book.title}")
                     if settings.max_book_bytes is None:
                         fresh.record(book)  # volumes: recorded as their whole book below
@@ -396,6 +420,9 @@ def markdown_command(
     title_match: TitleOpt = None,
     limit: LimitOpt = None,
     all_revisions: RevisionsOpt = False,
+    full_text: FullTextOpt = None,
+    refetch: RefetchOpt = False,
+    cookies: CookiesOpt = None,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 15.0,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
@@ -422,6 +449,7 @@ def markdown_command(
     """
     from feed2book.build import markdown_files
     from feed2book.bundles import BundleFormat, write_bundles
+    from feed2book.fulltext.stage import with_notes
 
     with session(locals()) as (env, messenger, common):
         if as_zip and single_file:
@@ -434,8 +462,11 @@ def markdown_command(
         with (
             reading(env, common, messenger) as collection,
             digest(common, messenger) as fresh,
+            page_texts(
+                env, common, messenger, collection, full_text, refetch, cookies, cache_dir
+            ) as pages,
         ):
-            books = grouped_books(collection, common, options, messenger, fresh)
+            books = grouped_books(collection, common, options, messenger, fresh, pages.complete)
             with (
                 messenger.progress("Writing bundles", total=len(books)) as bar,
                 image_resolver(settings) as resolver,
@@ -444,7 +475,7 @@ def markdown_command(
                 def build(book: Book) -> dict[str, bytes]:
                     with image_progress(bar, book, resolver) as advance:
                         return markdown_files(
-                            book,
+                            with_notes(book),
                             settings,
                             resolver,
                             single_file=single_file,
@@ -455,6 +486,8 @@ def markdown_command(
                 def written(book: Book, path: Path, replaced: list[Path]) -> None:
                     note = "".join(f"; replaced {old.name}" for old in replaced)
                     messenger.info(f"wrote {path} ({len(book.articles)} articles){note}")
+                    if (line := pages.book_line(book)) is not None:
+                        messenger.info(line)
                     bar.advance(f"Writing bundles: {book.title}")
                     fresh.record(book)
 
@@ -494,16 +527,59 @@ def grouped_books(
     options: BookOptions,
     messenger: Messenger,
     new: Digest,
+    complete: Callable[[Iterable[Article]], Iterable[Article]] = lambda articles: articles,
 ) -> tuple[Book, ...]:
     """The selected articles grouped into books (with ``--new``, only what no earlier build of
     the same book held); exits (status 3 or 1) when there are none."""
-    grouping = new.only_new(group_articles(collection.select(common.selection), options), options)
+    selected = complete(collection.select(common.selection))  # full text: feed2book.fulltext
+    grouping = new.only_new(group_articles(selected, options), options)
     if grouping.left_out:
         messenger.info(f"{grouping.left_out} article(s) outside any series left out")
     if not grouping.books:
         messenger.error(nothing_message(collection))
         raise typer.Exit(exit_status(collection, 0))
     return tuple(grouping.books)
+
+
+@contextmanager
+def page_texts(
+    env: Environment,
+    common: Common,
+    messenger: Messenger,
+    collection: Collection,
+    mode: FullTextMode | None,
+    refetch: bool,
+    cookies: Path | None,
+    cache_dir: Path | None = None,
+) -> Iterator[FullText]:
+    """The full-text stage of a building command (``--full-text``, ``--refetch``,
+    ``--cookies``); its failures are told once per host when it ends."""
+    from feed2book.cli_session import came_from_library
+    from feed2book.fulltext.run import full_text_stage
+
+    stage = full_text_stage(
+        mode,
+        now=env.now,
+        refetch=refetch,
+        cookies=cookies,
+        cache_dir=cache_dir or _cache_dir_option(),
+        timeout=common.limits.timeout,
+        insecure=common.limits.insecure,
+        library=common.library_path if came_from_library(collection) else None,
+    )
+    with stage as pages:
+        try:
+            yield pages
+        finally:
+            for problem in pages.problems():
+                messenger.problem(problem)
+
+
+def _cache_dir_option() -> Path | None:
+    import os
+
+    value = os.environ.get("FEED2BOOK_CACHE_DIR")
+    return Path(value) if value else None
 
 
 @contextmanager

@@ -126,14 +126,14 @@ def _restore(found: str, page: etree._Element, url: str, title: str) -> str:
             parent.replace(pre, inner)
             pre = inner
         text = code_text(pre)
-        language = languages.get(_code_key(text))
+        known = languages.get(_code_key(text))
         for child in list(pre):
             pre.remove(child)
         pre.text = None
         code = etree.SubElement(pre, "code")
         code.text = text
-        if language:
-            code.set("class", f"language-{language}")
+        if known:
+            code.set("class", f"language-{known}")
     for image in list(body.iter("img")):
         caption_text = captions.get(urljoin(url, image.get("src", "")))
         parent = image.getparent()

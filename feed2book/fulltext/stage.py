@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -25,6 +25,7 @@ from feed2book.images.addresses import Resolve, source_is_internal, system_resol
 from feed2book.models import Article, Book, Problem, Section
 
 FETCHED, CACHED, FAILED, STORED = "fetched", "cached", "failed", "stored"
+CHUNK = 64  # articles completed at once (their pages fetched concurrently)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,20 +83,30 @@ class FullText:
         self.outcomes: dict[str, Outcome] = {}  # by article id
         self.pages: list[Article] = []  # articles whose page was fetched in this run
 
-    def complete(self, articles: Iterable[Article]) -> list[Article]:
-        """``articles`` in order, each wanted one with its page's text when that worked."""
-        given = list(articles)
+    def complete(self, articles: Iterable[Article]) -> Iterator[Article]:
+        """``articles`` in order, each wanted one with its page's text when that worked.
+        Streamed in chunks, so a run that wants no page holds no more articles than before."""
+        chunk: list[Article] = []
+        for article in articles:
+            chunk.append(article)
+            if len(chunk) >= CHUNK:
+                yield from self._chunk(chunk)
+                chunk = []
+        yield from self._chunk(chunk)
+
+    def _chunk(self, given: list[Article]) -> list[Article]:
         todo = [i for i, a in enumerate(given) if wanted(a, self._modes(a) or self.settings.mode)]
         if not todo:
             return given
         if self._fetcher is None:
             self._fetcher = PageFetcher(self.settings.pages, resolve=self._resolve)
+        stored = {i: self._stored(given[i]) for i in todo}  # on this thread: the library's
         workers = max(1, min(self.settings.pages.concurrency, len(todo)))
         with ThreadPoolExecutor(workers, thread_name_prefix="feed2book-page") as pool:
-            done = list(pool.map(lambda i: self._one(given[i]), todo))
+            done = list(pool.map(lambda i: self._one(given[i], stored[i]), todo))
         for index, (article, outcome) in zip(todo, done, strict=True):
             self.outcomes[given[index].id] = outcome
-            if outcome.status == FETCHED or outcome.status == CACHED:
+            if outcome.status in (FETCHED, CACHED):
                 self.pages.append(article)
             given[index] = article
         return given
@@ -131,8 +142,7 @@ class FullText:
         mine = [self.outcomes[a.id] for a in book.articles if a.id in self.outcomes]
         return f"full text for {book.title}: {counts_line(mine)}" if mine else None
 
-    def _one(self, article: Article) -> tuple[Article, Outcome]:
-        stored = self._stored(article)
+    def _one(self, article: Article, stored: Article | None) -> tuple[Article, Outcome]:
         if stored is not None and not self.settings.pages.refetch:
             return stored, Outcome(STORED)
         host = (urlsplit(article.url).hostname or "?").lower()

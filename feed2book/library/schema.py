@@ -118,6 +118,11 @@ CREATE TABLE build_articles (
 ) WITHOUT ROWID;
 """
 
+_V3 = """
+-- `add --full-text always|never|auto`: how the articles of a source get their pages' text.
+ALTER TABLE sources ADD COLUMN full_text TEXT;
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     """Run the statements one by one (``executescript`` would commit the open transaction)."""
@@ -138,6 +143,7 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _script(_V1),  # 1: sources, fetch state, articles, revisions, authors, tags
     _script(_V2),  # 2: builds, for --new
+    _script(_V3),  # 3: sources.full_text, remembered per source
 )
 CURRENT_VERSION = len(MIGRATIONS)
 
