@@ -7,6 +7,7 @@ expired cookies are not loaded. Nothing is ever written back to the file.
 
 from __future__ import annotations
 
+import time
 import urllib.request
 from http.cookiejar import LoadError, MozillaCookieJar
 from pathlib import Path
@@ -28,13 +29,19 @@ def load_cookies(path: Path) -> MozillaCookieJar:
     """The cookies of a Netscape cookie file (session cookies included, expired ones not)."""
     jar = MozillaCookieJar(str(path))
     try:
-        jar.load(ignore_discard=True, ignore_expires=False)
+        jar.load(ignore_discard=True, ignore_expires=True)
     except FileNotFoundError:
         raise CookieFileError(path, "no such file") from None
     except LoadError as error:
         raise CookieFileError(path, f"not a Netscape cookie file ({error})") from None
     except (OSError, UnicodeDecodeError) as error:
         raise CookieFileError(path, f"cannot be read ({error})") from None
+    now = time.time()
+    for cookie in list(jar):
+        if not cookie.expires:  # 0: a session cookie (curl and browser exports write 0)
+            cookie.expires = None
+        elif cookie.expires < now:
+            jar.clear(cookie.domain, cookie.path, cookie.name)
     return jar
 
 

@@ -51,6 +51,8 @@ def full_text_stage(
         full = stack.enter_context(
             FullText(settings, now, modes=remembered, stored=lambda a: store.stored_page(a.id))
         )
-        yield full
-        if full.pages:
-            store.store_pages(full.pages)
+        try:
+            yield full
+        finally:  # the command ends by raising its exit status: store the pages all the same
+            if full.pages:
+                store.store_pages(full.pages)
