@@ -128,7 +128,7 @@ _TEXTS: dict[str, tuple[str, tuple[str, ...], str, str]] = {
 
 
 def _article(slug: str) -> str:
-    title, paragraphs, language, code = _TEXTS[slug]
+    _title, paragraphs, language, code = _TEXTS[slug]
     first, second, third, fourth, last = (f"<p>{escape(p)}</p>" for p in paragraphs)
     table = ""
     if slug in ("medium", "news"):

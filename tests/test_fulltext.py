@@ -21,7 +21,7 @@ from feed2book.fulltext.stage import FullText, FullTextSettings
 from feed2book.models import Article, Author, FeedInfo
 from tests.epubcheck_helper import assert_epubcheck_clean
 from tests.fulltext_site import BOILERPLATE, pages, summary_feed
-from tests.httpserver import Route, Server
+from tests.httpserver import Server
 
 pytestmark = pytest.mark.network
 runner = CliRunner()
@@ -51,15 +51,6 @@ def serve_site(server: Server) -> str:
 
 def page_requests(server: Server) -> list[str]:
     return [path for path, _ in server.requests if path.endswith("/post/")]
-
-
-def epub_pages(path: Path) -> dict[str, str]:
-    with zipfile.ZipFile(path) as book:
-        return {
-            name: book.read(name).decode()
-            for name in book.namelist()
-            if name.endswith(".xhtml") and "/text/" in name or name.endswith("-article.xhtml")
-        }
 
 
 def book_text(path: Path) -> str:
@@ -95,6 +86,23 @@ def test_a_summary_only_feed_becomes_a_book_of_whole_articles(
     assert page_requests(server) == []
     assert "full text for Six Sites: 0 fetched, 6 cached, 0 failed" in err
     assert book_text(out) == text  # the same book, fetch date included
+
+
+def test_markdown_bundles_get_the_pages_text_with_fenced_code(
+    server: Server, tmp_path: Path
+) -> None:
+    feed = serve_site(server)
+    out = tmp_path / "six.md"
+    code, _, err = run(
+        "markdown", feed, "--group-by", "none", "--images", "none", "--single-file", "-o", str(out)
+    )
+    assert code == 0, err
+    text = out.read_text(encoding="utf-8")
+    for page in pages():
+        assert page.last_paragraph in text
+        assert f"```{page.code_language}\n" in text
+    assert text.count("Full text from 127.0.0.1, fetched ") == 6
+    assert not any(phrase in text for phrase in BOILERPLATE)
 
 
 def test_refetch_asks_again_with_the_validators(server: Server, tmp_path: Path) -> None:
