@@ -5,6 +5,8 @@ news site (tests/fulltext_site.py); books get each article's own text, and nothi
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,9 +18,10 @@ from feed2book.cli import app
 from feed2book.fulltext.cookies import CookieFileError, cookie_header, load_cookies
 from feed2book.fulltext.detect import ItemSignals, signals, summary_flags
 from feed2book.fulltext.extract import extract_article
-from feed2book.fulltext.fetch import PageOptions
+from feed2book.fulltext.options import PageOptions
 from feed2book.fulltext.stage import FullText, FullTextSettings
 from feed2book.models import Article, Author, FeedInfo
+from tests.conftest import EXAMPLES
 from tests.epubcheck_helper import assert_epubcheck_clean
 from tests.fulltext_site import BOILERPLATE, pages, summary_feed
 from tests.httpserver import Server
@@ -276,3 +279,27 @@ def test_an_item_without_a_web_link_cannot_be_completed() -> None:
 
 def test_a_title_only_item_is_a_summary() -> None:
     assert summary_flags(items("", LONG)) == [True, False]
+
+
+def test_commands_that_fetch_no_page_never_import_the_extractors(tmp_path: Path) -> None:
+    probe = (
+        "import json, sys\n"
+        "sys.argv = ['feed2book', *json.loads(sys.argv[1])]\n"
+        "from feed2book.__main__ import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps([m for m in ('trafilatura', 'readability', 'justext') "
+        "if m in sys.modules]), file=sys.stderr)\n"
+    )
+    commands = (
+        ["jsonl", str(EXAMPLES), "--fields", "id"],
+        ["epub", str(EXAMPLES), "--images", "none", "-o", "books/"],
+    )
+    for args in commands:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, json.dumps(args)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+        )
+        assert json.loads(done.stderr.strip().splitlines()[-1]) == [], args

@@ -23,32 +23,13 @@ import httpx
 
 from feed2book.errors import FetchError
 from feed2book.fulltext.cookies import cookie_header, load_cookies
+from feed2book.fulltext.options import PAGE_ACCEPT, PAGES_FOLDER, PageOptions
 from feed2book.images.addresses import InternalAddressError, Resolve, system_resolve
 from feed2book.images.cache import ImageCache
 from feed2book.images.fetch import Downloader
 from feed2book.images.options import ImageOptions, default_cache_dir
 
-PAGE_ACCEPT: Final = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-PAGES_FOLDER: Final = "pages"  # inside the cache root, beside "images"
-MAX_PAGE_BYTES: Final = 5 * 1024 * 1024
 _HTML_TYPES: Final = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "")
-
-
-@dataclass(frozen=True, slots=True)
-class PageOptions:
-    """How article pages are fetched. ``cache_dir`` ``None``: ``$FEED2BOOK_CACHE_DIR/pages``
-    (else the user cache dir's). ``cookies``: a Netscape cookie file."""
-
-    cache_dir: Path | None = None
-    refetch: bool = False
-    cookies: Path | None = None
-    timeout: float = 15.0
-    deadline: float = 60.0
-    retries: int = 3
-    per_host: int = 2
-    concurrency: int = 4
-    max_bytes: int = MAX_PAGE_BYTES
-    insecure: bool = False
 
 
 @dataclass(frozen=True, slots=True)

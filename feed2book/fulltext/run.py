@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from feed2book.fulltext.detect import FullTextMode
-from feed2book.fulltext.fetch import PAGES_FOLDER, PageOptions
+from feed2book.fulltext.options import PAGES_FOLDER, PageOptions
 from feed2book.fulltext.stage import FullText, FullTextSettings
 from feed2book.models import Article
 

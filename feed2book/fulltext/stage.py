@@ -15,14 +15,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from feed2book.errors import Feed2BookError
 from feed2book.fulltext.detect import ContentSource, FullTextMode
-from feed2book.fulltext.extract import extract_article
-from feed2book.fulltext.fetch import PageFetcher, PageOptions
-from feed2book.images.addresses import Resolve, source_is_internal, system_resolve
+from feed2book.fulltext.options import PageOptions
 from feed2book.models import Article, Book, Problem, Section
+
+if TYPE_CHECKING:  # HTTP, images and the extractors: imported once a page is wanted
+    from feed2book.fulltext.fetch import PageFetcher
+    from feed2book.images.addresses import Resolve
 
 FETCHED, CACHED, FAILED, STORED = "fetched", "cached", "failed", "stored"
 CHUNK = 64  # articles completed at once (their pages fetched concurrently)
@@ -69,7 +72,7 @@ class FullText:
         *,
         modes: Callable[[Article], FullTextMode | None] = lambda article: None,
         stored: Callable[[Article], Article | None] = lambda article: None,
-        resolve: Resolve = system_resolve,
+        resolve: Resolve | None = None,
         fetcher: PageFetcher | None = None,
     ) -> None:
         self.settings = settings
@@ -98,7 +101,13 @@ class FullText:
         todo = [i for i, a in enumerate(given) if wanted(a, self._modes(a) or self.settings.mode)]
         if not todo:
             return given
+        import feed2book.fulltext.extract  # noqa: F401 - once, here, not in every worker
+
         if self._fetcher is None:
+            from feed2book.fulltext.fetch import PageFetcher
+            from feed2book.images.addresses import system_resolve
+
+            self._resolve = self._resolve or system_resolve
             self._fetcher = PageFetcher(self.settings.pages, resolve=self._resolve)
         stored = {i: self._stored(given[i]) for i in todo}  # on this thread: the library's
         workers = max(1, min(self.settings.pages.concurrency, len(todo)))
@@ -143,6 +152,8 @@ class FullText:
         return f"full text for {book.title}: {counts_line(mine)}" if mine else None
 
     def _one(self, article: Article, stored: Article | None) -> tuple[Article, Outcome]:
+        from feed2book.fulltext.extract import extract_article
+
         if stored is not None and not self.settings.pages.refetch:
             return stored, Outcome(STORED)
         host = (urlsplit(article.url).hostname or "?").lower()
@@ -171,6 +182,9 @@ class FullText:
         with self._lock:
             known = self._internal.get(feed)
         if known is None:
+            from feed2book.images.addresses import source_is_internal
+
+            assert self._resolve is not None
             known = source_is_internal(feed, self._resolve)
             with self._lock:
                 self._internal[feed] = known
