@@ -263,6 +263,13 @@ def test_teaser_endings_mark_a_summary_even_in_a_feed_of_long_items() -> None:
         assert summary_flags(items(LONG, teaser, LONG)) == [False, True, False], ending
 
 
+def test_a_long_post_that_ends_in_an_ellipsis_is_not_a_summary() -> None:
+    musing = "<p>" + " ".join(["word"] * 500) + " Now if only I had a project…</p>"
+    assert summary_flags(items(LONG, musing, LONG)) == [False, False, False]
+    short = "<p>" + " ".join(["word"] * 120) + "…</p>"
+    assert summary_flags(items(LONG, short, LONG)) == [False, True, False]
+
+
 def test_a_feed_of_short_descriptions_is_a_feed_of_summaries() -> None:
     hugo = "<p>" + " ".join(["word"] * 70) + ".</p>"
     assert summary_flags(items(hugo, hugo, LONG)) == [True, True, True]

@@ -4,7 +4,8 @@ An entry is taken for a summary when the feed gave no full-content field for it 
 ``content:encoded``, Atom ``content``, JSON Feed ``content_html``/``content_text``) and
 
 - its body is empty (a title and a link: Google Alerts, link blogs), or
-- its text ends the way a teaser does ("…", "[…]", "Read more", "Continue reading"), or
+- its text ends the way a teaser does ("[…]", "Read more", "Continue reading"; a bare "…"
+  only in a text of at most ``ELLIPSIS_TEASER_WORDS`` words), or
 - the feed's summary-only items are short as a rule (median at most ``SHORT_FEED_WORDS``
   words: Hugo's default 70-word summaries, news teasers), or this one is very short
   (``SHORT_ITEM_WORDS``) while the feed's others are long.
@@ -28,15 +29,19 @@ SHORT_ITEM_WORDS: Final = 25  # one item this short, with no content field, is a
 
 _TAG = re.compile(r"<[^>]*>")
 _WORD = re.compile(r"\w+")
-# How teasers end: an ellipsis (bracketed or not), or a "read on" link's words.
+ELLIPSIS_TEASER_WORDS: Final = 300  # a longer text ending in a bare "…" is a whole post
+
+# How teasers end: a bracketed ellipsis or a "read on" link's words (whatever the length) ...
 _TEASER_END = re.compile(
-    r"(?:\.\.\.|…|\[\s*(?:…|\.\.\.)\s*\]|\(\s*more\s*(?:…|\.\.\.)?\s*\)"
+    r"(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*more\s*(?:…|\.\.\.)?\s*\)"
     r"|read\s+(?:the\s+)?(?:full\s+|whole\s+|entire\s+)?(?:more|on|article|story|post)"
     r"|continue\s+reading(?:\s+on\s+\S+)?|keep\s+reading|full\s+story"
     r"|the\s+post\s+.{1,200}\s+appeared\s+first\s+on\s+.{1,200})"
     r"[\s\W]*\Z",
     re.IGNORECASE | re.DOTALL,
 )
+# ... or a bare ellipsis, which only a short text ends with as a teaser (posts end in "…" too).
+_ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)[\s\W]*\Z")
 
 
 class ContentSource(StrEnum):
@@ -74,10 +79,15 @@ def text_of_html(fragment: str) -> str:
 
 def signals(body_html: str, *, has_content: bool, link: str) -> ItemSignals:
     text = text_of_html(body_html).strip()
+    words = len(_WORD.findall(text))
+    tail = text[-400:]
+    teaser = _TEASER_END.search(tail) is not None or (
+        words <= ELLIPSIS_TEASER_WORDS and _ELLIPSIS_END.search(tail) is not None
+    )
     return ItemSignals(
         has_content=has_content,
-        words=len(_WORD.findall(text)),
-        teaser_ending=bool(text) and _TEASER_END.search(text[-400:]) is not None,
+        words=words,
+        teaser_ending=bool(text) and teaser,
         linked=link.startswith(("http://", "https://")),
     )
 
