@@ -168,6 +168,8 @@ def jsonl_command(
             else:
                 with atomic_writer(Path(output)) as handle:
                     written = _write_jsonl(articles, keys, handle.write, lambda: None)
+            for problem in pages.take_problems():  # before the summary line
+                messenger.problem(problem)
             if pages.outcomes:
                 messenger.info(f"full text: {counts_line(pages.outcomes.values())}")
             if written == 0:
@@ -571,7 +573,7 @@ def page_texts(
         try:
             yield pages
         finally:
-            for problem in pages.problems():
+            for problem in pages.take_problems():
                 messenger.problem(problem)
 
 

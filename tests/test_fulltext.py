@@ -275,6 +275,13 @@ def test_a_feed_of_short_descriptions_is_a_feed_of_summaries() -> None:
     assert summary_flags(items(hugo, hugo, LONG)) == [True, True, True]
 
 
+def test_short_posts_with_code_lists_or_headings_are_whole_not_summaries() -> None:
+    # The shape of the bundled dev.to examples: 70-120 words, but a code block and a list.
+    post = "<p>Pick boring tools:</p><ul><li>SQLite</li></ul><pre><code>git init</code></pre>"
+    hugo = "<p>" + " ".join(["word"] * 70) + ".</p>"
+    assert summary_flags(items(post, post, hugo)) == [False, False, True]
+
+
 def test_content_encoded_or_atom_content_is_full_text_however_short() -> None:
     assert summary_flags(items("<p>Short post…</p>", content=True)) == [False]
 

@@ -6,9 +6,10 @@ An entry is taken for a summary when the feed gave no full-content field for it 
 - its body is empty (a title and a link: Google Alerts, link blogs), or
 - its text ends the way a teaser does ("[…]", "Read more", "Continue reading"; a bare "…"
   only in a text of at most ``ELLIPSIS_TEASER_WORDS`` words), or
-- the feed's summary-only items are short as a rule (median at most ``SHORT_FEED_WORDS``
-  words: Hugo's default 70-word summaries, news teasers), or this one is very short
-  (``SHORT_ITEM_WORDS``) while the feed's others are long.
+- it is plain prose (no code block, list, heading, table, quote, nor three paragraphs: a short
+  post with those is whole) and the feed's plain summary-only items are short as a rule
+  (median at most ``SHORT_FEED_WORDS`` words: Hugo's default 70-word summaries, news teasers),
+  or this one is very short (``SHORT_ITEM_WORDS``) while the feed's others are long.
 
 A feed that puts whole posts in ``description`` (dev.to, most WordPress RSS) has long bodies
 there: its items stay full text. Only an item with a web link can be completed from its page.
@@ -28,6 +29,8 @@ SHORT_FEED_WORDS: Final = 100  # median words of a feed's items at or under whic
 SHORT_ITEM_WORDS: Final = 25  # one item this short, with no content field, is a teaser anyway
 
 _TAG = re.compile(r"<[^>]*>")
+_BLOCK = re.compile(r"<(?:pre|ul|ol|h[1-6]|table|blockquote|figure|dl)\b", re.IGNORECASE)
+_PARAGRAPH = re.compile(r"<p\b", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 ELLIPSIS_TEASER_WORDS: Final = 300  # a longer text ending in a bare "…" is a whole post
 
@@ -70,6 +73,7 @@ class ItemSignals:
     words: int
     teaser_ending: bool
     linked: bool
+    structured: bool = False  # code blocks, lists, headings, tables, quotes or 3+ paragraphs
 
 
 def text_of_html(fragment: str) -> str:
@@ -89,6 +93,8 @@ def signals(body_html: str, *, has_content: bool, link: str) -> ItemSignals:
         words=words,
         teaser_ending=bool(text) and teaser,
         linked=link.startswith(("http://", "https://")),
+        structured=_BLOCK.search(body_html) is not None
+        or len(_PARAGRAPH.findall(body_html)) >= 3,
     )
 
 
@@ -113,7 +119,7 @@ def json_item_signals(item: Mapping[str, Any], link: str) -> ItemSignals:
 
 def summary_flags(items: Sequence[ItemSignals]) -> list[bool]:
     """For each item of one feed, whether its body is a summary of a linked page."""
-    bare = [item.words for item in items if not item.has_content and item.words]
+    bare = [i.words for i in items if not i.has_content and not i.structured and i.words]
     short_feed = bool(bare) and statistics.median(bare) <= SHORT_FEED_WORDS
     return [_is_summary(item, short_feed) for item in items]
 
@@ -121,9 +127,8 @@ def summary_flags(items: Sequence[ItemSignals]) -> list[bool]:
 def _is_summary(item: ItemSignals, short_feed: bool) -> bool:
     if item.has_content or not item.linked:
         return False
-    return (
-        item.words == 0
-        or item.teaser_ending
-        or short_feed
-        or item.words <= SHORT_ITEM_WORDS
-    )
+    if item.words == 0 or item.teaser_ending:
+        return True
+    # Length alone speaks only for plain text: a short post with code, a list or headings is
+    # whole, whereas teasers are a paragraph or two of prose.
+    return not item.structured and (short_feed or item.words <= SHORT_ITEM_WORDS)

@@ -85,6 +85,7 @@ class FullText:
         self._lock = threading.Lock()
         self.outcomes: dict[str, Outcome] = {}  # by article id
         self.pages: list[Article] = []  # articles whose page was fetched in this run
+        self._told: list[Problem] = []
 
     def complete(self, articles: Iterable[Article]) -> Iterator[Article]:
         """``articles`` in order, each wanted one with its page's text when that worked.
@@ -129,6 +130,12 @@ class FullText:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def take_problems(self) -> list[Problem]:
+        """``problems()`` not taken before (each failure is told once)."""
+        fresh = [p for p in self.problems() if p not in self._told]
+        self._told.extend(fresh)
+        return fresh
 
     def problems(self) -> list[Problem]:
         """One warning per host whose pages failed: how many, and the first reason."""
