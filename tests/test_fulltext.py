@@ -167,6 +167,10 @@ def test_add_full_text_always_is_remembered_and_pages_are_stored_in_the_library(
     code, out, err = run("jsonl", "--fields", "id,content_source")
     assert {json.loads(line)["content_source"] for line in out.splitlines()} == {"page"}
     assert page_requests(server) == []
+    # --refetch renews the stored pages.
+    code, out, err = run("jsonl", "--fields", "id,content_source", "--refetch")
+    assert len(page_requests(server)) == 6
+    assert "full text: 6 fetched, 0 cached, 0 failed" in err
 
 
 def test_cookies_from_a_netscape_file_go_to_their_host_only(

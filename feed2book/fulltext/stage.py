@@ -46,12 +46,13 @@ class Outcome:
     reason: str = ""
 
 
-def wanted(article: Article, mode: FullTextMode) -> bool:
-    """Whether ``article``'s page should replace its body under ``mode``."""
+def wanted(article: Article, mode: FullTextMode, *, refetch: bool = False) -> bool:
+    """Whether ``article``'s page should replace its body under ``mode`` (an article whose
+    text already came from its page: only to renew it, ``refetch``)."""
     if mode is FullTextMode.NEVER or not article.url.startswith(("http://", "https://")):
         return False
     if article.content_source == ContentSource.PAGE:
-        return False
+        return refetch
     return mode is FullTextMode.ALWAYS or article.content_source == ContentSource.SUMMARY
 
 
@@ -99,7 +100,12 @@ class FullText:
         yield from self._chunk(chunk)
 
     def _chunk(self, given: list[Article]) -> list[Article]:
-        todo = [i for i, a in enumerate(given) if wanted(a, self._modes(a) or self.settings.mode)]
+        refetch = self.settings.pages.refetch
+        todo = [
+            i
+            for i, a in enumerate(given)
+            if wanted(a, self._modes(a) or self.settings.mode, refetch=refetch)
+        ]
         if not todo:
             return given
         import feed2book.fulltext.extract  # noqa: F401 - once, here, not in every worker
