@@ -12,10 +12,10 @@ import urllib.request
 from http.cookiejar import LoadError, MozillaCookieJar
 from pathlib import Path
 
-from feed2book.errors import Feed2BookError
+from feed2book.errors import UsageError
 
 
-class CookieFileError(Feed2BookError):
+class CookieFileError(UsageError):
     """``--cookies FILE`` cannot be read as a Netscape cookie file."""
 
     def __init__(self, path: Path, reason: str) -> None:

@@ -8,6 +8,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from feed2book.fulltext.cookies import load_cookies
 from feed2book.fulltext.detect import FullTextMode
 from feed2book.fulltext.options import PAGES_FOLDER, PageOptions
 from feed2book.fulltext.stage import FullText, FullTextSettings
@@ -36,6 +37,8 @@ def full_text_stage(
         timeout=timeout,
         insecure=insecure,
     )
+    if cookies is not None:
+        load_cookies(cookies)  # a bad file is an error at once, even if no page is wanted
     settings = FullTextSettings(mode or FullTextMode.AUTO, pages)
     with ExitStack() as stack:
         if library is None or not library.is_file():
