@@ -321,3 +321,17 @@ def test_commands_that_fetch_no_page_never_import_the_extractors(tmp_path: Path)
             cwd=tmp_path,
         )
         assert json.loads(done.stderr.strip().splitlines()[-1]) == [], args
+
+
+def test_a_page_goes_through_feed2books_own_cleaner() -> None:
+    page = pages()[4]
+    hostile = page.html.replace(
+        "<h2>How it works</h2>",
+        '<h2 onclick="steal()">How it works</h2><script>steal()</script>'
+        '<p><a href="javascript:steal()">a trap</a> and <img src="x.png" onerror="steal()"/></p>',
+    )
+    found = extract_article(hostile.encode(), "https://hugo.example/post/", page.title)
+    assert found is not None
+    assert "steal" not in found.xhtml and "javascript:" not in found.xhtml
+    assert page.last_paragraph in found.xhtml
+    assert found.xhtml.count("<h1") == 0  # the title is the book page's own heading
