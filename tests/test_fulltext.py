@@ -128,6 +128,10 @@ def test_jsonl_says_where_each_body_came_from(server: Server) -> None:
     assert {r["content_source"] for r in records} == {"page"}
     assert all(r["fetched"].endswith("Z") for r in records)
     assert "full text: 6 fetched, 0 cached, 0 failed" in err
+    # From the cache: the same records, the time they were fetched included.
+    _, again, err = run("jsonl", feed)
+    assert again == out
+    assert "full text: 0 fetched, 6 cached, 0 failed" in err
 
 
 def test_a_page_that_stayed_a_summary_says_so_and_links_the_article(

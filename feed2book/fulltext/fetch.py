@@ -11,11 +11,13 @@ the server again, with If-None-Match/If-Modified-Since, so an unchanged page cos
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
@@ -40,6 +42,7 @@ class Page:
     url: str
     body: bytes
     content_type: str
+    fetched: datetime  # when it was fetched: now, or when its cache entry was stored
     cached: bool = False
     revalidated: bool = False
 
@@ -85,8 +88,11 @@ class PageFetcher:
     def close(self) -> None:
         self._downloader.close()
 
-    def get(self, url: str, *, internal_ok: bool) -> Page:
-        """The page at ``url``; ``FetchError`` names the URL and why it could not be had."""
+    def get(self, url: str, *, internal_ok: bool, now: datetime) -> Page:
+        """The page at ``url``; ``FetchError`` names the URL and why it could not be had.
+        ``now`` (whole seconds) is when a page fetched now is said to be fetched, and is kept
+        as its cache entry's time, so the same page read from the cache later says the same."""
+        now = now.replace(microsecond=0)
         if not internal_ok:  # before the cache, too: a cached answer is no excuse
             try:
                 self._downloader.hosts.check_url(url)
@@ -94,7 +100,8 @@ class PageFetcher:
                 raise FetchError(url, str(error)) from None
         cached = self.cache.get(url)
         if cached is not None and not self.options.refetch:
-            return Page(url, cached.path.read_bytes(), cached.content_type, cached=True)
+            body = cached.path.read_bytes()
+            return Page(url, body, cached.content_type, _stamp(cached.path, now), cached=True)
         headers = {"Accept": PAGE_ACCEPT}
         if self._jar is not None and (cookie := cookie_header(self._jar, url)):
             headers["Cookie"] = cookie
@@ -110,17 +117,32 @@ class PageFetcher:
             )
             if download.not_modified and cached is not None:
                 body = cached.path.read_bytes()
-                return Page(url, body, cached.content_type, revalidated=True)
+                _restamp(cached.path, now)
+                return Page(url, body, cached.content_type, now, revalidated=True)
             content_type = download.headers.get("content-type", "")
             if content_type.split(";")[0].strip().lower() not in _HTML_TYPES:
                 raise FetchError(url, f"not an HTML page ({content_type.split(';')[0]})")
             body = target.read_bytes() if target is not None else download.body
             if target is not None:
                 self.cache.put(url, target, download.sha256, dict(download.headers))
-            return Page(url, body, content_type)
+                _restamp(self.cache.blob_path(download.sha256), now)
+            return Page(url, body, content_type, now)
         finally:
             if target is not None:
                 target.unlink(missing_ok=True)
+
+
+def _stamp(path: Path, fallback: datetime) -> datetime:
+    """When a cache entry was stored (its file's modification time)."""
+    try:
+        return datetime.fromtimestamp(int(path.stat().st_mtime), UTC)
+    except OSError:
+        return fallback
+
+
+def _restamp(path: Path, moment: datetime) -> None:
+    with contextlib.suppress(OSError):  # a read-only cache: a later build says when it read it
+        os.utime(path, (moment.timestamp(), moment.timestamp()))
 
 
 def _temporary(folder: Path) -> Path:

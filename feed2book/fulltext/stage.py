@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -172,7 +172,9 @@ class FullText:
         host = (urlsplit(article.url).hostname or "?").lower()
         assert self._fetcher is not None
         try:
-            page = self._fetcher.get(article.url, internal_ok=self._internal_ok(article))
+            page = self._fetcher.get(
+                article.url, internal_ok=self._internal_ok(article), now=self.now
+            )
         except Feed2BookError as error:
             return article, Outcome(FAILED, f"{host} {_reason(error)}")
         extracted = extract_article(page.body, page.url, article.title)
@@ -180,13 +182,12 @@ class FullText:
             return article, Outcome(FAILED, f"{host} no article found on the page")
         if extracted.words < article.word_count:
             return article, Outcome(FAILED, f"{host} the page's text is shorter than the feed's")
-        when = self.now if not page.cached else _stored_at(self._fetcher, article.url, self.now)
         completed = replace(
             article,
             content_html=extracted.xhtml,
             word_count=extracted.words,
             content_source=ContentSource.PAGE.value,
-            fetched=when,
+            fetched=page.fetched,
         )
         return completed, Outcome(CACHED if page.cached else FETCHED)
 
@@ -207,17 +208,6 @@ class FullText:
 def _reason(error: Feed2BookError) -> str:
     text = str(error)
     return text.split(": ", 1)[1] if ": " in text else text
-
-
-def _stored_at(fetcher: PageFetcher, url: str, fallback: datetime) -> datetime:
-    """When the cached page of ``url`` was stored (its cache entry's time)."""
-    entry = fetcher.cache.get(url)
-    if entry is None:
-        return fallback
-    try:
-        return datetime.fromtimestamp(int(entry.path.stat().st_mtime), UTC)
-    except OSError:
-        return fallback
 
 
 # --- what a book's page says ---------------------------------------------------------------
