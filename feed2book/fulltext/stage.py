@@ -154,7 +154,7 @@ class FullText:
             Problem(
                 host,
                 f"full text of {len(reasons)} article(s) not fetched ({reasons[0]}); "
-                "their summaries are kept",
+                "the feed's text is kept",
             )
             for host, reasons in sorted(failures.items())
         ]
