@@ -181,7 +181,7 @@ def parse_feed(
     parsed.entries.clear()
     done = parallel.map_in_order(convert, entries, consume=True)
     for (article, used), summary in zip(done, summaries, strict=True):
-        keep(replace(article, content_source=ContentSource.SUMMARY) if summary else article)
+        keep(replace(article, content_source=ContentSource.SUMMARY.value) if summary else article)
         for name in used:
             fallbacks[name] = fallbacks.get(name, 0) + 1
     for name, count in sorted(fallbacks.items()):
@@ -666,7 +666,7 @@ def parse_json_feed(fetched: Fetched) -> ParsedSource:
         replace(
             article,
             id=decided,
-            content_source=ContentSource.SUMMARY if summary else article.content_source,
+            content_source=ContentSource.SUMMARY.value if summary else article.content_source,
         )
         for article, decided, summary in zip(result.articles, ids, summaries, strict=True)
     ]

@@ -30,21 +30,32 @@ SHORT_ITEM_WORDS: Final = 25  # one item this short, with no content field, is a
 
 _TAG = re.compile(r"<[^>]*>")
 _BLOCK = re.compile(r"<(?:pre|ul|ol|h[1-6]|table|blockquote|figure|dl)\b", re.IGNORECASE)
-_PARAGRAPH = re.compile(r"<p\b", re.IGNORECASE)
-_WORD = re.compile(r"\w+")
+_PARAGRAPH = re.compile(r"<[pP][\s>/]")
+LONG_BODY_CHARS: Final = 8_000  # HTML this long is no teaser by length: counted roughly
 ELLIPSIS_TEASER_WORDS: Final = 300  # a longer text ending in a bare "…" is a whole post
 
 # How teasers end: a bracketed ellipsis or a "read on" link's words (whatever the length) ...
-_TEASER_END = re.compile(
-    r"(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*more\s*(?:…|\.\.\.)?\s*\)"
-    r"|read\s+(?:the\s+)?(?:full\s+|whole\s+|entire\s+)?(?:more|on|article|story|post)"
-    r"|continue\s+reading(?:\s+on\s+\S+)?|keep\s+reading|full\s+story"
-    r"|the\s+post\s+.{1,200}\s+appeared\s+first\s+on\s+.{1,200})"
-    r"[\s\W]*\Z",
-    re.IGNORECASE | re.DOTALL,
+_BRACKETED_ENDS = ("[…]", "[...]", "(more…)", "(more...)", "(more)", "[more]")
+_READ_ON_END = re.compile(
+    r"(?:read\s+(?:the\s+)?(?:full\s+|whole\s+|entire\s+)?(?:more|on|article|story|post)"
+    r"|continue\s+reading(?:\s+on\s+\S+)?|keep\s+reading|full\s+story)\Z",
+    re.IGNORECASE,
 )
+_APPEARED_FIRST = re.compile(r"appeared\s+first\s+on\s+[^\n]{1,200}\Z", re.IGNORECASE)  # WordPress
+_TRAILING = " \t\r\n.!:;»>→›)]}\"'”’-–—"
 # ... or a bare ellipsis, which only a short text ends with as a teaser (posts end in "…" too).
-_ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)[\s\W]*\Z")
+
+
+def teaser_ending(text: str, words: int) -> bool:
+    """Whether ``text`` ends the way a teaser does (see the module's docstring)."""
+    tail = text[-300:].rstrip()
+    compact = "".join(tail[-16:].split())
+    if compact.endswith(_BRACKETED_ENDS) or _APPEARED_FIRST.search(tail):
+        return True
+    if _READ_ON_END.search(tail.rstrip(_TRAILING)[-60:]):
+        return True
+    bare = tail.rstrip(" \t\r\n)]}\"'”’»")
+    return words <= ELLIPSIS_TEASER_WORDS and bare.endswith(("...", "…"))
 
 
 class ContentSource(StrEnum):
@@ -82,27 +93,35 @@ def text_of_html(fragment: str) -> str:
 
 
 def signals(body_html: str, *, has_content: bool, link: str) -> ItemSignals:
-    text = text_of_html(body_html).strip()
-    words = len(_WORD.findall(text))
-    tail = text[-400:]
-    teaser = _TEASER_END.search(tail) is not None or (
-        words <= ELLIPSIS_TEASER_WORDS and _ELLIPSIS_END.search(tail) is not None
-    )
+    linked = link.startswith(("http://", "https://"))
+    if has_content or not linked:  # never a summary: nothing more to read
+        return ItemSignals(has_content, 0, False, linked)
+    if len(body_html) > LONG_BODY_CHARS:  # surely no teaser by length: only its end is read
+        text = text_of_html(body_html[-1000:]).strip()
+        words = len(body_html) // 6
+    else:
+        text = text_of_html(body_html).strip()
+        words = len(text.split())
+    teaser = teaser_ending(text, words)
     return ItemSignals(
         has_content=has_content,
         words=words,
         teaser_ending=bool(text) and teaser,
-        linked=link.startswith(("http://", "https://")),
+        linked=linked,
         structured=_BLOCK.search(body_html) is not None
-        or len(_PARAGRAPH.findall(body_html)) >= 3,
+        or _paragraphs(body_html) >= 3,
     )
+
+
+def _paragraphs(body_html: str) -> int:
+    return sum(1 for _ in zip(range(3), _PARAGRAPH.finditer(body_html), strict=False))
 
 
 def entry_signals(entry: Mapping[str, Any], link: str) -> ItemSignals:
     """Signals of a feedparser entry (RSS or Atom): ``content`` holds ``content:encoded`` or
     Atom content; ``summary`` the description or Atom summary."""
     contents = [str(d.get("value") or "") for d in entry.get("content") or ()]
-    has_content = any(value.strip() for value in contents)
+    has_content = any(value and not value.isspace() for value in contents)
     body = max([*contents, str(entry.get("summary") or "")], key=len)
     return signals(body, has_content=has_content, link=link)
 
