@@ -196,10 +196,9 @@ class FullText:
         with self._lock:
             known = self._internal.get(feed)
         if known is None:
-            from feed2book.images.addresses import source_is_internal
+            from feed2book.images.addresses import source_is_internal, system_resolve
 
-            assert self._resolve is not None
-            known = source_is_internal(feed, self._resolve)
+            known = source_is_internal(feed, self._resolve or system_resolve)
             with self._lock:
                 self._internal[feed] = known
         return known
