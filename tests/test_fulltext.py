@@ -244,7 +244,7 @@ def test_a_page_is_never_shorter_than_the_summary(server: Server, tmp_path: Path
     assert "shorter than the feed's" in stage.problems()[0].message
 
 
-def test_readability_steps_in_where_trafilatura_finds_nothing() -> None:
+def test_trafilatura_finds_the_article_and_an_empty_page_gives_none() -> None:
     page = pages()[0]
     found = extract_article(page.html.encode(), "http://x/wordpress/post/", page.title)
     assert found is not None and found.extractor == "trafilatura"
