@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any, Literal
@@ -21,10 +21,12 @@ from feed2book.cli_options import (
     AuthorOpt,
     BookTitleOpt,
     CacheDirOpt,
+    CookiesOpt,
     CoverFileOpt,
     CoverThemeOpt,
     DebugOpt,
     ForceOpt,
+    FullTextOpt,
     GrayscaleOpt,
     GroupByOpt,
     ImageMaxPxOpt,
@@ -40,6 +42,7 @@ from feed2book.cli_options import (
     NewOpt,
     NoCoverOpt,
     QuietOpt,
+    RefetchOpt,
     RevisionsOpt,
     SaveOpt,
     SectionsOpt,
@@ -79,6 +82,8 @@ from feed2book.writers.jsonl import Content, article_record, choose_fields, dump
 if TYPE_CHECKING:  # imported where they are used, so that `feed2book list` starts fast
     from feed2book.books import CoverChoice
     from feed2book.build import BuildSettings
+    from feed2book.fulltext.detect import FullTextMode
+    from feed2book.fulltext.stage import FullText
     from feed2book.images import ImageResolver
 
 app = typer.Typer(
@@ -128,6 +133,9 @@ def jsonl_command(
     title_match: TitleOpt = None,
     limit: LimitOpt = None,
     all_revisions: RevisionsOpt = False,
+    full_text: FullTextOpt = None,
+    refetch: RefetchOpt = False,
+    cookies: CookiesOpt = None,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 15.0,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
@@ -150,15 +158,24 @@ def jsonl_command(
 
         feed2book jsonl feeds/ --fields id,title,series --series "AI System Design in Seconds"
     """
+    from feed2book.fulltext.stage import counts_line
+
     with session(locals()) as (env, messenger, common):
         keys = choose_fields(fields, content)
-        with reading(env, common, messenger) as collection:
-            articles = collection.select(common.selection)
+        with (
+            reading(env, common, messenger) as collection,
+            page_texts(env, common, messenger, collection, full_text, refetch, cookies) as pages,
+        ):
+            articles = pages.complete(collection.select(common.selection))
             if output == "-":
                 written = _stream_jsonl(articles, keys, env)
             else:
                 with atomic_writer(Path(output)) as handle:
                     written = _write_jsonl(articles, keys, handle.write, lambda: None)
+            for problem in pages.take_problems():  # before the summary line
+                messenger.problem(problem)
+            if pages.outcomes:
+                messenger.info(f"full text: {counts_line(pages.outcomes.values())}")
             if written == 0:
                 messenger.error(nothing_message(collection))
             else:
@@ -283,6 +300,9 @@ def epub_command(
     title_match: TitleOpt = None,
     limit: LimitOpt = None,
     all_revisions: RevisionsOpt = False,
+    full_text: FullTextOpt = None,
+    refetch: RefetchOpt = False,
+    cookies: CookiesOpt = None,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 15.0,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
@@ -316,6 +336,7 @@ def epub_command(
     from feed2book.delivery.cli import Outbox, device_bytes
     from feed2book.delivery.devices import series_in_title as with_series_title
     from feed2book.delivery.options import Device
+    from feed2book.fulltext.stage import with_notes
 
     with session(locals()) as (env, messenger, common):
         refuse_stdout(output, "a directory or a .epub file")
@@ -331,8 +352,11 @@ def epub_command(
         with (
             reading(env, common, messenger) as collection,
             digest(common, messenger, send) as fresh,
+            page_texts(
+                env, common, messenger, collection, full_text, refetch, cookies, cache_dir
+            ) as pages,
         ):
-            books = grouped_books(collection, common, options, messenger, fresh)
+            books = grouped_books(collection, common, options, messenger, fresh, pages.complete)
             if series_in_title:
                 books = tuple(with_series_title(book) for book in books)
             with (
@@ -343,7 +367,7 @@ def epub_command(
                 def volumes(book: Book) -> list[tuple[Book, bytes]]:
                     with image_progress(bar, book, resolver) as advance:
                         parts = epub_volumes(
-                            book,
+                            with_notes(book),
                             settings,
                             resolver,
                             on_problem=messenger.problem,
@@ -359,6 +383,8 @@ def epub_command(
                     note = "".join(f"; replaced {old.name}" for old in replaced)
                     count = plural(len(book.articles), "article", "articles")
                     messenger.info(f"wrote {path} ({count}){note}")
+                    if (line := pages.book_line(book)) is not None:
+                        messenger.info(line)
                     bar.advance(f"Building books: {book.title}")
                     paths.append(path)
                     if settings.max_book_bytes is None:
@@ -370,7 +396,7 @@ def epub_command(
                         return
                     with image_progress(bar, book, resolver) as advance:
                         write_epub_file(
-                            book,
+                            with_notes(book),
                             settings,
                             resolver,
                             out,
@@ -439,6 +465,9 @@ def markdown_command(
     title_match: TitleOpt = None,
     limit: LimitOpt = None,
     all_revisions: RevisionsOpt = False,
+    full_text: FullTextOpt = None,
+    refetch: RefetchOpt = False,
+    cookies: CookiesOpt = None,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 15.0,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
@@ -465,6 +494,7 @@ def markdown_command(
     """
     from feed2book.build import markdown_files
     from feed2book.bundles import BundleFormat, write_bundles
+    from feed2book.fulltext.stage import with_notes
 
     with session(locals()) as (env, messenger, common):
         if as_zip and single_file:
@@ -478,8 +508,11 @@ def markdown_command(
         with (
             reading(env, common, messenger) as collection,
             digest(common, messenger) as fresh,
+            page_texts(
+                env, common, messenger, collection, full_text, refetch, cookies, cache_dir
+            ) as pages,
         ):
-            books = grouped_books(collection, common, options, messenger, fresh)
+            books = grouped_books(collection, common, options, messenger, fresh, pages.complete)
             with (
                 messenger.progress("Writing bundles", total=len(books)) as bar,
                 image_resolver(settings) as resolver,
@@ -488,7 +521,7 @@ def markdown_command(
                 def build(book: Book) -> dict[str, bytes]:
                     with image_progress(bar, book, resolver) as advance:
                         return markdown_files(
-                            book,
+                            with_notes(book),
                             settings,
                             resolver,
                             single_file=single_file,
@@ -500,6 +533,8 @@ def markdown_command(
                     note = "".join(f"; replaced {old.name}" for old in replaced)
                     count = plural(len(book.articles), "article", "articles")
                     messenger.info(f"wrote {path} ({count}){note}")
+                    if (line := pages.book_line(book)) is not None:
+                        messenger.info(line)
                     bar.advance(f"Writing bundles: {book.title}")
                     fresh.record(book)
 
@@ -546,10 +581,12 @@ def grouped_books(
     options: BookOptions,
     messenger: Messenger,
     new: Digest,
+    complete: Callable[[Iterable[Article]], Iterable[Article]] = lambda articles: articles,
 ) -> tuple[Book, ...]:
     """The selected articles grouped into books (with ``--new``, only what no earlier build of
     the same book held); exits (status 3 or 1) when there are none."""
-    grouping = new.only_new(group_articles(collection.select(common.selection), options), options)
+    selected = complete(collection.select(common.selection))  # full text: feed2book.fulltext
+    grouping = new.only_new(group_articles(selected, options), options)
     if grouping.left_out:
         messenger.info(
             f"{plural(grouping.left_out, 'article', 'articles')} outside any series left out"
@@ -558,6 +595,47 @@ def grouped_books(
         messenger.error(nothing_message(collection))
         raise typer.Exit(exit_status(collection, 0))
     return tuple(grouping.books)
+
+
+@contextmanager
+def page_texts(
+    env: Environment,
+    common: Common,
+    messenger: Messenger,
+    collection: Collection,
+    mode: FullTextMode | None,
+    refetch: bool,
+    cookies: Path | None,
+    cache_dir: Path | None = None,
+) -> Iterator[FullText]:
+    """The full-text stage of a building command (``--full-text``, ``--refetch``,
+    ``--cookies``); its failures are told once per host when it ends."""
+    from feed2book.cli_session import came_from_library
+    from feed2book.fulltext.run import full_text_stage
+
+    stage = full_text_stage(
+        mode,
+        now=env.now,
+        refetch=refetch,
+        cookies=cookies,
+        cache_dir=cache_dir or _cache_dir_option(),
+        timeout=common.limits.timeout,
+        insecure=common.limits.insecure,
+        library=common.library_path if came_from_library(collection) else None,
+    )
+    with stage as pages:
+        try:
+            yield pages
+        finally:
+            for problem in pages.take_problems():
+                messenger.problem(problem)
+
+
+def _cache_dir_option() -> Path | None:
+    import os
+
+    value = os.environ.get("FEED2BOOK_CACHE_DIR")
+    return Path(value) if value else None
 
 
 @contextmanager

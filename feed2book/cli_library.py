@@ -18,6 +18,7 @@ from rich.console import Console
 
 from feed2book.cli_options import (
     DebugOpt,
+    FullTextOpt,
     InsecureOpt,
     LibraryOpt,
     ListDeadlineOpt,
@@ -88,6 +89,7 @@ def add_command(
         ),
     ],
     library: LibraryOpt = None,
+    full_text: FullTextOpt = None,
     insecure: InsecureOpt = False,
     timeout: TimeoutOpt = 15.0,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
@@ -97,6 +99,9 @@ def add_command(
     debug: DebugOpt = False,
 ) -> None:
     """Remember feeds in the library and import their articles now.
+
+    `--full-text always|never|auto` is remembered for the source: books read from the library
+    then fetch its articles' pages accordingly, unless a build gives `--full-text` itself.
 
     `feed2book sync` re-reads them later; every building command given no SOURCES reads the
     library. An OPML list is one source (`sync` re-reads the list and every feed it names);
@@ -111,6 +116,8 @@ def add_command(
         feed2book add blogroll.opml "feeds/*.xml"
 
         feed2book add ~/feeds/ --library ~/books/library.sqlite3
+
+        feed2book add --full-text always https://news.example.org/rss
     """
     from feed2book.fetch import FetchLimits, HttpFetcher
     from feed2book.library import Library
@@ -132,6 +139,8 @@ def add_command(
                     store, fetch, spec, on_problem=messenger.problem, debug=debug, budget=budget
                 )
                 failed |= result.failed
+                if result.remembered and full_text is not None:
+                    store.set_full_text(spec, full_text.value)
                 if result.remembered:
                     messenger.info(f"added {spec}: {_counts(result)}")
                 else:

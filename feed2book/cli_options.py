@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from feed2book.fulltext.detect import FullTextMode
 from feed2book.group import GroupBy, Sections
 from feed2book.images import ImageMode
 
@@ -279,5 +280,33 @@ MaxBookMbOpt = Annotated[
         help="Keep each EPUB under this many megabytes: images are shrunk first, then the book "
         "is split into volumes (Kindle's e-mail limit is 50). Example: `--max-book-mb 50`.",
         show_default=False,
+    ),
+]
+FullTextOpt = Annotated[
+    FullTextMode | None,
+    typer.Option(
+        "--full-text",
+        help="`auto` fetches the article's page when the feed carries only a summary; `always` "
+        "for every article; `never` keeps the feed's text. Default: `auto`, or what `add "
+        "--full-text` remembered for the source. Example: `--full-text always`.",
+        show_default=False,
+    ),
+]
+RefetchOpt = Annotated[
+    bool,
+    typer.Option(
+        "--refetch",
+        help="Fetch article pages again (a conditional GET) instead of reusing the cached or "
+        "stored full text.",
+    ),
+]
+CookiesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cookies",
+        help="A Netscape cookie file (cookies.txt) whose cookies are sent with article pages, "
+        "for sites you subscribe to. Example: `--cookies ~/cookies.txt`.",
+        show_default=False,
+        dir_okay=False,
     ),
 ]

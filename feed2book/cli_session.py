@@ -177,6 +177,11 @@ def _tell_dropped(collection: Collection, messenger: Messenger) -> None:
 _FROM_LIBRARY: WeakSet[Collection] = WeakSet()  # for messages that name where articles were
 
 
+def came_from_library(collection: Collection) -> bool:
+    """Whether ``collection`` was read from the library (not from SOURCES)."""
+    return collection in _FROM_LIBRARY
+
+
 def _read_library(common: Common, messenger: Messenger) -> Collection | None:
     from feed2book.library import Library
     from feed2book.library.reading import collect_library

@@ -86,6 +86,10 @@ class Article:
     series: SeriesRef | None = None
     revision_key: str = ""  # author handle + normalised title: republished posts share it
     enclosures: tuple[Enclosure, ...] = ()
+    # Where the body came from: "feed" (full text), "page" (fetched from ``url`` at
+    # ``fetched``), or "summary" (the feed's teaser; see ``feed2book.fulltext``).
+    content_source: str = "feed"
+    fetched: datetime | None = None
 
     @property
     def reading_minutes(self) -> int:

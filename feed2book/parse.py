@@ -27,6 +27,13 @@ from feed2book import charsets, enclosures, fastfeed, json_text, parallel
 from feed2book.clean import clean_html
 from feed2book.errors import NotAFeedError
 from feed2book.fetch import Fetched, FetchLimits
+from feed2book.fulltext.detect import (
+    ContentSource,
+    ItemSignals,
+    entry_signals,
+    json_item_signals,
+    summary_flags,
+)
 from feed2book.htmlrules import escape_url
 from feed2book.i18n import plural
 from feed2book.identity import (
@@ -169,9 +176,13 @@ def parse_feed(
     # it distinguishes items once every item is seen (``identity.feed_ids``).
     ids = feed_ids([_entry_facts(entry, context) for entry in parsed.entries])
     entries = list(zip(parsed.entries, ids, strict=True))
+    summaries = summary_flags(
+        [entry_signals(entry, _link_and_forem(entry, context)[0]) for entry, _ in entries]
+    )
     parsed.entries.clear()
-    for article, used in parallel.map_in_order(convert, entries, consume=True):
-        keep(article)
+    done = parallel.map_in_order(convert, entries, consume=True)
+    for (article, used), summary in zip(done, summaries, strict=True):
+        keep(replace(article, content_source=ContentSource.SUMMARY.value) if summary else article)
         for name in used:
             fallbacks[name] = fallbacks.get(name, 0) + 1
     for name, count in sorted(fallbacks.items()):
@@ -641,6 +652,7 @@ def parse_json_feed(fetched: Fetched) -> ParsedSource:
     skipped = 0
     used: list[str] = []
     facts: list[ItemFacts] = []
+    signals: list[ItemSignals] = []
     for item in document["items"]:
         if not isinstance(item, dict):
             skipped += 1
@@ -648,10 +660,16 @@ def parse_json_feed(fetched: Fetched) -> ParsedSource:
         article = _json_item(item, feed, feed_authors, language, used.append)
         result.articles.append(article)
         facts.append(_json_facts(item, article))
+        signals.append(json_item_signals(item, article.url))
     ids = feed_ids(facts)
+    summaries = summary_flags(signals)
     result.articles = [
-        article if article.id == decided else replace(article, id=decided)
-        for article, decided in zip(result.articles, ids, strict=True)
+        replace(
+            article,
+            id=decided,
+            content_source=ContentSource.SUMMARY.value if summary else article.content_source,
+        )
+        for article, decided, summary in zip(result.articles, ids, summaries, strict=True)
     ]
     if skipped:
         result.problems.append(
@@ -827,7 +845,15 @@ def article_from_record(record: Mapping[str, Any]) -> Article:
         series=_series(record.get("series")),
         revision_key=revision_key(tuple(a.handle for a in authors), title),
         enclosures=enclosures.from_records(record.get("enclosures"), _web_url),
+        content_source=_content_source(record.get("content_source")),
+        fetched=_iso(record.get("fetched")),
     )
+
+
+def _content_source(value: Any) -> str:
+    """A record's ``content_source`` when it is one of the known values, else ``feed``."""
+    known = {source.value for source in ContentSource}
+    return value if isinstance(value, str) and value in known else ContentSource.FEED.value
 
 
 def _series(value: Any) -> SeriesRef | None:

@@ -145,10 +145,12 @@ class Downloader:
         *,
         internal_ok: bool = False,
         into: Path | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Download:
         """The image at ``url``; ``validators`` (If-None-Match...) make a 304 possible;
         ``internal_ok`` lets it (and its redirects) reach internal addresses; with ``into``,
-        the body is streamed to that file instead of memory."""
+        the body is streamed to that file instead of memory; ``headers`` are sent as well
+        (another Accept, a Cookie: article pages use this downloader too)."""
         started = self._clock()
         client = self._open_client if internal_ok else self._client
         if not internal_ok:
@@ -164,7 +166,8 @@ class Downloader:
                     if host in self._unreachable:
                         why = self._unreachable[host]
                         raise FetchError(url, f"{why} (an earlier image from this host too)")
-                    return self._attempt(client, url, dict(validators or {}), started, into)
+                    sent = {**(headers or {}), **(validators or {})}
+                    return self._attempt(client, url, sent, started, into)
             except _Retryable as error:
                 wait = BACKOFF_BASE * 2**attempt if error.retry_after is None else error.retry_after
                 wait = min(wait, MAX_RETRY_WAIT)
@@ -203,7 +206,7 @@ class Downloader:
             timeout = httpx.Timeout(seconds)
             with client.stream("GET", url, headers=headers, timeout=timeout) as response:
                 status = response.status_code
-                if status == 304 and headers:
+                if status == 304 and any(k.startswith("If-") for k in headers):
                     return Download(b"", _lower(response.headers), not_modified=True)
                 if status in RETRY_STATUSES:
                     retry_after = parse_retry_after(response.headers.get("retry-after"))

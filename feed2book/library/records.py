@@ -33,12 +33,17 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def encode(article: Article) -> str:
     """The stored record: compact JSON, keys in schema order (the same article, the same text).
 
-    ``enclosures`` is left out when there are none: the record of such an article (and its
-    content hash) stays what libraries written before enclosures were read hold.
+    ``enclosures`` is left out when there are none, ``content_source`` when it is ``feed`` and
+    ``fetched`` when there is none: the record of such an article (and its content hash) stays
+    what libraries written before those fields existed hold.
     """
     record = article_record(article, STORED_FIELDS)
     if not record["enclosures"]:
         del record["enclosures"]
+    if record["content_source"] == "feed":  # likewise for full text from the feed
+        del record["content_source"]
+    if record["fetched"] is None:
+        del record["fetched"]
     return dumps(record)
 
 
@@ -112,6 +117,8 @@ def _built(data: dict[str, Any], revision_key: str) -> Article:
             Enclosure(e["url"], e["type"], e["length"], e["duration"])
             for e in data.get("enclosures", ())
         ),
+        content_source=data.get("content_source", "feed"),
+        fetched=datetime.fromisoformat(data["fetched"]) if data.get("fetched") else None,
     )
 
 

@@ -135,6 +135,11 @@ CREATE TABLE delivery_articles (
 ) WITHOUT ROWID;
 """
 
+_V4 = """
+-- `add --full-text always|never|auto`: how the articles of a source get their pages' text.
+ALTER TABLE sources ADD COLUMN full_text TEXT;
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     """Run the statements one by one (``executescript`` would commit the open transaction)."""
@@ -156,6 +161,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _script(_V1),  # 1: sources, fetch state, articles, revisions, authors, tags
     _script(_V2),  # 2: builds, for --new
     _script(_V3),  # 3: deliveries, for --send
+    _script(_V4),  # 4: sources.full_text, remembered per source
 )
 CURRENT_VERSION = len(MIGRATIONS)
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import platformdirs
 
@@ -39,11 +40,14 @@ from feed2book.library.connection import (
     refresh_derived,
     writing,
 )
-from feed2book.library.records import Damage, decode_row, text_stamp
+from feed2book.library.records import Damage, DamagedRecord, decode, decode_row, text_stamp
 from feed2book.library.stats import LibraryStats, library_stats
 from feed2book.library.upsert import StoreResult, store_articles
 from feed2book.models import Article
 from feed2book.select import Selection
+
+if TYPE_CHECKING:
+    from feed2book.fulltext.detect import FullTextMode
 
 LIBRARY_ENV = "FEED2BOOK_LIBRARY"
 ADD_HINT = "remember feeds with `feed2book add URL…`"
@@ -275,6 +279,57 @@ class Library:
                 ),
             )
         return result
+
+    # -- full text (feed2book.fulltext) ---------------------------------------------------------
+    def set_full_text(self, spec: str, mode: str | None) -> None:
+        """Remember how ``spec``'s articles get their pages' text (None: the run decides)."""
+        with self.writing() as db:
+            db.execute("UPDATE sources SET full_text = ? WHERE spec = ?", (mode, spec))
+
+    def full_text_mode(self, article_id: str) -> FullTextMode | None:
+        """The full-text mode remembered for a source of the article, if any (``always``
+        before ``auto`` before ``never`` when its sources differ)."""
+        from feed2book.fulltext.detect import FullTextMode
+
+        rows = self.db.execute(
+            "SELECT s.full_text FROM article_sources AS a JOIN sources AS s ON s.spec = a.source "
+            "WHERE a.article_id = ? AND s.full_text IS NOT NULL",
+            (article_id,),
+        )
+        modes = {str(row[0]) for row in rows}
+        for mode in (FullTextMode.ALWAYS, FullTextMode.AUTO, FullTextMode.NEVER):
+            if mode.value in modes:
+                return mode
+        return None
+
+    def stored_page(self, article_id: str) -> Article | None:
+        """The newest revision of the article whose text came from its page, if any."""
+        row = self.db.execute(
+            "SELECT a.revision_key, r.record FROM revisions AS r JOIN articles AS a "
+            "ON a.id = r.article_id WHERE r.article_id = ? "
+            "AND json_extract(r.record, '$.content_source') = 'page' ORDER BY r.n DESC LIMIT 1",
+            (article_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            return decode(row[1], row[0])
+        except DamagedRecord:  # a damaged page revision: the feed's text serves instead
+            return None
+
+    def store_pages(self, articles: Iterable[Article]) -> StoreResult:
+        """Store articles completed from their pages as revisions (under their own sources)."""
+        total = StoreResult()
+        with self.writing() as db:
+            for article in articles:
+                row = db.execute(
+                    "SELECT source FROM article_sources WHERE article_id = ? ORDER BY source "
+                    "LIMIT 1",
+                    (article.id,),
+                ).fetchone()
+                if row is not None:  # only articles the library holds
+                    total += store_articles(db, str(row[0]), [article], self.run)
+        return total
 
     def fetch_state(self, url: str) -> FetchState | None:
         with self.plain_errors():

@@ -1,0 +1,1 @@
+"""Full text for feeds that carry only a summary (issue 18)."""
