@@ -148,7 +148,7 @@ def test_a_page_that_stayed_a_summary_says_so_and_links_the_article(
     assert f'href="{server.base}/news/post/"' in text
     warnings = [line for line in err.splitlines() if "full text of" in line]
     assert warnings == [
-        "feed2book: warning: 127.0.0.1: full text of 6 article(s) not fetched (HTTP 404 Not "
+        "feed2book: warning: 127.0.0.1: full text of 6 articles not fetched (HTTP 404 Not "
         "Found); the feed's text is kept"
     ]
     assert_epubcheck_clean(out)

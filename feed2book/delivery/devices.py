@@ -25,6 +25,7 @@ from lxml import etree
 
 from feed2book.delivery.options import Device
 from feed2book.delivery.preflight import EpubFiles, Finding, Preflight, X, parse_xml, run_preflight
+from feed2book.i18n import plural
 from feed2book.models import Book
 
 OPS: Final = "http://www.idpf.org/2007/ops"
@@ -69,7 +70,12 @@ def drop_unsupported_css(files: EpubFiles, fix: bool) -> Iterator[Finding]:
         text = files.data[path].decode("utf-8", "replace")
         new, count = _DROPPED_CSS.subn(lambda match: match.group("lead"), text)
         if count:
-            yield Finding("css-dropped", path, f"{count} declaration(s) Kindle ignores", fix)
+            yield Finding(
+                "css-dropped",
+                path,
+                f"{plural(count, 'declaration', 'declarations')} Kindle ignores",
+                fix,
+            )
             if fix:
                 files.put(path, new.encode("utf-8"))
 
@@ -83,7 +89,12 @@ def kindle_footnotes(files: EpubFiles, fix: bool) -> Iterator[Finding]:
         notes = _footnote_items(root)
         if not notes:
             continue
-        yield Finding("footnotes", path, f"{len(notes)} footnote(s) made Kindle pop-ups", fix)
+        yield Finding(
+            "footnotes",
+            path,
+            f"{plural(len(notes), 'footnote', 'footnotes')} made Kindle pop-ups",
+            fix,
+        )
         if fix:
             _as_popups(root, notes)
             files.put_xml(path, root)

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from feed2book.errors import Feed2BookError
 from feed2book.fulltext.detect import ContentSource, FullTextMode
 from feed2book.fulltext.options import PageOptions
+from feed2book.i18n import plural
 from feed2book.models import Article, Book, Problem, Section
 
 if TYPE_CHECKING:  # HTTP, images and the extractors: imported once a page is wanted
@@ -153,8 +154,8 @@ class FullText:
         return [
             Problem(
                 host,
-                f"full text of {len(reasons)} article(s) not fetched ({reasons[0]}); "
-                "the feed's text is kept",
+                f"full text of {plural(len(reasons), 'article', 'articles')} not fetched "
+                f"({reasons[0]}); the feed's text is kept",
             )
             for host, reasons in sorted(failures.items())
         ]

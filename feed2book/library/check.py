@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from feed2book.i18n import plural
 from feed2book.library.records import Damage, article_name, decode_row
 
 
@@ -132,7 +133,10 @@ def check_text(report: CheckReport) -> str:
         ]
     else:
         lines.append("foreign_key_check: ok")
-    summary = f"{report.articles} article(s), {report.revisions} revision(s) read: "
+    summary = (
+        f"{plural(report.articles, 'article', 'articles')}, "
+        f"{plural(report.revisions, 'revision', 'revisions')} read: "
+    )
     if not report.damaged:
         lines.append(summary + "none damaged")
     else:

@@ -153,7 +153,7 @@ def test_library_export_writes_every_readable_record(
     assert [json.loads(line)["id"] for line in lines] == [article_id(n) for n in (0, 2, 4)]
     for n in (1, 3, 5):
         assert_warned_once(err, n)
-    assert "exported 3 article(s)" in err
+    assert "exported 3 articles" in err
 
 
 def test_a_library_whose_derived_keys_are_stale_still_opens(library: Path) -> None:
@@ -182,7 +182,7 @@ def test_check_a_sound_library(library: Path) -> None:
     assert code == 0, err
     assert "integrity_check: ok" in out
     assert "foreign_key_check: ok" in out
-    assert f"{ARTICLES} article(s), {ARTICLES} revision(s) read: none damaged" in out
+    assert f"{ARTICLES} articles, {ARTICLES} revisions read: none damaged" in out
     code, out, _ = check("--json")
     document = json.loads(out)
     assert document["integrity_check"] == ["ok"]
