@@ -69,7 +69,7 @@ from feed2book.listing import render_listing, summary, summary_line
 from feed2book.models import Article, Book
 from feed2book.output import atomic_writer, write_bytes_atomically
 from feed2book.pipeline import Collection
-from feed2book.source_limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES
+from feed2book.sources.limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES
 from feed2book.writers.jsonl import Content, article_record, choose_fields, dumps
 
 if TYPE_CHECKING:  # imported where they are used, so that `feed2book list` starts fast

@@ -30,7 +30,7 @@ from feed2book.cli_session import edge
 from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
 from feed2book.errors import NothingToOutput, UsageError
 from feed2book.output import atomic_writer
-from feed2book.source_limits import (
+from feed2book.sources.limits import (
     DEFAULT_LIST_DEADLINE,
     DEFAULT_MAX_SOURCES,
     Budget,
@@ -107,10 +107,10 @@ def add_command(
 
         feed2book add ~/feeds/ --library ~/books/library.sqlite3
     """
-    from feed2book.fetch import FetchLimits, HttpFetcher
     from feed2book.library import Library
     from feed2book.library.intake import normalise_spec
     from feed2book.library.sync import add_source
+    from feed2book.sources.fetch import FetchLimits, HttpFetcher
 
     with _session(library, verbose=verbose, quiet=quiet, debug=debug) as (_, messenger, path):
         specs = [normalise_spec(spec) for spec in sources]
@@ -169,9 +169,9 @@ def sync_command(
 
         feed2book sync --quiet && feed2book epub --new --since 7d -o weekly/
     """
-    from feed2book.fetch import FetchLimits, HttpFetcher
     from feed2book.library.sync import sync
     from feed2book.library.tables import render, sync_table
+    from feed2book.sources.fetch import FetchLimits, HttpFetcher
 
     with _session(library, verbose=verbose, quiet=quiet, debug=debug) as (env, messenger, path):
         with _existing(path, "nothing to sync") as store:
@@ -395,7 +395,7 @@ def import_command(
     """
     from feed2book.library import Library
     from feed2book.library.intake import normalise_spec
-    from feed2book.sources import STDIN
+    from feed2book.sources.resolver import STDIN
 
     with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
         name = "import:<stdin>" if file == STDIN else f"import:{normalise_spec(file)}"

@@ -19,12 +19,12 @@ import typer
 
 from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
 from feed2book.errors import Feed2BookError, NothingToOutput, UsageError
-from feed2book.fetch import FetchLimits
 from feed2book.group import BookOptions, Grouping, group_articles
 from feed2book.models import Book
 from feed2book.pipeline import Collection, collect
 from feed2book.select import Selection, compile_title_match, parse_when
-from feed2book.source_limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES, SourceLimits
+from feed2book.sources.fetch import FetchLimits
+from feed2book.sources.limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES, SourceLimits
 
 if TYPE_CHECKING:
     from feed2book.library import Library
@@ -198,11 +198,11 @@ def _read_library(common: Common, messenger: Messenger) -> Collection | None:
 def _read_sources(
     specs: tuple[str, ...], env: Environment, common: Common, messenger: Messenger
 ) -> Collection:
-    from feed2book.fetch import HttpFetcher  # httpx: only when sources are read
     from feed2book.library import Library
     from feed2book.library.reading import collect_and_save
-    from feed2book.source_limits import Budget
-    from feed2book.sources import SourceContext
+    from feed2book.sources.fetch import HttpFetcher  # httpx: only when sources are read
+    from feed2book.sources.limits import Budget
+    from feed2book.sources.resolver import SourceContext
 
     with HttpFetcher(common.limits) as fetcher, messenger.progress("Reading feeds") as bar:
         budget = Budget(common.source_limits)

@@ -24,7 +24,7 @@ from feed2book.covers_motifs import MOTIFS, Shape
 from feed2book.covers_text import Box, TextBlock, layout_options, set_text
 from feed2book.covers_theme import Content, Fraction4, Theme, load_theme, theme_names
 from feed2book.errors import UsageError
-from feed2book.writers.epub_lang import text_direction
+from feed2book.lang.tags import text_direction
 
 __all__ = [
     "COVER_SIZE",

@@ -17,7 +17,7 @@ from typing import Literal
 
 from feed2book.covers_fonts import FontFace, FontStack, is_ltr_char, is_rtl_char, pil_font
 from feed2book.covers_fonts import shaping_available as _shaping
-from feed2book.writers.epub_lang import text_direction
+from feed2book.lang.tags import text_direction
 
 ELLIPSIS = "…"
 SHRINK_FACTOR = 0.93

@@ -16,10 +16,10 @@ from feed2book.cli import app as main_app
 from feed2book.cli_session import Common, Digest, reading
 from feed2book.console import Environment, Messenger, Verbosity
 from feed2book.errors import NothingToOutput
-from feed2book.fetch import FetchLimits
 from feed2book.group import BookOptions, GroupBy, group_articles
 from feed2book.library import Library, default_library_path
 from feed2book.select import Selection
+from feed2book.sources.fetch import FetchLimits
 from tests.conftest import EXAMPLES
 
 runner = CliRunner()

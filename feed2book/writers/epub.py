@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from PIL import Image, UnidentifiedImageError
 
 from feed2book.models import Book
-from feed2book.writers.epub_content import externalise_remote_images
 from feed2book.writers.epub_package import CONTENT_DIR, container_xml, package_opf, toc_ncx
 from feed2book.writers.epub_pages import (
     article_page,
@@ -38,6 +37,7 @@ from feed2book.writers.epub_plan import (
     make_plan,
 )
 from feed2book.writers.epub_style import STYLESHEET
+from feed2book.xhtml.content import externalise_remote_images
 
 __all__ = ["build_epub", "externalise_remote_images"]
 

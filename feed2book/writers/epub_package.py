@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from feed2book.writers.epub_content import has_mathml
 from feed2book.writers.epub_pages import names, series_label
 from feed2book.writers.epub_plan import (
     COVER_PAGE_FILE,
@@ -21,6 +20,7 @@ from feed2book.writers.epub_plan import (
     iso_date,
     iso_datetime,
 )
+from feed2book.xhtml.content import has_mathml
 
 CONTENT_DIR = "OEBPS"
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'

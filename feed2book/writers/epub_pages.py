@@ -10,14 +10,8 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from feed2book import enclosures
 from feed2book.models import Author
-from feed2book.writers.epub_content import (
-    XHTML_NS,
-    externalise_remote_media,
-    fix_references,
-    parse_fragment,
-)
+from feed2book.parse import enclosures
 from feed2book.writers.epub_plan import (
     COVER_PAGE_FILE,
     STYLESHEET_FILE,
@@ -29,6 +23,12 @@ from feed2book.writers.epub_plan import (
     esc,
     iso_date,
     lang_attrs,
+)
+from feed2book.xhtml.content import (
+    XHTML_NS,
+    externalise_remote_media,
+    fix_references,
+    parse_fragment,
 )
 
 MAX_LISTED_FEEDS = 20

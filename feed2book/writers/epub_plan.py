@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 
+from feed2book.lang.tags import normalise_language, text_direction
 from feed2book.models import Article, Author, Book, FeedInfo, book_identifier
-from feed2book.writers.epub_content import url_key
-from feed2book.writers.epub_lang import normalise_language, text_direction
+from feed2book.xhtml.content import url_key
 
 ARTICLE_FILE_PREFIX = "a-"
 ARTICLE_HASH_LENGTH = 12

@@ -24,9 +24,9 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from feed2book.errors import Feed2BookError, NotAFeedError, SourceError
-from feed2book.fetch import Fetch, Fetched
 from feed2book.models import Problem, Severity
-from feed2book.source_limits import Budget
+from feed2book.sources.fetch import Fetch, Fetched
+from feed2book.sources.limits import Budget
 
 STDIN = "-"
 MAX_OPML_DEPTH = 8

@@ -53,7 +53,8 @@ from feedparser.sanitizer import replace_doctype
 from feedparser.urls import make_safe_absolute_uri
 from feedparser.util import FeedParserDict
 
-from feed2book import charsets, fastrss
+from feed2book.parse import charsets
+from feed2book.parse._fast import rss as fastrss
 
 __all__ = ["PARSER_ENV", "fast_reader_available", "parse"]
 

@@ -21,7 +21,7 @@ from typing import Any, Final
 from bs4.element import NavigableString, Tag
 from markdownify import ATX, BACKSLASH, MarkdownConverter
 
-from feed2book.htmlrules import MATHML_TOKENS, TEX_ENCODINGS
+from feed2book.clean.rules import MATHML_TOKENS, TEX_ENCODINGS
 
 __all__ = [
     "BookMarkdownConverter",

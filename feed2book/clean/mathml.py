@@ -13,7 +13,7 @@ from typing import Final
 
 from lxml import etree
 
-from feed2book.htmlrules import (
+from feed2book.clean.rules import (
     DROP_WITH_CONTENT,
     MATHML_ATTRIBUTES,
     MATHML_ELEMENT_ATTRIBUTES,

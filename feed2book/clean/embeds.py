@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 
-from feed2book.htmlrules import safe_url
+from feed2book.clean.rules import safe_url
 
 _YOUTUBE_ID = re.compile(r"/(?:embed|v|shorts|e)/([A-Za-z0-9_-]{6,})")
 _VIMEO_ID = re.compile(r"/video/(\d+)")

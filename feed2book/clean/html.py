@@ -19,22 +19,10 @@ from typing import Final
 
 from lxml import etree
 
-from feed2book import _sink
-from feed2book._sink import (
-    Sink,
-    append_text,
-    is_empty,
-    last_child,
-    plain_text,
-    remove_keep_tail,
-    text_content,
-    unwrap,
-    unwrap_all,
-)
-from feed2book._structure import build_definitions, build_list, build_table
-from feed2book.codeblocks import code_language, code_table_pre, code_text
-from feed2book.embeds import Embed, codepen_embed, embed_for, script_embed
-from feed2book.htmlrules import (
+from feed2book.clean.codeblocks import code_language, code_table_pre, code_text
+from feed2book.clean.embeds import Embed, codepen_embed, embed_for, script_embed
+from feed2book.clean.mathml import build_math, math_tex, math_text
+from feed2book.clean.rules import (
     ANCHOR_CLASSES,
     ANCHOR_GLYPHS,
     ATTRIBUTES,
@@ -60,7 +48,19 @@ from feed2book.htmlrules import (
     safe_id,
     safe_url,
 )
-from feed2book.mathml import build_math, math_tex, math_text
+from feed2book.clean.structure import build_definitions, build_list, build_table
+from feed2book.xhtml import sink as _sink
+from feed2book.xhtml.sink import (
+    Sink,
+    append_text,
+    is_empty,
+    last_child,
+    plain_text,
+    remove_keep_tail,
+    text_content,
+    unwrap,
+    unwrap_all,
+)
 
 __all__ = ["clean_html", "prefix_ids"]
 

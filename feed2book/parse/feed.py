@@ -23,11 +23,10 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from feed2book import charsets, enclosures, fastfeed, json_text, parallel
-from feed2book.clean import clean_html
+from feed2book.clean.html import clean_html
+from feed2book.clean.rules import escape_url
+from feed2book.convert.text import text_as_html, to_text, xhtml_word_count
 from feed2book.errors import NotAFeedError
-from feed2book.fetch import Fetched, FetchLimits
-from feed2book.htmlrules import escape_url
 from feed2book.identity import (
     ItemFacts,
     article_id,
@@ -38,10 +37,13 @@ from feed2book.identity import (
     forem_handle_from_feed,
     revision_key,
 )
-from feed2book.language import language_of
+from feed2book.lang.detect import language_of
 from feed2book.models import Article, Author, FeedInfo, Problem, SeriesRef
-from feed2book.sources import Kind, sniff
-from feed2book.text import text_as_html, to_text, xhtml_word_count
+from feed2book.parse import charsets, enclosures, json_text
+from feed2book.parse import pool as parallel
+from feed2book.parse._fast import feed as fastfeed
+from feed2book.sources.fetch import Fetched, FetchLimits
+from feed2book.sources.resolver import Kind, sniff
 
 DEFAULT_LANGUAGE = "en"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
-from feed2book._sink import remove_keep_tail
+from feed2book.xhtml.sink import remove_keep_tail
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _X = "{" + XHTML_NS + "}"

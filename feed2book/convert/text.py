@@ -12,7 +12,7 @@ from typing import Final
 
 from lxml import etree
 
-from feed2book.mathml import MATH_TAG, math_as_text, math_text
+from feed2book.clean.mathml import MATH_TAG, math_as_text, math_text
 
 __all__ = [
     "block_sequence_from_xhtml",

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from feed2book._sink import (
+from feed2book.clean.rules import LISTS, TABLE_SECTIONS
+from feed2book.xhtml.sink import (
     Sink,
     append_text,
     finish,
@@ -21,10 +22,9 @@ from feed2book._sink import (
     remove_keep_tail,
     unwrap,
 )
-from feed2book.htmlrules import LISTS, TABLE_SECTIONS
 
 if TYPE_CHECKING:
-    from feed2book.clean import _Cleaner
+    from feed2book.clean.html import _Cleaner
 
 
 def build_list(cleaner: _Cleaner, source: etree._Element, sink: Sink, base: str | None) -> None:
