@@ -15,7 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from feed2book.covers import (
+from feed2book.covers.colour import WCAG_AA, contrast_ratio
+from feed2book.covers.fonts import FontFace, system_face
+from feed2book.covers.render import (
     COVER_SIZE,
     EXAMPLE_SPECS,
     CoverLayout,
@@ -28,9 +30,7 @@ from feed2book.covers import (
     render_gallery,
     theme_names,
 )
-from feed2book.covers_colour import WCAG_AA, contrast_ratio
-from feed2book.covers_fonts import FontFace, system_face
-from feed2book.covers_theme import load_theme, parse_theme
+from feed2book.covers.theme import load_theme, parse_theme
 from feed2book.errors import UsageError
 
 THEMES = theme_names()
@@ -103,7 +103,7 @@ def test_broken_theme_is_rejected(change: object, message: str) -> None:
     import tomllib
     from importlib.resources import files
 
-    data = tomllib.loads(files("feed2book.themes").joinpath("typographic.toml").read_text())
+    data = tomllib.loads(files("feed2book.covers.themes").joinpath("typographic.toml").read_text())
     assert callable(change)
     change(data)
     with pytest.raises((ValueError, KeyError), match=message):

@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
-from feed2book.cli import app
+from feed2book.cli.commands import app
 from feed2book.lang.detect import detect_language, language_of
 from tests.conftest import DATA, PRACTICE
 

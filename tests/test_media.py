@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from feed2book.cli import app
+from feed2book.cli.commands import app
 from feed2book.library import records
 from feed2book.models import Enclosure
 from feed2book.parse import enclosures

@@ -27,7 +27,7 @@ from feed2book.models import Article
 from feed2book.parse.feed import article_from_record, is_web_url, parse_source
 from feed2book.pipeline import Collection
 from feed2book.sources.fetch import Fetched
-from feed2book.writers.epub import build_epub
+from feed2book.writers.epub.book import build_epub
 from feed2book.writers.jsonl import article_record, dumps
 from feed2book.writers.markdown import build_bundle, front_matter
 from tests.hostile.names import unsafe_name

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from feed2book.books import CoverChoice, make_cover
 from feed2book.images import (
     ImageMode,
     ImageOptions,
@@ -23,7 +22,8 @@ from feed2book.images import (
     image_urls,
 )
 from feed2book.models import Book, Problem
-from feed2book.writers.epub import build_epub
+from feed2book.output.books import CoverChoice, make_cover
+from feed2book.writers.epub.book import build_epub
 from feed2book.writers.markdown import Cover, build_bundle, build_single_file
 
 Resources = Mapping[str, tuple[str, bytes]]

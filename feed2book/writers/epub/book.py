@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from PIL import Image, UnidentifiedImageError
 
 from feed2book.models import Book
-from feed2book.writers.epub_package import CONTENT_DIR, container_xml, package_opf, toc_ncx
-from feed2book.writers.epub_pages import (
+from feed2book.writers.epub.package import CONTENT_DIR, container_xml, package_opf, toc_ncx
+from feed2book.writers.epub.pages import (
     article_page,
     cover_page,
     nav_document,
     title_page,
     toc_page,
 )
-from feed2book.writers.epub_plan import (
+from feed2book.writers.epub.plan import (
     COVER_PAGE_FILE,
     NAV_FILE,
     NCX_FILE,
@@ -36,7 +36,7 @@ from feed2book.writers.epub_plan import (
     Resource,
     make_plan,
 )
-from feed2book.writers.epub_style import STYLESHEET
+from feed2book.writers.epub.style import STYLESHEET
 from feed2book.xhtml.content import externalise_remote_images
 
 __all__ = ["build_epub", "externalise_remote_images"]

@@ -1,4 +1,4 @@
-"""Cover themes: the declarative TOML files in ``covers/`` (package ``feed2book.themes``), parsed
+"""Cover themes: the declarative TOML files in package ``feed2book.covers.themes``, parsed
 and validated into frozen dataclasses. A theme names surfaces (solid colours that carry text),
 accent tones (decoration), font stacks, a motif, panels and the text slots with their boxes."""
 
@@ -11,10 +11,10 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any, Literal, cast, get_args
 
-from feed2book.covers_colour import Ink, Tone
-from feed2book.covers_fonts import THEMES_PACKAGE, shipped_face
-from feed2book.covers_motifs import MOTIFS
-from feed2book.covers_text import Align, TextStyle, VAlign
+from feed2book.covers.colour import Ink, Tone
+from feed2book.covers.fonts import THEMES_PACKAGE, shipped_face
+from feed2book.covers.motifs import MOTIFS
+from feed2book.covers.typeset import Align, TextStyle, VAlign
 
 Content = Literal["title", "subtitle", "author", "count", "range_label", "range_numbers"]
 Fraction4 = tuple[float, float, float, float]

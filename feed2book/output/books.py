@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from feed2book.covers import CoverSpec, cover_bytes
+from feed2book.covers.render import CoverSpec, cover_bytes
 from feed2book.errors import OutputError, UsageError
 from feed2book.filenames import safe_stem, unique_names
 from feed2book.models import Book, book_identifier
-from feed2book.output import remove_stale_temporaries, write_bytes_atomically
+from feed2book.output.atomic import remove_stale_temporaries, write_bytes_atomically
 
 _OPF_IDENTIFIER = re.compile(rb"<dc:identifier[^>]*>([^<]+)</dc:identifier>")
 

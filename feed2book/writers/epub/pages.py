@@ -12,7 +12,7 @@ from lxml import etree
 
 from feed2book.models import Author
 from feed2book.parse import enclosures
-from feed2book.writers.epub_plan import (
+from feed2book.writers.epub.plan import (
     COVER_PAGE_FILE,
     STYLESHEET_FILE,
     TITLE_PAGE_FILE,

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from weakref import WeakSet
 
 import typer
 
-from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
+from feed2book.api import bundled_examples
+from feed2book.cli.console import Environment, ExitStatus, Messenger, Verbosity
 from feed2book.errors import Feed2BookError, NothingToOutput, UsageError
 from feed2book.group import BookOptions, Grouping, group_articles
 from feed2book.models import Book
@@ -140,11 +140,6 @@ def session(options: dict[str, Any]) -> Iterator[tuple[Environment, Messenger, C
         yield env, messenger, common
 
 
-def bundled_examples() -> str:
-    """The path of the example feeds shipped inside the package."""
-    return str(resources.files("feed2book.examples").joinpath("feeds"))
-
-
 @contextmanager
 def reading(env: Environment, common: Common, messenger: Messenger) -> Iterator[Collection]:
     """Read the sources; without SOURCES, the library (or, while it is empty, the bundled
@@ -164,7 +159,7 @@ def reading(env: Environment, common: Common, messenger: Messenger) -> Iterator[
 
 def _tell_dropped(collection: Collection, messenger: Messenger) -> None:
     """Every item left out is accounted for: one line by reason, one per item with -v."""
-    from feed2book.listing import dropped_detail, dropped_summary
+    from feed2book.cli.listing import dropped_detail, dropped_summary
 
     dropped = collection.report.dropped
     if dropped:

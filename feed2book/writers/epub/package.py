@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from feed2book.writers.epub_pages import names, series_label
-from feed2book.writers.epub_plan import (
+from feed2book.writers.epub.pages import names, series_label
+from feed2book.writers.epub.plan import (
     COVER_PAGE_FILE,
     NAV_FILE,
     NCX_FILE,

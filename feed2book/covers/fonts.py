@@ -2,8 +2,8 @@
 
 A cover never draws a character that its font has no glyph for (no .notdef "tofu" boxes): every
 run of text is drawn with the first face in its stack whose cmap covers the run. Faces shipped in
-``feed2book.themes`` (``covers/fonts/``) come first, then, for scripts they do not cover (CJK),
-whatever fontconfig (``fc-match``) finds on the machine.
+``feed2book.covers.themes`` (``themes/fonts/``) come first, then, for scripts they do not cover
+(CJK), whatever fontconfig (``fc-match``) finds on the machine.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from importlib.resources import files
 from fontTools.ttLib import TTFont, TTLibError  # type: ignore[import-untyped]
 from PIL import ImageFont, features
 
-THEMES_PACKAGE = "feed2book.themes"
+THEMES_PACKAGE = "feed2book.covers.themes"
 FONTCONFIG_TIMEOUT_SECONDS = 10
 
 

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from feed2book.cli_options import (
+from feed2book.cli.console import Environment, ExitStatus, Messenger, Verbosity
+from feed2book.cli.options import (
     DebugOpt,
     InsecureOpt,
     LibraryOpt,
@@ -26,10 +27,9 @@ from feed2book.cli_options import (
     TimeoutOpt,
     VerboseOpt,
 )
-from feed2book.cli_session import edge
-from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
+from feed2book.cli.session import edge
 from feed2book.errors import NothingToOutput, UsageError
-from feed2book.output import atomic_writer
+from feed2book.output.atomic import atomic_writer
 from feed2book.sources.limits import (
     DEFAULT_LIST_DEADLINE,
     DEFAULT_MAX_SOURCES,
@@ -169,8 +169,8 @@ def sync_command(
 
         feed2book sync --quiet && feed2book epub --new --since 7d -o weekly/
     """
+    from feed2book.cli.tables import render, sync_table
     from feed2book.library.sync import sync
-    from feed2book.library.tables import render, sync_table
     from feed2book.sources.fetch import FetchLimits, HttpFetcher
 
     with _session(library, verbose=verbose, quiet=quiet, debug=debug) as (env, messenger, path):
@@ -221,8 +221,8 @@ def sources_command(
 
         feed2book sources --json | jq -r '.[] | select(.last_status == "failed") | .spec'
     """
+    from feed2book.cli.tables import render, sources_table
     from feed2book.library import Library
-    from feed2book.library.tables import render, sources_table
 
     with _session(library, quiet=quiet, debug=debug) as (env, _, path):
         found: list[SourceInfo] = []
@@ -314,7 +314,7 @@ def stats_command(
 
         feed2book library stats --json | jq '.by_author[:5]'
     """
-    from feed2book.library.tables import stats_text
+    from feed2book.cli.tables import stats_text
 
     with _session(library, quiet=quiet, debug=debug) as (env, _, path):
         with _existing(path, "no statistics") as store:

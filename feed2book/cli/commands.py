@@ -15,8 +15,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from feed2book import __version__, cli_library
-from feed2book.cli_options import (
+from feed2book import __version__
+from feed2book.cli import library as cli_library
+from feed2book.cli.console import Environment, ExitStatus, Messenger, Progress, Verbosity
+from feed2book.cli.listing import render_listing, summary, summary_line
+from feed2book.cli.options import (
     AuthorOpt,
     BookTitleOpt,
     CacheDirOpt,
@@ -51,7 +54,7 @@ from feed2book.cli_options import (
     UntilOpt,
     VerboseOpt,
 )
-from feed2book.cli_session import (
+from feed2book.cli.session import (
     Common,
     Digest,
     digest,
@@ -61,21 +64,19 @@ from feed2book.cli_session import (
     reading,
     session,
 )
-from feed2book.console import Environment, ExitStatus, Messenger, Progress, Verbosity
 from feed2book.errors import OutputError, UsageError
 from feed2book.group import BookOptions, GroupBy, Sections, group_articles
 from feed2book.images.options import ImageMode
-from feed2book.listing import render_listing, summary, summary_line
 from feed2book.models import Article, Book
-from feed2book.output import atomic_writer, write_bytes_atomically
+from feed2book.output.atomic import atomic_writer, write_bytes_atomically
 from feed2book.pipeline import Collection
 from feed2book.sources.limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES
 from feed2book.writers.jsonl import Content, article_record, choose_fields, dumps
 
 if TYPE_CHECKING:  # imported where they are used, so that `feed2book list` starts fast
-    from feed2book.books import CoverChoice
-    from feed2book.build import BuildSettings
     from feed2book.images import ImageResolver
+    from feed2book.output.books import CoverChoice
+    from feed2book.output.build import BuildSettings
 
 app = typer.Typer(
     name="feed2book",
@@ -302,8 +303,8 @@ def epub_command(
 
         feed2book epub blogroll.opml --since 7d --group-by none --title "This week" -o week.epub
     """
-    from feed2book.books import write_book_files
-    from feed2book.build import epub_volumes
+    from feed2book.output.books import write_book_files
+    from feed2book.output.build import epub_volumes
 
     with session(locals()) as (env, messenger, common):
         settings = build_settings(locals(), common)
@@ -420,8 +421,8 @@ def markdown_command(
 
         cd bundles/matt-frank-2026-04-26--2026-05-25 && mdbook build
     """
-    from feed2book.build import markdown_files
-    from feed2book.bundles import BundleFormat, write_bundles
+    from feed2book.output.build import markdown_files
+    from feed2book.output.bundles import BundleFormat, write_bundles
 
     with session(locals()) as (env, messenger, common):
         if as_zip and single_file:
@@ -468,8 +469,8 @@ def markdown_command(
 
 def build_settings(options: dict[str, Any], common: Common) -> BuildSettings:
     """Images, cover and size limit, from a building command's options."""
-    from feed2book.build import BuildSettings
     from feed2book.images import ImageOptions, default_cache_dir
+    from feed2book.output.build import BuildSettings
 
     cache_dir = options.get("cache_dir")
     images = ImageOptions(
@@ -524,7 +525,7 @@ def image_progress(
     bar: Progress, book: Book, resolver: ImageResolver | None
 ) -> Iterator[Callable[[str], None]]:
     """A second progress line over ``book``'s images while they are fetched."""
-    from feed2book.build import count_images
+    from feed2book.output.build import count_images
 
     total = count_images(book) if resolver is not None else 0
     if not total:
@@ -552,7 +553,7 @@ def write_parts(
     on_written: Callable[[Book, Path, list[Path]], None],
 ) -> None:
     """Write a book's volumes (already built) as files."""
-    from feed2book.books import write_book_files
+    from feed2book.output.books import write_book_files
 
     built = {volume.key: data for volume, data in parts}
     volumes = [volume for volume, _ in parts]
@@ -560,8 +561,8 @@ def write_parts(
 
 
 def cover_choice(theme: str | None, cover: Path | None, no_cover: bool) -> CoverChoice:
-    from feed2book.books import CoverChoice
-    from feed2book.covers import load_cover_file, theme_names
+    from feed2book.covers.render import load_cover_file, theme_names
+    from feed2book.output.books import CoverChoice
 
     if theme is not None and theme not in theme_names():
         raise UsageError(
@@ -636,7 +637,7 @@ def cover_command(
 
         feed2book cover --gallery -o gallery/
     """
-    from feed2book.covers import CoverSpec, cover_bytes, render_gallery, theme_names
+    from feed2book.covers.render import CoverSpec, cover_bytes, render_gallery, theme_names
 
     env = Environment()
     messenger = Messenger(env, Verbosity.NORMAL)

@@ -1,4 +1,4 @@
-"""Generated book covers: a theme (``covers/*.toml``) plus the book's key, title and author.
+"""Generated book covers: a theme (``themes/*.toml``) plus the book's key, title and author.
 
 ``layout_cover`` is pure: it returns every shape and every run of text with its font, position,
 ink and the surface behind it, which is what the tests check (contrast, margins, no .notdef).
@@ -18,11 +18,11 @@ from typing import Literal
 
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
-from feed2book.covers_colour import RGB, key_digest, key_hue, surface_with_ink, tone_rgb
-from feed2book.covers_fonts import FontStack, pil_font, shipped_face
-from feed2book.covers_motifs import MOTIFS, Shape
-from feed2book.covers_text import Box, TextBlock, layout_options, set_text
-from feed2book.covers_theme import Content, Fraction4, Theme, load_theme, theme_names
+from feed2book.covers.colour import RGB, key_digest, key_hue, surface_with_ink, tone_rgb
+from feed2book.covers.fonts import FontStack, pil_font, shipped_face
+from feed2book.covers.motifs import MOTIFS, Shape
+from feed2book.covers.theme import Content, Fraction4, Theme, load_theme, theme_names
+from feed2book.covers.typeset import Box, TextBlock, layout_options, set_text
 from feed2book.errors import UsageError
 from feed2book.lang.tags import text_direction
 

@@ -21,10 +21,10 @@ from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 
-from feed2book.books import targets as book_targets
 from feed2book.errors import OutputError
 from feed2book.models import Book, book_identifier
-from feed2book.output import TEMP_SUFFIX, remove_stale_temporaries, write_bytes_atomically
+from feed2book.output.atomic import TEMP_SUFFIX, remove_stale_temporaries, write_bytes_atomically
+from feed2book.output.books import targets as book_targets
 from feed2book.writers.markdown import MANIFEST, MDBOOK_BUILD_DIR
 
 Files = Mapping[str, bytes]

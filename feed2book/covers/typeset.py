@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
-from feed2book.covers_fonts import FontFace, FontStack, is_ltr_char, is_rtl_char, pil_font
-from feed2book.covers_fonts import shaping_available as _shaping
+from feed2book.covers.fonts import FontFace, FontStack, is_ltr_char, is_rtl_char, pil_font
+from feed2book.covers.fonts import shaping_available as _shaping
 from feed2book.lang.tags import text_direction
 
 ELLIPSIS = "…"

@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from feed2book.covers_colour import RGB
-from feed2book.covers_text import Box
+from feed2book.covers.colour import RGB
+from feed2book.covers.typeset import Box
 
 ShapeKind = Literal["rect", "ellipse", "polygon", "pieslice", "line"]
 Params = Mapping[str, object]
