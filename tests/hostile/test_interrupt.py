@@ -101,7 +101,7 @@ class Reference:
 
 def start_up_seconds() -> float:
     started = time.monotonic()
-    subprocess.run([sys.executable, "-c", "import feed2book.cli"], check=True)
+    subprocess.run([sys.executable, "-c", "import feed2book.cli.commands"], check=True)
     return time.monotonic() - started
 
 
