@@ -20,9 +20,9 @@ from feedparser.sanitizer import _sanitize_html
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from feed2book.clean import clean_html  # noqa: E402
-from feed2book.convert import to_markdown  # noqa: E402
-from feed2book.text import to_text  # noqa: E402
+from feed2book.clean.html import clean_html  # noqa: E402
+from feed2book.convert.markdown import to_markdown  # noqa: E402
+from feed2book.convert.text import to_text  # noqa: E402
 
 SEEDS = REPO.parent / "shared" / "seeds"
 

@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from lxml import html  # noqa: E402
 
+from feed2book.convert.text import to_text  # noqa: E402
 from feed2book.fulltext.extract import _readability, _trafilatura, extract_article  # noqa: E402
-from feed2book.text import to_text  # noqa: E402
 from tests.fulltext_site import BOILERPLATE, Page, pages  # noqa: E402
 
 _SPACE = re.compile(r"\s+")

@@ -822,8 +822,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Never touch the user's own library or caches.
         env["FEED2BOOK_LIBRARY"] = str(root / "default-library.sqlite3")
         env["FEED2BOOK_CACHE_DIR"] = str(root / "cache")
-        # No PYTHONPATH games: the checkout's source tree is not an importable feed2book on its
-        # own (``feed2book.themes`` lives in ``covers/``), so the installed one is measured.
+        # No PYTHONPATH games: the installed feed2book is what is measured.
         started = time.perf_counter()
         outcomes, inputs = run_all(settings, root, env)
         took = time.perf_counter() - started

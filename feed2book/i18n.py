@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Final
 
-from feed2book.writers.epub_lang import normalise_language
+from feed2book.lang.tags import normalise_language
 
 if TYPE_CHECKING:  # Babel is imported when first used: 20 ms that most commands never need
     from babel import Locale

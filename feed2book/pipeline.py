@@ -35,8 +35,8 @@ from feed2book.select import (
 )
 
 if TYPE_CHECKING:
-    from feed2book.fetch import Fetched
-    from feed2book.sources import SourceContext
+    from feed2book.sources.fetch import Fetched
+    from feed2book.sources.resolver import SourceContext
 
 ProblemHandler = Callable[[Problem], None]
 SourceHandler = Callable[[str, int], None]  # (origin, articles read from it)
@@ -154,7 +154,7 @@ class Collection:
 
     def _words(self, position: int) -> list[str]:
         """A spooled article's words and link targets, for ``select.republished_text``."""
-        from feed2book.text import to_text  # lxml: only when two titles meet
+        from feed2book.convert.text import to_text  # lxml: only when two titles meet
 
         article = self._load(self._entries[position])
         words = _WORD.findall(to_text(article.content_html).casefold())
@@ -251,8 +251,8 @@ def collect(
     debug: bool = False,
 ) -> Collection:
     """Read every source; problems are reported as they happen and kept in ``report``."""
-    from feed2book import parallel
-    from feed2book.sources import resolve  # parsing stack: not needed to read a library
+    from feed2book.parse import pool as parallel
+    from feed2book.sources.resolver import resolve  # parsing stack: not needed to read a library
 
     collection = Collection()
     collection.debug = debug
@@ -306,7 +306,7 @@ class _SpoolFailed(Exception):
 def _read_one(fetched: Fetched, collection: Collection, tell: ProblemHandler) -> int:
     """Read one source; its articles go to the spool as they are made (a big feed never sits in
     memory whole) and are taken back out if the source fails halfway: it counts as unread."""
-    from feed2book.parse import parse_source
+    from feed2book.parse.feed import parse_source
 
     before = len(collection._entries)
 

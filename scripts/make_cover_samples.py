@@ -1,4 +1,4 @@
-"""Regenerate the README's sample covers in covers/samples/ (small PNG thumbnails).
+"""Regenerate the README's sample covers in docs/covers/ (small PNG thumbnails).
 
 Run from the repository root: ``python scripts/make_cover_samples.py``. Only shipped fonts are
 used (no system fonts), so every machine produces the same files.
@@ -10,9 +10,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from feed2book.covers import EXAMPLE_SPECS, render_cover
+from feed2book.covers.render import EXAMPLE_SPECS, render_cover
 
-SAMPLES = Path(__file__).resolve().parents[1] / "covers" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "docs" / "covers"
 THUMBNAIL = (400, 640)
 # (file name, theme, index into EXAMPLE_SPECS)
 CHOICES = (

@@ -92,7 +92,7 @@ def _block_kind(element: etree._Element, tag: str | None = None) -> str:
 
 def block_sequence_from_markdown(markdown: str) -> list[tuple[str, str]]:
     """The block structure markdown-it-py sees, in the vocabulary of
-    ``feed2book.text.block_sequence_from_xhtml``."""
+    ``feed2book.convert.text.block_sequence_from_xhtml``."""
     sequence: list[tuple[str, str]] = []
     list_depth = 0
     table: list[int] | None = None  # cells per row of the table being read

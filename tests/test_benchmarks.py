@@ -14,9 +14,9 @@ from types import ModuleType
 
 import pytest
 
-from feed2book.fetch import Fetched
 from feed2book.pipeline import collect
-from feed2book.sources import SourceContext
+from feed2book.sources.fetch import Fetched
+from feed2book.sources.resolver import SourceContext
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 

@@ -19,12 +19,12 @@ from babel import Locale
 from lxml import etree
 
 from feed2book import i18n
-from feed2book.covers import CoverSpec, layout_cover
+from feed2book.covers.render import CoverSpec, layout_cover
 from feed2book.group import BookOptions, GroupBy, Sections, group_articles
 from feed2book.models import Article, Author, Book, FeedInfo, Section, SeriesRef
 from feed2book.series import title_in_series
-from feed2book.writers.epub import build_epub
-from feed2book.writers.epub_style import STYLESHEET
+from feed2book.writers.epub.book import build_epub
+from feed2book.writers.epub.style import STYLESHEET
 from tests.epubcheck_helper import assert_all_epubcheck_clean
 from tests.test_epub import NS, article_file, opf, read, text_of, xml
 

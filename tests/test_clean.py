@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from feed2book.clean import clean_html, prefix_ids
+from feed2book.clean.html import clean_html, prefix_ids
 from tests.conversion_helpers import (
     GOLDEN_BASE_URL,
     check_golden,

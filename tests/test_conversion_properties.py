@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feed2book.clean import clean_html
-from feed2book.convert import to_markdown
-from feed2book.htmlrules import MATHML_ATTRIBUTES, MATHML_ELEMENTS, MATHML_NS
-from feed2book.text import block_sequence_from_xhtml, to_text
+from feed2book.clean.html import clean_html
+from feed2book.clean.rules import MATHML_ATTRIBUTES, MATHML_ELEMENTS, MATHML_NS
+from feed2book.convert.markdown import to_markdown
+from feed2book.convert.text import block_sequence_from_xhtml, to_text
 from tests.conversion_helpers import block_sequence_from_markdown, parse_xhtml
 
 TAGS = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from feed2book.clean import clean_html
-from feed2book.convert import to_markdown
-from feed2book.text import block_sequence_from_xhtml, count_words, to_text
+from feed2book.clean.html import clean_html
+from feed2book.convert.markdown import to_markdown
+from feed2book.convert.text import block_sequence_from_xhtml, count_words, to_text
 from tests.conversion_helpers import (
     PRACTICE,
     SEEDS,

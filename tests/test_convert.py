@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from feed2book.clean import clean_html
-from feed2book.convert import to_markdown
-from feed2book.text import block_sequence_from_xhtml
+from feed2book.clean.html import clean_html
+from feed2book.convert.markdown import to_markdown
+from feed2book.convert.text import block_sequence_from_xhtml
 from tests.conversion_helpers import (
     GOLDEN_BASE_URL,
     block_sequence_from_markdown,

@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from feed2book.books import cover_spec
-from feed2book.covers import (
+from feed2book.covers.colour import MIN_DECORATION_CONTRAST, WCAG_AA, contrast_ratio
+from feed2book.covers.fonts import FontFace, FontStack, system_face
+from feed2book.covers.render import (
     COVER_SIZE,
     EXAMPLE_SPECS,
     CoverLayout,
@@ -32,13 +33,12 @@ from feed2book.covers import (
     render_gallery,
     theme_names,
 )
-from feed2book.covers_colour import MIN_DECORATION_CONTRAST, WCAG_AA, contrast_ratio
-from feed2book.covers_fonts import FontFace, FontStack, system_face
-from feed2book.covers_text import Box, TextBlock, TextStyle, set_text
-from feed2book.covers_theme import load_theme, parse_theme
+from feed2book.covers.theme import load_theme, parse_theme
+from feed2book.covers.typeset import Box, TextBlock, TextStyle, set_text
 from feed2book.errors import UsageError
 from feed2book.group import BookOptions, GroupBy, group_articles
 from feed2book.models import FeedInfo
+from feed2book.output.books import cover_spec
 from tests.factory import make_article
 
 THEMES = theme_names()
@@ -111,7 +111,7 @@ def test_broken_theme_is_rejected(change: object, message: str) -> None:
     import tomllib
     from importlib.resources import files
 
-    data = tomllib.loads(files("feed2book.themes").joinpath("typographic.toml").read_text())
+    data = tomllib.loads(files("feed2book.covers.themes").joinpath("typographic.toml").read_text())
     assert callable(change)
     change(data)
     with pytest.raises((ValueError, KeyError), match=message):

@@ -18,13 +18,13 @@ from lxml import etree
 from PIL import Image
 from typer.testing import CliRunner
 
-from feed2book.clean import clean_html
-from feed2book.cli import app
+from feed2book.clean.html import clean_html
+from feed2book.cli.commands import app
 from feed2book.delivery.devices import apply_device, series_in_title
 from feed2book.delivery.options import Device
 from feed2book.delivery.preflight import MAX_IMAGE_BYTES, run_preflight
 from feed2book.models import Book, SeriesRef
-from feed2book.writers.epub import build_epub
+from feed2book.writers.epub.book import build_epub
 from tests.epubcheck_helper import assert_all_epubcheck_clean
 from tests.factory import make_article
 
@@ -211,7 +211,7 @@ def test_css_remote_imports_and_missing_fonts_are_removed_broken_css_is_refused(
 
 
 def test_an_oversized_image_is_re_encoded_under_the_limit() -> None:
-    from feed2book.writers.epub import build_epub as build
+    from feed2book.writers.epub.book import build_epub as build
 
     article = make_article(content='<p><img src="images/big.png" alt="noise"/></p>')
     png = noise_png(400)

@@ -25,12 +25,12 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from PIL import Image
 from typer.testing import CliRunner
 
-from feed2book.cli import app
+from feed2book.cli.commands import app
 from feed2book.delivery.config import Security, parse_smtp_url, smtp_settings
 from feed2book.delivery.smtp import Attachment, book_message, largest_book, message_limit
 from feed2book.errors import UsageError
 from feed2book.models import Book, Section
-from feed2book.writers.epub import build_epub
+from feed2book.writers.epub.book import build_epub
 from tests.conftest import EXAMPLES
 from tests.factory import make_article
 

@@ -20,10 +20,10 @@ import pytest
 from lxml import etree
 from PIL import Image
 
+from feed2book.lang.tags import normalise_language, text_direction
 from feed2book.models import Article, Author, Book, FeedInfo, Section, SeriesRef
-from feed2book.writers.epub import build_epub, externalise_remote_images
-from feed2book.writers.epub_content import fix_references, parse_fragment, serialise_fragment
-from feed2book.writers.epub_lang import normalise_language, text_direction
+from feed2book.writers.epub.book import build_epub, externalise_remote_images
+from feed2book.xhtml.content import fix_references, parse_fragment, serialise_fragment
 from tests.epubcheck_helper import assert_all_epubcheck_clean
 
 NS = {

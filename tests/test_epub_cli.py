@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from feed2book.cli import app
+from feed2book.cli.commands import app
 from tests.conftest import EXAMPLES
 from tests.epubcheck_helper import assert_all_epubcheck_clean
 

@@ -8,9 +8,9 @@ import re
 import zipfile
 from dataclasses import replace
 
-from feed2book.clean import clean_html
+from feed2book.clean.html import clean_html
 from feed2book.models import Book
-from feed2book.writers.epub import build_epub
+from feed2book.writers.epub.book import build_epub
 from feed2book.writers.markdown import build_bundle, build_single_file
 from tests.conversion_helpers import GOLDEN_BASE_URL, golden_cases
 from tests.epubcheck_helper import assert_all_epubcheck_clean

@@ -19,9 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feed2book import fastfeed, fastrss
-from feed2book.fetch import Fetched
-from feed2book.parse import parse_source
+from feed2book.parse._fast import feed as fastfeed
+from feed2book.parse._fast import rss as fastrss
+from feed2book.parse.feed import parse_source
+from feed2book.sources.fetch import Fetched
 from tests.conftest import EXAMPLES, REPO
 from tests.hostile import corpus as hostile
 
@@ -445,6 +446,6 @@ def test_generated_broken_documents(document: bytes, cut: float) -> None:
 @pytest.fixture(autouse=True)
 def _shutdown_helpers() -> Iterator[None]:
     yield
-    from feed2book import parallel
+    from feed2book.parse import pool as parallel
 
     parallel.shutdown()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from feed2book.cli import app
+from feed2book.cli.commands import app
 from feed2book.fulltext.cookies import CookieFileError, cookie_header, load_cookies
 from feed2book.fulltext.detect import ItemSignals, signals, summary_flags
 from feed2book.fulltext.extract import extract_article

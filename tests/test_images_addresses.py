@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from feed2book.fetch import Fetched
 from feed2book.images import ImageOptions, ImageResolver, embed_book_images
 from feed2book.images.addresses import is_internal, literal_address, source_is_internal
 from feed2book.models import Book, FeedInfo, Problem, Section
-from feed2book.parse import parse_json_feed
+from feed2book.parse.feed import parse_json_feed
+from feed2book.sources.fetch import Fetched
 from tests import images_fixtures as fx
 from tests.factory import make_article
 from tests.httpserver import Server

@@ -23,8 +23,8 @@ from feed2book.images import (
     image_urls,
 )
 from feed2book.models import Author, Book, FeedInfo, Problem, Section
-from feed2book.writers.epub import build_epub
-from feed2book.writers.epub_package import CONTENT_DIR
+from feed2book.writers.epub.book import build_epub
+from feed2book.writers.epub.package import CONTENT_DIR
 from tests import images_fixtures as fx
 from tests.epubcheck_helper import assert_all_epubcheck_clean
 from tests.factory import make_article

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from feed2book.cli import app
+from feed2book.cli.commands import app
 from tests import images_fixtures as fx
 from tests.epubcheck_helper import assert_all_epubcheck_clean
 from tests.httpserver import Server

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 from PIL import Image, features
 
-from feed2book.htmlrules import best_srcset_url
+from feed2book.clean.rules import best_srcset_url
 from feed2book.images import ConversionError, ImageOptions, convert_image, sniff
 from feed2book.images.fetch import decode_data_uri, parse_retry_after
 from feed2book.images.lossless import strip_jpeg_metadata, strip_png_metadata

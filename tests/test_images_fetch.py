@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from feed2book.fetch import USER_AGENT
 from feed2book.images import (
     EmbeddedImage,
     ImageOptions,
@@ -21,6 +20,7 @@ from feed2book.images import (
     default_cache_dir,
 )
 from feed2book.models import Problem, Severity
+from feed2book.sources.fetch import USER_AGENT
 from tests import images_fixtures as fx
 from tests.httpserver import Route, Server
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feed2book.clean import clean_html
+from feed2book.clean.html import clean_html
 from feed2book.images import (
     EmbeddedImage,
     ImageMode,
@@ -23,7 +23,7 @@ from feed2book.images import (
     localise,
 )
 from feed2book.models import Book, Problem, Section
-from feed2book.writers.epub_content import XHTML_NS
+from feed2book.xhtml.content import XHTML_NS
 from tests.factory import make_article
 
 A = "https://img.example/a.png"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from feed2book import json_text
+from feed2book.parse import json_text
 
 
 @pytest.mark.parametrize(

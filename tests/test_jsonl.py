@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from feed2book.cli import app
+from feed2book.cli.commands import app
 from tests.conftest import EXAMPLES, REPO
 
 SCHEMA = json.loads((REPO / "feed2book" / "schema" / "article.schema.json").read_text())

@@ -12,8 +12,8 @@ import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
-from feed2book.cli import app
-from feed2book.language import detect_language, language_of
+from feed2book.cli.commands import app
+from feed2book.lang.detect import detect_language, language_of
 from tests.conftest import DATA, PRACTICE
 
 FEEDS = DATA / "feeds"

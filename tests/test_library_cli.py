@@ -12,15 +12,15 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from feed2book import cli_library
-from feed2book.cli import app as main_app
-from feed2book.cli_session import Common, Digest, reading
-from feed2book.console import Environment, Messenger, Verbosity
+from feed2book.cli import library as cli_library
+from feed2book.cli.commands import app as main_app
+from feed2book.cli.console import Environment, Messenger, Verbosity
+from feed2book.cli.session import Common, Digest, reading
 from feed2book.errors import NothingToOutput
-from feed2book.fetch import FetchLimits
 from feed2book.group import BookOptions, GroupBy, group_articles
 from feed2book.library import Library, default_library_path
 from feed2book.select import Selection
+from feed2book.sources.fetch import FetchLimits
 from tests.conftest import EXAMPLES
 
 runner = CliRunner()

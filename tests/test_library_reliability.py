@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from feed2book.fetch import HttpFetcher
 from feed2book.library import Library
 from feed2book.library.sync import sync
+from feed2book.sources.fetch import HttpFetcher
 from tests.conftest import REPO
 
 FEEDS = 6
@@ -32,7 +32,7 @@ KILLS = 30
 SYNC_WORKER = """
 import json, sys
 from pathlib import Path
-from feed2book.fetch import HttpFetcher
+from feed2book.sources.fetch import HttpFetcher
 from feed2book.library import Library
 from feed2book.library.sync import sync
 with HttpFetcher() as fetch, Library.open(Path(sys.argv[1])) as library:

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from feed2book.errors import UsageError
-from feed2book.fetch import HttpFetcher
 from feed2book.library import Library
 from feed2book.library.sync import add_source, sync
 from feed2book.models import Problem
+from feed2book.sources.fetch import HttpFetcher
 from tests.httpserver import Route, Server
 
 RSS_TYPE = {"Content-Type": "application/rss+xml"}

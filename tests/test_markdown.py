@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
-from feed2book.cli import app
+from feed2book.cli.commands import app
+from feed2book.convert.text import block_sequence_from_xhtml
 from feed2book.filenames import MAX_NAME_BYTES
 from feed2book.group import BookOptions, GroupBy, group_articles
 from feed2book.models import Article, SeriesRef
 from feed2book.pipeline import collect
-from feed2book.sources import SourceContext
-from feed2book.text import block_sequence_from_xhtml
+from feed2book.sources.resolver import SourceContext
 from feed2book.writers.markdown import (
     FRONT_MATTER_SCRIPT,
     MANIFEST,

@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from feed2book import enclosures
-from feed2book.cli import app
+from feed2book.cli.commands import app
 from feed2book.library import records
 from feed2book.models import Enclosure
+from feed2book.parse import enclosures
 from tests.conftest import DATA, PRACTICE, REPO
 from tests.epubcheck_helper import assert_all_epubcheck_clean
 from tests.factory import make_article

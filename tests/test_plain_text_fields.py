@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from feed2book.clean import clean_html
-from feed2book.fetch import Fetched
-from feed2book.parse import parse_source
-from feed2book.text import text_as_html
+from feed2book.clean.html import clean_html
+from feed2book.convert.text import text_as_html
+from feed2book.parse.feed import parse_source
+from feed2book.sources.fetch import Fetched
 from tests.conversion_helpers import check_golden, parse_xhtml
 
 TEXT_DIR = Path(__file__).parent / "data" / "text"

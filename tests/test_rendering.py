@@ -26,7 +26,7 @@ import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
-from feed2book.cli import app
+from feed2book.cli.commands import app
 from tests.conftest import PRACTICE
 
 pytestmark = [

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from feed2book.errors import FetchError
-from feed2book.fetch import Fetched, FetchLimits, HttpFetcher
 from feed2book.models import Problem, Severity
-from feed2book.sources import (
+from feed2book.sources.fetch import Fetched, FetchLimits, HttpFetcher
+from feed2book.sources.resolver import (
     Kind,
     Reference,
     SourceContext,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tracemalloc
 
-from feed2book import charsets
+from feed2book.parse import charsets
 
 BODY = "<p>Déjà vu 🚀 — naïve café, 日本語 and русский текст.</p>\n" * 60_000  # ~4.6 MB
 FEED = ('<?xml version="1.0" encoding="UTF-8"?><rss><channel>' + BODY + "</channel></rss>").encode()

@@ -14,7 +14,7 @@ import sys
 import pytest
 from PIL import Image, ImageDraw
 
-from feed2book.covers import (
+from feed2book.covers.render import (
     EXAMPLE_SPECS,
     SUPERSAMPLE,
     CoverLayout,

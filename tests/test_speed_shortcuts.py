@@ -19,10 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feed2book import clean, codeblocks, fastfeed
-from feed2book.clean import clean_html
-from feed2book.htmlrules import safe_url
-from feed2book.text import count_words, to_text, xhtml_word_count
+from feed2book.clean import codeblocks
+from feed2book.clean import html as clean
+from feed2book.clean.html import clean_html
+from feed2book.clean.rules import safe_url
+from feed2book.convert.text import count_words, to_text, xhtml_word_count
+from feed2book.parse._fast import feed as fastfeed
 from tests.conftest import DATA, EXAMPLES, PRACTICE, REPO, SEEDS
 
 sys.path.insert(0, str(REPO / "benchmarks"))

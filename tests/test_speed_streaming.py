@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from feed2book import parallel, parse
-from feed2book.fetch import Fetched
 from feed2book.models import Article, Severity
+from feed2book.parse import feed as parse
+from feed2book.parse import pool as parallel
 from feed2book.pipeline import collect
-from feed2book.sources import SourceContext
+from feed2book.sources.fetch import Fetched
+from feed2book.sources.resolver import SourceContext
 from tests.conftest import EXAMPLES, REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))

@@ -26,7 +26,7 @@ except SystemExit as stop:
     code = stop.code
 else:
     code = 0
-heavy = ["feedparser", "lxml", "feed2book.parse", "feed2book.clean", "httpx", "PIL",
+heavy = ["feedparser", "lxml", "feed2book.parse.feed", "feed2book.clean.html", "httpx", "PIL",
          "pydantic", "ebooklib", "markdownify", "bs4"]
 print(json.dumps({"code": code, "loaded": [m for m in heavy if m in sys.modules]}), file=sys.stderr)
 """

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from feed2book.clean import clean_html
-from feed2book.text import block_sequence_from_xhtml, count_words, to_text
+from feed2book.clean.html import clean_html
+from feed2book.convert.text import block_sequence_from_xhtml, count_words, to_text
 
 
 def test_paragraphs_lists_tables_and_code() -> None:

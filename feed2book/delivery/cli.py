@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from feed2book.cli_options import DebugOpt, QuietOpt
-from feed2book.cli_session import edge
-from feed2book.console import Environment, ExitStatus, Messenger, Verbosity
+from feed2book.cli.console import Environment, ExitStatus, Messenger, Verbosity
+from feed2book.cli.options import DebugOpt, QuietOpt
+from feed2book.cli.session import edge
 from feed2book.delivery.options import (
     CheckLanguageOpt,
     Device,
@@ -178,7 +178,7 @@ def check_command(
         feed2book check book.epub --fix -o book-kindle.epub
     """
     from feed2book.delivery.preflight import run_preflight
-    from feed2book.output import write_bytes_atomically
+    from feed2book.output.atomic import write_bytes_atomically
 
     env = Environment()
     messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)

@@ -20,9 +20,9 @@ from urllib.parse import urljoin
 
 from lxml import etree, html
 
-from feed2book.clean import clean_html
-from feed2book.codeblocks import code_language, code_text
-from feed2book.text import xhtml_word_count
+from feed2book.clean.codeblocks import code_language, code_text
+from feed2book.clean.html import clean_html
+from feed2book.convert.text import xhtml_word_count
 
 MIN_EXTRACTED_WORDS: Final = 20  # fewer than this from trafilatura: readability is asked
 _SPACE = re.compile(r"\s+")

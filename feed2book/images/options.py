@@ -14,7 +14,7 @@ from typing import Final
 
 import platformdirs
 
-from feed2book.htmlrules import IMAGE_TARGET_WIDTH
+from feed2book.clean.rules import IMAGE_TARGET_WIDTH
 
 IMAGE_ACCEPT: Final = "image/jpeg,image/png,image/gif;q=0.8,*/*;q=0.5"
 CACHE_DIR_ENV: Final = "FEED2BOOK_CACHE_DIR"  # feed2book's cache root; images go in "images/"

@@ -22,11 +22,11 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from feed2book._sink import remove_keep_tail
 from feed2book.images.options import IMAGES_FOLDER, EmbeddedImage, ImageMode, ImageOptions
 from feed2book.images.resolver import ImageResolver
 from feed2book.models import Article, Book, Problem
-from feed2book.writers.epub_content import XHTML_NS, parse_fragment, serialise_fragment
+from feed2book.xhtml.content import XHTML_NS, parse_fragment, serialise_fragment
+from feed2book.xhtml.sink import remove_keep_tail
 
 _X = "{" + XHTML_NS + "}"
 _IMAGE_LABEL = "Image"

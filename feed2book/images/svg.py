@@ -19,8 +19,8 @@ from typing import Final
 
 from lxml import etree
 
-from feed2book._sink import remove_keep_tail
 from feed2book.images.errors import ConversionError
+from feed2book.xhtml.sink import remove_keep_tail
 
 SVG_NS: Final = "http://www.w3.org/2000/svg"
 XLINK_NS: Final = "http://www.w3.org/1999/xlink"

@@ -21,7 +21,7 @@ from PIL import Image
 from feed2book.images.options import format_size
 from feed2book.images.rewrite import Resources, map_articles
 from feed2book.models import Article, Book, Problem, Section, Severity
-from feed2book.writers.epub_content import XHTML_NS, parse_fragment, serialise_fragment
+from feed2book.xhtml.content import XHTML_NS, parse_fragment, serialise_fragment
 
 Build = Callable[[Book, Mapping[str, tuple[str, bytes]]], bytes]
 

@@ -16,12 +16,12 @@ from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from feed2book.errors import Feed2BookError, SourceError, UsageError
-from feed2book.fetch import Fetch, Fetched
 from feed2book.library.store import FetchState
 from feed2book.models import Article, Problem, Severity
-from feed2book.parse import ParsedSource, parse_source
-from feed2book.source_limits import Budget
-from feed2book.sources import STDIN, Kind, SourceContext, display, is_url, resolve, sniff
+from feed2book.parse.feed import ParsedSource, parse_source
+from feed2book.sources.fetch import Fetch, Fetched
+from feed2book.sources.limits import Budget
+from feed2book.sources.resolver import STDIN, Kind, SourceContext, display, is_url, resolve, sniff
 
 
 @runtime_checkable

@@ -15,7 +15,7 @@ from feed2book.pipeline import Collection, ProblemHandler, SourceHandler
 from feed2book.select import Selection
 
 if TYPE_CHECKING:
-    from feed2book.sources import SourceContext
+    from feed2book.sources.resolver import SourceContext
 
 LIBRARY_SOURCE = "library"
 
@@ -54,7 +54,7 @@ def collect_and_save(
     """
     # The parsing stack is imported here: reading the library alone (``list``) never needs it.
     from feed2book.library.intake import normalise_spec, read_source
-    from feed2book.sources import STDIN
+    from feed2book.sources.resolver import STDIN
 
     collection = Collection()
     collection.debug = debug

@@ -17,13 +17,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from feed2book.errors import UsageError
-from feed2book.fetch import Fetch
 from feed2book.library.connection import LibraryError, LibraryGone
 from feed2book.library.intake import Recorder, SourceRead, normalise_spec, read_source, source_kind
 from feed2book.library.store import Library
 from feed2book.library.upsert import StoreResult
 from feed2book.models import Problem, Severity
-from feed2book.source_limits import Budget
+from feed2book.sources.fetch import Fetch
+from feed2book.sources.limits import Budget
 
 ProgressHandler = Callable[["SourceResult"], None]
 ProblemHandler = Callable[[Problem], None]

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
-from feed2book import json_text
 from feed2book.library.records import ROW_COLUMNS, Damage, decode_row
 from feed2book.library.upsert import StoreResult
 from feed2book.models import Article, Problem
+from feed2book.parse import json_text
 from feed2book.writers.jsonl import Content, article_record, choose_fields, dumps
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def import_jsonl(library: Library, lines: Iterable[str | bytes], source_name: st
     Lines are parsed and cleaned first, into a temporary file, so the write transaction (one
     for the whole import: all of it or none of it) is not held while HTML is being cleaned.
     """
-    from feed2book.parse import article_from_record  # the parsing stack: only for imports
+    from feed2book.parse.feed import article_from_record  # the parsing stack: only for imports
 
     result = ImportResult()
     with tempfile.TemporaryFile(prefix="feed2book-import-") as spool:

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from typing import Any, TextIO
 
-from feed2book import enclosures
 from feed2book.errors import UsageError
 from feed2book.models import Article
+from feed2book.parse import enclosures
 
 
 class Content(StrEnum):
@@ -58,13 +58,13 @@ def _iso(value: Any) -> str | None:
 
 
 def _markdown(article: Article) -> str:
-    from feed2book.convert import to_markdown
+    from feed2book.convert.markdown import to_markdown
 
     return to_markdown(article.content_html)
 
 
 def _text(article: Article) -> str:
-    from feed2book.text import to_text
+    from feed2book.convert.text import to_text
 
     return to_text(article.content_html)
 

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from feed2book import enclosures
-from feed2book.convert import escape_braces, to_markdown, url_text
+from feed2book.convert.markdown import escape_braces, to_markdown, url_text
 from feed2book.filenames import MAX_NAME_BYTES, safe_stem, unique_names
 from feed2book.identity import slugify
+from feed2book.lang.tags import normalise_language
 from feed2book.models import Article, Book, book_identifier
-from feed2book.writers.epub_content import parse_fragment, serialise_fragment, url_key
-from feed2book.writers.epub_lang import normalise_language
+from feed2book.parse import enclosures
+from feed2book.xhtml.content import parse_fragment, serialise_fragment, url_key
 
 MANIFEST = ".feed2book.json"
 MDBOOK_BUILD_DIR = "book"

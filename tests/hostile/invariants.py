@@ -18,16 +18,16 @@ from datetime import UTC
 import yaml
 from lxml import etree
 
-from feed2book.clean import clean_html
-from feed2book.convert import to_markdown
+from feed2book.clean.html import clean_html
+from feed2book.convert.markdown import to_markdown
+from feed2book.convert.text import to_text
 from feed2book.errors import SourceError
-from feed2book.fetch import Fetched
 from feed2book.group import BookOptions, GroupBy, group_articles
 from feed2book.models import Article
-from feed2book.parse import article_from_record, is_web_url, parse_source
+from feed2book.parse.feed import article_from_record, is_web_url, parse_source
 from feed2book.pipeline import Collection
-from feed2book.text import to_text
-from feed2book.writers.epub import build_epub
+from feed2book.sources.fetch import Fetched
+from feed2book.writers.epub.book import build_epub
 from feed2book.writers.jsonl import article_record, dumps
 from feed2book.writers.markdown import build_bundle, front_matter
 from tests.hostile.names import unsafe_name

@@ -24,7 +24,7 @@ from pathlib import Path
 import typer.main
 from typer.testing import CliRunner
 
-from feed2book.cli import app
+from feed2book.cli.commands import app
 from tests.conftest import EXAMPLES
 
 COMMANDS = ("jsonl", "list", "epub", "markdown")

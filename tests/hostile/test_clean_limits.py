@@ -12,10 +12,10 @@ import time
 
 import pytest
 
-from feed2book.clean import clean_html
-from feed2book.convert import to_markdown
-from feed2book.htmlrules import MAX_DEPTH, MAX_ELEMENTS, MAX_HTML_CHARS
-from feed2book.text import to_text
+from feed2book.clean.html import clean_html
+from feed2book.clean.rules import MAX_DEPTH, MAX_ELEMENTS, MAX_HTML_CHARS
+from feed2book.convert.markdown import to_markdown
+from feed2book.convert.text import to_text
 from tests.conversion_helpers import parse_xhtml
 
 N = 50_000

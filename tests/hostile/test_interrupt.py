@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from feed2book.output import TEMP_SUFFIX
+from feed2book.output.atomic import TEMP_SUFFIX
 from tests.hostile.corpus import escape
 from tests.hostile.runner import build_flags
 
@@ -101,7 +101,7 @@ class Reference:
 
 def start_up_seconds() -> float:
     started = time.monotonic()
-    subprocess.run([sys.executable, "-c", "import feed2book.cli"], check=True)
+    subprocess.run([sys.executable, "-c", "import feed2book.cli.commands"], check=True)
     return time.monotonic() - started
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from feed2book.cli import app
+from feed2book.cli.commands import app
 from feed2book.library import Library, LibraryError
 from feed2book.library.connection import BUSY_TIMEOUT_ENV, busy_timeout
 from tests.conftest import REPO

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from feed2book.errors import FetchError
-from feed2book.fetch import FetchLimits, HttpFetcher
+from feed2book.sources.fetch import FetchLimits, HttpFetcher
 from tests.conftest import EXAMPLES
 from tests.hostile.corpus import LATIN_BODY, LATIN_TITLE, item, rss
 from tests.hostile.runner import (

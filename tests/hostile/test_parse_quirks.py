@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from feed2book.charsets import guess
+from feed2book.clean.rules import escape_url, safe_url
 from feed2book.errors import NotAFeedError
-from feed2book.fetch import Fetched
-from feed2book.htmlrules import escape_url, safe_url
-from feed2book.parse import ParsedSource, parse_source
+from feed2book.parse.charsets import guess
+from feed2book.parse.feed import ParsedSource, parse_source
+from feed2book.sources.fetch import Fetched
 from tests.hostile.corpus import (
     CHINESE_BODY,
     LATIN_BODY,

@@ -23,12 +23,12 @@ from pathlib import Path
 import pytest
 
 from feed2book.errors import SourceError
-from feed2book.fetch import Fetched
 from feed2book.library import Library
 from feed2book.library.sync import add_source, sync
 from feed2book.models import Problem, Severity
-from feed2book.source_limits import Budget, SourceLimits
-from feed2book.sources import SourceContext, resolve
+from feed2book.sources.fetch import Fetched
+from feed2book.sources.limits import Budget, SourceLimits
+from feed2book.sources.resolver import SourceContext, resolve
 from tests.conftest import EXAMPLES
 from tests.hostile.corpus import item, rss
 from tests.hostile.runner import Run, assert_clean_stderr, run_command

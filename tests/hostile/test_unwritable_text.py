@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from feed2book.cli import app
+from feed2book.cli.commands import app
 from tests.conftest import EXAMPLES
 from tests.epubcheck_helper import assert_all_epubcheck_clean
 from tests.hostile.runner import COMMANDS, Run, assert_clean_stderr, outputs_text, run_command

@@ -156,6 +156,6 @@ def test_the_scanner_sees_what_it_must() -> None:
 
 @pytest.mark.parametrize("vector", VECTORS)
 def test_every_vector_alone_cleans_to_safe_xhtml(vector: str) -> None:
-    from feed2book.clean import clean_html
+    from feed2book.clean.html import clean_html
 
     assert unsafe_in_xhtml_fragment(clean_html(vector, "https://ok.example/post/")) == []

@@ -1,0 +1,37 @@
+"""The ``feed2book`` command line (typer and rich live here only).
+
+``commands`` holds the typer ``app`` and the book commands (``epub``, ``markdown``, ``jsonl``,
+``list``, ``cover``), ``library`` the library commands, ``options`` the shared options,
+``session`` what a command run shares (reading, messages, exit status), ``console`` messages and
+progress, ``listing`` and ``tables`` the text the commands print. ``main`` and ``app`` are
+imported on first use, so ``import feed2book.cli`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from feed2book.cli.commands import app, main
+
+# Imported on first use (PEP 562): importing one submodule does not load the others.
+_LAZY = {
+    "app": "feed2book.cli.commands",
+    "main": "feed2book.cli.commands",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "app",
+    "main",
+]

@@ -1,0 +1,362 @@
+"""What every building command shares: reading options, the session, the exception edge.
+
+``session`` turns the shared options into a ``Common`` (usage errors included), ``reading`` reads
+the sources (or, without SOURCES, the library) into a ``Collection``, ``digest`` is ``--new``, and
+``edge`` turns exceptions into one-line messages and exit statuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from weakref import WeakSet
+
+import typer
+
+from feed2book.api import bundled_examples
+from feed2book.cli.console import Environment, ExitStatus, Messenger, Verbosity
+from feed2book.errors import Feed2BookError, NothingToOutput, UsageError, describe
+from feed2book.group import BookOptions, GroupBy, Grouping, group_articles
+from feed2book.i18n import plural
+from feed2book.models import Book
+from feed2book.pipeline import Collection, collect
+from feed2book.select import Selection, compile_title_match, parse_when
+from feed2book.sources.fetch import FetchLimits
+from feed2book.sources.limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES, SourceLimits
+
+if TYPE_CHECKING:
+    from feed2book.library import Library
+
+
+@dataclass(frozen=True)
+class Common:
+    """What every building command shares, gathered from its options."""
+
+    sources: tuple[str, ...]
+    selection: Selection
+    verbosity: Verbosity
+    debug: bool
+    limits: FetchLimits
+    library: Path | None = None  # --library (None: the default library)
+    save: bool = False  # --save: also store what SOURCES gave in the library
+    new: bool = False  # --new: only articles no earlier build of the same book held
+    source_limits: SourceLimits = field(default_factory=SourceLimits)  # --max-sources…
+
+    @property
+    def library_path(self) -> Path:
+        from feed2book.library import default_library_path
+
+        return self.library or default_library_path()
+
+
+def common_options(
+    env: Environment,
+    sources: list[str] | None,
+    *,
+    author: list[str] | None,
+    tag: list[str] | None,
+    series: list[str] | None,
+    since: str | None,
+    until: str | None,
+    title_match: str | None,
+    limit: int | None,
+    all_revisions: bool,
+    verbose: bool,
+    quiet: bool,
+    debug: bool,
+    insecure: bool = False,
+    timeout: float = 15.0,
+    max_sources: int = DEFAULT_MAX_SOURCES,
+    list_deadline: float = DEFAULT_LIST_DEADLINE,
+) -> Common:
+    if verbose and quiet:
+        raise UsageError("--verbose and --quiet cannot be used together")
+    if any(not spec.strip() for spec in sources or ()):
+        raise UsageError(
+            "an empty SOURCE names nothing",
+            hint="give a file, directory, glob or URL; `.` is the current directory",
+        )
+    selection = Selection(
+        authors=tuple(author or ()),
+        tags=tuple(tag or ()),
+        series=tuple(series or ()),
+        since=parse_when(since, env.now) if since else None,
+        until=parse_when(until, env.now, end_of_day=True) if until else None,
+        title_match=compile_title_match(title_match) if title_match else None,
+        limit=limit,
+        all_revisions=all_revisions,
+    )
+    verbosity = Verbosity.QUIET if quiet else Verbosity.VERBOSE if verbose else Verbosity.NORMAL
+    limits = FetchLimits(timeout=timeout, insecure=insecure)
+    source_limits = SourceLimits(max_sources, list_deadline)
+    return Common(
+        tuple(sources or ()), selection, verbosity, debug, limits, source_limits=source_limits
+    )
+
+
+SHARED_OPTIONS = (
+    "author",
+    "tag",
+    "series",
+    "since",
+    "until",
+    "title_match",
+    "limit",
+    "all_revisions",
+    "verbose",
+    "quiet",
+    "debug",
+    "insecure",
+    "timeout",
+    "max_sources",
+    "list_deadline",
+)
+
+
+@contextmanager
+def session(options: dict[str, Any]) -> Iterator[tuple[Environment, Messenger, Common]]:
+    """What every building command starts with: the environment, a messenger, the shared
+    options read (usage errors included) and the exception edge around the command's body."""
+    env = Environment()
+    quiet, debug = bool(options["quiet"]), bool(options["debug"])
+    messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
+    with edge(env, messenger):
+        shared = {name: options[name] for name in SHARED_OPTIONS}
+        common = replace(
+            common_options(env, options["sources"], **shared),
+            # Library options, on the commands that have them.
+            library=options.get("library"),
+            save=bool(options.get("save")),
+            new=bool(options.get("new")),
+        )
+        if common.save and not common.sources:
+            raise UsageError(
+                "--save needs SOURCES to save",
+                hint="without SOURCES the library itself is read; `feed2book sync` refreshes it",
+            )
+        messenger.verbosity = common.verbosity
+        yield env, messenger, common
+
+
+@contextmanager
+def reading(env: Environment, common: Common, messenger: Messenger) -> Iterator[Collection]:
+    """Read the sources; without SOURCES, the library (or, while it is empty, the bundled
+    examples). With ``--save``, what SOURCES gave is also stored in the library."""
+    if common.sources:
+        collection = _read_sources(common.sources, env, common, messenger)
+    else:
+        from_library = _read_library(common, messenger)
+        if from_library is None:
+            from_library = _read_sources((bundled_examples(),), env, common, messenger)
+        collection = from_library
+    with collection:
+        collection.finish(all_revisions=common.selection.all_revisions)
+        _tell_dropped(collection, messenger)
+        yield collection
+
+
+def _tell_dropped(collection: Collection, messenger: Messenger) -> None:
+    """Every item left out is accounted for: one line by reason, one per item with -v."""
+    from feed2book.cli.listing import dropped_detail, dropped_summary
+
+    dropped = collection.report.dropped
+    if dropped:
+        messenger.info(dropped_summary(dropped))
+    for item in dropped:
+        messenger.detail(dropped_detail(item))
+
+
+_FROM_LIBRARY: WeakSet[Collection] = WeakSet()  # for messages that name where articles were
+
+
+def came_from_library(collection: Collection) -> bool:
+    """Whether ``collection`` was read from the library (not from SOURCES)."""
+    return collection in _FROM_LIBRARY
+
+
+def _read_library(common: Common, messenger: Messenger) -> Collection | None:
+    from feed2book.library import Library
+    from feed2book.library.reading import collect_library
+
+    path = common.library_path
+    if path.is_file():
+        with Library.open(path, create=False, read_only=True) as library:
+            if not library.is_empty():
+                messenger.info(f"no SOURCES given; reading the library {path}")
+                collection = collect_library(
+                    library,
+                    common.selection,
+                    debug=common.debug,
+                    on_damage=lambda damage: messenger.warning(damaged_message(damage)),
+                )
+                _FROM_LIBRARY.add(collection)
+                return collection
+    messenger.info(
+        "no SOURCES given; reading the bundled example feeds (the library holds no articles "
+        "yet: `feed2book add FEED…` adds feeds to it)"
+    )
+    return None
+
+
+def damaged_message(damage: object) -> str:
+    """The warning for a damaged library record (``records.Damage``): one line, and where to
+    see them all."""
+    return f"{damage} (`feed2book library check` lists every damaged record)"
+
+
+def _read_sources(
+    specs: tuple[str, ...], env: Environment, common: Common, messenger: Messenger
+) -> Collection:
+    from feed2book.library import Library
+    from feed2book.library.reading import collect_and_save
+    from feed2book.sources.fetch import HttpFetcher  # httpx: only when sources are read
+    from feed2book.sources.limits import Budget
+    from feed2book.sources.resolver import SourceContext
+
+    with HttpFetcher(common.limits) as fetcher, messenger.progress("Reading feeds") as bar:
+        budget = Budget(common.source_limits)
+        context = SourceContext(fetch=fetcher, stdin=env.stdin, budget=budget)
+
+        def on_source(origin: str, count: int) -> None:
+            messenger.detail(f"{origin}: {plural(count, 'article', 'articles')}")
+            bar.advance(f"Reading feeds: {Path(origin).name or origin}")
+
+        if not common.save:
+            return collect(
+                specs,
+                context,
+                on_problem=messenger.problem,
+                on_source=on_source,
+                debug=common.debug,
+            )
+        with Library.open(common.library_path, on_wait=messenger.info) as library:
+            collection = collect_and_save(
+                specs,
+                context,
+                library,
+                on_problem=messenger.problem,
+                on_source=on_source,
+                debug=common.debug,
+            )
+            messenger.info(f"saved what SOURCES gave in the library {library.path}")
+            return collection
+
+
+class Digest:
+    """``--new``: leave out what an earlier build of the same book held; record every build."""
+
+    def __init__(
+        self,
+        library: Library | None,
+        messenger: Messenger,
+        held: Callable[[str], set[str]] | None = None,
+    ) -> None:
+        self._library = library
+        self._messenger = messenger
+        self._held = held  # what counts as "earlier" (default: the book's earlier builds)
+        self.earlier = "in earlier builds of these books" if held is None else "delivered before"
+
+    def only_new(self, grouping: Grouping, options: BookOptions) -> Grouping:
+        """The books again, made of the articles no earlier build with the same key held.
+
+        Raises ``NothingToOutput`` (exit 3) when every article was in an earlier build.
+        """
+        if self._library is None:
+            return grouping
+        fresh = []
+        for book in grouping.books:
+            built = (self._held or self._library.built_article_ids)(book.key)
+            fresh += [article for article in book.articles if article.id not in built]
+        left_out = sum(len(book.articles) for book in grouping.books) - len(fresh)
+        if grouping.books and not fresh:
+            raise NothingToOutput(
+                f"nothing new: all {plural(left_out, 'article', 'articles')} were {self.earlier}"
+            )
+        if left_out:
+            self._messenger.info(
+                f"--new: {plural(left_out, 'article', 'articles')} of earlier builds left out"
+            )
+        fresh.sort(key=lambda article: (article.published, article.id))
+        regrouped = group_articles(fresh, options)
+        if options.group_by is GroupBy.NONE and len(grouping.books) == 1:
+            # One book of everything: its new articles may come from fewer feeds than the whole
+            # selection, which names the book (its key, where its builds are recorded).
+            books = tuple(replace(book, key=grouping.books[0].key) for book in regrouped.books)
+            regrouped = replace(regrouped, books=books)
+        return replace(regrouped, left_out=grouping.left_out)
+
+    def record(self, book: Book) -> None:
+        """Call once the book is written."""
+        if self._library is not None:
+            self._library.record_build(book.key, [article.id for article in book.articles])
+
+
+@contextmanager
+def digest(common: Common, messenger: Messenger, send_to: str | None = None) -> Iterator[Digest]:
+    """A ``Digest`` over the library with ``--new``; one that changes nothing without. With
+    ``send_to`` (``--send``), "earlier" means delivered to that address."""
+    from feed2book.library import Library
+
+    if not common.new and send_to is None:
+        yield Digest(None, messenger)
+        return
+    with Library.open(common.library_path, on_wait=messenger.info) as library:
+        if send_to is None:
+            yield Digest(library, messenger)
+            return
+        from feed2book.delivery.ledger import delivered_article_ids
+
+        delivered = delivered_article_ids(library, send_to)
+        yield Digest(library, messenger, lambda key: delivered)
+
+
+def exit_status(collection: Collection, written: int) -> ExitStatus:
+    if collection.report.failed_sources:
+        return ExitStatus.SOURCES_FAILED
+    if written == 0:
+        return ExitStatus.NOTHING
+    return ExitStatus.OK
+
+
+def nothing_message(collection: Collection) -> str:
+    if collection in _FROM_LIBRARY:
+        return "no article in the library matches the selection"
+    if len(collection) == 0:
+        return "no articles found in the sources"
+    return f"no article matches the selection ({len(collection)} read)"
+
+
+@contextmanager
+def edge(env: Environment, messenger: Messenger) -> Iterator[None]:
+    """Turn exceptions into one-line messages and exit statuses."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except UsageError as error:
+        messenger.failure(error)
+        raise typer.Exit(ExitStatus.USAGE) from None
+    except NothingToOutput as error:
+        messenger.failure(error)
+        raise typer.Exit(ExitStatus.NOTHING) from None
+    except Feed2BookError as error:
+        if messenger.debug:
+            raise
+        messenger.failure(error)
+        raise typer.Exit(ExitStatus.SOURCES_FAILED) from None
+    except KeyboardInterrupt:
+        messenger.error("interrupted")
+        raise typer.Exit(ExitStatus.INTERRUPTED) from None
+    except BrokenPipeError:
+        raise typer.Exit(ExitStatus.OK) from None
+    except Exception as error:
+        if messenger.debug:
+            raise
+        messenger.error(describe(error), "run with --debug for the traceback")
+        raise typer.Exit(ExitStatus.SOURCES_FAILED) from None
+
+
+# --- commands ----------------------------------------------------------------------------------

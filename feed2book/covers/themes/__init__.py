@@ -1,0 +1,2 @@
+"""Package data: the cover themes (``*.toml``) and the fonts they ship (``fonts/``, each with its
+licence)."""

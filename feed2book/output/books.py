@@ -1,0 +1,138 @@
+"""Writing books to disk: covers, file names, the overwrite policy and atomic writes.
+
+The writers build bytes; this module decides where they go. An existing file is replaced only
+when it is feed2book's own earlier build of the same book (same identifier) or with ``force``;
+an older build of the same book under another name (its date range grew) is removed once the new
+one is in place (only when feed2book chose the file name: an explicit ``-o book.epub`` never
+removes anything else).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Literal
+
+from feed2book.covers.render import CoverSpec, cover_bytes
+from feed2book.errors import OutputError, UsageError
+from feed2book.filenames import safe_stem, unique_names
+from feed2book.models import Book, book_identifier
+from feed2book.output.atomic import atomic_writer, remove_stale_temporaries
+
+_OPF_IDENTIFIER = re.compile(rb"<dc:identifier[^>]*>([^<]+)</dc:identifier>")
+
+
+@dataclass(frozen=True, slots=True)
+class CoverChoice:
+    enabled: bool = True
+    theme: str | None = None
+    image: bytes | None = None  # the user's own (``--cover FILE``), already JPEG
+
+
+def cover_spec(book: Book) -> CoverSpec:
+    authors = ", ".join(author.name for author in book.authors[:3])
+    if len(book.authors) > 3:
+        authors += " and others"
+    return CoverSpec(
+        key=book.key,
+        title=book.title,
+        author=authors if authors != book.title else "",
+        subtitle=book.subtitle,
+        count=len(book.articles),
+        language=book.language,
+    )
+
+
+def make_cover(
+    book: Book, choice: CoverChoice, image_format: Literal["JPEG", "PNG"] = "JPEG"
+) -> bytes | None:
+    """The book's cover: the user's own image, or one drawn in ``image_format``; None without."""
+    if not choice.enabled:
+        return None
+    if choice.image is not None:
+        return choice.image
+    return cover_bytes(cover_spec(book), choice.theme, image_format)
+
+
+def targets(books: Sequence[Book], output: Path, suffix: str) -> list[Path]:
+    """Where each book goes: ``output`` itself when it names a file (one book only), else a
+    safe, unique name from the book's slug (plus ``suffix``; none for folders) inside the
+    ``output`` directory."""
+    if suffix and output.suffix.lower() == suffix:
+        if len(books) != 1:
+            raise UsageError(
+                f"-o {output} names one file but {len(books)} books were built",
+                hint="give a directory, or narrow the selection to one book",
+            )
+        return [output]
+    names = unique_names([safe_stem(book.slug or book.title) for book in books], suffix)
+    return [output / name for name in names]
+
+
+def identifier_of(path: Path) -> str | None:
+    """The ``dc:identifier`` of an EPUB, or None when ``path`` is not a readable EPUB."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if name.endswith(".opf"):
+                    match = _OPF_IDENTIFIER.search(archive.read(name))
+                    return match.group(1).decode("utf-8", "replace").strip() if match else None
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return None
+    return None
+
+
+def check_target(path: Path, book: Book, *, force: bool) -> None:
+    if not path.exists() or force:
+        return
+    if path.is_dir():
+        raise OutputError(f"{path}: is a directory; cannot write a book there")
+    if identifier_of(path) != book_identifier(book.key):
+        raise OutputError(
+            f"{path}: exists and is not an earlier build of this book; not overwritten",
+            hint="use --force to replace it, or -o to write elsewhere",
+        )
+
+
+def earlier_builds(directory: Path, book: Book, keep: Path, suffix: str) -> list[Path]:
+    """Other files in ``directory`` that are earlier builds of ``book``."""
+    if not directory.is_dir():
+        return []
+    wanted = book_identifier(book.key)
+    return [
+        candidate
+        for candidate in sorted(directory.glob(f"*{suffix}"))
+        if candidate != keep and candidate.is_file() and identifier_of(candidate) == wanted
+    ]
+
+
+def write_book_files(
+    books: Sequence[Book],
+    output: Path,
+    write: Callable[[Book, IO[bytes]], object],
+    *,
+    suffix: str = ".epub",
+    force: bool = False,
+    on_written: Callable[[Book, Path, list[Path]], None] | None = None,
+) -> list[Path]:
+    """Build and write every book atomically (``write(book, out)`` writes its bytes into the
+    temporary file); checks every target before writing any."""
+    paths = targets(books, output, suffix)
+    named_by_us = paths != [output]  # only then may an older build under another name go
+    for book, path in zip(books, paths, strict=True):
+        check_target(path, book, force=force)
+    written = []
+    for book, path in zip(books, paths, strict=True):
+        remove_stale_temporaries(path.parent)
+        with atomic_writer(path) as out:
+            write(book, out)
+        replaced = earlier_builds(path.parent, book, path, suffix) if named_by_us else []
+        for old in replaced:
+            old.unlink(missing_ok=True)
+        written.append(path)
+        if on_written is not None:
+            on_written(book, path, replaced)
+    return written

@@ -1,0 +1,123 @@
+"""From a grouped ``Book`` to the bytes of its files: images, cover, size limit, writer.
+
+The CLI's ``epub`` and ``markdown`` commands and library users share these steps::
+
+    with ImageResolver(options) as resolver:
+        for book in grouping.books:
+            for volume, data in epub_volumes(book, settings, resolver):
+                ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import IO
+
+from feed2book.images import (
+    ImageMode,
+    ImageOptions,
+    ImageResolver,
+    embed_book_images,
+    fit_book,
+    image_urls,
+)
+from feed2book.models import Book, Problem
+from feed2book.output.books import CoverChoice, make_cover
+from feed2book.writers.epub.book import build_epub, write_epub
+from feed2book.writers.markdown import Cover, build_bundle, build_single_file
+
+Resources = Mapping[str, tuple[str, bytes]]
+ProblemHandler = Callable[[Problem], None]
+ProgressHandler = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSettings:
+    """How books are built: images, cover, and an optional size limit (EPUB only)."""
+
+    images: ImageOptions = field(default_factory=ImageOptions)
+    cover: CoverChoice = field(default_factory=CoverChoice)
+    max_book_bytes: int | None = None
+
+
+def count_images(book: Book) -> int:
+    """Distinct image addresses in ``book`` (for a progress bar's total)."""
+    return len({url for a in book.articles for url in image_urls(a.content_html)})
+
+
+def with_images(
+    book: Book,
+    settings: BuildSettings,
+    resolver: ImageResolver | None,
+    *,
+    on_problem: ProblemHandler | None = None,
+    on_progress: ProgressHandler | None = None,
+) -> tuple[Book, Resources]:
+    """``book`` with its images embedded (or linked, or dropped) and the files to ship."""
+    options = settings.images
+    if options.mode is ImageMode.EMBED and resolver is None:
+        raise ValueError("embedding images needs an ImageResolver")
+    return embed_book_images(
+        book, resolver, options, on_problem=on_problem, on_progress=on_progress
+    )
+
+
+def epub_volumes(
+    book: Book,
+    settings: BuildSettings,
+    resolver: ImageResolver | None,
+    *,
+    on_problem: ProblemHandler | None = None,
+    on_progress: ProgressHandler | None = None,
+) -> list[tuple[Book, bytes]]:
+    """The EPUB of ``book`` as bytes, or its volumes when it exceeds ``max_book_bytes``."""
+    prepared, resources = with_images(
+        book, settings, resolver, on_problem=on_problem, on_progress=on_progress
+    )
+
+    def build(volume: Book, files: Resources) -> bytes:
+        return build_epub(volume, cover_jpeg=make_cover(volume, settings.cover), resources=files)
+
+    if settings.max_book_bytes is None:
+        return [(prepared, build(prepared, resources))]
+    return fit_book(prepared, resources, settings.max_book_bytes, build, on_problem=on_problem)
+
+
+def write_epub_file(
+    book: Book,
+    settings: BuildSettings,
+    resolver: ImageResolver | None,
+    out: IO[bytes],
+    *,
+    on_problem: ProblemHandler | None = None,
+    on_progress: ProgressHandler | None = None,
+) -> None:
+    """``book``'s EPUB (no size limit: one file) written straight into ``out``, never held in
+    memory whole."""
+    prepared, resources = with_images(
+        book, settings, resolver, on_problem=on_problem, on_progress=on_progress
+    )
+    cover = make_cover(prepared, settings.cover)
+    write_epub(prepared, out, cover_jpeg=cover, resources=resources)
+
+
+def markdown_files(
+    book: Book,
+    settings: BuildSettings,
+    resolver: ImageResolver | None,
+    *,
+    single_file: bool = False,
+    on_problem: ProblemHandler | None = None,
+    on_progress: ProgressHandler | None = None,
+) -> dict[str, bytes]:
+    """The files of ``book``'s Markdown bundle (or ``{"book.md": …}`` for one document)."""
+    prepared, resources = with_images(
+        book, settings, resolver, on_problem=on_problem, on_progress=on_progress
+    )
+    if single_file:
+        return {"book.md": build_single_file(prepared, resources=resources)}
+    image = make_cover(prepared, settings.cover, "PNG")
+    name = "cover.jpg" if settings.cover.image is not None else "cover.png"
+    cover = Cover(name, image) if image is not None else None
+    return build_bundle(prepared, cover=cover, resources=resources)

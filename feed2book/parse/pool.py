@@ -1,0 +1,335 @@
+"""Per-article work spread over the machine's cores, with the results in input order.
+
+    for article in parallel.map_in_order(convert, entries):
+        ...
+
+Cleaning an article is pure CPU work in Python (~2.5 ms each): a 2,000-article feed is seconds of
+it, so ``map_in_order`` hands chunks of the items to helper processes while this process works on
+chunks too. The output is what ``map(function, items)`` gives, in the same order; the work must
+be a pure function (a module-level function, or a ``functools.partial`` of one, whose arguments
+pickle). Below ``MIN_ITEMS`` items, on one core, or with ``FEED2BOOK_WORKERS=1``, it *is*
+``map``.
+
+Helpers are fresh interpreters (never forks: a fork of a process with threads can deadlock, and
+copies the parent's memory into the tree's RSS), started once and reused until ``shutdown`` or
+exit. They only ever compute: a chunk that raised or warned in a helper, or that a helper could
+not finish (it died, it could not start), is computed again here, so exceptions and warnings
+come from this process exactly as they would without helpers, from the first failing item.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any, TypeVar
+
+__all__ = ["MIN_ITEMS", "WORKERS_ENV", "map_in_order", "prepare", "shutdown", "worker_count"]
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+WORKERS_ENV = "FEED2BOOK_WORKERS"  # processes in all (this one included); "1": no helpers
+MIN_ITEMS = 200  # fewer items are not worth a helper (starting one costs ~0.3 s of CPU)
+CHUNK = 25  # items per task: small enough to balance the load, big enough to amortise pickling
+IDLE_SECONDS = 5.0  # helpers left unused this long stop (the next source may need them again)
+_BOOT = (
+    "import pickle, sys\n"
+    "setup = pickle.load(sys.stdin.buffer)\n"
+    "sys.path[:] = setup['path']\n"
+    "from feed2book.parse.pool import _serve\n"
+    "_serve(setup)\n"
+)
+
+
+def worker_count() -> int:
+    """Processes to use, this one included: ``FEED2BOOK_WORKERS`` or the usable cores."""
+    configured = os.environ.get(WORKERS_ENV, "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def prepare(expected_items: int) -> None:
+    """Start the helpers now when about ``expected_items`` are coming: they import while this
+    process is still parsing."""
+    if expected_items >= MIN_ITEMS and worker_count() > 1:
+        _pool().start(worker_count() - 1)
+
+
+def map_in_order(
+    function: Callable[[Item], Result], items: Sequence[Item], *, consume: bool = False
+) -> Iterator[Result]:
+    """``map(function, items)``, computed in several processes when that pays.
+
+    ``consume``: the call takes ``items`` (a list) over and empties it at once; each item is let
+    go as soon as its result is given, so a big input does not stay in memory until the end.
+    """
+    helpers = worker_count() - 1
+    chunks: list[Sequence[Item]] = [
+        items[start : start + CHUNK] for start in range(0, len(items), CHUNK)
+    ]
+    parallel = len(items) >= MIN_ITEMS and helpers >= 1
+    if consume and isinstance(items, list):
+        items.clear()
+    if not parallel:
+        for number, chunk in enumerate(chunks):
+            chunks[number] = ()
+            yield from map(function, chunk)
+            del chunk
+        return
+    pool = _pool()
+    pool.start(helpers)
+    try:
+        yield from _Run(function, chunks, pool).results()
+    finally:
+        pool.stop_when_idle()
+
+
+def shutdown() -> None:
+    """Stop the helpers (they start again when needed)."""
+    if _POOL is not None:
+        _POOL.stop()
+
+
+# --- this process ----------------------------------------------------------------------------
+
+
+class _Helper:
+    """One helper process; used by one thread at a time."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
+            [sys.executable, *_interpreter_flags(), "-c", _BOOT],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+        )
+        setup = {
+            "path": list(sys.path),
+            "recursion_limit": sys.getrecursionlimit(),
+        }
+        if not self._send(setup):
+            self.stop()
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def compute(self, function: Callable[[Any], Any], chunk: Sequence[Any]) -> list[Any] | None:
+        """The chunk's results, or None when the helper did not deliver them cleanly."""
+        if not self.alive or not self._send((function, chunk)):
+            self.stop()
+            return None
+        assert self.process is not None and self.process.stdout is not None
+        try:
+            answer = pickle.load(self.process.stdout)
+        except Exception:  # died, or sent what does not unpickle: do it here
+            self.stop()
+            return None
+        return answer if isinstance(answer, list) else None
+
+    def _send(self, message: object) -> bool:
+        stream: IO[bytes] | None = self.process.stdin if self.process is not None else None
+        if stream is None:
+            return False
+        try:
+            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+            stream.write(data)
+            stream.flush()
+        except Exception:  # a broken pipe, or work that does not pickle
+            return False
+        return True
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        with contextlib.suppress(OSError):
+            if process.stdin is not None:
+                process.stdin.close()  # the helper's end of file: it exits
+        try:
+            process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+class _Pool:
+    def __init__(self) -> None:
+        self.helpers: list[_Helper] = []
+        self.lock = threading.Lock()
+        self.idle: threading.Timer | None = None
+
+    def start(self, count: int) -> None:
+        with self.lock:
+            if self.idle is not None:
+                self.idle.cancel()
+                self.idle = None
+            self.helpers = [helper for helper in self.helpers if helper.alive]
+            while len(self.helpers) < count:
+                try:
+                    self.helpers.append(_Helper())
+                except OSError:
+                    break  # no helper: this process does all the work
+
+    def stop_when_idle(self) -> None:
+        with self.lock:
+            if self.idle is not None:
+                self.idle.cancel()
+            self.idle = threading.Timer(IDLE_SECONDS, self.stop)
+            self.idle.daemon = True
+            self.idle.start()
+
+    def stop(self) -> None:
+        with self.lock:
+            if self.idle is not None:
+                self.idle.cancel()
+                self.idle = None
+            helpers, self.helpers = self.helpers, []
+        for helper in helpers:
+            with helper.lock:
+                helper.stop()
+
+
+_POOL: _Pool | None = None
+
+
+def _pool() -> _Pool:
+    global _POOL
+    if _POOL is None:
+        _POOL = _Pool()
+        atexit.register(shutdown)
+    return _POOL
+
+
+class _Run:
+    """One ``map_in_order`` call: chunks handed out in order, to helper threads and to the
+    caller's own thread alike; results given back in order."""
+
+    def __init__(
+        self, function: Callable[[Any], Any], chunks: list[Sequence[Any]], pool: _Pool
+    ) -> None:
+        self.function = function
+        self.chunks = chunks
+        self.done: dict[int, list[Any] | None] = {}  # None: compute it again, in order
+        self.next_chunk = 0
+        self.closed = False
+        self.changed = threading.Condition()
+        self.threads = [
+            threading.Thread(target=self._drive, args=(helper,), daemon=True)
+            for helper in pool.helpers
+        ]
+
+    def results(self) -> Iterator[Any]:
+        for thread in self.threads:
+            thread.start()
+        try:
+            for number in range(len(self.chunks)):
+                outcome = self._outcome(number)
+                # A chunk that failed, or that a helper could not do: computed here, item by
+                # item, as map does.
+                results = (
+                    outcome if outcome is not None else map(self.function, self.chunks[number])
+                )
+                with self.changed:
+                    del self.done[number]
+                    self.chunks[number] = ()  # done with its items: let them go
+                yield from results
+                del outcome, results
+        finally:
+            with self.changed:
+                self.closed = True
+
+    def _outcome(self, number: int) -> list[Any] | None:
+        """Chunk ``number``'s outcome, working on the next chunks meanwhile."""
+        while True:
+            with self.changed:
+                if number in self.done:
+                    return self.done[number]
+                mine = self._take()
+                if mine is None:
+                    self.changed.wait()
+                    continue
+            try:
+                outcome: list[Any] | None = list(map(self.function, self.chunks[mine]))
+            except Exception:  # computed again when its turn comes, to raise in order
+                outcome = None
+            with self.changed:
+                self.done[mine] = outcome
+
+    def _take(self) -> int | None:
+        if self.closed or self.next_chunk >= len(self.chunks):
+            return None
+        self.next_chunk += 1
+        return self.next_chunk - 1
+
+    def _drive(self, helper: _Helper) -> None:
+        with helper.lock:
+            while True:
+                with self.changed:
+                    number = self._take()
+                if number is None:
+                    return
+                outcome = None
+                try:
+                    outcome = helper.compute(self.function, self.chunks[number])
+                finally:
+                    with self.changed:
+                        self.done[number] = outcome  # None: the caller computes it
+                        self.changed.notify_all()
+                if outcome is None:
+                    return  # this helper failed; the others and the caller carry on
+
+
+def _interpreter_flags() -> list[str]:
+    """-W, -X, -O… as this interpreter got them (what multiprocessing passes its children)."""
+    flags = getattr(subprocess, "_args_from_interpreter_flags", None)  # private, but long-lived
+    return list(flags()) if callable(flags) else []
+
+
+# --- a helper --------------------------------------------------------------------------------
+
+
+def _serve(setup: dict[str, Any]) -> None:
+    """A helper's loop: (function, chunk) in, the list of results out; a chunk that raised or
+    warned is answered with None (the caller computes it itself, warnings and all)."""
+    sys.setrecursionlimit(int(setup.get("recursion_limit", sys.getrecursionlimit())))
+    source = sys.stdin.buffer
+    # Answers go to the real stdout alone: anything printed goes where stderr goes (nowhere).
+    sink = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
+    while True:
+        try:
+            function, chunk = pickle.load(source)
+        except EOFError:
+            return
+        answer: list[Any] | None
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                answer = [function(item) for item in chunk]
+            if caught:
+                answer = None
+        except Exception:  # the caller raises it, from its own process
+            answer = None
+        try:
+            data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # results that do not pickle: the caller computes them
+            data = pickle.dumps(None)
+        sink.write(data)
+        sink.flush()

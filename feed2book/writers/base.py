@@ -1,0 +1,107 @@
+"""One shape for every writer: a ``Book`` in, bytes (one file) or files (a folder) out.
+
+The formats keep their own entry points (``build_epub``, ``build_bundle``, ``build_single_file``,
+``write_jsonl``); the classes here only adapt them, so a caller can pick a writer by name::
+
+    writer = WRITERS["epub"]
+    data = writer.write(book, cover=jpeg, resources=images)
+    Path(f"book{writer.suffix}").write_bytes(data)
+
+``resources`` are the files the articles already reference by relative path (the images that
+``feed2book.images`` embedded); ``cover`` is a JPEG or PNG image.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from feed2book.models import Book
+from feed2book.writers.epub.book import build_epub
+from feed2book.writers.jsonl import write_jsonl
+from feed2book.writers.markdown import Cover, build_bundle, build_single_file
+
+Resources = Mapping[str, tuple[str, bytes]]
+Written = bytes | dict[str, bytes]  # one file's bytes, or a folder's files by relative path
+
+_JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+class Writer(Protocol):
+    @property
+    def name(self) -> str:
+        """The format's name, the key in ``WRITERS``."""
+        ...
+
+    @property
+    def suffix(self) -> str:
+        """The file name suffix of the output (``""`` for a folder)."""
+        ...
+
+    def write(
+        self, book: Book, *, cover: bytes | None = None, resources: Resources | None = None
+    ) -> Written: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EpubWriter:
+    name: str = "epub"
+    suffix: str = ".epub"
+
+    def write(
+        self, book: Book, *, cover: bytes | None = None, resources: Resources | None = None
+    ) -> Written:
+        return build_epub(book, cover_jpeg=cover, resources=resources)
+
+
+@dataclass(frozen=True, slots=True)
+class MarkdownBundleWriter:
+    name: str = "markdown"
+    suffix: str = ""
+
+    def write(
+        self, book: Book, *, cover: bytes | None = None, resources: Resources | None = None
+    ) -> Written:
+        if cover is None:
+            return build_bundle(book, resources=resources)
+        name = "cover.jpg" if cover.startswith(_JPEG_MAGIC) else "cover.png"
+        return build_bundle(book, cover=Cover(name, cover), resources=resources)
+
+
+@dataclass(frozen=True, slots=True)
+class MarkdownFileWriter:
+    """One Markdown document (pandoc's input); it has no cover, images are ``data:`` URIs."""
+
+    name: str = "markdown-file"
+    suffix: str = ".md"
+
+    def write(
+        self, book: Book, *, cover: bytes | None = None, resources: Resources | None = None
+    ) -> Written:
+        return build_single_file(book, resources=resources)
+
+
+@dataclass(frozen=True, slots=True)
+class JsonLinesWriter:
+    """One JSON object per article, every field; a cover and resources have no place in it."""
+
+    name: str = "jsonl"
+    suffix: str = ".jsonl"
+
+    def write(
+        self, book: Book, *, cover: bytes | None = None, resources: Resources | None = None
+    ) -> Written:
+        out = io.StringIO()
+        write_jsonl(book.articles, out)
+        return out.getvalue().encode()
+
+
+_ALL: tuple[Writer, ...] = (
+    EpubWriter(),
+    MarkdownBundleWriter(),
+    MarkdownFileWriter(),
+    JsonLinesWriter(),
+)
+WRITERS: dict[str, Writer] = {writer.name: writer for writer in _ALL}

@@ -1,0 +1,35 @@
+"""The EPUB 3 writer: ``build_epub`` (in ``book``) assembles the zip.
+
+``plan`` decides the files and their names, ``pages`` writes the XHTML pages, ``package`` the
+OPF, NCX and container, ``style`` holds the stylesheet.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from feed2book.writers.epub.book import build_epub
+    from feed2book.xhtml.content import externalise_remote_images
+
+# Imported on first use (PEP 562): importing one submodule does not load the others.
+_LAZY = {
+    "build_epub": "feed2book.writers.epub.book",
+    "externalise_remote_images": "feed2book.xhtml.content",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "build_epub",
+    "externalise_remote_images",
+]
