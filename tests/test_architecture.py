@@ -33,6 +33,7 @@ PACKAGE = REPO / "feed2book"
 LAYERS: tuple[tuple[str, ...], ...] = (
     # the root package (``__version__``) and what every stage uses
     ("feed2book", "models", "errors", "identity", "filenames", "defaults", "lang", "xhtml"),
+    ("i18n", "atomic"),  # the book's words (Babel), atomic file writes
     ("sources",),  # names to bytes: files, OPML, autodiscovery, HTTP
     ("clean",),  # HTML to safe XHTML
     ("convert",),  # XHTML to Markdown and plain text (uses clean's rules)
@@ -43,6 +44,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("writers",),
     ("output",),  # books and bundles on disk: images, covers, writers
     ("library",),
+    ("fulltext", "delivery"),  # pages for summary-only feeds; e-mail and device passes
     ("api",),
     ("cli", "__main__"),
 )
@@ -373,7 +375,7 @@ def test_a_part_outside_the_layers_is_found() -> None:
 def test_a_writer_importing_the_cli_or_markdown_importing_epub_internals_is_found() -> None:
     graph = fake(
         {
-            "feed2book.cli.tables": ["feed2book.cli.console"],
+            "feed2book.library.tables": ["feed2book.cli.console"],
             "feed2book.writers.markdown": ["feed2book.writers.epub.plan"],
             "feed2book.images.rewrite": ["feed2book.writers.epub.pages.esc"],
             "feed2book.writers.epub.book": ["feed2book.writers.epub.plan"],
@@ -381,7 +383,7 @@ def test_a_writer_importing_the_cli_or_markdown_importing_epub_internals_is_foun
         }
     )
     assert cli_or_epub_internals(graph) == [
-        "feed2book.cli.tables:1 imports feed2book.cli.console",
+        "feed2book.library.tables:1 imports feed2book.cli.console",
         "feed2book.writers.markdown:1 imports feed2book.writers.epub.plan",
         "feed2book.images.rewrite:1 imports feed2book.writers.epub.pages.esc",
     ]

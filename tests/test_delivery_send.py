@@ -440,7 +440,7 @@ def test_epub_send_splits_a_large_digest_into_volumes_one_message_each(relay: Se
 
 def test_a_message_limit_smaller_than_the_book_limit_wins(relay: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without --max-book-mb, --send builds volumes that each fit one message to the address."""
-    from feed2book.delivery.cli import Outbox
+    from feed2book.cli.delivery import Outbox
 
     monkeypatch.setenv("FEED2BOOK_SMTP_URL", f"smtp://127.0.0.1:{relay.port}")
     monkeypatch.setenv("FEED2BOOK_SMTP_FROM", "cron@example.com")

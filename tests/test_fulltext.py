@@ -16,11 +16,11 @@ from typer.testing import CliRunner
 
 from feed2book.cli.commands import app
 from feed2book.fulltext.cookies import CookieFileError, cookie_header, load_cookies
-from feed2book.fulltext.detect import ItemSignals, signals, summary_flags
 from feed2book.fulltext.extract import extract_article
 from feed2book.fulltext.options import PageOptions
 from feed2book.fulltext.stage import FullText, FullTextSettings
 from feed2book.models import Article, Author, FeedInfo
+from feed2book.parse.summary import ItemSignals, signals, summary_flags
 from tests.conftest import EXAMPLES
 from tests.epubcheck_helper import assert_epubcheck_clean
 from tests.fulltext_site import BOILERPLATE, pages, summary_feed

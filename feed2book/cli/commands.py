@@ -17,8 +17,11 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from feed2book import __version__
+from feed2book.atomic import atomic_writer, write_bytes_atomically
 from feed2book.cli import library as cli_library
 from feed2book.cli.console import Environment, ExitStatus, Messenger, Progress, Verbosity
+from feed2book.cli.delivery import register as register_delivery
+from feed2book.cli.delivery_options import DeviceOpt, SendOpt, SeriesInTitleOpt
 from feed2book.cli.listing import render_listing, summary, summary_line
 from feed2book.cli.options import (
     AuthorOpt,
@@ -68,24 +71,21 @@ from feed2book.cli.session import (
     reading,
     session,
 )
-from feed2book.delivery.cli import register as register_delivery
-from feed2book.delivery.options import DeviceOpt, SendOpt, SeriesInTitleOpt
 from feed2book.errors import OutputError, UsageError
 from feed2book.group import BookOptions, GroupBy, Sections, group_articles
 from feed2book.i18n import plural
 from feed2book.images.options import ImageMode
 from feed2book.models import Article, Book
-from feed2book.output.atomic import atomic_writer, write_bytes_atomically
 from feed2book.pipeline import Collection
 from feed2book.sources.limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES
 from feed2book.writers.jsonl import Content, article_record, choose_fields, dumps
 
 if TYPE_CHECKING:  # imported where they are used, so that `feed2book list` starts fast
-    from feed2book.fulltext.detect import FullTextMode
     from feed2book.fulltext.stage import FullText
     from feed2book.images import ImageResolver
     from feed2book.output.books import CoverChoice
     from feed2book.output.build import BuildSettings
+    from feed2book.parse.summary import FullTextMode
 
 app = typer.Typer(
     name="feed2book",
@@ -332,7 +332,7 @@ def epub_command(
 
         feed2book epub --group-by none --send me_123@kindle.com -o sent/   # cron: what is new
     """
-    from feed2book.delivery.cli import Outbox, device_bytes
+    from feed2book.cli.delivery import Outbox, device_bytes
     from feed2book.delivery.devices import series_in_title as with_series_title
     from feed2book.delivery.options import Device
     from feed2book.fulltext.stage import with_notes

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from feed2book.atomic import atomic_writer
 from feed2book.cli.console import Environment, ExitStatus, Messenger, Verbosity
+from feed2book.cli.delivery_options import SendOpt
 from feed2book.cli.options import (
     DebugOpt,
     FullTextOpt,
@@ -29,10 +31,8 @@ from feed2book.cli.options import (
     VerboseOpt,
 )
 from feed2book.cli.session import damaged_message, edge
-from feed2book.delivery.options import SendOpt
 from feed2book.errors import NothingToOutput, UsageError
 from feed2book.i18n import plural
-from feed2book.output.atomic import atomic_writer
 from feed2book.sources.limits import (
     DEFAULT_LIST_DEADLINE,
     DEFAULT_MAX_SOURCES,

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from feed2book.fulltext.detect import FullTextMode
 from feed2book.group import GroupBy, Sections
 from feed2book.images import ImageMode
+from feed2book.parse.summary import FullTextMode
 
 # --- options shared by every building command --------------------------------------------------
 

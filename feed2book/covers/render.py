@@ -19,6 +19,7 @@ from typing import Literal
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
 from feed2book import i18n
+from feed2book.atomic import write_bytes_atomically
 from feed2book.covers.colour import RGB, distinct_tones, key_digest, key_hue, surface_with_ink
 from feed2book.covers.fonts import FontStack, pil_font, shipped_face
 from feed2book.covers.motifs import MOTIFS, Shape
@@ -26,7 +27,6 @@ from feed2book.covers.theme import Content, Fraction4, Theme, load_theme, theme_
 from feed2book.covers.typeset import Box, TextBlock, layout_options, set_text
 from feed2book.errors import UsageError
 from feed2book.lang.tags import text_direction
-from feed2book.output.atomic import write_bytes_atomically
 
 __all__ = [
     "COVER_SIZE",

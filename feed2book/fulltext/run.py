@@ -9,10 +9,10 @@ from datetime import datetime
 from pathlib import Path
 
 from feed2book.fulltext.cookies import load_cookies
-from feed2book.fulltext.detect import FullTextMode
 from feed2book.fulltext.options import PAGES_FOLDER, PageOptions
 from feed2book.fulltext.stage import FullText, FullTextSettings
 from feed2book.models import Article
+from feed2book.parse.summary import FullTextMode
 
 
 @contextmanager

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from feed2book.errors import Feed2BookError
-from feed2book.fulltext.detect import ContentSource, FullTextMode
 from feed2book.fulltext.options import PageOptions
 from feed2book.i18n import plural
 from feed2book.models import Article, Book, Problem, Section
+from feed2book.parse.summary import ContentSource, FullTextMode
 
 if TYPE_CHECKING:  # HTTP, images and the extractors: imported once a page is wanted
     from feed2book.fulltext.fetch import PageFetcher

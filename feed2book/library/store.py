@@ -47,7 +47,7 @@ from feed2book.models import Article
 from feed2book.select import Selection
 
 if TYPE_CHECKING:
-    from feed2book.fulltext.detect import FullTextMode
+    from feed2book.parse.summary import FullTextMode
 
 LIBRARY_ENV = "FEED2BOOK_LIBRARY"
 ADD_HINT = "remember feeds with `feed2book add URL…`"
@@ -289,7 +289,7 @@ class Library:
     def full_text_mode(self, article_id: str) -> FullTextMode | None:
         """The full-text mode remembered for a source of the article, if any (``always``
         before ``auto`` before ``never`` when its sources differ)."""
-        from feed2book.fulltext.detect import FullTextMode
+        from feed2book.parse.summary import FullTextMode
 
         rows = self.db.execute(
             "SELECT s.full_text FROM article_sources AS a JOIN sources AS s ON s.spec = a.source "

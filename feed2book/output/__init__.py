@@ -2,7 +2,7 @@
 
 ``build`` turns a grouped ``Book`` into the bytes of its files (images, cover, size limit,
 writer); ``books`` names and writes book files, ``bundles`` Markdown bundle folders and zips;
-``atomic`` writes every file atomically (a temporary file renamed into place).
+every file is written atomically (``feed2book.atomic``: a temporary file renamed into place).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from feed2book.output.atomic import (
+    from feed2book.atomic import (
         TEMP_SUFFIX,
         atomic_writer,
         remove_stale_temporaries,
@@ -20,10 +20,10 @@ if TYPE_CHECKING:
 
 # Imported on first use (PEP 562): importing one submodule does not load the others.
 _LAZY = {
-    "TEMP_SUFFIX": "feed2book.output.atomic",
-    "atomic_writer": "feed2book.output.atomic",
-    "remove_stale_temporaries": "feed2book.output.atomic",
-    "write_bytes_atomically": "feed2book.output.atomic",
+    "TEMP_SUFFIX": "feed2book.atomic",
+    "atomic_writer": "feed2book.atomic",
+    "remove_stale_temporaries": "feed2book.atomic",
+    "write_bytes_atomically": "feed2book.atomic",
 }
 
 

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
 
+from feed2book.atomic import atomic_writer, remove_stale_temporaries
 from feed2book.covers.render import CoverSpec, cover_bytes
 from feed2book.errors import OutputError, UsageError
 from feed2book.filenames import safe_stem, unique_names
 from feed2book.models import Book, book_identifier
-from feed2book.output.atomic import atomic_writer, remove_stale_temporaries
 
 _OPF_IDENTIFIER = re.compile(rb"<dc:identifier[^>]*>([^<]+)</dc:identifier>")
 

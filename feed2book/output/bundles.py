@@ -22,14 +22,14 @@ from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 
-from feed2book.errors import OutputError
-from feed2book.models import Book, book_identifier
-from feed2book.output.atomic import (
+from feed2book.atomic import (
     default_mode,
     remove_stale_temporaries,
     temporary_name,
     write_bytes_atomically,
 )
+from feed2book.errors import OutputError
+from feed2book.models import Book, book_identifier
 from feed2book.output.books import targets as book_targets
 from feed2book.writers.markdown import MANIFEST, MDBOOK_BUILD_DIR
 

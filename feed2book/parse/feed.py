@@ -27,13 +27,6 @@ from feed2book.clean.html import clean_html
 from feed2book.clean.rules import escape_url
 from feed2book.convert.text import text_as_html, to_text, xhtml_word_count
 from feed2book.errors import NotAFeedError
-from feed2book.fulltext.detect import (
-    ContentSource,
-    ItemSignals,
-    entry_signals,
-    json_item_signals,
-    summary_flags,
-)
 from feed2book.i18n import plural
 from feed2book.identity import (
     ItemFacts,
@@ -50,6 +43,13 @@ from feed2book.models import Article, Author, FeedInfo, Problem, SeriesRef
 from feed2book.parse import charsets, enclosures, json_text
 from feed2book.parse import pool as parallel
 from feed2book.parse._fast import feed as fastfeed
+from feed2book.parse.summary import (
+    ContentSource,
+    ItemSignals,
+    entry_signals,
+    json_item_signals,
+    summary_flags,
+)
 from feed2book.sources.fetch import Fetched, FetchLimits
 from feed2book.sources.resolver import Kind, sniff
 

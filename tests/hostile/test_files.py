@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from feed2book.output.atomic import TEMP_SUFFIX, remove_stale_temporaries
+from feed2book.atomic import TEMP_SUFFIX, remove_stale_temporaries
 from tests.conftest import EXAMPLES
 from tests.hostile.runner import assert_clean_stderr, build_flags, run_command
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from feed2book.output.atomic import TEMP_SUFFIX
+from feed2book.atomic import TEMP_SUFFIX
 from tests.hostile.corpus import escape
 from tests.hostile.runner import build_flags
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from feed2book.atomic import TEMP_SUFFIX, atomic_writer
 from feed2book.cli.commands import app
-from feed2book.output.atomic import TEMP_SUFFIX, atomic_writer
 from tests.conftest import EXAMPLES
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

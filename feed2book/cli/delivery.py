@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from feed2book.cli.console import Environment, ExitStatus, Messenger, Verbosity
-from feed2book.cli.options import DebugOpt, QuietOpt
-from feed2book.cli.session import edge
-from feed2book.delivery.options import (
+from feed2book.cli.delivery_options import (
     CheckLanguageOpt,
-    Device,
     DeviceOpt,
     FromOpt,
     MaxMbOpt,
     SmtpUrlOpt,
     ToOpt,
 )
+from feed2book.cli.options import DebugOpt, QuietOpt
+from feed2book.cli.session import edge
+from feed2book.delivery.options import Device
 from feed2book.errors import Feed2BookError, OutputError, UsageError
 
 if TYPE_CHECKING:
@@ -177,8 +177,8 @@ def check_command(
 
         feed2book check book.epub --fix -o book-kindle.epub
     """
+    from feed2book.atomic import write_bytes_atomically
     from feed2book.delivery.preflight import run_preflight
-    from feed2book.output.atomic import write_bytes_atomically
 
     env = Environment()
     messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
