@@ -160,10 +160,14 @@ class _ReproducibleWriter(epub.EpubWriter):  # type: ignore[misc]  # ebooklib ha
 
     def write(self) -> None:
         self.out = _FixedEntries(self.file_name, self._stored)
-        self.out.writestr("mimetype", "application/epub+zip")
-        self._write_container()
-        self._write_opf()
-        self._write_items()
+        try:
+            self.out.writestr("mimetype", "application/epub+zip")
+            self._write_container()
+            self._write_opf()
+            self._write_items()
+        except BaseException:
+            self.out.abandon()  # a full disk, Ctrl-C: the caller removes the partial file
+            raise
         self.out.close()
 
 
@@ -186,3 +190,9 @@ class _FixedEntries:
 
     def close(self) -> None:
         self._zip.close()
+
+    def abandon(self) -> None:
+        """Let go of a zip that failed half-way without writing its directory: otherwise the
+        ``ZipFile`` tries again when it is collected, on a file already closed, and prints a
+        traceback."""
+        self._zip.fp = None
