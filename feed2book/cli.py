@@ -160,7 +160,7 @@ def jsonl_command(
                 with atomic_writer(Path(output)) as handle:
                     written = _write_jsonl(articles, keys, handle.write, lambda: None)
             if written == 0:
-                messenger.error(nothing_message(collection))
+                messenger.error(nothing_message(collection, common.selection))
             else:
                 messenger.info(summary_line(summary(collection, written)))
             raise typer.Exit(exit_status(collection, written))
@@ -244,7 +244,7 @@ def list_command(
             env.stdout.write(render_listing(articles, facts).encode("utf-8"))
         env.stdout.flush()
         if not articles:
-            messenger.error(nothing_message(collection))
+            messenger.error(nothing_message(collection, common.selection))
         raise typer.Exit(exit_status(collection, len(articles)))
 
 
@@ -555,7 +555,7 @@ def grouped_books(
             f"{plural(grouping.left_out, 'article', 'articles')} outside any series left out"
         )
     if not grouping.books:
-        messenger.error(nothing_message(collection))
+        messenger.error(nothing_message(collection, common.selection))
         raise typer.Exit(exit_status(collection, 0))
     return tuple(grouping.books)
 

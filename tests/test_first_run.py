@@ -1,0 +1,65 @@
+"""A new user's first commands: an empty library says so and gives the next step, an
+``--author`` that matches nothing names the closest authors, outputs that cannot be written say
+what to pass instead."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from feed2book.cli import app
+from feed2book.library import default_library_path
+from tests.conftest import EXAMPLES
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_an_author_asked_of_an_empty_library_gets_the_next_step(tmp_path: Path) -> None:
+    code, _, err = run("epub", "--author", "matt_frank_usa", "-o", str(tmp_path))
+    assert code == 3
+    assert "bundled example" not in err.split("(")[0]  # the examples are not read instead
+    assert err == (
+        f"feed2book: error: the library {default_library_path()} is empty: no SOURCES given and "
+        "no articles to select from (add a feed first: "
+        "`feed2book add https://dev.to/feed/matt_frank_usa`; or name SOURCES, e.g. "
+        "`feed2book epub examples/feeds` for the bundled examples)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_name_that_is_no_dev_to_handle_gets_a_generic_add() -> None:
+    code, _, err = run("list", "--author", "Matt Frank")
+    assert code == 3 and "`feed2book add URL`" in err
+
+
+def test_any_selector_on_an_empty_library_is_refused_rather_than_answered_by_the_examples() -> None:
+    assert run("jsonl", "--tag", "rust")[0] == 3
+    assert run("list", "--since", "30d")[0] == 3
+
+
+def test_without_a_selector_the_empty_library_still_gives_the_example_tour() -> None:
+    code, out, err = run("jsonl", "--fields", "id")
+    assert code == 0 and len(out.splitlines()) == 9
+    assert "reading the bundled example feeds" in err
+
+
+def test_an_author_matching_nothing_names_the_closest_authors() -> None:
+    code, _, err = run("list", str(EXAMPLES), "--author", "priya_rahman")
+    assert code == 3
+    assert err.splitlines()[-1] == (
+        "feed2book: error: no article matches the selection (9 read); "
+        "closest authors: priya_raman, Priya Raman"
+    )
+
+
+def test_an_author_nothing_resembles_gets_no_suggestion() -> None:
+    err = run("list", str(EXAMPLES), "--author", "zzzzzz")[2]
+    assert err.splitlines()[-1] == "feed2book: error: no article matches the selection (9 read)"
