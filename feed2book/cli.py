@@ -319,6 +319,9 @@ def epub_command(
 
     with session(locals()) as (env, messenger, common):
         refuse_stdout(output, "a directory or a .epub file")
+        refuse_file_as_directory(
+            output, (".epub",), "a directory, or a .epub name when one book results"
+        )
         settings = build_settings(locals(), common)
         library_read = None if common.sources else common.library_path
         outbox = Outbox.open(send, library_read) if send else None
@@ -470,6 +473,12 @@ def markdown_command(
         if as_zip and single_file:
             raise UsageError("--zip and --single-file cannot be used together")
         refuse_stdout(output, "a directory, or a .zip or .md file")
+        single = (".zip",) if as_zip else (".md",) if single_file else ()
+        refuse_file_as_directory(
+            output,
+            single,
+            "a directory, or with --zip a .zip name, or with --single-file a .md name",
+        )
         settings = build_settings(locals(), common)
         form = BundleFormat.FOLDER
         if as_zip or single_file:
@@ -516,6 +525,17 @@ def refuse_stdout(output: Path, instead: str) -> None:
     than taken for a directory named ``-``."""
     if str(output) == "-":
         raise UsageError(f"-o - (stdout) cannot hold books and bundles; give {instead}")
+
+
+def refuse_file_as_directory(output: Path, single: tuple[str, ...], instead: str) -> None:
+    """``-o notes.txt`` where notes.txt is an existing file: books would go *inside* it, as if
+    it were a directory; say so before anything is read."""
+    if output.suffix.lower() in single:
+        return  # names the one book's file
+    if output.exists() and not output.is_dir():
+        raise UsageError(
+            f"-o {output} is an existing file, not a directory", hint=f"give {instead}"
+        )
 
 
 def build_settings(options: dict[str, Any], common: Common) -> BuildSettings:

@@ -63,3 +63,24 @@ def test_an_author_matching_nothing_names_the_closest_authors() -> None:
 def test_an_author_nothing_resembles_gets_no_suggestion() -> None:
     err = run("list", str(EXAMPLES), "--author", "zzzzzz")[2]
     assert err.splitlines()[-1] == "feed2book: error: no article matches the selection (9 read)"
+
+
+def test_an_existing_file_given_as_the_output_directory_is_named_as_such(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine\n")
+    code, _, err = run("epub", str(EXAMPLES), "-o", str(notes))
+    assert code == 2
+    assert err == (
+        f"feed2book: error: -o {notes} is an existing file, not a directory "
+        "(give a directory, or a .epub name when one book results)\n"
+    )
+    code, _, err = run("markdown", str(EXAMPLES), "-o", str(notes))
+    assert code == 2 and "is an existing file, not a directory" in err
+    assert notes.read_text() == "mine\n"
+
+
+def test_an_existing_epub_named_by_o_is_still_a_book_target(tmp_path: Path) -> None:
+    book = tmp_path / "rust.epub"
+    book.write_bytes(b"not ours")
+    code, _, err = run("epub", str(EXAMPLES), "--author", "priya_raman", "-o", str(book))
+    assert "not a directory" not in err and code != 0  # refused as someone else's file
