@@ -46,6 +46,7 @@ from feed2book.cli_options import (
     SeriesOpt,
     SinceOpt,
     SourcesArg,
+    TagModeOpt,
     TagOpt,
     TimeoutOpt,
     TitleOpt,
@@ -66,7 +67,7 @@ from feed2book.console import Environment, ExitStatus, Messenger, Progress, Verb
 from feed2book.delivery.cli import register as register_delivery
 from feed2book.delivery.options import DeviceOpt, SendOpt, SeriesInTitleOpt
 from feed2book.errors import OutputError, UsageError
-from feed2book.group import BookOptions, GroupBy, Sections, group_articles
+from feed2book.group import BookOptions, GroupBy, Sections, TagMode, group_articles
 from feed2book.i18n import plural
 from feed2book.images.options import ImageMode
 from feed2book.listing import render_listing, summary, summary_line
@@ -262,6 +263,7 @@ def epub_command(
         ),
     ] = Path("."),
     group_by: GroupByOpt = GroupBy.AUTHOR,
+    tag_mode: TagModeOpt = TagMode.ALL,
     sections: SectionsOpt = Sections.AUTO,
     newest_first: NewestFirstOpt = False,
     title: BookTitleOpt = None,
@@ -329,7 +331,7 @@ def epub_command(
             limit = outbox.largest_book(settings.max_book_bytes)
             settings = dataclasses.replace(settings, max_book_bytes=limit)
             device = device or (Device.KINDLE if outbox.kindle else None)
-        options = BookOptions(group_by, sections, newest_first, title, language)
+        options = BookOptions(group_by, sections, newest_first, title, language, tag_mode)
         undelivered = 0
         with (
             reading(env, common, messenger) as collection,
@@ -422,6 +424,7 @@ def markdown_command(
         ),
     ] = False,
     group_by: GroupByOpt = GroupBy.AUTHOR,
+    tag_mode: TagModeOpt = TagMode.ALL,
     sections: SectionsOpt = Sections.AUTO,
     newest_first: NewestFirstOpt = False,
     title: BookTitleOpt = None,
@@ -483,7 +486,7 @@ def markdown_command(
         form = BundleFormat.FOLDER
         if as_zip or single_file:
             form = BundleFormat.ZIP if as_zip else BundleFormat.SINGLE
-        options = BookOptions(group_by, sections, newest_first, title, language)
+        options = BookOptions(group_by, sections, newest_first, title, language, tag_mode)
         with (
             reading(env, common, messenger) as collection,
             digest(common, messenger) as fresh,

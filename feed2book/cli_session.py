@@ -319,7 +319,8 @@ class Digest:
         for book in grouping.books:
             built = (self._held or self._library.built_article_ids)(book.key)
             fresh += [article for article in book.articles if article.id not in built]
-        left_out = sum(len(book.articles) for book in grouping.books) - len(fresh)
+        fresh = list({article.id: article for article in fresh}.values())  # tag books share
+        left_out = len({a.id for book in grouping.books for a in book.articles}) - len(fresh)
         if grouping.books and not fresh:
             raise NothingToOutput(
                 f"nothing new: all {plural(left_out, 'article', 'articles')} were {self.earlier}"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feed2book.group import BookOptions, GroupBy, Sections, date_range, group_articles
+from feed2book.group import BookOptions, GroupBy, Sections, TagMode, date_range, group_articles
 from feed2book.models import Article, FeedInfo, SeriesRef
 from tests.factory import make_article
 
@@ -82,6 +82,31 @@ def test_other_groupings() -> None:
     assert keys(GroupBy.TAG) == ["tag:misc", "tag:rust", "tag:untagged"]
     assert keys(GroupBy.WEEK) == ["week:2026-W18", "week:2026-W19", "week:2026-W23"]
     assert keys(GroupBy.FEED) == ["feed:https://dev.to/feed/test"]
+
+
+def test_by_tag_an_article_is_in_every_tag_book_or_with_tag_mode_first_only_its_first() -> None:
+    articles = [
+        make_article(id="x1", title="Both", published=day(1), tags=("rust", "cli")),
+        make_article(id="x2", title="Rust only", published=day(2), tags=("Rust",)),
+        make_article(id="x3", title="No tags", published=day(3)),
+    ]
+
+    def books(options: BookOptions) -> dict[str, list[str]]:
+        grouping = group_articles(articles, options)
+        return {b.key: [a.id for a in b.articles] for b in grouping.books}
+
+    assert BookOptions().tag_mode is TagMode.ALL
+    assert books(BookOptions(group_by=GroupBy.TAG)) == {
+        "tag:cli": ["x1"],
+        "tag:rust": ["x1", "x2"],
+        "tag:untagged": ["x3"],
+    }
+    assert books(BookOptions(group_by=GroupBy.TAG, tag_mode=TagMode.FIRST)) == {
+        "tag:rust": ["x1", "x2"],
+        "tag:untagged": ["x3"],
+    }
+    # the mode is about tags only
+    assert books(BookOptions(tag_mode=TagMode.ALL)) == {"author:test": ["x1", "x2", "x3"]}
 
 
 def test_date_ranges() -> None:
