@@ -70,7 +70,7 @@ from feed2book.errors import OutputError, UsageError
 from feed2book.group import BookOptions, GroupBy, Sections, TagMode, group_articles
 from feed2book.i18n import plural
 from feed2book.images.options import ImageMode
-from feed2book.listing import render_listing, summary, summary_line
+from feed2book.listing import render_listing, summary, summary_line, terminal_width
 from feed2book.models import Article, Book
 from feed2book.output import atomic_writer, write_bytes_atomically
 from feed2book.pipeline import Collection
@@ -242,7 +242,7 @@ def list_command(
             }
             env.stdout.write(json.dumps(document, ensure_ascii=False, indent=2).encode() + b"\n")
         else:
-            env.stdout.write(render_listing(articles, facts).encode("utf-8"))
+            env.stdout.write(render_listing(articles, facts, terminal_width()).encode("utf-8"))
         env.stdout.flush()
         if not articles:
             messenger.error(nothing_message(collection, common.selection))

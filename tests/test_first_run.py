@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from feed2book.cli import app
 from feed2book.library import default_library_path
+from feed2book.listing import render_listing
 from tests.conftest import EXAMPLES
+from tests.factory import make_article
 
 runner = CliRunner()
 
@@ -84,3 +88,50 @@ def test_an_existing_epub_named_by_o_is_still_a_book_target(tmp_path: Path) -> N
     book.write_bytes(b"not ours")
     code, _, err = run("epub", str(EXAMPLES), "--author", "priya_raman", "-o", str(book))
     assert "not a directory" not in err and code != 0  # refused as someone else's file
+
+
+@pytest.mark.parametrize("columns", [70, 80, 100])
+def test_list_fits_the_width_columns_gives(monkeypatch: pytest.MonkeyPatch, columns: int) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code, out, _ = run("list", str(EXAMPLES))
+    assert code == 0
+    assert max(cell_len(line) for line in out.splitlines()) <= columns
+    assert "Day 2: Borrowing" in out
+
+
+def test_a_long_tag_list_is_cut_with_an_ellipsis_not_wrapped() -> None:
+    tags = ("architecture", "distributedsystems", "systemdesign", "webdev", "beginners")
+    article = make_article(title="Short", tags=tags)
+    table = render_listing(
+        [article],
+        {
+            "articles": 1,
+            "sources": 1,
+            "failed_sources": 0,
+            "duplicates_dropped": 0,
+            "revisions_dropped": 0,
+            "problems": 0,
+        },
+        80,
+    )
+    header, row, *rest = table.splitlines()
+    assert row.endswith("…") and cell_len(row) <= 80
+    assert " ".join(rest) == (
+        "1 article, 1 source read, 0 duplicates and 0 older revisions dropped, 0 problems"
+    )
+    assert all(cell_len(line) <= 80 for line in rest)
+
+
+def test_the_summary_line_folds_at_a_narrow_width() -> None:
+    facts = {
+        "articles": 9,
+        "authors": 3,
+        "sources": 3,
+        "failed_sources": 0,
+        "duplicates_dropped": 0,
+        "revisions_dropped": 1,
+        "problems": 1,
+    }
+    *_, first, second = render_listing([], facts, 70).splitlines()
+    assert first == "9 articles, 3 authors, 3 sources read, 0 duplicates and 1 older"
+    assert second == "revision dropped, 1 problem"
