@@ -80,6 +80,7 @@ from feed2book.writers.jsonl import Content, article_record, choose_fields, dump
 if TYPE_CHECKING:  # imported where they are used, so that `feed2book list` starts fast
     from feed2book.books import CoverChoice
     from feed2book.build import BuildSettings
+    from feed2book.image_warnings import ImageWarnings
     from feed2book.images import ImageResolver
 
 app = typer.Typer(
@@ -325,6 +326,7 @@ def epub_command(
             output, (".epub",), "a directory, or a .epub name when one book results"
         )
         settings = build_settings(locals(), common)
+        image_warnings = grouped_image_warnings(messenger)
         library_read = None if common.sources else common.library_path
         outbox = Outbox.open(send, library_read) if send else None
         if outbox is not None:  # one message per volume
@@ -351,7 +353,7 @@ def epub_command(
                             book,
                             settings,
                             resolver,
-                            on_problem=messenger.problem,
+                            on_problem=image_warnings,
                             on_progress=advance,
                         )
                     if device is None:
@@ -379,7 +381,7 @@ def epub_command(
                             settings,
                             resolver,
                             out,
-                            on_problem=messenger.problem,
+                            on_problem=image_warnings,
                             on_progress=advance,
                         )
 
@@ -394,6 +396,7 @@ def epub_command(
                             book, paths, messenger, common.library_path
                         ):
                             undelivered += 1
+            image_warnings.flush()
             report_images(resolver, messenger)
             status = exit_status(collection, len(books))
             raise typer.Exit(ExitStatus.SOURCES_FAILED if undelivered else status)
@@ -483,6 +486,7 @@ def markdown_command(
             "a directory, or with --zip a .zip name, or with --single-file a .md name",
         )
         settings = build_settings(locals(), common)
+        image_warnings = grouped_image_warnings(messenger)
         form = BundleFormat.FOLDER
         if as_zip or single_file:
             form = BundleFormat.ZIP if as_zip else BundleFormat.SINGLE
@@ -504,7 +508,7 @@ def markdown_command(
                             settings,
                             resolver,
                             single_file=single_file,
-                            on_problem=messenger.problem,
+                            on_problem=image_warnings,
                             on_progress=advance,
                         )
 
@@ -516,6 +520,7 @@ def markdown_command(
                     fresh.record(book)
 
                 write_bundles(books, output, build, form, force=force, on_written=written)
+            image_warnings.flush()
             report_images(resolver, messenger)
             raise typer.Exit(exit_status(collection, len(books)))
 
@@ -539,6 +544,14 @@ def refuse_file_as_directory(output: Path, single: tuple[str, ...], instead: str
         raise UsageError(
             f"-o {output} is an existing file, not a directory", hint=f"give {instead}"
         )
+
+
+def grouped_image_warnings(messenger: Messenger) -> ImageWarnings:
+    """Image failures told once per (host, cause) at the end; each one with --verbose."""
+    from feed2book.image_warnings import ImageWarnings
+
+    each = messenger.verbosity >= Verbosity.VERBOSE
+    return ImageWarnings(messenger.problem, messenger.warning, each=each)
 
 
 def build_settings(options: dict[str, Any], common: Common) -> BuildSettings:
