@@ -4,6 +4,8 @@ what to pass instead."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from typer.testing import CliRunner
 from feed2book.cli import app
 from feed2book.library import default_library_path
 from feed2book.listing import render_listing
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, REPO
 from tests.factory import make_article
 
 runner = CliRunner()
@@ -135,3 +137,36 @@ def test_the_summary_line_folds_at_a_narrow_width() -> None:
     *_, first, second = render_listing([], facts, 70).splitlines()
     assert first == "9 articles, 3 authors, 3 sources read, 0 duplicates and 1 older"
     assert second == "revision dropped, 1 problem"
+
+
+_NO_NETWORK = """
+import socket, sys
+looked_up = []
+def no_dns(*args, **kwargs):
+    looked_up.append(args[0])
+    raise socket.gaierror(socket.EAI_NONAME, "no network in this test")
+socket.getaddrinfo = no_dns
+sys.argv = ["feed2book", *sys.argv[1:]]
+from feed2book.cli import main
+try:
+    main()
+finally:
+    print("looked up:", looked_up, file=sys.stderr)
+"""
+
+
+def test_the_readme_first_command_works_offline_without_a_dns_lookup(tmp_path: Path) -> None:
+    """`feed2book epub examples/feeds -o books/`, from the repository root, with every name
+    lookup failing: three books, no lookup tried, no image left out."""
+    books = tmp_path / "books"
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_NETWORK, "epub", "examples/feeds", "-o", str(books)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == "looked up: []"
+    assert "image" not in done.stderr
+    assert len(list(books.glob("*.epub"))) == 3
