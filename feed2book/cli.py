@@ -146,11 +146,11 @@ def jsonl_command(
 
     Examples:
 
-        feed2book jsonl feeds/*.xml | jq -r .title
+        feed2book jsonl examples/feeds/*.xml | jq -r .title
 
         feed2book jsonl https://dev.to/feed/ben --content markdown -o ben.jsonl
 
-        feed2book jsonl feeds/ --fields id,title,series --series "AI System Design in Seconds"
+        feed2book jsonl ../shared/seeds/*.txt --series "AI System Design in Seconds"
     """
     with session(locals()) as (env, messenger, common):
         keys = choose_fields(fields, content)
@@ -219,11 +219,11 @@ def list_command(
 
     Examples:
 
-        feed2book list feeds/
+        feed2book list examples/feeds
 
-        feed2book list blogroll.opml --since 30d
+        feed2book list examples/feeds/blogroll.opml --since 2026-05-10
 
-        feed2book list feeds/*.xml --author matt_frank_usa --json | jq '.articles[].title'
+        feed2book list ../shared/seeds/*.txt --author matt_frank_usa --json
     """
     with (
         session(locals()) as (env, messenger, common),
@@ -306,13 +306,13 @@ def epub_command(
 
         feed2book epub examples/feeds -o books/
 
-        feed2book epub feeds/*.xml --author matt_frank_usa -o matt.epub
+        feed2book epub ../shared/seeds/*.txt --author matt_frank_usa -o matt.epub
 
-        feed2book epub feeds/ --group-by series --series "AI System Design in Seconds" -o books/
+        feed2book epub ../shared/seeds/*.txt --group-by series -o books/
 
-        feed2book epub blogroll.opml --since 7d --group-by none --title "This week" -o week.epub
+        feed2book epub examples/feeds -g none --title "May notes" -o may.epub
 
-        feed2book epub --group-by none --send me_123@kindle.com -o sent/   # cron: what is new
+        feed2book epub -g none --send me@kindle.com -o sent/  # cron: what is new
     """
     from feed2book.books import write_book_files
     from feed2book.build import epub_volumes, write_epub_file
@@ -466,11 +466,11 @@ def markdown_command(
 
         feed2book markdown examples/feeds -o bundles/
 
-        feed2book markdown feeds/ --group-by series --zip -o bundles/
+        feed2book markdown ../shared/seeds/*.txt -g series --zip -o bundles/
 
-        feed2book markdown feeds/*.xml --author matt_frank_usa --single-file -o matt.md
+        feed2book markdown examples/feeds --tag rust --single-file -o rust.md
 
-        cd bundles/matt-frank-2026-04-26--2026-05-25 && mdbook build
+        cd bundles/priya-raman-2026-05-02--2026-05-06 && mdbook build
     """
     from feed2book.build import markdown_files
     from feed2book.bundles import BundleFormat, write_bundles
@@ -724,7 +724,7 @@ def cover_command(
 
     Examples:
 
-        feed2book cover --title "Rust, Day by Day" --subtitle "Days 1–4" -o cover.png
+        feed2book cover --title "Rust, Day by Day" --subtitle "Days 1–4" -o c.png
 
         feed2book cover --gallery -o gallery/
     """

@@ -108,9 +108,9 @@ def add_command(
 
         feed2book add https://dev.to/feed/matt_frank_usa
 
-        feed2book add blogroll.opml "feeds/*.xml"
+        feed2book add examples/feeds/blogroll.opml "examples/feeds/*.xml"
 
-        feed2book add ~/feeds/ --library ~/books/library.sqlite3
+        feed2book add examples/feeds --library my-library.sqlite3
     """
     from feed2book.fetch import FetchLimits, HttpFetcher
     from feed2book.library import Library
@@ -190,7 +190,7 @@ def sync_command(
 
         feed2book sync https://dev.to/feed/ben
 
-        feed2book sync --quiet && feed2book epub --new --since 7d -o weekly/
+        feed2book sync --quiet && feed2book epub --new -o weekly/
 
         feed2book sync --quiet --send me_123@kindle.com   # in a crontab
     """
@@ -270,7 +270,7 @@ def sources_command(
 
         feed2book sources
 
-        feed2book sources --json | jq -r '.[] | select(.last_status == "failed") | .spec'
+        feed2book sources --json | jq -r '.[] | select(.last_status == "failed")'
     """
     from feed2book.library import Library
     from feed2book.library.tables import render, sources_table
@@ -314,7 +314,7 @@ def remove_command(
 
         feed2book remove https://dev.to/feed/ben
 
-        feed2book remove ./feeds/old.xml
+        feed2book remove examples/feeds/blogroll.opml
     """
     from feed2book.library.intake import normalise_spec
 
@@ -491,7 +491,7 @@ def import_command(
 
         gunzip -c library.jsonl.gz | feed2book library import -
 
-        feed2book jsonl feeds/ --author ben | feed2book library import -
+        feed2book jsonl examples/feeds --tag rust | feed2book library import -
     """
     from feed2book.library import Library
     from feed2book.library.intake import normalise_spec
