@@ -116,7 +116,7 @@ def test_a_long_tag_list_is_cut_with_an_ellipsis_not_wrapped() -> None:
         },
         80,
     )
-    header, row, *rest = table.splitlines()
+    _header, row, *rest = table.splitlines()
     assert row.endswith("…") and cell_len(row) <= 80
     assert " ".join(rest) == (
         "1 article, 1 source read, 0 duplicates and 0 older revisions dropped, 0 problems"
