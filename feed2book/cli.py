@@ -343,11 +343,12 @@ def epub_command(
             if series_in_title:
                 books = tuple(with_series_title(book) for book in books)
             with (
-                messenger.progress("Building books", total=len(books)) as bar,
+                messenger.progress("Building books", _articles(books), "articles") as bar,
                 image_resolver(settings) as resolver,
             ):
 
                 def volumes(book: Book) -> list[tuple[Book, bytes]]:
+                    bar.label(f"Building {book.title}")
                     with image_progress(bar, book, resolver) as advance:
                         parts = epub_volumes(
                             book,
@@ -366,7 +367,7 @@ def epub_command(
                     note = "".join(f"; replaced {old.name}" for old in replaced)
                     count = plural(len(book.articles), "article", "articles")
                     messenger.info(f"wrote {path} ({count}){note}")
-                    bar.advance(f"Building books: {book.title}")
+                    bar.advance(steps=len(book.articles))
                     paths.append(path)
                     if settings.max_book_bytes is None:
                         fresh.record(book)  # volumes: recorded as their whole book below
@@ -375,6 +376,7 @@ def epub_command(
                     if device is not None:  # the device pass reads and rewrites the whole book
                         out.write(volumes(book)[0][1])
                         return
+                    bar.label(f"Building {book.title}")
                     with image_progress(bar, book, resolver) as advance:
                         write_epub_file(
                             book,
@@ -497,11 +499,12 @@ def markdown_command(
         ):
             books = grouped_books(collection, common, options, messenger, fresh)
             with (
-                messenger.progress("Writing bundles", total=len(books)) as bar,
+                messenger.progress("Writing bundles", _articles(books), "articles") as bar,
                 image_resolver(settings) as resolver,
             ):
 
                 def build(book: Book) -> dict[str, bytes]:
+                    bar.label(f"Writing {book.title}")
                     with image_progress(bar, book, resolver) as advance:
                         return markdown_files(
                             book,
@@ -516,7 +519,7 @@ def markdown_command(
                     note = "".join(f"; replaced {old.name}" for old in replaced)
                     count = plural(len(book.articles), "article", "articles")
                     messenger.info(f"wrote {path} ({count}){note}")
-                    bar.advance(f"Writing bundles: {book.title}")
+                    bar.advance(steps=len(book.articles))
                     fresh.record(book)
 
                 write_bundles(books, output, build, form, force=force, on_written=written)
@@ -544,6 +547,11 @@ def refuse_file_as_directory(output: Path, single: tuple[str, ...], instead: str
         raise UsageError(
             f"-o {output} is an existing file, not a directory", hint=f"give {instead}"
         )
+
+
+def _articles(books: tuple[Book, ...]) -> int:
+    """What the building progress bar counts: the articles of every book."""
+    return sum(len(book.articles) for book in books)
 
 
 def grouped_image_warnings(messenger: Messenger) -> ImageWarnings:
@@ -620,7 +628,7 @@ def image_progress(
     if not total:
         yield lambda url: None
         return
-    line = bar.task(f"Images: {book.title}", total=total)
+    line = bar.task(f"Images: {book.title}", total=total, unit="images")
     try:
         yield lambda url: line.advance()
     finally:

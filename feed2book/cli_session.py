@@ -269,9 +269,13 @@ def _read_sources(
         budget = Budget(common.source_limits)
         context = SourceContext(fetch=fetcher, stdin=env.stdin, budget=budget)
 
+        read = [0]  # articles parsed and cleaned so far, for the progress line
+
         def on_source(origin: str, count: int) -> None:
             messenger.detail(f"{origin}: {plural(count, 'article', 'articles')}")
-            bar.advance(f"Reading feeds: {Path(origin).name or origin}")
+            read[0] += count
+            name = Path(origin).name or origin
+            bar.advance(f"Reading feeds: {plural(read[0], 'article', 'articles')} ({name})")
 
         if not common.save:
             return collect(
