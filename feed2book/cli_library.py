@@ -137,8 +137,21 @@ def add_command(
                 else:
                     messenger.info(f"not added: {spec} (nothing could be read from it)")
                 bar.advance(f"Adding: {spec}")
-            messenger.info(f"the library {path} holds {plural(len(store), 'article', 'articles')}")
+            messenger.info(f"the library {path} holds {held_articles(store)}")
         raise typer.Exit(ExitStatus.SOURCES_FAILED if failed else ExitStatus.OK)
+
+
+def held_articles(store: Library) -> str:
+    """What the library holds, counted as `list` and `epub` count it (a post republished under
+    a new address once): "48 articles (56 copies with republished revisions)"."""
+    from feed2book.library.reading import collect_library
+
+    copies = len(store)
+    with collect_library(store) as collection:
+        collection.finish()
+        posts = len(collection)
+    held = plural(posts, "article", "articles")
+    return held if posts == copies else f"{held} ({copies} copies with republished revisions)"
 
 
 def sync_command(

@@ -170,3 +170,14 @@ def test_the_readme_first_command_works_offline_without_a_dns_lookup(tmp_path: P
     assert done.stderr.splitlines()[-1] == "looked up: []"
     assert "image" not in done.stderr
     assert len(list(books.glob("*.epub"))) == 3
+
+
+def test_add_counts_the_library_as_list_does_and_labels_republished_copies() -> None:
+    code, _, err = run("add", *(str(p) for p in sorted(EXAMPLES.glob("*.xml"))))
+    assert code == 0
+    assert err.splitlines()[-1] == (
+        f"feed2book: the library {default_library_path()} holds 6 articles "
+        "(7 copies with republished revisions)"
+    )
+    code, out, _ = run("list")
+    assert code == 0 and out.splitlines()[-1].startswith("6 articles, ")
