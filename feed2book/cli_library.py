@@ -141,15 +141,19 @@ def add_command(
         raise typer.Exit(ExitStatus.SOURCES_FAILED if failed else ExitStatus.OK)
 
 
+def counted_once(store: Library) -> int:
+    """The library's articles with each republished post counted once, as `list` counts."""
+    from feed2book.library.reading import collect_library
+
+    with collect_library(store) as collection:
+        collection.finish()
+        return len(collection)
+
+
 def held_articles(store: Library) -> str:
     """What the library holds, counted as `list` and `epub` count it (a post republished under
     a new address once): "48 articles (56 copies with republished revisions)"."""
-    from feed2book.library.reading import collect_library
-
-    copies = len(store)
-    with collect_library(store) as collection:
-        collection.finish()
-        posts = len(collection)
+    copies, posts = len(store), counted_once(store)
     held = plural(posts, "article", "articles")
     return held if posts == copies else f"{held} ({copies} copies with republished revisions)"
 
@@ -386,11 +390,12 @@ def stats_command(
     with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
         with _existing(path, "no statistics", messenger, read_only=True) as store:
             stats = store.stats()
+            posts = counted_once(store)
         if as_json:
-            document = {"library": str(path), **stats.as_dict()}
+            document = {"library": str(path), **stats.as_dict(), "articles_counted_once": posts}
             text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
         else:
-            text = stats_text(path, stats)
+            text = stats_text(path, stats, posts)
         env.stdout.write(text.encode("utf-8"))
         env.stdout.flush()
 

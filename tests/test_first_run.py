@@ -4,6 +4,7 @@ what to pass instead."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -181,3 +182,14 @@ def test_add_counts_the_library_as_list_does_and_labels_republished_copies() -> 
     )
     code, out, _ = run("list")
     assert code == 0 and out.splitlines()[-1].startswith("6 articles, ")
+
+
+def test_library_stats_counts_as_list_does_and_labels_republished_copies() -> None:
+    run("add", *(str(p) for p in sorted(EXAMPLES.glob("*.xml"))))
+    code, out, _ = run("library", "stats")
+    assert code == 0
+    assert out.splitlines()[1].startswith(
+        "articles  6 (7 copies with republished revisions; 7 revisions stored), 2026-"
+    )
+    document = json.loads(run("library", "stats", "--json")[1])
+    assert (document["articles"], document["articles_counted_once"]) == (7, 6)
