@@ -86,8 +86,8 @@ if TYPE_CHECKING:  # imported where they are used, so that `feed2book list` star
 app = typer.Typer(
     name="feed2book",
     help="Turn blog feeds (RSS, Atom, JSON Feed, OPML) into EPUB books, Markdown bundles and "
-    "JSON Lines.\n\nWith no SOURCES, commands read the library (`feed2book add`), or the bundled "
-    "example feeds while the library is empty.",
+    "JSON Lines.\n\nWith no SOURCES, commands read the library (`feed2book add`); while it is "
+    "empty, the bundled example feeds when no selector (`--author`, `--tag`…) is given.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
