@@ -142,11 +142,18 @@ def test_every_article_lands_in_exactly_one_book(rows, by, sections) -> None:  #
         )
         for i, (d, month, handle, tags, n) in enumerate(rows)
     ]
-    grouping = group_articles(articles, BookOptions(group_by=by, sections=sections))
+    options = BookOptions(group_by=by, sections=sections, tag_mode=TagMode.FIRST)
+    grouping = group_articles(articles, options)
     ids = [a.id for book in grouping.books for a in book.articles]
     assert len(ids) == len(set(ids))
     assert len(ids) + grouping.left_out == len(articles)
     assert all(book.articles for book in grouping.books)
+    # by tag, in every tag's book by default: once in each, never twice in one
+    every_tag = group_articles(articles, BookOptions(group_by=GroupBy.TAG, sections=sections))
+    for book in every_tag.books:
+        assert len({a.id for a in book.articles}) == len(book.articles)
+    held = [a.id for book in every_tag.books for a in book.articles]
+    assert all(held.count(a.id) == max(1, len(set(a.tags))) for a in articles)
 
 
 def _series_book(days: list[float]) -> str:
