@@ -193,3 +193,20 @@ def test_library_stats_counts_as_list_does_and_labels_republished_copies() -> No
     )
     document = json.loads(run("library", "stats", "--json")[1])
     assert (document["articles"], document["articles_counted_once"]) == (7, 6)
+
+
+def test_group_by_tag_puts_an_article_in_every_tag_book_unless_tag_mode_first(
+    tmp_path: Path,
+) -> None:
+    def books(*mode: str) -> list[str]:
+        out = tmp_path / "-".join(mode or ("default",))
+        options = ("--images", "none", "--no-cover", "-o", str(out))
+        code, _, err = run("epub", str(EXAMPLES), "--group-by", "tag", *mode, *options)
+        assert code == 0, err
+        return [line for line in err.splitlines() if " wrote " in line]
+
+    every = books()
+    assert len(every) == 13 and books("--tag-mode", "all") == [
+        line.replace("/default/", "/--tag-mode-all/") for line in every
+    ]
+    assert len(books("--tag-mode", "first")) == 6
