@@ -32,6 +32,13 @@ class GroupBy(StrEnum):
     NONE = "none"
 
 
+class TagMode(StrEnum):
+    """With ``--group-by tag``: which tags' books an article goes into."""
+
+    ALL = "all"  # every tag's book (an article tagged rust and cli is in both)
+    FIRST = "first"  # only its first tag's book
+
+
 class Sections(StrEnum):
     AUTO = "auto"  # series when the book has one, else months when it spans several, else none
     SERIES = "series"
@@ -47,6 +54,7 @@ class BookOptions:
     newest_first: bool = False
     title: str | None = None
     language: str | None = None
+    tag_mode: TagMode = TagMode.ALL
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +74,19 @@ def group_articles(articles: Iterable[Article], options: BookOptions = BookOptio
     groups: dict[str, list[Article]] = defaultdict(list)
     labels: dict[str, _Group] = {}
     left_out = 0
+    every_tag = options.group_by is GroupBy.TAG and options.tag_mode is TagMode.ALL
     for article in articles:
-        group = _GROUPERS[options.group_by](article)
-        if group is None:
+        if every_tag:
+            for group in _by_each_tag(article):
+                groups[group.key].append(article)
+                labels.setdefault(group.key, group)
+            continue
+        found = _GROUPERS[options.group_by](article)
+        if found is None:
             left_out += 1
             continue
-        groups[group.key].append(article)
-        labels.setdefault(group.key, group)
+        groups[found.key].append(article)
+        labels.setdefault(found.key, found)
     books = tuple(_book(labels[key], members, options) for key, members in sorted(groups.items()))
     return Grouping(books, left_out)
 
@@ -106,6 +120,16 @@ def _by_year(article: Article) -> _Group:
 def _by_tag(article: Article) -> _Group:
     tag = article.tags[0] if article.tags else "untagged"
     return _Group(f"tag:{tag.casefold()}", f"#{tag}" if article.tags else "Untagged", None)
+
+
+def _by_each_tag(article: Article) -> list[_Group]:
+    """One group per distinct tag (compared without case), named as ``_by_tag`` names them."""
+    if not article.tags:
+        return [_by_tag(article)]
+    seen: dict[str, _Group] = {}
+    for tag in article.tags:
+        seen.setdefault(f"tag:{tag.casefold()}", _Group(f"tag:{tag.casefold()}", f"#{tag}", None))
+    return list(seen.values())
 
 
 def _by_feed(article: Article) -> _Group:

@@ -5,12 +5,16 @@
 - devto-priya-raman.xml: dev.to-shaped RSS 2.0 (dc:creator, categories, Rouge-highlighted code,
   a "Day N: ... - Rust in Small Bites" series with one post republished under a new URL).
 - devto-tomas-ferreira.xml: dev.to-shaped RSS 2.0 with a table, a YouTube iframe, SQL and shell.
-- field-notes.atom: Atom with xml:base, relative links and images, an entry without a date.
+- field-notes.atom: Atom with xml:base, relative links, embedded data: images (so that the README's
+  first command needs no network: not even a DNS lookup), an entry without a date.
 - blogroll.opml: an OPML list naming the three feeds above by relative path.
 """
 
 from __future__ import annotations
 
+import base64
+import struct
+import zlib
 from html import escape
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -281,12 +285,38 @@ def tomas() -> str:
 PIXEL = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAFUlEQVR42mPUqzViwAaYGHCAwSkBALHyAO0OAoiCAAAAAElFTkSuQmCC"
 
 
+def beds_sketch() -> str:
+    """A 48x24 PNG of four raised beds (green squares on soil brown), as a data: URI: drawn
+    here, byte for byte the same on every run."""
+    width, height = 48, 24
+    soil, bed = (120, 86, 60), (86, 150, 70)
+    rows = []
+    for y in range(height):
+        row = bytearray([0])  # filter: none
+        for x in range(width):
+            inside = 3 <= y < 21 and (x - 2) % 11 < 9 and x < 46
+            row += bytes(bed if inside else soil)
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + chunk(b"IEND", b"")
+    )
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
 def atom() -> str:
     first = (
         "<p>The garden log moved to plain text files this spring. Each bed has a file; each "
         'change is a line. The <a href="../tools/log-format.html">format notes</a> explain the '
         'columns, and the <a href="/archive/">archive</a> has last year\'s entries.</p>'
-        '<figure><img src="images/beds-map.png" alt="Sketch of the four raised beds"/>'
+        f'<figure><img src="{beds_sketch()}" alt="Sketch of the four raised beds"/>'
         "<figcaption>The four raised beds, as drawn on the shed door.</figcaption></figure>"
         "<p>Tomatoes went into bed three on the twelfth; the peas are already climbing.</p>"
     )

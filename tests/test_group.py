@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feed2book.group import BookOptions, GroupBy, Sections, date_range, group_articles
+from feed2book.group import BookOptions, GroupBy, Sections, TagMode, date_range, group_articles
 from feed2book.models import Article, FeedInfo, SeriesRef
 from tests.factory import make_article
 
@@ -84,6 +84,31 @@ def test_other_groupings() -> None:
     assert keys(GroupBy.FEED) == ["feed:https://dev.to/feed/test"]
 
 
+def test_by_tag_an_article_is_in_every_tag_book_or_with_tag_mode_first_only_its_first() -> None:
+    articles = [
+        make_article(id="x1", title="Both", published=day(1), tags=("rust", "cli")),
+        make_article(id="x2", title="Rust only", published=day(2), tags=("Rust",)),
+        make_article(id="x3", title="No tags", published=day(3)),
+    ]
+
+    def books(options: BookOptions) -> dict[str, list[str]]:
+        grouping = group_articles(articles, options)
+        return {b.key: [a.id for a in b.articles] for b in grouping.books}
+
+    assert BookOptions().tag_mode is TagMode.ALL
+    assert books(BookOptions(group_by=GroupBy.TAG)) == {
+        "tag:cli": ["x1"],
+        "tag:rust": ["x1", "x2"],
+        "tag:untagged": ["x3"],
+    }
+    assert books(BookOptions(group_by=GroupBy.TAG, tag_mode=TagMode.FIRST)) == {
+        "tag:rust": ["x1", "x2"],
+        "tag:untagged": ["x3"],
+    }
+    # the mode is about tags only
+    assert books(BookOptions(tag_mode=TagMode.ALL)) == {"author:test": ["x1", "x2", "x3"]}
+
+
 def test_date_ranges() -> None:
     assert date_range(day(2), day(2)) == "2 May 2026"
     assert date_range(day(26, 4), day(25)) == "26 April – 25 May 2026"
@@ -117,11 +142,18 @@ def test_every_article_lands_in_exactly_one_book(rows, by, sections) -> None:  #
         )
         for i, (d, month, handle, tags, n) in enumerate(rows)
     ]
-    grouping = group_articles(articles, BookOptions(group_by=by, sections=sections))
+    options = BookOptions(group_by=by, sections=sections, tag_mode=TagMode.FIRST)
+    grouping = group_articles(articles, options)
     ids = [a.id for book in grouping.books for a in book.articles]
     assert len(ids) == len(set(ids))
     assert len(ids) + grouping.left_out == len(articles)
     assert all(book.articles for book in grouping.books)
+    # by tag, in every tag's book by default: once in each, never twice in one
+    every_tag = group_articles(articles, BookOptions(group_by=GroupBy.TAG, sections=sections))
+    for book in every_tag.books:
+        assert len({a.id for a in book.articles}) == len(book.articles)
+    held = [a.id for book in every_tag.books for a in book.articles]
+    assert all(held.count(a.id) == max(1, len(set(a.tags))) for a in articles)
 
 
 def _series_book(days: list[float]) -> str:

@@ -188,3 +188,31 @@ def test_max_book_mb_splits_into_volumes_that_fit(tmp_path: Path, server: Server
     assert all(v.stat().st_size <= 250_000 for v in volumes)
     assert all("-vol-" in v.name for v in volumes)
     assert_all_epubcheck_clean(volumes)
+
+
+def test_many_failed_images_of_one_host_are_one_line_and_each_with_verbose(
+    tmp_path: Path, server: Server
+) -> None:
+    images = "".join(
+        f'<p><img src="{server.url(f"/gone/{n}.png")}" alt="Plot {n}"></p>' for n in range(127)
+    )
+    path = tmp_path / "plots.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Plots</title>'
+        "<link>https://example.com/</link><item><title>Many plots</title>"
+        "<link>https://example.com/plots</link><pubDate>Mon, 01 Jun 2026 10:00:00 +0000</pubDate>"
+        f"<description><![CDATA[{images}]]></description></item></channel></rss>"
+    )
+    code, err = run(
+        "epub", str(path), "-o", str(tmp_path / "books"), "--cache-dir", str(tmp_path / "c")
+    )
+    assert code == 0, err
+    failed = [line for line in err.splitlines() if "not included" in line]
+    assert failed == [
+        "feed2book: warning: 127 images from 127.0.0.1 not included: HTTP 404 Not Found"
+    ]
+    code, err = run(
+        "epub", str(path), "-o", str(tmp_path / "again"), "--cache-dir", str(tmp_path / "c"), "-v"
+    )
+    failed = [line for line in err.splitlines() if "not included" in line]
+    assert len(failed) == 127 and all("/gone/" in line for line in failed)

@@ -241,7 +241,9 @@ def test_add_refuses_stdin_and_stats_counts() -> None:
     assert (stats["articles"], stats["sources"], stats["authors"]) == (10, 1, 3)
     assert stats["by_author"][0] == {"handle": "priya_raman", "name": "Priya Raman", "articles": 5}
     code, out, _ = lib("library", "stats")
-    assert out.splitlines()[1].startswith("articles  10 (10 revisions stored), 2026-")
+    assert out.splitlines()[1].startswith(
+        "articles  9 (10 copies with republished revisions; 10 revisions stored), 2026-"
+    )
 
 
 # --- --save and --new ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from feed2book.cli import library as cli_library
 from feed2book.cli.console import Environment, ExitStatus, Messenger, Progress, Verbosity
 from feed2book.cli.delivery import register as register_delivery
 from feed2book.cli.delivery_options import DeviceOpt, SendOpt, SeriesInTitleOpt
-from feed2book.cli.listing import render_listing, summary, summary_line
+from feed2book.cli.listing import render_listing, summary, summary_line, terminal_width
 from feed2book.cli.options import (
     AuthorOpt,
     BookTitleOpt,
@@ -55,6 +55,7 @@ from feed2book.cli.options import (
     SeriesOpt,
     SinceOpt,
     SourcesArg,
+    TagModeOpt,
     TagOpt,
     TimeoutOpt,
     TitleOpt,
@@ -72,7 +73,7 @@ from feed2book.cli.session import (
     session,
 )
 from feed2book.errors import OutputError, UsageError
-from feed2book.group import BookOptions, GroupBy, Sections, group_articles
+from feed2book.group import BookOptions, GroupBy, Sections, TagMode, group_articles
 from feed2book.i18n import plural
 from feed2book.images.options import ImageMode
 from feed2book.models import Article, Book
@@ -81,6 +82,7 @@ from feed2book.sources.limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES
 from feed2book.writers.jsonl import Content, article_record, choose_fields, dumps
 
 if TYPE_CHECKING:  # imported where they are used, so that `feed2book list` starts fast
+    from feed2book.cli.image_warnings import ImageWarnings
     from feed2book.fulltext.stage import FullText
     from feed2book.images import ImageResolver
     from feed2book.output.books import CoverChoice
@@ -90,8 +92,8 @@ if TYPE_CHECKING:  # imported where they are used, so that `feed2book list` star
 app = typer.Typer(
     name="feed2book",
     help="Turn blog feeds (RSS, Atom, JSON Feed, OPML) into EPUB books, Markdown bundles and "
-    "JSON Lines.\n\nWith no SOURCES, commands read the library (`feed2book add`), or the bundled "
-    "example feeds while the library is empty.",
+    "JSON Lines.\n\nWith no SOURCES, commands read the library (`feed2book add`); while it is "
+    "empty, the bundled example feeds when no selector (`--author`, `--tag`…) is given.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -153,11 +155,11 @@ def jsonl_command(
 
     Examples:
 
-        feed2book jsonl feeds/*.xml | jq -r .title
+        feed2book jsonl examples/feeds/*.xml | jq -r .title
 
         feed2book jsonl https://dev.to/feed/ben --content markdown -o ben.jsonl
 
-        feed2book jsonl feeds/ --fields id,title,series --series "AI System Design in Seconds"
+        feed2book jsonl ../shared/seeds/*.txt --series "AI System Design in Seconds"
     """
     from feed2book.fulltext.stage import counts_line
 
@@ -178,7 +180,7 @@ def jsonl_command(
             if pages.outcomes:
                 messenger.info(f"full text: {counts_line(pages.outcomes.values())}")
             if written == 0:
-                messenger.error(nothing_message(collection))
+                messenger.error(nothing_message(collection, common.selection))
             else:
                 messenger.info(summary_line(summary(collection, written)))
             raise typer.Exit(exit_status(collection, written))
@@ -235,11 +237,11 @@ def list_command(
 
     Examples:
 
-        feed2book list feeds/
+        feed2book list examples/feeds
 
-        feed2book list blogroll.opml --since 30d
+        feed2book list examples/feeds/blogroll.opml --since 2026-05-10
 
-        feed2book list feeds/*.xml --author matt_frank_usa --json | jq '.articles[].title'
+        feed2book list ../shared/seeds/*.txt --author matt_frank_usa --json
     """
     with (
         session(locals()) as (env, messenger, common),
@@ -259,10 +261,10 @@ def list_command(
             }
             env.stdout.write(json.dumps(document, ensure_ascii=False, indent=2).encode() + b"\n")
         else:
-            env.stdout.write(render_listing(articles, facts).encode("utf-8"))
+            env.stdout.write(render_listing(articles, facts, terminal_width()).encode("utf-8"))
         env.stdout.flush()
         if not articles:
-            messenger.error(nothing_message(collection))
+            messenger.error(nothing_message(collection, common.selection))
         raise typer.Exit(exit_status(collection, len(articles)))
 
 
@@ -280,6 +282,7 @@ def epub_command(
         ),
     ] = Path("."),
     group_by: GroupByOpt = GroupBy.AUTHOR,
+    tag_mode: TagModeOpt = TagMode.ALL,
     sections: SectionsOpt = Sections.AUTO,
     newest_first: NewestFirstOpt = False,
     title: BookTitleOpt = None,
@@ -324,13 +327,13 @@ def epub_command(
 
         feed2book epub examples/feeds -o books/
 
-        feed2book epub feeds/*.xml --author matt_frank_usa -o matt.epub
+        feed2book epub ../shared/seeds/*.txt --author matt_frank_usa -o matt.epub
 
-        feed2book epub feeds/ --group-by series --series "AI System Design in Seconds" -o books/
+        feed2book epub ../shared/seeds/*.txt --group-by series -o books/
 
-        feed2book epub blogroll.opml --since 7d --group-by none --title "This week" -o week.epub
+        feed2book epub examples/feeds -g none --title "May notes" -o may.epub
 
-        feed2book epub --group-by none --send me_123@kindle.com -o sent/   # cron: what is new
+        feed2book epub -g none --send me@kindle.com -o sent/  # cron: what is new
     """
     from feed2book.cli.delivery import Outbox, device_bytes
     from feed2book.delivery.devices import series_in_title as with_series_title
@@ -341,14 +344,18 @@ def epub_command(
 
     with session(locals()) as (env, messenger, common):
         refuse_stdout(output, "a directory or a .epub file")
+        refuse_file_as_directory(
+            output, (".epub",), "a directory, or a .epub name when one book results"
+        )
         settings = build_settings(locals(), common)
+        image_warnings = grouped_image_warnings(messenger)
         library_read = None if common.sources else common.library_path
         outbox = Outbox.open(send, library_read) if send else None
         if outbox is not None:  # one message per volume
             limit = outbox.largest_book(settings.max_book_bytes)
             settings = dataclasses.replace(settings, max_book_bytes=limit)
             device = device or (Device.KINDLE if outbox.kindle else None)
-        options = BookOptions(group_by, sections, newest_first, title, language)
+        options = BookOptions(group_by, sections, newest_first, title, language, tag_mode)
         undelivered = 0
         with (
             reading(env, common, messenger) as collection,
@@ -361,17 +368,18 @@ def epub_command(
             if series_in_title:
                 books = tuple(with_series_title(book) for book in books)
             with (
-                messenger.progress("Building books", total=len(books)) as bar,
+                messenger.progress("Building books", _articles(books), "articles") as bar,
                 image_resolver(settings) as resolver,
             ):
 
                 def volumes(book: Book) -> list[tuple[Book, bytes]]:
+                    bar.label(f"Building {book.title}")
                     with image_progress(bar, book, resolver) as advance:
                         parts = epub_volumes(
                             with_notes(book),
                             settings,
                             resolver,
-                            on_problem=messenger.problem,
+                            on_problem=image_warnings,
                             on_progress=advance,
                         )
                     if device is None:
@@ -386,7 +394,7 @@ def epub_command(
                     messenger.info(f"wrote {path} ({count}){note}")
                     if (line := pages.book_line(book)) is not None:
                         messenger.info(line)
-                    bar.advance(f"Building books: {book.title}")
+                    bar.advance(steps=len(book.articles))
                     paths.append(path)
                     if settings.max_book_bytes is None:
                         fresh.record(book)  # volumes: recorded as their whole book below
@@ -395,13 +403,14 @@ def epub_command(
                     if device is not None:  # the device pass reads and rewrites the whole book
                         out.write(volumes(book)[0][1])
                         return
+                    bar.label(f"Building {book.title}")
                     with image_progress(bar, book, resolver) as advance:
                         write_epub_file(
                             with_notes(book),
                             settings,
                             resolver,
                             out,
-                            on_problem=messenger.problem,
+                            on_problem=image_warnings,
                             on_progress=advance,
                         )
 
@@ -416,6 +425,7 @@ def epub_command(
                             book, paths, messenger, common.library_path
                         ):
                             undelivered += 1
+            image_warnings.flush()
             report_images(resolver, messenger)
             status = exit_status(collection, len(books))
             raise typer.Exit(ExitStatus.SOURCES_FAILED if undelivered else status)
@@ -446,6 +456,7 @@ def markdown_command(
         ),
     ] = False,
     group_by: GroupByOpt = GroupBy.AUTHOR,
+    tag_mode: TagModeOpt = TagMode.ALL,
     sections: SectionsOpt = Sections.AUTO,
     newest_first: NewestFirstOpt = False,
     title: BookTitleOpt = None,
@@ -487,11 +498,11 @@ def markdown_command(
 
         feed2book markdown examples/feeds -o bundles/
 
-        feed2book markdown feeds/ --group-by series --zip -o bundles/
+        feed2book markdown ../shared/seeds/*.txt -g series --zip -o bundles/
 
-        feed2book markdown feeds/*.xml --author matt_frank_usa --single-file -o matt.md
+        feed2book markdown examples/feeds --tag rust --single-file -o rust.md
 
-        cd bundles/matt-frank-2026-04-26--2026-05-25 && mdbook build
+        cd bundles/priya-raman-2026-05-02--2026-05-06 && mdbook build
     """
     from feed2book.fulltext.stage import with_notes
     from feed2book.output.build import markdown_files
@@ -501,11 +512,18 @@ def markdown_command(
         if as_zip and single_file:
             raise UsageError("--zip and --single-file cannot be used together")
         refuse_stdout(output, "a directory, or a .zip or .md file")
+        single = (".zip",) if as_zip else (".md",) if single_file else ()
+        refuse_file_as_directory(
+            output,
+            single,
+            "a directory, or with --zip a .zip name, or with --single-file a .md name",
+        )
         settings = build_settings(locals(), common)
+        image_warnings = grouped_image_warnings(messenger)
         form = BundleFormat.FOLDER
         if as_zip or single_file:
             form = BundleFormat.ZIP if as_zip else BundleFormat.SINGLE
-        options = BookOptions(group_by, sections, newest_first, title, language)
+        options = BookOptions(group_by, sections, newest_first, title, language, tag_mode)
         with (
             reading(env, common, messenger) as collection,
             digest(common, messenger) as fresh,
@@ -515,18 +533,19 @@ def markdown_command(
         ):
             books = grouped_books(collection, common, options, messenger, fresh, pages.complete)
             with (
-                messenger.progress("Writing bundles", total=len(books)) as bar,
+                messenger.progress("Writing bundles", _articles(books), "articles") as bar,
                 image_resolver(settings) as resolver,
             ):
 
                 def build(book: Book) -> dict[str, bytes]:
+                    bar.label(f"Writing {book.title}")
                     with image_progress(bar, book, resolver) as advance:
                         return markdown_files(
                             with_notes(book),
                             settings,
                             resolver,
                             single_file=single_file,
-                            on_problem=messenger.problem,
+                            on_problem=image_warnings,
                             on_progress=advance,
                         )
 
@@ -536,10 +555,11 @@ def markdown_command(
                     messenger.info(f"wrote {path} ({count}){note}")
                     if (line := pages.book_line(book)) is not None:
                         messenger.info(line)
-                    bar.advance(f"Writing bundles: {book.title}")
+                    bar.advance(steps=len(book.articles))
                     fresh.record(book)
 
                 write_bundles(books, output, build, form, force=force, on_written=written)
+            image_warnings.flush()
             report_images(resolver, messenger)
             raise typer.Exit(exit_status(collection, len(books)))
 
@@ -552,6 +572,30 @@ def refuse_stdout(output: Path, instead: str) -> None:
     than taken for a directory named ``-``."""
     if str(output) == "-":
         raise UsageError(f"-o - (stdout) cannot hold books and bundles; give {instead}")
+
+
+def refuse_file_as_directory(output: Path, single: tuple[str, ...], instead: str) -> None:
+    """``-o notes.txt`` where notes.txt is an existing file: books would go *inside* it, as if
+    it were a directory; say so before anything is read."""
+    if output.suffix.lower() in single:
+        return  # names the one book's file
+    if output.exists() and not output.is_dir():
+        raise UsageError(
+            f"-o {output} is an existing file, not a directory", hint=f"give {instead}"
+        )
+
+
+def _articles(books: tuple[Book, ...]) -> int:
+    """What the building progress bar counts: the articles of every book."""
+    return sum(len(book.articles) for book in books)
+
+
+def grouped_image_warnings(messenger: Messenger) -> ImageWarnings:
+    """Image failures told once per (host, cause) at the end; each one with --verbose."""
+    from feed2book.cli.image_warnings import ImageWarnings
+
+    each = messenger.verbosity >= Verbosity.VERBOSE
+    return ImageWarnings(messenger.problem, messenger.warning, each=each)
 
 
 def build_settings(options: dict[str, Any], common: Common) -> BuildSettings:
@@ -593,7 +637,7 @@ def grouped_books(
             f"{plural(grouping.left_out, 'article', 'articles')} outside any series left out"
         )
     if not grouping.books:
-        messenger.error(nothing_message(collection))
+        messenger.error(nothing_message(collection, common.selection))
         raise typer.Exit(exit_status(collection, 0))
     return tuple(grouping.books)
 
@@ -663,7 +707,7 @@ def image_progress(
     if not total:
         yield lambda url: None
         return
-    line = bar.task(f"Images: {book.title}", total=total)
+    line = bar.task(f"Images: {book.title}", total=total, unit="images")
     try:
         yield lambda url: line.advance()
     finally:
@@ -767,7 +811,7 @@ def cover_command(
 
     Examples:
 
-        feed2book cover --title "Rust, Day by Day" --subtitle "Days 1–4" -o cover.png
+        feed2book cover --title "Rust, Day by Day" --subtitle "Days 1–4" -o c.png
 
         feed2book cover --gallery -o gallery/
     """

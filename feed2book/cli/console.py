@@ -15,7 +15,13 @@ from enum import IntEnum
 from typing import IO, Any, cast
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    SpinnerColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.progress import Progress as RichProgress
 
 from feed2book.errors import Feed2BookError, OutputError
@@ -99,8 +105,12 @@ class Messenger:
         self.verbosity = verbosity
         self.debug = debug
         self.warnings = 0
+        self._console: Console | None = None  # the live progress display's, while it runs
 
     def _say(self, text: str) -> None:
+        if self._console is not None:  # printed above the live bar, never glued onto it
+            self._console.print(text, markup=False, highlight=False, emoji=False, soft_wrap=True)
+            return
         self.env.stderr.write(text + "\n")
         self.env.stderr.flush()
 
@@ -130,8 +140,11 @@ class Messenger:
         self.error(str(error), error.hint)
 
     @contextmanager
-    def progress(self, description: str, total: int | None = None) -> Iterator[Progress]:
-        """A rich progress bar on a terminal; a silent stand-in otherwise."""
+    def progress(
+        self, description: str, total: int | None = None, unit: str = ""
+    ) -> Iterator[Progress]:
+        """A rich progress bar on a terminal (counting ``unit``, with the time left); a silent
+        stand-in otherwise. While it runs, messages are printed above it, through its console."""
         if self.verbosity < Verbosity.NORMAL or not self.env.stderr_isatty:
             yield Progress(None, None)
             return
@@ -139,9 +152,15 @@ class Messenger:
         columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
         if total is not None:
             columns += [BarColumn(), MofNCompleteColumn()]
+            columns += [TextColumn("{task.fields[unit]}")]
+            columns += [TimeRemainingColumn()]
         with RichProgress(*columns, console=console, transient=True) as bar:
-            task = bar.add_task(description, total=total)
-            yield Progress(bar, task)
+            task = bar.add_task(description, total=total, unit=unit)
+            outer, self._console = self._console, console
+            try:
+                yield Progress(bar, task)
+            finally:
+                self._console = outer
 
 
 class Progress:
@@ -149,15 +168,20 @@ class Progress:
         self._bar = bar
         self._task = task
 
-    def advance(self, description: str | None = None) -> None:
+    def advance(self, description: str | None = None, steps: int = 1) -> None:
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, description=description)
+            self._bar.update(self._task, advance=steps, description=description)
 
-    def task(self, description: str, total: int | None = None) -> Progress:
+    def label(self, description: str) -> None:
+        """Name what is being worked on now (the book being built), before it is done."""
+        if self._bar is not None:
+            self._bar.update(self._task, description=description)
+
+    def task(self, description: str, total: int | None = None, unit: str = "") -> Progress:
         """A second line in the same display (rich shows one live display at a time)."""
         if self._bar is None:
             return Progress(None, None)
-        return Progress(self._bar, self._bar.add_task(description, total=total))
+        return Progress(self._bar, self._bar.add_task(description, total=total, unit=unit))
 
     def finish(self) -> None:
         """Take this line off the display."""

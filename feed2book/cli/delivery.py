@@ -173,9 +173,9 @@ def check_command(
 
     Examples:
 
-        feed2book check book.epub --device kindle
+        feed2book check books/*.epub --device kindle
 
-        feed2book check book.epub --fix -o book-kindle.epub
+        feed2book check may.epub --fix -o may-kindle.epub
     """
     from feed2book.atomic import write_bytes_atomically
     from feed2book.delivery.preflight import run_preflight

@@ -113,9 +113,9 @@ def add_command(
 
         feed2book add https://dev.to/feed/matt_frank_usa
 
-        feed2book add blogroll.opml "feeds/*.xml"
+        feed2book add examples/feeds/blogroll.opml "examples/feeds/*.xml"
 
-        feed2book add ~/feeds/ --library ~/books/library.sqlite3
+        feed2book add examples/feeds --library my-library.sqlite3
 
         feed2book add --full-text always https://news.example.org/rss
     """
@@ -146,8 +146,25 @@ def add_command(
                 else:
                     messenger.info(f"not added: {spec} (nothing could be read from it)")
                 bar.advance(f"Adding: {spec}")
-            messenger.info(f"the library {path} holds {plural(len(store), 'article', 'articles')}")
+            messenger.info(f"the library {path} holds {held_articles(store)}")
         raise typer.Exit(ExitStatus.SOURCES_FAILED if failed else ExitStatus.OK)
+
+
+def counted_once(store: Library) -> int:
+    """The library's articles with each republished post counted once, as `list` counts."""
+    from feed2book.library.reading import collect_library
+
+    with collect_library(store) as collection:
+        collection.finish()
+        return len(collection)
+
+
+def held_articles(store: Library) -> str:
+    """What the library holds, counted as `list` and `epub` count it (a post republished under
+    a new address once): "48 articles (56 copies with republished revisions)"."""
+    copies, posts = len(store), counted_once(store)
+    held = plural(posts, "article", "articles")
+    return held if posts == copies else f"{held} ({copies} copies with republished revisions)"
 
 
 def sync_command(
@@ -199,7 +216,7 @@ def sync_command(
 
         feed2book sync https://dev.to/feed/ben
 
-        feed2book sync --quiet && feed2book epub --new --since 7d -o weekly/
+        feed2book sync --quiet && feed2book epub --new -o weekly/
 
         feed2book sync --quiet --send me_123@kindle.com   # in a crontab
     """
@@ -244,7 +261,7 @@ def sync_command(
 
 def _send_new(to: str, library: Path, output: Path | None, messenger: Messenger) -> int:
     """``epub --group-by none --send TO`` on the library; "nothing new" is a success here."""
-    from feed2book.cli import epub_command  # imported late: cli.py imports this module
+    from feed2book.cli.commands import epub_command  # late: commands imports this module
     from feed2book.delivery.ledger import has_undelivered
     from feed2book.group import GroupBy
     from feed2book.library import Library
@@ -279,7 +296,7 @@ def sources_command(
 
         feed2book sources
 
-        feed2book sources --json | jq -r '.[] | select(.last_status == "failed") | .spec'
+        feed2book sources --json | jq -r '.[] | select(.last_status == "failed")'
     """
     from feed2book.cli.tables import render, sources_table
     from feed2book.library import Library
@@ -323,7 +340,7 @@ def remove_command(
 
         feed2book remove https://dev.to/feed/ben
 
-        feed2book remove ./feeds/old.xml
+        feed2book remove examples/feeds/blogroll.opml
     """
     from feed2book.library.intake import normalise_spec
 
@@ -382,11 +399,12 @@ def stats_command(
     with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
         with _existing(path, "no statistics", messenger, read_only=True) as store:
             stats = store.stats()
+            posts = counted_once(store)
         if as_json:
-            document = {"library": str(path), **stats.as_dict()}
+            document = {"library": str(path), **stats.as_dict(), "articles_counted_once": posts}
             text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
         else:
-            text = stats_text(path, stats)
+            text = stats_text(path, stats, posts)
         env.stdout.write(text.encode("utf-8"))
         env.stdout.flush()
 
@@ -500,7 +518,7 @@ def import_command(
 
         gunzip -c library.jsonl.gz | feed2book library import -
 
-        feed2book jsonl feeds/ --author ben | feed2book library import -
+        feed2book jsonl examples/feeds --tag rust | feed2book library import -
     """
     from feed2book.library import Library
     from feed2book.library.intake import normalise_spec

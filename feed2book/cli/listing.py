@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from typing import Any
 
@@ -72,9 +73,10 @@ def dropped_detail(item: DroppedItem) -> str:
 def render_listing(articles: Sequence[Article], facts: dict[str, Any], width: int = 120) -> str:
     """A plain-text table (date, author, title, tags) followed by the summary line.
 
-    Columns are sized to their content and the page ``width``; long titles and tags fold onto
-    further lines; widths count terminal cells, so CJK text lines up. Written by hand: a rich
-    ``Table`` takes a second for 500 rows.
+    Columns are sized to their content and the page ``width`` (``list`` passes the terminal's,
+    ``COLUMNS`` first); long titles fold onto further lines, tag lists are cut to one line with
+    "…"; no line is wider than ``width`` (down to 70 cells); widths count terminal cells, so
+    CJK text lines up. Written by hand: a rich ``Table`` takes a second for 500 rows.
     """
     rows = []
     for article in articles:
@@ -101,13 +103,25 @@ def render_listing(articles: Sequence[Article], facts: dict[str, Any], width: in
             [row[0]],
             _fold(row[1], author_width),
             _fold(row[2], title_width),
-            _fold(row[3], tags_width),
+            [_truncate(row[3], tags_width)],
         ]
         for number in range(max(len(column) for column in columns)):
             cells = tuple(column[number] if number < len(column) else "" for column in columns)
             lines.append(_line(cells, widths))
-    lines.append(summary_line(facts))
+    lines += _fold(summary_line(facts), max(width, 40))
     return "\n".join(lines) + "\n"
+
+
+def terminal_width(default: int = 120) -> int:
+    """The width ``list`` fits: ``COLUMNS``, else the terminal's, else ``default``."""
+    return shutil.get_terminal_size((default, 24)).columns
+
+
+def _truncate(text: str, width: int) -> str:
+    """``text`` on one line of at most ``width`` cells, ending in "…" when cut."""
+    if cell_len(text) <= width:
+        return text
+    return text[: _cut(text, width - 1)].rstrip(", ") + "…"
 
 
 _GAP = "  "

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from feed2book.group import GroupBy, Sections
+from feed2book.group import GroupBy, Sections, TagMode
 from feed2book.images import ImageMode
 from feed2book.parse.summary import FullTextMode
 
@@ -147,7 +147,15 @@ GroupByOpt = Annotated[
         "--group-by",
         "-g",
         help="One book per author, series, month, week, year, "
-        "first tag or feed, or `none` for a single book. Example: `--group-by series`.",
+        "tag (see --tag-mode) or feed, or `none` for a single book. Example: `--group-by series`.",
+    ),
+]
+TagModeOpt = Annotated[
+    TagMode,
+    typer.Option(
+        "--tag-mode",
+        help="With `--group-by tag`: put an article in the book of `all` its tags, or of its "
+        "`first` tag only. Example: `--tag-mode first`.",
     ),
 ]
 SectionsOpt = Annotated[

@@ -7,9 +7,11 @@ the sources (or, without SOURCES, the library) into a ``Collection``, ``digest``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from weakref import WeakSet
@@ -143,13 +145,20 @@ def session(options: dict[str, Any]) -> Iterator[tuple[Environment, Messenger, C
 
 @contextmanager
 def reading(env: Environment, common: Common, messenger: Messenger) -> Iterator[Collection]:
-    """Read the sources; without SOURCES, the library (or, while it is empty, the bundled
-    examples). With ``--save``, what SOURCES gave is also stored in the library."""
+    """Read the sources; without SOURCES, the library (or, while it is empty and no selector
+    such as ``--author`` is given, the bundled examples: a tour, never a silent stand-in for
+    what the user asked for). With ``--save``, what SOURCES gave is also stored in the library."""
     if common.sources:
         collection = _read_sources(common.sources, env, common, messenger)
     else:
         from_library = _read_library(common, messenger)
         if from_library is None:
+            if _selects(common.selection):
+                raise empty_library(common.selection, common.library_path)
+            messenger.info(
+                "no SOURCES given; reading the bundled example feeds (the library holds no "
+                "articles yet: `feed2book add FEED…` adds feeds to it)"
+            )
             from_library = _read_sources((bundled_examples(),), env, common, messenger)
         collection = from_library
     with collection:
@@ -194,11 +203,51 @@ def _read_library(common: Common, messenger: Messenger) -> Collection | None:
                 )
                 _FROM_LIBRARY.add(collection)
                 return collection
-    messenger.info(
-        "no SOURCES given; reading the bundled example feeds (the library holds no articles "
-        "yet: `feed2book add FEED…` adds feeds to it)"
-    )
     return None
+
+
+_DEV_TO_HANDLE = re.compile(r"@?[A-Za-z0-9_]{2,30}")
+
+
+def _selects(selection: Selection) -> bool:
+    """Whether the user asked for particular articles (rather than "whatever there is")."""
+    return bool(
+        selection.authors
+        or selection.tags
+        or selection.series
+        or selection.since
+        or selection.until
+        or selection.title_match
+    )
+
+
+def empty_library(selection: Selection, path: Path) -> NothingToOutput:
+    """The library holds nothing to choose from: say so and give the next step, the feed of
+    the wanted author on dev.to when the name looks like a dev.to handle."""
+    handles = [a for a in selection.authors if _DEV_TO_HANDLE.fullmatch(a.strip())]
+    handle = handles[0].strip().lstrip("@").lower() if handles else ""
+    feed = f"https://dev.to/feed/{handle}" if handle else "URL"
+    return NothingToOutput(
+        f"the library {path} is empty: no SOURCES given and no articles to select from",
+        hint=f"add a feed first: `feed2book add {feed}`; or name SOURCES, "
+        "e.g. `feed2book epub examples/feeds` for the bundled examples",
+    )
+
+
+def closest_authors(collection: Collection, wanted: tuple[str, ...]) -> list[str]:
+    """The handles and names in ``collection`` nearest to the ``--author`` values (difflib)."""
+    known: dict[str, str] = {}
+    for article in collection.select():
+        for author in article.authors:
+            for name in (author.handle, author.name):
+                if name:
+                    known.setdefault(name.casefold(), name)
+    close: list[str] = []
+    for value in wanted:
+        for match in get_close_matches(value.strip().lstrip("@").casefold(), known, 3, 0.5):
+            if known[match] not in close:
+                close.append(known[match])
+    return close
 
 
 def damaged_message(damage: object) -> str:
@@ -220,9 +269,13 @@ def _read_sources(
         budget = Budget(common.source_limits)
         context = SourceContext(fetch=fetcher, stdin=env.stdin, budget=budget)
 
+        read = [0]  # articles parsed and cleaned so far, for the progress line
+
         def on_source(origin: str, count: int) -> None:
             messenger.detail(f"{origin}: {plural(count, 'article', 'articles')}")
-            bar.advance(f"Reading feeds: {Path(origin).name or origin}")
+            read[0] += count
+            name = Path(origin).name or origin
+            bar.advance(f"Reading feeds: {plural(read[0], 'article', 'articles')} ({name})")
 
         if not common.save:
             return collect(
@@ -270,7 +323,8 @@ class Digest:
         for book in grouping.books:
             built = (self._held or self._library.built_article_ids)(book.key)
             fresh += [article for article in book.articles if article.id not in built]
-        left_out = sum(len(book.articles) for book in grouping.books) - len(fresh)
+        fresh = list({article.id: article for article in fresh}.values())  # tag books share
+        left_out = len({a.id for book in grouping.books for a in book.articles}) - len(fresh)
         if grouping.books and not fresh:
             raise NothingToOutput(
                 f"nothing new: all {plural(left_out, 'article', 'articles')} were {self.earlier}"
@@ -321,12 +375,20 @@ def exit_status(collection: Collection, written: int) -> ExitStatus:
     return ExitStatus.OK
 
 
-def nothing_message(collection: Collection) -> str:
+def nothing_message(collection: Collection, selection: Selection | None = None) -> str:
     if collection in _FROM_LIBRARY:
-        return "no article in the library matches the selection"
-    if len(collection) == 0:
+        message = "no article in the library matches the selection"
+    elif len(collection) == 0:
         return "no articles found in the sources"
-    return f"no article matches the selection ({len(collection)} read)"
+    else:
+        message = f"no article matches the selection ({len(collection)} read)"
+    if selection is not None and selection.authors:
+        unmatched = Selection(authors=selection.authors)
+        if not any(True for _ in collection.select(unmatched)):
+            close = closest_authors(collection, selection.authors)
+            if close:
+                message += "; closest authors: " + ", ".join(close)
+    return message
 
 
 @contextmanager

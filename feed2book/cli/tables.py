@@ -39,12 +39,18 @@ def sources_table(found: Sequence[SourceInfo]) -> Table:
     return table
 
 
-def stats_text(path: Path, stats: LibraryStats) -> str:
+def stats_text(path: Path, stats: LibraryStats, posts: int | None = None) -> str:
+    """``posts``: the articles counted as `list` counts them (a republished post once)."""
     span = f"{stats.first_published} to {stats.last_published}" if stats.articles else "empty"
+    counted = str(stats.articles)
+    if posts is not None and posts != stats.articles:
+        counted = f"{posts} ({stats.articles} copies with republished revisions;"
+        counted += f" {plural(stats.revisions, 'revision', 'revisions')} stored)"
+    else:
+        counted += f" ({plural(stats.revisions, 'revision', 'revisions')} stored)"
     lines = [
         f"library   {path}",
-        f"articles  {stats.articles} ({plural(stats.revisions, 'revision', 'revisions')} stored),"
-        f" {span}",
+        f"articles  {counted}, {span}",
         f"sources   {stats.sources}; {plural(stats.authors, 'author', 'authors')}, "
         f"{plural(stats.feeds, 'feed', 'feeds')}, "
         f"{plural(stats.builds, 'build', 'builds')} recorded",
