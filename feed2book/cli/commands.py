@@ -78,7 +78,7 @@ from feed2book.images.options import ImageMode
 from feed2book.models import Article, Book
 from feed2book.pipeline import Collection
 from feed2book.sources.limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES
-from feed2book.writers.jsonl import Content, article_record, choose_fields, dumps
+from feed2book.writers.jsonl import Content, article_record, choose_fields, write_jsonl
 
 if TYPE_CHECKING:  # imported where they are used, so that `feed2book list` starts fast
     from feed2book.fulltext.stage import FullText
@@ -169,10 +169,10 @@ def jsonl_command(
         ):
             articles = pages.complete(collection.select(common.selection))
             if output == "-":
-                written = _stream_jsonl(articles, keys, env)
+                written = write_jsonl(articles, env.stdout, keys, flush=True)
             else:
                 with atomic_writer(Path(output)) as handle:
-                    written = _write_jsonl(articles, keys, handle.write, lambda: None)
+                    written = write_jsonl(articles, handle, keys)
             for problem in pages.take_problems():  # before the summary line
                 messenger.problem(problem)
             if pages.outcomes:
@@ -182,24 +182,6 @@ def jsonl_command(
             else:
                 messenger.info(summary_line(summary(collection, written)))
             raise typer.Exit(exit_status(collection, written))
-
-
-def _stream_jsonl(articles: Iterator[Article], keys: tuple[str, ...], env: Environment) -> int:
-    return _write_jsonl(articles, keys, env.stdout.write, env.stdout.flush)
-
-
-def _write_jsonl(
-    articles: Iterator[Article],
-    keys: tuple[str, ...],
-    write: Callable[[bytes], object],
-    flush: Callable[[], object],
-) -> int:
-    written = 0
-    for article in articles:
-        write((dumps(article_record(article, keys)) + "\n").encode("utf-8"))
-        flush()
-        written += 1
-    return written
 
 
 @app.command("list")
