@@ -71,6 +71,7 @@ from feed2book.cli.session import (
     reading,
     session,
 )
+from feed2book.defaults import IMAGE_MAX_PX, LANGUAGE, TIMEOUT
 from feed2book.errors import OutputError, UsageError
 from feed2book.group import BookOptions, GroupBy, Sections, group_articles
 from feed2book.i18n import plural
@@ -138,7 +139,7 @@ def jsonl_command(
     refetch: RefetchOpt = False,
     cookies: CookiesOpt = None,
     insecure: InsecureOpt = False,
-    timeout: TimeoutOpt = 15.0,
+    timeout: TimeoutOpt = TIMEOUT,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
     list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
     library: LibraryOpt = None,
@@ -204,7 +205,7 @@ def list_command(
     limit: LimitOpt = None,
     all_revisions: RevisionsOpt = False,
     insecure: InsecureOpt = False,
-    timeout: TimeoutOpt = 15.0,
+    timeout: TimeoutOpt = TIMEOUT,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
     list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
     library: LibraryOpt = None,
@@ -270,7 +271,7 @@ def epub_command(
     cover: CoverFileOpt = None,
     no_cover: NoCoverOpt = False,
     images: ImagesOpt = ImageMode.EMBED,
-    image_max_px: ImageMaxPxOpt = 1600,
+    image_max_px: ImageMaxPxOpt = IMAGE_MAX_PX,
     grayscale: GrayscaleOpt = False,
     cache_dir: CacheDirOpt = None,
     max_book_mb: MaxBookMbOpt = None,
@@ -287,7 +288,7 @@ def epub_command(
     refetch: RefetchOpt = False,
     cookies: CookiesOpt = None,
     insecure: InsecureOpt = False,
-    timeout: TimeoutOpt = 15.0,
+    timeout: TimeoutOpt = TIMEOUT,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
     list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
     library: LibraryOpt = None,
@@ -436,7 +437,7 @@ def markdown_command(
     cover: CoverFileOpt = None,
     no_cover: NoCoverOpt = False,
     images: ImagesOpt = ImageMode.EMBED,
-    image_max_px: ImageMaxPxOpt = 1600,
+    image_max_px: ImageMaxPxOpt = IMAGE_MAX_PX,
     grayscale: GrayscaleOpt = False,
     cache_dir: CacheDirOpt = None,
     force: ForceOpt = False,
@@ -452,7 +453,7 @@ def markdown_command(
     refetch: RefetchOpt = False,
     cookies: CookiesOpt = None,
     insecure: InsecureOpt = False,
-    timeout: TimeoutOpt = 15.0,
+    timeout: TimeoutOpt = TIMEOUT,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
     list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
     library: LibraryOpt = None,
@@ -544,7 +545,7 @@ def build_settings(options: dict[str, Any], common: Common) -> BuildSettings:
     cache_dir = options.get("cache_dir")
     images = ImageOptions(
         mode=options.get("images", ImageMode.EMBED),
-        max_px=int(options.get("image_max_px", 1600)),
+        max_px=int(options.get("image_max_px", IMAGE_MAX_PX)),
         grayscale=bool(options.get("grayscale", False)),
         cache_dir=default_cache_dir({"FEED2BOOK_CACHE_DIR": str(cache_dir)}) if cache_dir else None,
         timeout=common.limits.timeout,
@@ -720,7 +721,7 @@ def cover_command(
     ] = 0,
     language: Annotated[
         str, typer.Option("--language", help="Language of the title (picks CJK glyph forms).")
-    ] = "en",
+    ] = LANGUAGE,
     key: Annotated[
         str | None,
         typer.Option(
