@@ -42,9 +42,9 @@ from feed2book.identity import (
 )
 from feed2book.lang.detect import language_of
 from feed2book.models import Article, Author, FeedInfo, Problem, SeriesRef
+from feed2book.parse import _fast as fastfeed
 from feed2book.parse import charsets, enclosures, json_text
 from feed2book.parse import pool as parallel
-from feed2book.parse._fast import feed as fastfeed
 from feed2book.parse.summary import (
     ContentSource,
     ItemSignals,
