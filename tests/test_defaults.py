@@ -106,7 +106,10 @@ def test_defaults_py_itself_holds_every_watched_value() -> None:
         ("WHEN = (1980, 1, 1, 0, 0, 0)\n", ["1: 1980 (use defaults.EPUB_ZIP_TIME)"]),
         ("SIZE = (1600, 2560)\n", ["1: 1600 (use defaults.IMAGE_MAX_PX)"]),
         ("def f(language='en'): pass\n", ["1: 'en' as a default (use defaults.LANGUAGE)"]),
-        ("class Spec:\n    language: str = 'en'\n", ["2: 'en' as a default (use defaults.LANGUAGE)"]),
+        (
+            "class Spec:\n    language: str = 'en'\n",
+            ["2: 'en' as a default (use defaults.LANGUAGE)"],
+        ),
         ("DEFAULT_LANGUAGE = 'en'\n", ["1: 'en' as a default (use defaults.LANGUAGE)"]),
     ],
 )
