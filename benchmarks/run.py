@@ -594,7 +594,7 @@ def machine(settings: Settings, env: dict[str, str]) -> list[tuple[str, str]]:
         ("Python", f"{platform.python_version()} ({sys.executable})"),
         ("feed2book", f"{version.removeprefix('feed2book ')} (git {commit or '?'})"),
     ]
-    for package in ("feedparser", "lxml", "ebooklib", "nh3"):
+    for package in ("feedparser", "lxml", "ebooklib"):
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             rows.append((package, importlib.metadata.version(package)))
     pandoc = shutil.which("pandoc")

@@ -449,3 +449,87 @@ def _shutdown_helpers() -> Iterator[None]:
     from feed2book.parse import pool as parallel
 
     parallel.shutdown()
+
+
+# feedparser's private names the fast readers import; a release that renames one must send
+# every document to feedparser's public parse(), with the same output.
+HIDDEN_INTERNALS = [
+    ("feedparser.mixin", "_FeedParserMixin"),
+    ("feedparser.datetimes", "_parse_date"),
+    ("feedparser.html", "_cp1252"),
+    ("feedparser.urls", "_urljoin"),
+]
+# Runs the CLI as if the feedparser module did not have the name: the module is replaced in
+# sys.modules by a stand-in without it (feedparser's own functions keep their globals, as they
+# would in a release that renamed it), and says on stderr whether the fast path was taken.
+_HIDING_RUN = """
+import importlib, sys, types
+module, name, *argv = sys.argv[1:]
+if module != "-":
+    real = importlib.import_module(module)
+
+    class Renamed(types.ModuleType):
+        def __getattr__(self, attribute):
+            if attribute == name:
+                raise AttributeError(attribute)
+            return getattr(real, attribute)
+
+    sys.modules[module] = Renamed(module)
+from feed2book.parse import _fast
+sys.stderr.write(f"fast path: {_fast.fast_parse() is not None}\\n")
+from feed2book.__main__ import main
+sys.argv = ["feed2book", *argv]
+main()
+"""
+
+
+def jsonl_with_hidden(module: str, name: str, feeds: list[Path]) -> tuple[bytes, str]:
+    import os
+    import subprocess
+
+    env = {**os.environ, "FEED2BOOK_WORKERS": "1"}
+    env.pop("FEED2BOOK_PARSER", None)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _HIDING_RUN,
+            module,
+            name,
+            "jsonl",
+            "--content",
+            "all",
+            *map(str, feeds),
+        ],
+        capture_output=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout, done.stderr.decode()
+
+
+@pytest.fixture(scope="module")
+def fallback_feeds() -> list[Path]:
+    from tests.conftest import practice_files
+
+    return [*EXAMPLE_FEEDS, *practice_files()[:3]]
+
+
+@pytest.fixture(scope="module")
+def fast_output(fallback_feeds: list[Path]) -> bytes:
+    out, err = jsonl_with_hidden("-", "-", fallback_feeds)
+    assert "fast path: True" in err
+    return out
+
+
+@pytest.mark.parametrize(("module", "name"), HIDDEN_INTERNALS)
+def test_without_a_feedparser_internal_every_feed_goes_through_feedparser_parse_alike(
+    module: str, name: str, fallback_feeds: list[Path], fast_output: bytes
+) -> None:
+    out, err = jsonl_with_hidden(module, name, fallback_feeds)
+    assert "fast path: False" in err
+    assert out == fast_output
+    assert out.count(b"\n") >= 9

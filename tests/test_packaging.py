@@ -3,7 +3,9 @@ built from it would miss code that an editable install hides."""
 
 from __future__ import annotations
 
+import ast
 import fnmatch
+import re
 import subprocess
 import sys
 import tomllib
@@ -24,6 +26,35 @@ def test_every_subpackage_is_packaged() -> None:
         for init in (REPO / "feed2book").rglob("__init__.py")
     }
     assert found <= listed, sorted(found - listed)
+
+
+# A declared dependency's import name, where it differs from the distribution's.
+IMPORT_NAMES = {"pillow": "PIL", "fonttools": "fontTools", "readability-lxml": "readability"}
+# Declared for another dependency's sake, never imported by feed2book itself.
+NOT_IMPORTED = {"lxml_html_clean": "lxml.html.clean for trafilatura and justext (see pyproject)"}
+
+
+def test_every_declared_dependency_is_imported_by_the_package() -> None:
+    """A library in ``dependencies`` that no module imports is weight for every install (nh3
+    was one: see benchmarks/PROFILE.md)."""
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())
+    declared = {
+        re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower()
+        for requirement in config["project"]["dependencies"]
+    }
+    imported: set[str] = set()
+    for path in (REPO / "feed2book").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    unused = {
+        name
+        for name in declared - NOT_IMPORTED.keys()
+        if IMPORT_NAMES.get(name, name) not in imported
+    }
+    assert unused == set()
 
 
 def _matches(relative: PurePosixPath, pattern: str) -> bool:

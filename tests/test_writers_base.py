@@ -13,6 +13,7 @@ from PIL import Image
 from feed2book.models import Author, Book, Section
 from feed2book.writers.base import WRITERS
 from feed2book.writers.epub.book import build_epub
+from feed2book.writers.jsonl import write_jsonl
 from feed2book.writers.markdown import Cover, build_bundle, build_single_file
 from tests.factory import make_article
 
@@ -74,3 +75,31 @@ def test_the_jsonl_writer_gives_one_record_per_article() -> None:
     assert isinstance(written, bytes)
     records = [json.loads(line) for line in written.decode().splitlines()]
     assert [r["id"] for r in records] == ["forem:test/one-1", "forem:test/two-2"]
+
+
+class LinesAtEachFlush(io.BytesIO):
+    """A binary stream that notes how many whole lines it held at each ``flush``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[int] = []
+
+    def flush(self) -> None:
+        self.seen.append(self.getvalue().count(b"\n"))
+
+
+def test_write_jsonl_is_what_the_jsonl_command_streams_one_flushed_line_at_a_time() -> None:
+    out = LinesAtEachFlush()
+    written = write_jsonl(BOOK.articles, out, ("id", "title"), flush=True)
+    assert written == 2 and out.seen == [1, 2]
+    assert out.getvalue().decode("utf-8").splitlines() == [
+        '{"id":"forem:test/one-1","title":"One"}',
+        '{"id":"forem:test/two-2","title":"Two"}',
+    ]
+    assert WRITERS["jsonl"].write(BOOK) == _all_fields(BOOK)
+
+
+def _all_fields(book: Book) -> bytes:
+    out = io.BytesIO()
+    write_jsonl(book.articles, out)
+    return out.getvalue()

@@ -11,6 +11,8 @@ import re
 from typing import Final
 from urllib.parse import urljoin, urlsplit
 
+from feed2book.defaults import IMAGE_MAX_PX
+
 # Elements removed together with everything inside them.
 DROP_WITH_CONTENT: Final = frozenset(
     {
@@ -315,9 +317,9 @@ def is_tracking_pixel(src: str, width: str | None, height: str | None) -> bool:
 
 # Pixels: the width a ``srcset`` candidate is chosen for, and the default longest edge that
 # images are scaled down to for e-readers (``feed2book.images.ImageOptions.max_px``).
-IMAGE_TARGET_WIDTH: Final = 1600
+IMAGE_TARGET_WIDTH: Final = IMAGE_MAX_PX
 # A density descriptor says nothing about width; assume a "1x" candidate is this wide (a
-# typical blog column), so "2x" counts as 1600 px.
+# typical blog column), so "2x" counts as twice that.
 _ASSUMED_1X_WIDTH: Final = 800
 
 

@@ -72,6 +72,7 @@ from feed2book.cli.session import (
     reading,
     session,
 )
+from feed2book.defaults import IMAGE_MAX_PX, LANGUAGE, TIMEOUT
 from feed2book.errors import OutputError, UsageError
 from feed2book.group import BookOptions, GroupBy, Sections, TagMode, group_articles
 from feed2book.i18n import plural
@@ -79,7 +80,7 @@ from feed2book.images.options import ImageMode
 from feed2book.models import Article, Book
 from feed2book.pipeline import Collection
 from feed2book.sources.limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES
-from feed2book.writers.jsonl import Content, article_record, choose_fields, dumps
+from feed2book.writers.jsonl import Content, article_record, choose_fields, write_jsonl
 
 if TYPE_CHECKING:  # imported where they are used, so that `feed2book list` starts fast
     from feed2book.cli.image_warnings import ImageWarnings
@@ -140,7 +141,7 @@ def jsonl_command(
     refetch: RefetchOpt = False,
     cookies: CookiesOpt = None,
     insecure: InsecureOpt = False,
-    timeout: TimeoutOpt = 15.0,
+    timeout: TimeoutOpt = TIMEOUT,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
     list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
     library: LibraryOpt = None,
@@ -171,10 +172,10 @@ def jsonl_command(
         ):
             articles = pages.complete(collection.select(common.selection))
             if output == "-":
-                written = _stream_jsonl(articles, keys, env)
+                written = write_jsonl(articles, env.stdout, keys, flush=True)
             else:
                 with atomic_writer(Path(output)) as handle:
-                    written = _write_jsonl(articles, keys, handle.write, lambda: None)
+                    written = write_jsonl(articles, handle, keys)
             for problem in pages.take_problems():  # before the summary line
                 messenger.problem(problem)
             if pages.outcomes:
@@ -184,24 +185,6 @@ def jsonl_command(
             else:
                 messenger.info(summary_line(summary(collection, written)))
             raise typer.Exit(exit_status(collection, written))
-
-
-def _stream_jsonl(articles: Iterator[Article], keys: tuple[str, ...], env: Environment) -> int:
-    return _write_jsonl(articles, keys, env.stdout.write, env.stdout.flush)
-
-
-def _write_jsonl(
-    articles: Iterator[Article],
-    keys: tuple[str, ...],
-    write: Callable[[bytes], object],
-    flush: Callable[[], object],
-) -> int:
-    written = 0
-    for article in articles:
-        write((dumps(article_record(article, keys)) + "\n").encode("utf-8"))
-        flush()
-        written += 1
-    return written
 
 
 @app.command("list")
@@ -224,7 +207,7 @@ def list_command(
     limit: LimitOpt = None,
     all_revisions: RevisionsOpt = False,
     insecure: InsecureOpt = False,
-    timeout: TimeoutOpt = 15.0,
+    timeout: TimeoutOpt = TIMEOUT,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
     list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
     library: LibraryOpt = None,
@@ -291,7 +274,7 @@ def epub_command(
     cover: CoverFileOpt = None,
     no_cover: NoCoverOpt = False,
     images: ImagesOpt = ImageMode.EMBED,
-    image_max_px: ImageMaxPxOpt = 1600,
+    image_max_px: ImageMaxPxOpt = IMAGE_MAX_PX,
     grayscale: GrayscaleOpt = False,
     cache_dir: CacheDirOpt = None,
     max_book_mb: MaxBookMbOpt = None,
@@ -308,7 +291,7 @@ def epub_command(
     refetch: RefetchOpt = False,
     cookies: CookiesOpt = None,
     insecure: InsecureOpt = False,
-    timeout: TimeoutOpt = 15.0,
+    timeout: TimeoutOpt = TIMEOUT,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
     list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
     library: LibraryOpt = None,
@@ -465,7 +448,7 @@ def markdown_command(
     cover: CoverFileOpt = None,
     no_cover: NoCoverOpt = False,
     images: ImagesOpt = ImageMode.EMBED,
-    image_max_px: ImageMaxPxOpt = 1600,
+    image_max_px: ImageMaxPxOpt = IMAGE_MAX_PX,
     grayscale: GrayscaleOpt = False,
     cache_dir: CacheDirOpt = None,
     force: ForceOpt = False,
@@ -481,7 +464,7 @@ def markdown_command(
     refetch: RefetchOpt = False,
     cookies: CookiesOpt = None,
     insecure: InsecureOpt = False,
-    timeout: TimeoutOpt = 15.0,
+    timeout: TimeoutOpt = TIMEOUT,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
     list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
     library: LibraryOpt = None,
@@ -606,7 +589,7 @@ def build_settings(options: dict[str, Any], common: Common) -> BuildSettings:
     cache_dir = options.get("cache_dir")
     images = ImageOptions(
         mode=options.get("images", ImageMode.EMBED),
-        max_px=int(options.get("image_max_px", 1600)),
+        max_px=int(options.get("image_max_px", IMAGE_MAX_PX)),
         grayscale=bool(options.get("grayscale", False)),
         cache_dir=default_cache_dir({"FEED2BOOK_CACHE_DIR": str(cache_dir)}) if cache_dir else None,
         timeout=common.limits.timeout,
@@ -782,7 +765,7 @@ def cover_command(
     ] = 0,
     language: Annotated[
         str, typer.Option("--language", help="Language of the title (picks CJK glyph forms).")
-    ] = "en",
+    ] = LANGUAGE,
     key: Annotated[
         str | None,
         typer.Option(

@@ -31,6 +31,7 @@ from feed2book.cli.options import (
     VerboseOpt,
 )
 from feed2book.cli.session import damaged_message, edge
+from feed2book.defaults import TIMEOUT
 from feed2book.errors import NothingToOutput, UsageError
 from feed2book.i18n import plural
 from feed2book.sources.limits import (
@@ -91,7 +92,7 @@ def add_command(
     library: LibraryOpt = None,
     full_text: FullTextOpt = None,
     insecure: InsecureOpt = False,
-    timeout: TimeoutOpt = 15.0,
+    timeout: TimeoutOpt = TIMEOUT,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
     list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
     verbose: VerboseOpt = False,
@@ -178,7 +179,7 @@ def sync_command(
     ] = None,
     library: LibraryOpt = None,
     insecure: InsecureOpt = False,
-    timeout: TimeoutOpt = 15.0,
+    timeout: TimeoutOpt = TIMEOUT,
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
     list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
     send: SendOpt = None,

@@ -20,6 +20,7 @@ import typer
 
 from feed2book.api import bundled_examples
 from feed2book.cli.console import Environment, ExitStatus, Messenger, Verbosity
+from feed2book.defaults import TIMEOUT
 from feed2book.errors import Feed2BookError, NothingToOutput, UsageError, describe
 from feed2book.group import BookOptions, GroupBy, Grouping, group_articles
 from feed2book.i18n import plural
@@ -70,7 +71,7 @@ def common_options(
     quiet: bool,
     debug: bool,
     insecure: bool = False,
-    timeout: float = 15.0,
+    timeout: float = TIMEOUT,
     max_sources: int = DEFAULT_MAX_SOURCES,
     list_deadline: float = DEFAULT_LIST_DEADLINE,
 ) -> Common:

@@ -18,6 +18,8 @@ from importlib.resources import files
 from fontTools.ttLib import TTFont, TTLibError  # type: ignore[import-untyped]
 from PIL import ImageFont, features
 
+from feed2book.defaults import LANGUAGE
+
 THEMES_PACKAGE = "feed2book.covers.themes"
 FONTCONFIG_TIMEOUT_SECONDS = 10
 
@@ -127,7 +129,7 @@ class FontStack:
     faces: tuple[FontFace, ...]
     generic: str = "sans-serif"
     bold: bool = False
-    language: str = "en"
+    language: str = LANGUAGE
     system: bool = True
 
     @property

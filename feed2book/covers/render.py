@@ -25,6 +25,7 @@ from feed2book.covers.fonts import FontStack, pil_font, shipped_face
 from feed2book.covers.motifs import MOTIFS, Shape
 from feed2book.covers.theme import Content, Fraction4, Theme, load_theme, theme_names
 from feed2book.covers.typeset import Box, TextBlock, layout_options, set_text
+from feed2book.defaults import COVER_SIZE, LANGUAGE
 from feed2book.errors import UsageError
 from feed2book.lang.tags import text_direction
 
@@ -43,7 +44,6 @@ __all__ = [
     "theme_names",
 ]
 
-COVER_SIZE = (1600, 2560)  # 1:1.6, the size Kindle and Kobo recommend
 JPEG_QUALITY = 85
 SUPERSAMPLE = 2  # shapes are drawn at twice the size and scaled down: smooth curves
 SERIES_THEME = "series"
@@ -63,7 +63,7 @@ class CoverSpec:
     author: str = ""
     subtitle: str = ""  # date range or series range like "Days 19–25, 28–33, 45–49"
     count: int = 0  # number of articles, 0 = don't show
-    language: str = "en"
+    language: str = LANGUAGE
 
 
 @dataclass(frozen=True, slots=True)

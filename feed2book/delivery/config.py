@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
+from feed2book.defaults import PASSWORD_COMMAND_TIMEOUT, SMTP_TIMEOUT
 from feed2book.errors import UsageError
 
 CONFIG_FILE: Final = "config.toml"
-PASSWORD_COMMAND_TIMEOUT: Final = 60.0  # seconds: `pass` may ask gpg-agent for a passphrase
 _LOCAL_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -68,7 +68,7 @@ class SmtpSettings:
     sender: str
     password: str = ""
     cafile: Path | None = None  # trust this CA bundle instead of the system's (own servers)
-    timeout: float = 60.0
+    timeout: float = SMTP_TIMEOUT
 
 
 def parse_smtp_url(url: str) -> SmtpServer:

@@ -37,9 +37,9 @@ from urllib.parse import quote, unquote, urlsplit
 from lxml import etree
 from PIL import Image
 
+from feed2book.defaults import KINDLE_MAX_IMAGE_BYTES as MAX_IMAGE_BYTES
 from feed2book.errors import Feed2BookError
 
-MAX_IMAGE_BYTES: Final = 5 * 1024 * 1024  # Amazon's limit for one image in a Kindle book
 UTF8_DECLARATION: Final = b'<?xml version="1.0" encoding="UTF-8"?>'
 # Any spelling of a UTF-8 declaration at the very start (quotes and case as XML allows them).
 _UTF8_DECLARED: Final = re.compile(

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from feed2book.defaults import DEADLINE, PER_HOST, RETRIES, TIMEOUT
+from feed2book.defaults import MAX_PAGE_BYTES as MAX_PAGE_BYTES
+
 PAGE_ACCEPT: Final = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 PAGES_FOLDER: Final = "pages"  # inside the cache root, beside "images"
-MAX_PAGE_BYTES: Final = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,10 +21,10 @@ class PageOptions:
     cache_dir: Path | None = None
     refetch: bool = False
     cookies: Path | None = None
-    timeout: float = 15.0
-    deadline: float = 60.0
-    retries: int = 3
-    per_host: int = 2
+    timeout: float = TIMEOUT
+    deadline: float = DEADLINE
+    retries: int = RETRIES
+    per_host: int = PER_HOST
     concurrency: int = 4
     max_bytes: int = MAX_PAGE_BYTES
     insecure: bool = False

@@ -8,6 +8,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from feed2book.defaults import TIMEOUT
 from feed2book.fulltext.cookies import load_cookies
 from feed2book.fulltext.options import PAGES_FOLDER, PageOptions
 from feed2book.fulltext.stage import FullText, FullTextSettings
@@ -23,7 +24,7 @@ def full_text_stage(
     refetch: bool = False,
     cookies: Path | None = None,
     cache_dir: Path | None = None,
-    timeout: float = 15.0,
+    timeout: float = TIMEOUT,
     insecure: bool = False,
     library: Path | None = None,
 ) -> Iterator[FullText]:

@@ -25,6 +25,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 import httpx
 
+from feed2book.defaults import USER_AGENT
 from feed2book.errors import FetchError
 from feed2book.images.addresses import (
     GuardedBackend,
@@ -41,7 +42,6 @@ from feed2book.images.options import (
     RETRY_STATUSES,
     ImageOptions,
 )
-from feed2book.sources.fetch import USER_AGENT
 
 _NAME_NOT_FOUND = ("Name or service not known", "nodename nor servname", "No address associated")
 _INFLATE_STEP = 64 * 1024  # bytes of decoded output produced per step

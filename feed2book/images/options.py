@@ -1,6 +1,7 @@
 """The values of the images stage: what to do with images, what one became, what happened.
 
-No I/O here; every default and limit of the images stage lives in this file.
+No I/O here; the stage's own limits live in this file, the defaults it shares with other
+stages (timeouts, sizes) in ``feed2book.defaults``.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from typing import Final
 
 import platformdirs
 
-from feed2book.clean.rules import IMAGE_TARGET_WIDTH
+from feed2book.defaults import DEADLINE, IMAGE_MAX_PX, MAX_IMAGE_BYTES, PER_HOST, RETRIES, TIMEOUT
+from feed2book.defaults import MAX_REDIRECTS as MAX_REDIRECTS
 
 IMAGE_ACCEPT: Final = "image/jpeg,image/png,image/gif;q=0.8,*/*;q=0.5"
 CACHE_DIR_ENV: Final = "FEED2BOOK_CACHE_DIR"  # feed2book's cache root; images go in "images/"
 IMAGES_FOLDER: Final = "images"  # inside a book, and inside the cache root
 NAME_HASH_LENGTH: Final = 16  # hex digits of sha256 in an embedded image's file name
-MAX_REDIRECTS: Final = 5
 RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_WAIT: Final = 30.0  # seconds: a longer Retry-After is cut to this
 BACKOFF_BASE: Final = 0.5  # seconds: the first retry waits this, then doubles
@@ -51,15 +52,15 @@ class ImageOptions:
     """
 
     mode: ImageMode = ImageMode.EMBED
-    max_px: int = IMAGE_TARGET_WIDTH  # longest edge
+    max_px: int = IMAGE_MAX_PX  # longest edge
     grayscale: bool = False  # for e-ink
     jpeg_quality: int = 80
-    max_bytes: int = 10 * 1024 * 1024  # per image, decoded bytes
+    max_bytes: int = MAX_IMAGE_BYTES  # per image, decoded bytes
     concurrency: int = 8
-    per_host: int = 2  # politeness: at most this many requests at once per host
-    timeout: float = 15.0
-    deadline: float = 60.0
-    retries: int = 3  # on 429/5xx and connection errors
+    per_host: int = PER_HOST  # politeness: at most this many requests at once per host
+    timeout: float = TIMEOUT
+    deadline: float = DEADLINE
+    retries: int = RETRIES  # on 429/5xx and connection errors
     cache_dir: Path | None = None
     insecure: bool = False
     revalidate: bool = False

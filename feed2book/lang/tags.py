@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-DEFAULT_LANGUAGE = "en"
+from feed2book.defaults import LANGUAGE
+
+DEFAULT_LANGUAGE = LANGUAGE
 
 # ISO 639-1: a two-letter primary subtag must be one of these to be believed.
 _ISO_639_1_CODES = """aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from feed2book.defaults import BUSY_TIMEOUT
 from feed2book.errors import Feed2BookError
 from feed2book.library import schema
 from feed2book.library.records import (
@@ -27,7 +28,6 @@ from feed2book.library.records import (
     series_name_key,
 )
 
-BUSY_TIMEOUT = 30.0  # seconds to wait for another process's write lock (the default)
 BUSY_TIMEOUT_ENV = "FEED2BOOK_BUSY_TIMEOUT"
 CACHE_KIB = 64 * 1024  # page cache: big imports update their indexes in memory
 

@@ -28,13 +28,13 @@ from feed2book.atomic import (
     temporary_name,
     write_bytes_atomically,
 )
+from feed2book.defaults import BUNDLE_ZIP_TIME
 from feed2book.errors import OutputError
 from feed2book.models import Book, book_identifier
 from feed2book.output.books import targets as book_targets
 from feed2book.writers.markdown import MANIFEST, MDBOOK_BUILD_DIR
 
 Files = Mapping[str, bytes]
-_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 _IDENTIFIER_LINE = re.compile(rb'^identifier: "([^"]+)"$', re.M)
 
 
@@ -293,7 +293,7 @@ def zip_bytes(files: Files, *, root: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name in sorted(files):
-            info = zipfile.ZipInfo(f"{root}/{name}", date_time=_ZIP_TIME)
+            info = zipfile.ZipInfo(f"{root}/{name}", date_time=BUNDLE_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, files[name])

@@ -26,6 +26,8 @@ import feedparser
 from feed2book.clean.html import clean_html
 from feed2book.clean.rules import escape_url
 from feed2book.convert.text import text_as_html, to_text, xhtml_word_count
+from feed2book.defaults import LANGUAGE as DEFAULT_LANGUAGE
+from feed2book.defaults import MAX_FEED_BYTES
 from feed2book.errors import NotAFeedError
 from feed2book.i18n import plural
 from feed2book.identity import (
@@ -40,9 +42,9 @@ from feed2book.identity import (
 )
 from feed2book.lang.detect import language_of
 from feed2book.models import Article, Author, FeedInfo, Problem, SeriesRef
+from feed2book.parse import _fast as fastfeed
 from feed2book.parse import charsets, enclosures, json_text
 from feed2book.parse import pool as parallel
-from feed2book.parse._fast import feed as fastfeed
 from feed2book.parse.summary import (
     ContentSource,
     ItemSignals,
@@ -50,13 +52,11 @@ from feed2book.parse.summary import (
     json_item_signals,
     summary_flags,
 )
-from feed2book.sources.fetch import Fetched, FetchLimits
+from feed2book.sources.fetch import Fetched
 from feed2book.sources.resolver import Kind, sniff
 
-DEFAULT_LANGUAGE = "en"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MIN_YEAR = 1971  # earlier dates in feeds are placeholders ("0001-01-01", the Unix epoch)
-MAX_FEED_BYTES = FetchLimits().max_bytes  # a local file is held to the same size as a download
 _UNTITLED_WORDS = 10
 
 

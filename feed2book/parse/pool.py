@@ -30,13 +30,14 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, TypeVar
 
+from feed2book.defaults import PARALLEL_MIN_ITEMS as MIN_ITEMS
+
 __all__ = ["MIN_ITEMS", "WORKERS_ENV", "map_in_order", "prepare", "shutdown", "worker_count"]
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 WORKERS_ENV = "FEED2BOOK_WORKERS"  # processes in all (this one included); "1": no helpers
-MIN_ITEMS = 200  # fewer items are not worth a helper (starting one costs ~0.3 s of CPU)
 CHUNK = 25  # items per task: small enough to balance the load, big enough to amortise pickling
 IDLE_SECONDS = 5.0  # helpers left unused this long stop (the next source may need them again)
 _BOOT = (

@@ -14,13 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from feed2book import __version__
+from feed2book.defaults import DEADLINE, MAX_FEED_BYTES, MAX_REDIRECTS, TIMEOUT, USER_AGENT
 from feed2book.errors import FetchError
 
 if TYPE_CHECKING:  # httpx is imported when a fetcher is made: reading files needs no network
     import httpx
 
-USER_AGENT = f"feed2book/{__version__} (+https://pypi.org/project/feed2book/; feed reader)"
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, "
     "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, "
@@ -33,10 +32,10 @@ _DEADLINE_GRACE = 1.0  # seconds past the deadline before a request is abandoned
 
 @dataclass(frozen=True, slots=True)
 class FetchLimits:
-    timeout: float = 15.0  # connect / read / write, per operation
-    deadline: float = 60.0  # the whole request, body included
-    max_redirects: int = 5
-    max_bytes: int = 50 * 1024 * 1024
+    timeout: float = TIMEOUT  # connect / read / write, per operation
+    deadline: float = DEADLINE  # the whole request, body included
+    max_redirects: int = MAX_REDIRECTS
+    max_bytes: int = MAX_FEED_BYTES
     insecure: bool = False  # accept TLS certificates that do not verify
 
 

@@ -7,8 +7,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-DEFAULT_MAX_SOURCES = 1000
-DEFAULT_LIST_DEADLINE = 600.0  # seconds
+from feed2book.defaults import LIST_DEADLINE, MAX_SOURCES
+
+DEFAULT_MAX_SOURCES = MAX_SOURCES
+DEFAULT_LIST_DEADLINE = LIST_DEADLINE  # seconds
 
 
 @dataclass(frozen=True, slots=True)

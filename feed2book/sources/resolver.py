@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
+from feed2book.defaults import MAX_LOCAL_BYTES
 from feed2book.errors import Feed2BookError, NotAFeedError, SourceError
 from feed2book.i18n import plural
 from feed2book.models import Problem, Severity
@@ -31,7 +32,6 @@ from feed2book.sources.limits import Budget
 
 STDIN = "-"
 MAX_OPML_DEPTH = 8
-MAX_LOCAL_BYTES = 200 * 1024 * 1024
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _SNIFF_BYTES = 4096
 

@@ -93,9 +93,9 @@ class JsonLinesWriter:
     def write(
         self, book: Book, *, cover: bytes | None = None, resources: Resources | None = None
     ) -> Written:
-        out = io.StringIO()
+        out = io.BytesIO()
         write_jsonl(book.articles, out)
-        return out.getvalue().encode()
+        return out.getvalue()
 
 
 _ALL: tuple[Writer, ...] = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
-from typing import Any, TextIO
+from typing import IO, Any
 
 from feed2book.errors import UsageError
 from feed2book.models import Article
@@ -125,11 +125,19 @@ def dumps(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
-def write_jsonl(articles: Iterable[Article], out: TextIO, fields: Sequence[str] = FIELDS) -> int:
-    """Write one line per article, flushing each line; returns how many were written."""
+def write_jsonl(
+    articles: Iterable[Article],
+    out: IO[bytes],
+    fields: Sequence[str] = FIELDS,
+    *,
+    flush: bool = False,
+) -> int:
+    """Write one UTF-8 line per article; returns how many were written. ``flush``: after each
+    line, so a reader at the other end of a pipe sees each article as soon as it is made."""
     count = 0
     for article in articles:
-        out.write(dumps(article_record(article, fields)) + "\n")
-        out.flush()
+        out.write((dumps(article_record(article, fields)) + "\n").encode("utf-8"))
+        if flush:
+            out.flush()
         count += 1
     return count

@@ -54,6 +54,7 @@ from feedparser.urls import make_safe_absolute_uri
 from feedparser.util import FeedParserDict
 
 from feed2book.parse import charsets
+from feed2book.parse._fast import feedparser_parse, require
 from feed2book.parse._fast import rss as fastrss
 
 __all__ = ["PARSER_ENV", "fast_reader_available", "parse"]
@@ -63,6 +64,8 @@ PARSER_ENV = "FEED2BOOK_PARSER"  # "feedparser": every document through feedpars
 _TEXT_BUFFER = 1 << 18
 _XHTML = "application/xhtml+xml"
 RE_XML_DECLARATION_BYTES = re.compile(rb"^<\?xml[^>]*?>")  # convert_to_utf8's, on bytes
+require(_api, "StrictFeedParser", "LooseFeedParser", "PREFERRED_XML_PARSERS")
+require(_api.StrictFeedParser, "handle_data", "unknown_starttag", "unknown_endtag")
 
 
 def parse(data: bytes, response_headers: Mapping[str, str] | None = None) -> Any:
@@ -79,10 +82,7 @@ def parse(data: bytes, response_headers: Mapping[str, str] | None = None) -> Any
         return _feedparser(data, headers)
 
 
-def _feedparser(data: bytes, headers: dict[str, str]) -> Any:
-    return feedparser.parse(
-        io.BytesIO(data), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
-    )
+_feedparser = feedparser_parse
 
 
 @functools.cache

@@ -30,10 +30,18 @@ from feedparser.mixin import _FeedParserMixin
 from feedparser.urls import _urljoin
 from feedparser.util import FeedParserDict
 
+from feed2book.parse._fast import require
+
 __all__ = ["Unsure", "read"]
 
 _MIXIN: Any = _FeedParserMixin  # feedparser's helpers, called with a stand-in for ``self``
 _HANDLER: Any = _api.StrictFeedParser
+require(
+    _MIXIN,
+    *("_add_tag", "_enforce_href", "_sync_author_detail", "html_types", "looks_like_html"),
+    *("map_content_type", "namespaces", "track_namespace"),
+)
+require(_HANDLER, "can_be_relative_uri")
 # What feedparser's handler builds in its first __init__ (its class attribute starts empty).
 _MATCH_NAMESPACES = {uri.lower(): prefix for uri, prefix in _MIXIN.namespaces.items()}
 _TEXT_BUFFER = 1 << 18

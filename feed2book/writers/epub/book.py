@@ -22,6 +22,7 @@ from typing import IO
 from ebooklib import epub
 from PIL import Image, UnidentifiedImageError
 
+from feed2book.defaults import EPUB_ZIP_TIME
 from feed2book.models import Book
 from feed2book.writers.epub.package import CONTENT_DIR, Content, epub_book, toc_ncx
 from feed2book.writers.epub.pages import (
@@ -47,7 +48,6 @@ from feed2book.xhtml.content import externalise_remote_images
 
 __all__ = ["build_epub", "externalise_remote_images", "write_epub"]
 
-ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold: no clock in the book
 _FILE_MODE = 0o100644 << 16  # a regular file, rw-r--r--
 _UNIX = 3
 _DEFLATE_LEVEL = 6  # zlib level 6: 0.02 % larger than 9 on article XHTML and 30 % less time
@@ -181,7 +181,7 @@ class _FixedEntries:
         self._stored = stored
 
     def writestr(self, name: str, data: str | bytes) -> None:
-        info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
+        info = zipfile.ZipInfo(name, date_time=EPUB_ZIP_TIME)
         info.create_system = _UNIX
         info.external_attr = _FILE_MODE
         stored = name == "mimetype" or name in self._stored
