@@ -61,5 +61,8 @@ def _private_user_dirs(
     monkeypatch.setenv("FEED2BOOK_LIBRARY", str(home / "library.sqlite3"))
     monkeypatch.setenv("FEED2BOOK_CACHE_DIR", str(home / "cache"))
     monkeypatch.setenv("FEED2BOOK_CONFIG", str(home / "config.toml"))  # SMTP settings
+    # pytest-xdist gives its workers COLUMNS=80: the width `list` fits is set by the tests
+    # that are about it, never by how the suite runs.
+    monkeypatch.delenv("COLUMNS", raising=False)
     for name in ("URL", "FROM", "PASSWORD", "PASSWORD_COMMAND", "CAFILE"):
         monkeypatch.delenv(f"FEED2BOOK_SMTP_{name}", raising=False)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
+import os
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -113,8 +114,17 @@ def render_listing(articles: Sequence[Article], facts: dict[str, Any], width: in
 
 
 def terminal_width(default: int = 120) -> int:
-    """The width ``list`` fits: ``COLUMNS``, else the terminal's, else ``default``."""
-    return shutil.get_terminal_size((default, 24)).columns
+    """The width ``list`` fits: ``COLUMNS``, else the terminal's when stdout is one, else
+    ``default`` (a pipe or a file gets the same lines whatever window the command ran in)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        if sys.stdout.isatty():
+            return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (AttributeError, OSError, ValueError):  # no real stream behind sys.stdout
+        pass
+    return default
 
 
 def _truncate(text: str, width: int) -> str:
