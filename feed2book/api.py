@@ -18,9 +18,10 @@ use, so ``from feed2book.api import bundled_examples`` costs nothing at start-up
 
 from __future__ import annotations
 
-import importlib
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from feed2book.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from feed2book.group import BookOptions, Grouping, group_articles
@@ -65,13 +66,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

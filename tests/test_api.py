@@ -40,4 +40,4 @@ def test_bundled_examples_costs_nothing_at_start_up() -> None:
         "print(sorted(m for m in sys.modules if m.startswith('feed2book.')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "['feed2book.api', 'feed2book.examples']"
+    assert done.stdout.strip() == "['feed2book.api', 'feed2book.examples', 'feed2book.lazy']"

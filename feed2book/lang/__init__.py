@@ -8,8 +8,9 @@ modules rather than one ``lang.py``: both were moved whole from ``language.py`` 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from feed2book.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from feed2book.lang.detect import detect_language, language_of
@@ -25,13 +26,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [
