@@ -47,7 +47,9 @@ def full_text_stage(
             return
         from feed2book.library import Library
 
-        store = stack.enter_context(Library.open(library))
+        # Read-only while the build reads (a library on a read-only mount still builds); a
+        # writable connection only once there are fetched pages to store.
+        store = stack.enter_context(Library.open(library, create=False, read_only=True))
 
         def remembered(article: Article) -> FullTextMode | None:
             return None if mode is not None else store.full_text_mode(article.id)
@@ -59,4 +61,5 @@ def full_text_stage(
             yield full
         finally:  # the command ends by raising its exit status: store the pages all the same
             if full.pages:
-                store.store_pages(full.pages)
+                with Library.open(library) as writable:
+                    writable.store_pages(full.pages)
