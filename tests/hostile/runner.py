@@ -38,15 +38,18 @@ _LINE = re.compile(r"^feed2book: \S.*$")
 
 def _has_option(command: str, option: str) -> bool:
     click_command = typer.main.get_command(app)
-    sub = click_command.commands[command]  # type: ignore[attr-defined]
-    return any(option in getattr(param, "opts", ()) for param in sub.params)
+    sub = click_command.commands.get(command)  # type: ignore[attr-defined]
+    return sub is not None and any(option in getattr(param, "opts", ()) for param in sub.params)
 
 
 def build_flags(command: str, *, cover: bool = False) -> list[str]:
-    """Options that keep a building command offline and quick: no cover, images as links."""
+    """Options that keep a building command offline and quick: no cover, images as links, and no
+    article pages fetched for summary-only items (the feeds name hosts that do not exist; the
+    full-text fetch has its own tests against servers on 127.0.0.1)."""
+    flags = ["--full-text", "never"] if _has_option(command, "--full-text") else []
     if command not in ("epub", "markdown"):
-        return []
-    flags = [] if cover else ["--no-cover"]
+        return flags
+    flags += [] if cover else ["--no-cover"]
     if _has_option(command, "--images"):
         flags += ["--images", "link"]
     return flags
@@ -82,8 +85,10 @@ def command_line(
     command: str, sources: Sequence[str], output_dir: Path | None, *extra: str, cover: bool = False
 ) -> list[str]:
     flags = build_flags(command, cover=cover)
-    if "--images" in extra:  # the caller's choice wins over "--images link"
-        flags = [flag for flag in flags if flag not in ("--images", "link")]
+    for option in ("--images", "--full-text"):  # the caller's choice wins over the default
+        if option in extra:
+            at = flags.index(option) if option in flags else -1
+            flags = flags[:at] + flags[at + 2 :] if at >= 0 else flags
     args = [command, *sources, *extra, *flags]
     if command in ("epub", "markdown"):
         assert output_dir is not None
