@@ -365,20 +365,20 @@ def test_opds2_documents_have_the_required_fields_and_the_same_books(tmp_path: P
         json_books = set()
         for href, feed in feeds.items():
             assert feed["metadata"]["title"]
-            assert any(l["rel"] == "self" and l["type"] for l in feed["links"])
+            assert any(link["rel"] == "self" and link["type"] for link in feed["links"])
             for publication in feed["publications"]:
                 metadata = publication["metadata"]
                 assert metadata["@type"] == "http://schema.org/Book"
                 assert metadata["title"] and metadata["identifier"].startswith("urn:uuid:")
                 assert metadata["modified"].endswith("Z")
                 assert publication["images"] and all(i["href"] for i in publication["images"])
-                acquisition = [l for l in publication["links"] if l["rel"] == ACQUISITION]
-                assert [l["type"] for l in acquisition] == ["application/epub+zip"]
+                acquisition = [link for link in publication["links"] if link["rel"] == ACQUISITION]
+                assert [link["type"] for link in acquisition] == ["application/epub+zip"]
                 if href == "authors.json":
                     json_books.add(urljoin(served.base, acquisition[0]["href"]))
         head = {href: fetch(href, "HEAD").status for href in json_books}
     assert navigation["metadata"]["title"]
-    assert any(l["rel"] == "search" and l["templated"] for l in navigation["links"])
+    assert any(link["rel"] == "search" and link["templated"] for link in navigation["links"])
     assert set(feeds) == {"new.json", "authors.json", "series.json", "feeds.json", "months.json"}
     assert json_books == atom_books and set(head.values()) == {200}
 
@@ -405,9 +405,9 @@ def test_a_second_format_gets_its_own_acquisition_link_and_download(tmp_path: Pa
 def links_in(document: Path) -> list[str]:
     if document.suffix == ".json":
         data = json.loads(document.read_text())
-        found = [l["href"] for l in data["links"] + data.get("navigation", [])]
+        found = [link["href"] for link in data["links"] + data.get("navigation", [])]
         for publication in data.get("publications", []):
-            found += [l["href"] for l in publication["links"] + publication["images"]]
+            found += [link["href"] for link in publication["links"] + publication["images"]]
         return found
     tree = etree.parse(str(document))
     return [str(href) for href in tree.xpath("//*[local-name()='link']/@href")]
@@ -476,9 +476,9 @@ def test_serve_needs_the_password_from_the_environment(tmp_path: Path) -> None:
 
 def test_serve_answers_then_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     make_library(tmp_path / "library.sqlite3", articles())
+    library = ["--library", str(tmp_path / "library.sqlite3")]
     process = subprocess.Popen(
-        [sys.executable, "-m", "feed2book", "serve", "--port", "0"]
-        + ["--library", str(tmp_path / "library.sqlite3")],
+        [sys.executable, "-m", "feed2book", "serve", "--port", "0", *library],
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         env={**os.environ, "FEED2BOOK_CACHE_DIR": str(tmp_path / "cache")},
