@@ -474,7 +474,8 @@ def test_serve_needs_the_password_from_the_environment(tmp_path: Path) -> None:
     assert "FEED2BOOK_OPDS_PASSWORD is set but --user is not" in no_user.stderr
 
 
-def test_serve_answers_then_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_answers_then_stops_cleanly(tmp_path: Path, stop: signal.Signals) -> None:
     make_library(tmp_path / "library.sqlite3", articles())
     library = ["--library", str(tmp_path / "library.sqlite3")]
     process = subprocess.Popen(
@@ -489,7 +490,7 @@ def test_serve_answers_then_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         assert " at http://127.0.0.1:" in line, line
         address = line.split(" at ", 1)[1].split(" ", 1)[0]
         answer = fetch(address)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         out, err = process.communicate(timeout=30)
     finally:
         process.kill()
