@@ -441,11 +441,13 @@ def test_the_static_catalogue_is_browsable_and_rebuilds_only_what_changed(tmp_pa
         published=datetime(2026, 5, 4, 8, tzinfo=UTC),
     )
     make_library(library, [later])
+    (out / "books" / "my-own.epub").write_bytes(b"a book feed2book did not write")
     again = runner.invoke(app, ["opds", "-o", str(out), "--library", str(library)])
     assert again.exit_code == 0, again.output
     # Ana's book, the series, the feed and May changed; Bo's book and April did not.
     assert "6 books (4 built now), 10 catalogue documents; removed 12 old files" in again.stderr
-    assert len(list((out / "books").iterdir())) == 6
+    assert len(list((out / "books").iterdir())) == 7
+    assert (out / "books" / "my-own.epub").read_bytes() == b"a book feed2book did not write"
 
 
 def test_the_static_catalogue_of_a_missing_or_empty_library_is_refused(tmp_path: Path) -> None:
@@ -461,6 +463,12 @@ def test_the_static_catalogue_of_a_missing_or_empty_library_is_refused(tmp_path:
 
 
 # --- the command ------------------------------------------------------------------------------
+
+
+def test_serve_without_a_library_says_so(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["serve", "--library", str(tmp_path / "none.sqlite3")])
+    assert result.exit_code == 3
+    assert f"there is no library at {tmp_path / 'none.sqlite3'} yet" in result.stderr
 
 
 def test_serve_needs_the_password_from_the_environment(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ the same book build it once. Paths come only from catalogue entries, never from 
 from __future__ import annotations
 
 import io
+import re
 import threading
 from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
@@ -20,13 +21,17 @@ from PIL import Image
 from feed2book.atomic import atomic_writer, write_bytes_atomically
 from feed2book.images import ImageMode, ImageResolver
 from feed2book.opds import layout
-from feed2book.opds.catalogue import BookEntry
+from feed2book.opds.catalogue import DIGEST_CHARS, BookEntry
 from feed2book.opds.layout import Format
 from feed2book.output.books import CoverChoice, make_cover
 from feed2book.output.build import BuildSettings, write_epub_file
 
 THUMBNAIL_WIDTH = 240  # pixels: what OPDS readers show in a list (1:1.6 like the cover)
 THUMBNAIL_QUALITY = 85
+# What ``BookEntry.file_name`` ends in, then a book's or a cover's suffix.
+_OUR_NAME = re.compile(
+    rf"-[0-9a-f]{{{DIGEST_CHARS}}}(\.[a-z.]+|{re.escape(layout.THUMBNAIL_SUFFIX)})$"
+)
 
 
 class BookFiles:
@@ -76,8 +81,9 @@ class BookFiles:
         return path
 
     def remove_others(self, entries: Iterable[BookEntry], formats: tuple[Format, ...]) -> int:
-        """Delete the files under ``books/`` and ``covers/`` that no entry names (the builds
-        of books whose content changed); returns how many."""
+        """Delete the files under ``books/`` and ``covers/`` named as this module names them
+        that no entry names (the builds of books whose content changed); returns how many.
+        Other files there (a user's own) are left alone."""
         keep = set()
         for entry in entries:
             keep |= {layout.book_href(entry, download) for download in formats}
@@ -88,7 +94,8 @@ class BookFiles:
             if not directory.is_dir():
                 continue
             for path in directory.iterdir():
-                if path.is_file() and f"{folder}/{path.name}" not in keep:
+                ours = _OUR_NAME.search(path.name) is not None
+                if ours and path.is_file() and f"{folder}/{path.name}" not in keep:
                     path.unlink(missing_ok=True)
                     removed += 1
         return removed

@@ -311,8 +311,9 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
-    server_version = "feed2book"
-    sys_version = ""
+
+    def version_string(self) -> str:
+        return "feed2book"
 
     def do_GET(self) -> None:
         self._reply(head=False)
