@@ -34,7 +34,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from feed2book.errors import Feed2BookError
 from feed2book.opds import atom, layout, opds2
-from feed2book.opds.catalogue import FACETS, NEW, BookEntry, Shelf
+from feed2book.opds.catalogue import NEW, SEARCH, BookEntry, Shelf
 from feed2book.opds.files import BookFiles
 from feed2book.opds.layout import Format
 from feed2book.opds.reading import DamageHandler, LiveCatalogue, new_article_ids
@@ -146,7 +146,6 @@ class OpdsApp:
         if not path.startswith(PREFIX):
             return _not_found()
         name = path[len(PREFIX) :]
-        query = parse_qs(parts.query)
         if name.startswith(f"{layout.BOOKS}/"):
             return self._book(name[len(layout.BOOKS) + 1 :], headers)
         if name.startswith(f"{layout.COVERS}/"):
@@ -154,29 +153,36 @@ class OpdsApp:
         stem, dot, extension = name.rpartition(".")
         if not dot or extension not in ("xml", "json"):
             return _not_found()
+        return self._catalogue_document(stem, extension, parse_qs(parts.query), headers, user)
+
+    def _catalogue_document(
+        self,
+        stem: str,
+        extension: str,
+        query: dict[str, list[str]],
+        headers: Mapping[str, str],
+        user: str,
+    ) -> Reply:
+        """A catalogue document: the root, a shelf, a search, the OpenSearch description."""
         catalogue = self.catalogue.current()
         visit = self.visits.request(user, self.now())
-        if name == layout.OPENSEARCH:
+        if f"{stem}.{extension}" == layout.OPENSEARCH:
             host = headers.get("host") or f"{HOST}:{PORT}"
-            template = f"http://{host}{PREFIX}search.xml?q={{searchTerms}}"
-            return _document(
-                atom.opensearch_description(catalogue, template), layout.OPENSEARCH_TYPE
-            )
+            template = f"http://{host}{PREFIX}{SEARCH}.xml?q={{searchTerms}}"
+            description = atom.opensearch_description(catalogue, template)
+            return _document(description, layout.OPENSEARCH_TYPE)
         if stem == layout.ROOT:
             if extension == "xml":
                 return _document(atom.navigation_feed(catalogue, live=True), layout.NAVIGATION_TYPE)
             return _document(opds2.navigation_feed(catalogue, live=True), layout.OPDS2_TYPE)
         shelf: Shelf | None
-        if stem == "search":
-            words = query.get("q") or query.get("query") or [""]
-            shelf = catalogue.search(words[0])
+        if stem == SEARCH:
+            shelf = catalogue.search((query.get("q") or query.get("query") or [""])[0])
         elif stem == NEW:
             since = visit.new_since()
             shelf = catalogue.new_shelf(new_article_ids(self.settings.library, since), since)
-        elif stem in {facet.name for facet in FACETS}:
-            shelf = catalogue.shelf(stem)
         else:
-            shelf = None
+            shelf = catalogue.shelf(stem)
         if shelf is None:
             return _not_found()
         self._remember(shelf)
@@ -184,9 +190,8 @@ class OpdsApp:
         if extension == "xml":
             feed = atom.acquisition_feed(catalogue, shelf, live=True, formats=formats)
             return _document(feed, layout.ACQUISITION_TYPE)
-        return _document(
-            opds2.publications_feed(catalogue, shelf, live=True, formats=formats), layout.OPDS2_TYPE
-        )
+        publications = opds2.publications_feed(catalogue, shelf, live=True, formats=formats)
+        return _document(publications, layout.OPDS2_TYPE)
 
     def _book(self, name: str, headers: Mapping[str, str]) -> Reply:
         # Longest suffix first: ``.kepub.epub`` is not an ``.epub`` of a book named ``….kepub``.
