@@ -157,7 +157,7 @@ def opds_command(
 
         feed2book opds -o catalogue/
 
-        feed2book opds -o /mnt/webdav/books --images link
+        feed2book opds --library my-library.sqlite3 -o site/ --images link
     """
     from feed2book.opds.reading import read_catalogue
     from feed2book.opds.static import write_static
