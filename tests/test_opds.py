@@ -38,6 +38,7 @@ from feed2book.library import Library
 from feed2book.models import Article, SeriesRef
 from feed2book.opds.layout import EPUB, kepub_format
 from feed2book.opds.server import Credentials, OpdsApp, ServerSettings, make_server
+from feed2book.opds.visits import Visit, next_visit
 from feed2book.output.build import BuildSettings
 from tests.epubcheck_helper import assert_all_epubcheck_clean
 from tests.factory import make_article
@@ -249,6 +250,22 @@ def test_books_have_validators_head_and_conditional_get(tmp_path: Path) -> None:
     assert head_feed.headers["Content-Type"] == "application/opds+json; charset=utf-8"
 
 
+def test_a_served_book_is_byte_for_byte_the_one_feed2book_epub_builds(tmp_path: Path) -> None:
+    library = tmp_path / "library.sqlite3"
+    make_library(library, articles())
+    built = CliRunner().invoke(
+        app,
+        ["epub", "--group-by", "series", "--library", str(library), "-o", str(tmp_path / "out")],
+    )
+    assert built.exit_code == 0, built.output
+    with serving(opds_app(tmp_path)) as served:
+        feed = parse_atom(fetch(served.base + "series.xml"))
+        href = next(link.href for link in feed.entries[0].links if link.rel == ACQUISITION)
+        served_book = fetch(href).body
+    [written] = (tmp_path / "out").glob("*.epub")
+    assert served_book == written.read_bytes()
+
+
 # --- safety ----------------------------------------------------------------------------------
 
 
@@ -341,6 +358,24 @@ def test_new_since_last_visit_holds_what_arrived_after_the_previous_visit(
     assert gone is None or gone.status == 404
     stored = json.loads((tmp_path / "cache" / "visits.json").read_text())
     assert stored[""]["since"] == "2026-06-02T09:10:00+00:00"  # survives a restart
+
+
+@pytest.mark.parametrize(
+    ("minutes_later", "since"),
+    [
+        (5, None),  # the same visit goes on: still no earlier one
+        (29, None),
+        (31, STORED),  # a new visit: the previous one ended at STORED
+    ],
+)
+def test_a_visit_ends_after_half_an_hour_without_requests(
+    minutes_later: int, since: datetime | None
+) -> None:
+    first = next_visit(None, STORED)
+    assert first == Visit(STORED, None)
+    assert first.new_since() == STORED - timedelta(days=7)
+    later = STORED + timedelta(minutes=minutes_later)
+    assert next_visit(first, later) == Visit(later, since)
 
 
 # --- OPDS 2.0 --------------------------------------------------------------------------------
