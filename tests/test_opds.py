@@ -445,7 +445,7 @@ def links_in(document: Path) -> list[str]:
             found += [link["href"] for link in publication["links"] + publication["images"]]
         return found
     tree = etree.parse(str(document))
-    return [str(href) for href in tree.xpath("//*[local-name()='link']/@href")]
+    return [str(link.get("href")) for link in tree.iter("{http://www.w3.org/2005/Atom}link")]
 
 
 def test_the_static_catalogue_is_browsable_and_rebuilds_only_what_changed(tmp_path: Path) -> None:
