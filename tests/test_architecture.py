@@ -46,6 +46,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("library",),
     ("fulltext", "delivery"),  # pages for summary-only feeds; e-mail and device passes
     ("api",),
+    ("opds",),  # the library as an OPDS catalogue: documents, files built on demand, server
     ("cli", "__main__"),
 )
 

@@ -27,6 +27,8 @@ COMMANDS = [
     "library stats",
     "library export",
     "library import",
+    "serve",
+    "opds",
 ]
 
 

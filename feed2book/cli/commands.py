@@ -23,6 +23,7 @@ from feed2book.cli.console import Environment, ExitStatus, Messenger, Progress, 
 from feed2book.cli.delivery import register as register_delivery
 from feed2book.cli.delivery_options import DeviceOpt, SendOpt, SeriesInTitleOpt
 from feed2book.cli.listing import render_listing, summary, summary_line, terminal_width
+from feed2book.cli.opds import register as register_opds
 from feed2book.cli.options import (
     AuthorOpt,
     BookTitleOpt,
@@ -859,6 +860,7 @@ def main_callback(
 
 cli_library.register(app)
 register_delivery(app)
+register_opds(app)
 
 
 def main() -> None:
