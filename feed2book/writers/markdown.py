@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from feed2book.convert.markdown import escape_braces, to_markdown, url_text
+from lxml import etree
+
+from feed2book.convert.markdown import escape_braces, tree_to_markdown, url_text
 from feed2book.filenames import MAX_NAME_BYTES, safe_stem, unique_names
 from feed2book.identity import slugify
 from feed2book.lang.tags import normalise_language
 from feed2book.models import Article, Book, book_identifier
 from feed2book.parse import enclosures
-from feed2book.xhtml.content import parse_fragment, serialise_fragment, url_key
+from feed2book.xhtml.content import parse_fragment, url_key
 
 MANIFEST = ".feed2book.json"
 MDBOOK_BUILD_DIR = "book"
@@ -218,8 +220,9 @@ def article_markdown(
     with links to other articles of the book (keys from :func:`url_key`) pointed at ``links``'
     targets.
     ``break_directives``: no ``{{``/``{%`` in code either (bundles read by mdBook, Hugo, Jekyll)."""
-    body = _body_xhtml(article.content_html, links, inline_images, url_key(article.url))
-    markdown = to_markdown(body, break_directives=break_directives).strip()
+    body = _body_tree(article.content_html, links, inline_images, url_key(article.url))
+    markdown = "" if body is None else tree_to_markdown(body, break_directives=break_directives)
+    markdown = markdown.strip()
     if heading_level > 1:
         markdown = _demote_headings(markdown, heading_level - 1)
     title = "#" * heading_level + " " + heading_text(article.title) if heading else ""
@@ -229,11 +232,13 @@ def article_markdown(
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
-def _body_xhtml(
+def _body_tree(
     xhtml: str, links: Mapping[str, str], inline_images: Resources | None, own_key: str = ""
-) -> str:
+) -> etree._Element | None:
+    """The article's parsed XHTML with its links and images pointed where the output has them
+    (converted to Markdown from this tree: never serialised and parsed again)."""
     if not xhtml.strip():
-        return ""
+        return None
     root = parse_fragment(xhtml)
     for anchor in root.iter(_X + "a"):
         href = anchor.get("href")
@@ -249,7 +254,7 @@ def _body_xhtml(
                 media_type, data = found
                 encoded = base64.b64encode(data).decode("ascii")
                 image.set("src", f"data:{media_type};base64,{encoded}")
-    return serialise_fragment(root)
+    return root
 
 
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})")
