@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Set as AbstractSet
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from bs4.element import Comment, Doctype, NavigableString, PageElement, Tag
 from lxml import etree
@@ -69,6 +69,9 @@ _BLOCKS: Final = frozenset(
 )  # fmt: skip
 _EDGE_NEWLINES = re.compile(r"^(\n*)((?:.*[^\n])?)(\n*)$", re.DOTALL)
 _NO_TAGS: Final[frozenset[str]] = frozenset()
+_CELLS: Final = frozenset({"td", "th"})
+_ROWS: Final = frozenset({"tr"})
+_HEADS: Final = frozenset({"thead"})
 _BACKTICKS = re.compile(r"`+")
 _NEEDS_BRACKETS = re.compile(r"[\s()<>]")
 _CELL_BREAKS = re.compile(r"\s*\n\s*")
@@ -108,7 +111,7 @@ class BookMarkdownConverter(_Converter):  # type: ignore[misc]
     def process_element(self, node: PageElement, parent_tags: AbstractSet[str] = _NO_TAGS) -> str:
         if isinstance(node, NavigableString):
             return self.process_text(node, parent_tags)
-        return self.process_tag(node, parent_tags)
+        return self.process_tag(cast(Tag, node), parent_tags)
 
     def process_tag(self, node: Tag, parent_tags: AbstractSet[str] = _NO_TAGS) -> str:
         name = node.name
@@ -123,7 +126,7 @@ class BookMarkdownConverter(_Converter):  # type: ignore[misc]
                     continue
                 string = self.process_text(child, context)
             else:
-                string = self.process_tag(child, context)  # type: ignore[arg-type]
+                string = self.process_tag(cast(Tag, child), context)
             if string:
                 strings.append(string)
         text = "".join(strings) if "pre" in context else _join_blocks(strings)
@@ -132,9 +135,7 @@ class BookMarkdownConverter(_Converter):  # type: ignore[misc]
             text = convert(node, text, parent_tags=parent_tags)
         return text
 
-    def process_text(
-        self, el: NavigableString, parent_tags: AbstractSet[str] | None = None
-    ) -> str:
+    def process_text(self, el: NavigableString, parent_tags: AbstractSet[str] | None = None) -> str:
         tags = parent_tags or _NO_TAGS
         text = str(el)
         if "pre" not in tags:
@@ -180,7 +181,9 @@ class BookMarkdownConverter(_Converter):  # type: ignore[misc]
         if "_inline" in parent_tags:  # a code block inside a table cell or heading
             lines = [line for line in code.rstrip("\n").split("\n") if line.strip()]
             return "<br>".join(self._code_span(line, parent_tags) for line in lines)
-        child = el.find("code")
+        child = next(
+            (node for node in el.descendants if isinstance(node, Tag) and node.name == "code"), None
+        )
         classes = child.get_attribute_list("class") if isinstance(child, Tag) else []
         language = next((c[len("language-") :] for c in classes if c.startswith("language-")), "")
         if not _LANGUAGE.fullmatch(language):
@@ -266,17 +269,41 @@ class BookMarkdownConverter(_Converter):  # type: ignore[misc]
     # -- tables ------------------------------------------------------------------------
 
     def convert_td(self, el: Tag, text: str, parent_tags: AbstractSet[str]) -> str:
-        colspan = str(el.get("colspan") or "1")
-        span = max(1, min(1000, int(colspan))) if colspan.isdigit() else 1
-        return " " + _CELL_BREAKS.sub("<br>", text.strip()) + " |" * span
+        return " " + _CELL_BREAKS.sub("<br>", text.strip()) + " |" * _colspan(el)
 
     convert_th = convert_td
 
     def convert_tr(self, el: Tag, text: str, parent_tags: AbstractSet[str]) -> str:
-        if el.parent is not None and el.parent.name == "tfoot":
+        """markdownify's row (a header row first, the delimiter row under it), with its
+        searches done by walking the tree (bs4's find_all builds a filter per call)."""
+        parent = el.parent
+        parent_name = parent.name if parent is not None else ""
+        if parent_name == "tfoot":
             return "|" + text + "\n"  # footer rows are body rows in GFM, never a header
-        result: str = super().convert_tr(el, text, parent_tags)
-        return result
+        cells = _tags_within(el, _CELLS)
+        first_row = _previous_tag(el) is None
+        head_row = all(cell.name == "th" for cell in cells) or (
+            parent is not None and parent_name == "thead" and len(_tags_within(parent, _ROWS)) == 1
+        )
+        table = parent.parent if parent is not None else None
+        head_row_missing = first_row and (
+            parent_name != "tbody" or table is None or not _tags_within(table, _HEADS)
+        )
+        width = sum(_colspan(cell) for cell in cells)
+        infer_header = self.options["table_infer_header"]
+        if first_row and (head_row or (head_row_missing and infer_header)):
+            return "|" + text + "\n" + "| " + " | ".join(["---"] * width) + " |\n"
+        if (head_row_missing and not infer_header) or (
+            first_row
+            and (
+                parent_name == "table"
+                or (parent is not None and parent_name == "tbody" and _previous_tag(parent) is None)
+            )
+        ):
+            overline = "| " + " | ".join([""] * width) + " |\n"
+            overline += "| " + " | ".join(["---"] * width) + " |\n"
+            return overline + "|" + text + "\n"
+        return "|" + text + "\n"
 
     def convert_p(self, el: Tag, text: str, parent_tags: AbstractSet[str]) -> str:
         if "td" in parent_tags or "th" in parent_tags:
@@ -294,7 +321,7 @@ class BookMarkdownConverter(_Converter):  # type: ignore[misc]
 
     def convert_list(self, el: Tag, text: str, parent_tags: AbstractSet[str]) -> str:
         result: str = super().convert_list(el, text, parent_tags)
-        previous = el.find_previous_sibling()
+        previous = _previous_tag(el)
         if "li" not in parent_tags and previous is not None and previous.name == el.name:
             # Two lists in a row would merge into one: an empty comment keeps them apart.
             return "\n\n<!-- -->\n\n" + result.lstrip("\n")
@@ -302,6 +329,34 @@ class BookMarkdownConverter(_Converter):  # type: ignore[misc]
 
     convert_ul = convert_list
     convert_ol = convert_list
+
+    def convert_li(self, el: Tag, text: str, parent_tags: AbstractSet[str]) -> str:
+        """markdownify's list item (``N.`` in ``<ol>``, else a bullet by depth), with the item's
+        number counted by walking its siblings rather than by bs4's find_previous_siblings."""
+        text = text.strip()
+        if not text:
+            return "\n"
+        parent = el.parent
+        if parent is not None and parent.name == "ol":
+            start = str(parent.get("start") or "")
+            number = int(start) if start.isdecimal() else 1
+            sibling = el.previous_sibling
+            while sibling is not None:
+                number += isinstance(sibling, Tag) and sibling.name == "li"
+                sibling = sibling.previous_sibling
+            bullet = f"{number}. "
+        else:
+            depth = -1
+            node: Tag | None = el
+            while node is not None:
+                depth += node.name == "ul"
+                node = node.parent
+            bullets = self.options["bullets"]
+            bullet = bullets[depth % len(bullets)] + " "
+        indent = " " * len(bullet)
+        lines = text.split("\n")
+        rest = "".join("\n" + indent + line if line else "\n" for line in lines[1:])
+        return bullet + lines[0] + rest + "\n"
 
     def convert_dt(self, el: Tag, text: str, parent_tags: AbstractSet[str]) -> str:
         text = " ".join(text.split())
@@ -366,8 +421,8 @@ def to_markdown(xhtml: str, *, break_directives: bool = False) -> str:
 
 def tree_to_markdown(root: etree._Element, *, break_directives: bool = False) -> str:
     """:func:`to_markdown` for a fragment already parsed by ``parse_fragment`` (left as it is)."""
-    converter = _converter(break_directives)
-    raw: str = converter.convert_soup(soup_from_tree(root))
+    with soup_from_tree(root) as soup:
+        raw: str = _converter(break_directives).convert_soup(soup)
     return _tidy(raw)
 
 
@@ -406,7 +461,7 @@ def _child_context(parent_tags: frozenset[str], name: str) -> frozenset[str]:
 
 
 def _trims_next_to(node: PageElement | None) -> bool:
-    return node is not None and _trims_outside(node.name)
+    return isinstance(node, Tag) and _trims_outside(node.name)
 
 
 def _ignorable_space(space: NavigableString, trim_inside: bool) -> bool:
@@ -431,6 +486,8 @@ def _trim_text(el: NavigableString, text: str) -> str:
 def _join_blocks(strings: list[str]) -> str:
     """The children's Markdown joined, where one child's trailing and the next one's leading
     newlines meet: the longer run, at most two (markdownify's process_tag)."""
+    if len(strings) < 2:
+        return strings[0] if strings else ""
     parts: list[str] = []
     pending = ""  # the trailing newlines of the previous child
     for string in strings:
@@ -447,6 +504,24 @@ def _join_blocks(strings: list[str]) -> str:
         pending = trailing
     parts.append(pending)
     return "".join(parts)
+
+
+def _previous_tag(el: Tag) -> Tag | None:
+    """The element before ``el`` among its siblings (``el.find_previous_sibling()``)."""
+    sibling = el.previous_sibling
+    while sibling is not None and not isinstance(sibling, Tag):
+        sibling = sibling.previous_sibling
+    return sibling
+
+
+def _tags_within(el: Tag, names: AbstractSet[str]) -> list[Tag]:
+    """The elements named ``names`` inside ``el``, in document order (``el.find_all(names)``)."""
+    return [node for node in el.descendants if isinstance(node, Tag) and node.name in names]
+
+
+def _colspan(cell: Tag) -> int:
+    colspan = str(cell.get("colspan") or "1")
+    return max(1, min(1000, int(colspan))) if colspan.isdecimal() else 1
 
 
 def _escaped(match: re.Match[str]) -> str:
