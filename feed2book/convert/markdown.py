@@ -25,7 +25,7 @@ from lxml import etree
 from markdownify import ATX, BACKSLASH, MarkdownConverter
 
 from feed2book.clean.rules import MATHML_TOKENS, TEX_ENCODINGS
-from feed2book.convert.soup import soup_from_tree
+from feed2book.convert.soup import SpaceRule, soup_from_tree
 from feed2book.xhtml.content import parse_fragment
 
 __all__ = [
@@ -52,6 +52,7 @@ _SPECIAL = (
 )
 _SPECIALS = re.compile(_SPECIAL)
 _CELL_SPECIALS = re.compile(_SPECIAL + r"|\|")
+_SPECIAL_CHARACTER = re.compile(r"[\\`*\[\]$~{<&_|]")  # a quick scan: most text has none
 _ESCAPES: Final = {
     "\\": "\\\\", "`": "\\`", "*": "\\*", "[": "\\[", "]": "\\]", "$": "\\$",
     "~~": "\\~\\~", "{": "\\{", "{%": "\\{&#37;", "<": "\\<", "&": "\\&", "_": "\\_",
@@ -166,8 +167,8 @@ class BookMarkdownConverter(_Converter):  # type: ignore[misc]
 
     def escape(self, text: str, parent_tags: AbstractSet[str]) -> str:
         """Every Markdown, pandoc and directive special of ``text`` escaped, in one pass."""
-        if not text:
-            return ""
+        if not text or _SPECIAL_CHARACTER.search(text) is None:
+            return text
         if "td" in parent_tags or "th" in parent_tags:
             return _CELL_SPECIALS.sub(_escaped, text)
         return _SPECIALS.sub(_escaped, text)
@@ -421,7 +422,7 @@ def to_markdown(xhtml: str, *, break_directives: bool = False) -> str:
 
 def tree_to_markdown(root: etree._Element, *, break_directives: bool = False) -> str:
     """:func:`to_markdown` for a fragment already parsed by ``parse_fragment`` (left as it is)."""
-    with soup_from_tree(root) as soup:
+    with soup_from_tree(root, _SPACE) as soup:
         raw: str = _converter(break_directives).convert_soup(soup)
     return _tidy(raw)
 
@@ -458,6 +459,15 @@ def _child_context(parent_tags: frozenset[str], name: str) -> frozenset[str]:
     if name in ("pre", "code", "kbd", "samp"):
         names.add("_noformat")
     return frozenset(names)
+
+
+# The whitespace-only text process_tag would drop is not even made (walking it cost as much as
+# the rest of the text); code and formulas keep theirs, read whole by get_text().
+_SPACE: Final = SpaceRule(
+    dropped_inside=_trims_inside,
+    dropped_next_to=_trims_outside,
+    kept_in=frozenset({"pre", "code", "kbd", "samp", "math"}),
+)
 
 
 def _trims_next_to(node: PageElement | None) -> bool:

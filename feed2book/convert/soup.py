@@ -12,8 +12,9 @@ string classes (which ``get_text`` leaves out).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Final
 
 from bs4.element import (
@@ -27,7 +28,7 @@ from bs4.element import (
 )
 from lxml import etree
 
-__all__ = ["DOCUMENT", "soup_from_tree"]
+__all__ = ["DOCUMENT", "SpaceRule", "soup_from_tree"]
 
 DOCUMENT: Final = "[document]"  # the root's name, as BeautifulSoup names it
 _NAMESPACE_PREFIXES: Final = {"http://www.w3.org/XML/1998/namespace": "xml:"}
@@ -38,95 +39,162 @@ _STRING_CLASSES: Final[dict[str, type[NavigableString]]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class SpaceRule:
+    """Whitespace-only text that the reader of the tree drops anyway, left out of it: at the
+    edges inside elements named so by ``dropped_inside``, next to those named so by
+    ``dropped_next_to``; never inside the elements of ``kept_in`` (whose text is read whole)."""
+
+    dropped_inside: Callable[[str], bool]
+    dropped_next_to: Callable[[str], bool]
+    kept_in: frozenset[str]
+
+
 @contextmanager
-def soup_from_tree(root: etree._Element) -> Iterator[Tag]:
+def soup_from_tree(root: etree._Element, space: SpaceRule | None = None) -> Iterator[Tag]:
     """A bs4 tree named ``[document]`` holding copies of ``root``'s children (``root`` itself,
-    the fragment's wrapper, is left out, as is everything but elements and text), for the time
-    of the ``with`` block.
+    the fragment's wrapper, is left out, as is everything but elements and text, and the
+    whitespace ``space`` drops), for the time of the ``with`` block.
 
     On leaving the block the tree is taken apart: bs4's nodes point at each other (parent and
     children, previous and next), so left whole each tree would wait for Python's cycle
     collector, whose passes over a heap holding a whole book cost more than the conversion.
     """
-    document = _new_tag(DOCUMENT, HTMLAttributeDict())
-    builder = _Builder(document)
+    document = _new_tag(DOCUMENT, HTMLAttributeDict(), None, None, None)
+    nodes: list[PageElement] = [document]
     try:
-        builder.children(document, root, NavigableString)
+        _Filler(space, nodes).fill(document, root, NavigableString, document, space is None)
         yield document
     finally:
-        for node in builder.nodes:
+        for node in nodes:
             node.__dict__.clear()
 
 
 # A node is made as Tag() and NavigableString() make one, without their per-call work (option
 # handling, builder look-ups, setup()): a copy of the fields a new node of the installed bs4
-# has, with its own name, attributes and contents. bs4's nodes keep their fields in __dict__.
+# has, with its own name, attributes, contents and links. bs4's nodes keep their fields in
+# their __dict__.
 _TAG_FIELDS: Final = dict(vars(Tag(name=DOCUMENT)))
 _STRING_FIELDS: Final = dict(vars(NavigableString("")))
 _new_object = object.__new__
 _new_str = str.__new__
 
 
-def _new_tag(name: str, attributes: HTMLAttributeDict) -> Tag:
+class _Filler:
+    __slots__ = ("nodes", "space")
+
+    def __init__(self, space: SpaceRule | None, nodes: list[PageElement]) -> None:
+        self.space = space
+        self.nodes = nodes
+
+    def fill(
+        self,
+        tag: Tag,
+        element: etree._Element,
+        string_class: type[NavigableString],
+        last: PageElement,
+        keep_space: bool,
+    ) -> PageElement:
+        """Appends to ``tag`` copies of ``element``'s text and children, in document order
+        after ``last``; returns the last node made. Every node is added to ``nodes``."""
+        contents, nodes, space = tag.contents, self.nodes, self.space
+        previous: PageElement | None = None
+        text = element.text
+        if text and (keep_space or text.strip() or not self.dropped(tag, element, None)):
+            previous = last = _new_string(string_class, text, tag, last, None)
+            contents.append(last)
+            nodes.append(last)
+        for child in element:
+            if isinstance(child.tag, str):  # not a comment, entity or processing instruction
+                name = _name(child.tag)
+                attributes = _attributes(child) if child.attrib else HTMLAttributeDict()
+                node = _new_tag(name, attributes, tag, last, previous)
+                contents.append(node)
+                nodes.append(node)
+                child_class = _STRING_CLASSES.get(name, string_class)
+                if child_class is not NavigableString:
+                    node.interesting_string_types = {child_class}
+                keep = keep_space or (space is not None and name in space.kept_in)
+                last = self.fill(node, child, child_class, node, keep)
+                previous = node
+            tail = child.tail
+            if tail and (keep_space or tail.strip() or not self.dropped(tag, element, child)):
+                previous = last = _new_string(string_class, tail, tag, last, previous)
+                contents.append(last)
+                nodes.append(last)
+        return last
+
+    def dropped(self, parent: Tag, element: etree._Element, before: etree._Element | None) -> bool:
+        """Whether whitespace in ``parent`` (a copy of ``element``) after its child ``before``
+        (or first) is dropped: at an edge of an element that drops it inside, or next to one
+        that drops it (markdownify's process_tag)."""
+        space = self.space
+        assert space is not None  # keep_space is true without a rule
+        if before is None:
+            if space.dropped_inside(parent.name):
+                return True
+            following = element[0] if len(element) else None
+        else:
+            if not isinstance(before.tag, str):
+                return False  # not copied: the bs4 neighbour is another node
+            if space.dropped_next_to(_name(before.tag)):
+                return True
+            following = before.getnext()
+            if following is None:
+                return space.dropped_inside(parent.name)
+        return (
+            following is not None
+            and isinstance(following.tag, str)
+            and space.dropped_next_to(_name(following.tag))
+        )
+
+
+def _new_tag(
+    name: str,
+    attributes: HTMLAttributeDict,
+    parent: Tag | None,
+    previous_element: PageElement | None,
+    previous_sibling: PageElement | None,
+) -> Tag:
     tag: Tag = _new_object(Tag)
     fields = _TAG_FIELDS.copy()
     fields["name"] = name
     fields["attrs"] = attributes
     fields["contents"] = []
     fields["_namespaces"] = {}
-    tag.__dict__ = fields
+    _link(tag, fields, parent, previous_element, previous_sibling)
     return tag
 
 
-def _new_string(string_class: type[NavigableString], text: str) -> NavigableString:
+def _new_string(
+    string_class: type[NavigableString],
+    text: str,
+    parent: Tag,
+    previous_element: PageElement,
+    previous_sibling: PageElement | None,
+) -> NavigableString:
     string: NavigableString = _new_str(string_class, text)
-    string.__dict__ = _STRING_FIELDS.copy()
+    _link(string, _STRING_FIELDS.copy(), parent, previous_element, previous_sibling)
     return string
 
 
-class _Builder:
-    """Appends nodes in document order, keeping bs4's links between them."""
-
-    __slots__ = ("last", "nodes")
-
-    def __init__(self, document: Tag) -> None:
-        self.last: PageElement = document
-        self.nodes: list[PageElement] = [document]
-
-    def children(
-        self, tag: Tag, element: etree._Element, string_class: type[NavigableString]
-    ) -> None:
-        if element.text:
-            self.append(tag, _new_string(string_class, element.text))
-        for child in element:
-            if isinstance(child.tag, str):  # not a comment, entity or processing instruction
-                self.element(tag, child, string_class)
-            if child.tail:
-                self.append(tag, _new_string(string_class, child.tail))
-
-    def element(
-        self, parent: Tag, element: etree._Element, string_class: type[NavigableString]
-    ) -> None:
-        name = _name(element.tag)
-        tag = _new_tag(name, _attributes(element) if element.attrib else HTMLAttributeDict())
-        string_class = _STRING_CLASSES.get(name, string_class)
-        if string_class is not NavigableString:
-            tag.interesting_string_types = {string_class}
-        self.append(parent, tag)
-        self.children(tag, element, string_class)
-
-    def append(self, parent: Tag, node: PageElement) -> None:
-        node.parent = parent
-        node.previous_element = self.last
-        self.last.next_element = node
-        contents = parent.contents
-        if contents:
-            previous = contents[-1]
-            node.previous_sibling = previous
-            previous.next_sibling = node
-        contents.append(node)
-        self.last = node
-        self.nodes.append(node)
+def _link(
+    node: PageElement,
+    fields: dict[str, object],
+    parent: Tag | None,
+    previous_element: PageElement | None,
+    previous_sibling: PageElement | None,
+) -> None:
+    """Gives ``node`` its ``fields``, linked after ``previous_element`` in document order and
+    after ``previous_sibling`` under ``parent``."""
+    fields["parent"] = parent
+    fields["previous_element"] = previous_element
+    fields["previous_sibling"] = previous_sibling
+    node.__dict__ = fields
+    if previous_element is not None:
+        previous_element.next_element = node
+    if previous_sibling is not None:
+        previous_sibling.next_sibling = node
 
 
 @functools.lru_cache(maxsize=512)
