@@ -130,7 +130,10 @@ class BookMarkdownConverter(_Converter):  # type: ignore[misc]
                 string = self.process_tag(cast(Tag, child), context)
             if string:
                 strings.append(string)
-        text = "".join(strings) if "pre" in context else _join_blocks(strings)
+        if len(strings) == 1:  # most elements: nothing to join
+            text = strings[0]
+        else:
+            text = "".join(strings) if "pre" in context else _join_blocks(strings)
         convert = self.get_conv_fn_cached(name)
         if convert is not None:
             text = convert(node, text, parent_tags=parent_tags)
@@ -496,8 +499,6 @@ def _trim_text(el: NavigableString, text: str) -> str:
 def _join_blocks(strings: list[str]) -> str:
     """The children's Markdown joined, where one child's trailing and the next one's leading
     newlines meet: the longer run, at most two (markdownify's process_tag)."""
-    if len(strings) < 2:
-        return strings[0] if strings else ""
     parts: list[str] = []
     pending = ""  # the trailing newlines of the previous child
     for string in strings:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from lxml import etree
@@ -67,7 +68,9 @@ _YAML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufef
 
 def yaml_string(text: str) -> str:
     """``text`` as a YAML double-quoted scalar that every YAML 1.1/1.2 parser reads back as-is."""
-    quoted = json.dumps(text, ensure_ascii=False).replace("{", "\\u007b")  # no {{#include}}
+    # json.dumps(text, ensure_ascii=False) without its per-call work (a book calls this ~15
+    # times per article).
+    quoted = encode_basestring(text).replace("{", "\\u007b")  # no {{#include}}
     return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
@@ -168,8 +171,11 @@ def heading_text(text: str) -> str:
     return link_text(text)
 
 
+_NEEDS_BRACKETS = re.compile(r"[\s()<>]")
+
+
 def _link_target(name: str) -> str:
-    return f"<{name}>" if re.search(r"[\s()<>]", name) else name
+    return f"<{name}>" if _NEEDS_BRACKETS.search(name) else name
 
 
 def _dates(book: Book) -> str:
