@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PageElement, Tag
 
 from feed2book.clean.html import clean_html
-from feed2book.convert.markdown import to_markdown
+from feed2book.convert.markdown import MARKDOWN_SPACE, BookMarkdownConverter, to_markdown
 from feed2book.convert.soup import soup_from_tree
 from feed2book.convert.text import block_sequence_from_xhtml
 from feed2book.xhtml.content import parse_fragment
@@ -227,3 +227,14 @@ def test_text_starting_an_item_after_dropped_whitespace_is_escaped(
 def test_digits_int_cannot_read_are_ignored(xhtml: str, markdown: str) -> None:
     """A superscript two is a digit to str.isdigit() but not to int(): it used to crash."""
     assert to_markdown(xhtml) == markdown
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.stem for case in CASES])
+def test_whitespace_left_out_of_the_tree_is_whitespace_markdownify_drops(case: Path) -> None:
+    """The tree is made without the whitespace-only text markdownify would drop: the same
+    Markdown as from the whole tree."""
+    root = parse_fragment(clean_html(case.read_text(encoding="utf-8"), GOLDEN_BASE_URL))
+    with soup_from_tree(root) as whole:
+        expected = BookMarkdownConverter().convert_soup(whole)
+    with soup_from_tree(root, MARKDOWN_SPACE) as lean:
+        assert BookMarkdownConverter().convert_soup(lean) == expected

@@ -29,6 +29,7 @@ from feed2book.convert.soup import SpaceRule, soup_from_tree
 from feed2book.xhtml.content import parse_fragment
 
 __all__ = [
+    "MARKDOWN_SPACE",
     "BookMarkdownConverter",
     "break_directives",
     "escape_braces",
@@ -425,7 +426,7 @@ def to_markdown(xhtml: str, *, break_directives: bool = False) -> str:
 
 def tree_to_markdown(root: etree._Element, *, break_directives: bool = False) -> str:
     """:func:`to_markdown` for a fragment already parsed by ``parse_fragment`` (left as it is)."""
-    with soup_from_tree(root, _SPACE) as soup:
+    with soup_from_tree(root, MARKDOWN_SPACE) as soup:
         raw: str = _converter(break_directives).convert_soup(soup)
     return _tidy(raw)
 
@@ -466,7 +467,7 @@ def _child_context(parent_tags: frozenset[str], name: str) -> frozenset[str]:
 
 # The whitespace-only text process_tag would drop is not even made (walking it cost as much as
 # the rest of the text); code and formulas keep theirs, read whole by get_text().
-_SPACE: Final = SpaceRule(
+MARKDOWN_SPACE: Final = SpaceRule(
     dropped_inside=_trims_inside,
     dropped_next_to=_trims_outside,
     kept_in=frozenset({"pre", "code", "kbd", "samp", "math"}),
