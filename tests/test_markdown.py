@@ -26,6 +26,7 @@ from feed2book.convert.text import block_sequence_from_xhtml
 from feed2book.filenames import MAX_NAME_BYTES
 from feed2book.group import BookOptions, GroupBy, group_articles
 from feed2book.models import Article, SeriesRef
+from feed2book.output.bundles import write_folder
 from feed2book.pipeline import collect
 from feed2book.sources.resolver import SourceContext
 from feed2book.writers.markdown import (
@@ -472,3 +473,12 @@ def test_bundle_writer_refuses_empty_book() -> None:
     empty = type(book)(book.key, book.title, book.authors, book.language, ())
     with pytest.raises(ValueError):
         build_bundle(empty)
+
+
+@pytest.mark.parametrize("name", ["../outside.md", "/tmp/absolute.md", "images/../../up.md", ""])
+def test_bundle_files_cannot_leave_their_folder(tmp_path: Path, name: str) -> None:
+    """Names are checked by their parts (no resolve() per file): none reaches outside."""
+    with pytest.raises(ValueError, match="unsafe bundle path"):
+        write_folder(tmp_path / "book", {"README.md": b"x", name: b"y"})
+    assert not (tmp_path / "book").exists()
+    assert not (tmp_path / "outside.md").exists()

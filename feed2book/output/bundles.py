@@ -20,7 +20,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from feed2book.atomic import (
     default_mode,
@@ -236,11 +236,17 @@ def write_folder(target: Path, files: Files, *, carry: Sequence[str] = ()) -> No
 
 def _fill(folder: Path, files: Files) -> None:
     """Write ``files`` into the empty, private ``folder``."""
+    made = {folder}
     for name, data in files.items():
-        path = folder / name
-        if not path.resolve().is_relative_to(folder.resolve()):
+        # Only we write into the fresh folder, and only files: no link inside can lead out,
+        # so a name that stays inside by its parts stays inside (no resolve() per file).
+        parts = PurePosixPath(name).parts
+        if not parts or name.startswith("/") or ".." in parts or "\\" in name:
             raise ValueError(f"unsafe bundle path {name!r}")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = folder.joinpath(*parts)
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
         path.write_bytes(data)
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)

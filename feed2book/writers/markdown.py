@@ -15,15 +15,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import encode_basestring
 from typing import Any
 
-from feed2book.convert.markdown import escape_braces, to_markdown, url_text
+from lxml import etree
+
+from feed2book.convert.markdown import escape_braces, tree_to_markdown, url_text
 from feed2book.filenames import MAX_NAME_BYTES, safe_stem, unique_names
 from feed2book.identity import slugify
 from feed2book.lang.tags import normalise_language
 from feed2book.models import Article, Book, book_identifier
 from feed2book.parse import enclosures
-from feed2book.xhtml.content import parse_fragment, serialise_fragment, url_key
+from feed2book.xhtml.content import parse_fragment, url_key
 
 MANIFEST = ".feed2book.json"
 MDBOOK_BUILD_DIR = "book"
@@ -65,7 +68,9 @@ _YAML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufef
 
 def yaml_string(text: str) -> str:
     """``text`` as a YAML double-quoted scalar that every YAML 1.1/1.2 parser reads back as-is."""
-    quoted = json.dumps(text, ensure_ascii=False).replace("{", "\\u007b")  # no {{#include}}
+    # json.dumps(text, ensure_ascii=False) without its per-call work (a book calls this ~15
+    # times per article).
+    quoted = encode_basestring(text).replace("{", "\\u007b")  # no {{#include}}
     return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
@@ -166,8 +171,11 @@ def heading_text(text: str) -> str:
     return link_text(text)
 
 
+_NEEDS_BRACKETS = re.compile(r"[\s()<>]")
+
+
 def _link_target(name: str) -> str:
-    return f"<{name}>" if re.search(r"[\s()<>]", name) else name
+    return f"<{name}>" if _NEEDS_BRACKETS.search(name) else name
 
 
 def _dates(book: Book) -> str:
@@ -218,8 +226,9 @@ def article_markdown(
     with links to other articles of the book (keys from :func:`url_key`) pointed at ``links``'
     targets.
     ``break_directives``: no ``{{``/``{%`` in code either (bundles read by mdBook, Hugo, Jekyll)."""
-    body = _body_xhtml(article.content_html, links, inline_images, url_key(article.url))
-    markdown = to_markdown(body, break_directives=break_directives).strip()
+    body = _body_tree(article.content_html, links, inline_images, url_key(article.url))
+    markdown = "" if body is None else tree_to_markdown(body, break_directives=break_directives)
+    markdown = markdown.strip()
     if heading_level > 1:
         markdown = _demote_headings(markdown, heading_level - 1)
     title = "#" * heading_level + " " + heading_text(article.title) if heading else ""
@@ -229,11 +238,13 @@ def article_markdown(
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
-def _body_xhtml(
+def _body_tree(
     xhtml: str, links: Mapping[str, str], inline_images: Resources | None, own_key: str = ""
-) -> str:
+) -> etree._Element | None:
+    """The article's parsed XHTML with its links and images pointed where the output has them
+    (converted to Markdown from this tree: never serialised and parsed again)."""
     if not xhtml.strip():
-        return ""
+        return None
     root = parse_fragment(xhtml)
     for anchor in root.iter(_X + "a"):
         href = anchor.get("href")
@@ -249,7 +260,7 @@ def _body_xhtml(
                 media_type, data = found
                 encoded = base64.b64encode(data).decode("ascii")
                 image.set("src", f"data:{media_type};base64,{encoded}")
-    return serialise_fragment(root)
+    return root
 
 
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})")
