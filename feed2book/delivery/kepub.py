@@ -126,13 +126,15 @@ def _has_kobo_spans(body: etree._Element) -> bool:
     )
 
 
-def _has_content(body: etree._Element) -> bool:
-    for element in body.iter():
-        if not isinstance(element.tag, str) or _local(element) in _KEPT:
-            continue
-        if _local(element) == "img" or (element.text or "").strip():
-            return True
-        if element is not body and (element.tail or "").strip():
+def _has_content(element: etree._Element) -> bool:
+    """Text or an image in ``element`` outside the elements kept as written."""
+    if (element.text or "").strip():
+        return True
+    for child in element:
+        if isinstance(child.tag, str) and _local(child) not in _KEPT:
+            if _local(child) == "img" or _has_content(child):
+                return True
+        if (child.tail or "").strip():
             return True
     return False
 
