@@ -438,6 +438,17 @@ def test_epub_send_splits_a_large_digest_into_volumes_one_message_each(relay: Se
     assert code == 3 and len(relay.mailbox.received) == len(sizes)
 
 
+def test_sync_send_max_mb_sends_volumes_that_fit_the_limit(relay: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEED2BOOK_SMTP_URL", f"smtp://127.0.0.1:{relay.port}")
+    monkeypatch.setenv("FEED2BOOK_SMTP_FROM", "cron@example.com")
+    assert send("add", str(long_feed(tmp_path / "long.xml")))[0] == 0
+    code, _, err = send("sync", "--send", "me@example.com", "--max-mb", "0.3", "-o", str(tmp_path / "sent"))
+    assert code == 0, err
+    sizes = [len(r.data) for r in relay.mailbox.received]
+    assert len(sizes) >= 2 and all(size <= 300_000 for size in sizes)
+    assert len(list((tmp_path / "sent").glob("*-vol-*.epub"))) == len(sizes)
+
+
 def test_a_message_limit_smaller_than_the_book_limit_wins(relay: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without --max-book-mb, --send builds volumes that each fit one message to the address."""
     from feed2book.cli.delivery import Outbox
