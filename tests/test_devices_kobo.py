@@ -324,6 +324,7 @@ def test_image_edge_per_device_unless_given(tmp_path: Path) -> None:
         images = [d for n, d in entries(book.read_bytes()).items() if n.endswith((".png", ".jpg"))]
         return [Image.open(io.BytesIO(data)).width for data in images]
 
+    assert set(PROFILES) == set(Device)
     assert PROFILES[Device.APPLE].image_max_px == 2000
     assert widths("--device", "apple") == [2000]
     assert widths("--device", "kobo") == [1600]

@@ -131,9 +131,9 @@ def _has_content(element: etree._Element) -> bool:
     if (element.text or "").strip():
         return True
     for child in element:
-        if isinstance(child.tag, str) and _local(child) not in _KEPT:
-            if _local(child) == "img" or _has_content(child):
-                return True
+        kept = not isinstance(child.tag, str) or _local(child) in _KEPT
+        if not kept and (_local(child) == "img" or _has_content(child)):
+            return True
         if (child.tail or "").strip():
             return True
     return False
