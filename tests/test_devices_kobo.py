@@ -17,7 +17,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from feed2book.cli.commands import app
-from feed2book.delivery.devices import APPLE_OPTIONS_PATH, PROFILES, apply_device
+from feed2book.delivery.devices import APPLE_OPTIONS_PATH, PROFILES, apply_device, for_device
 from feed2book.delivery.kepub import kepub_bytes, kepub_page, sentences
 from feed2book.delivery.options import Device
 from tests.conftest import DATA
@@ -212,6 +212,8 @@ def test_kobo_book_is_a_kepub_named_kepub_epub(tmp_path: Path) -> None:
     again = build(tmp_path, "again", "--device", "kobo", "-g", "series")
     assert kobo.name.endswith(".kepub.epub") and kobo.name.count(".epub") == 1
     assert kobo.read_bytes() == again.read_bytes()  # reproducible
+    plain = build(tmp_path, "plain", "-g", "series").read_bytes()
+    assert for_device(plain, Device.KOBO) == kobo.read_bytes()  # what an OPDS server would call
     data = kobo.read_bytes()
     opf = entries(data)["OEBPS/content.opf"].decode()
     assert '<meta property="belongs-to-collection" id="series">Reading notes</meta>' in opf
@@ -329,6 +331,12 @@ def test_image_edge_per_device_unless_given(tmp_path: Path) -> None:
     assert widths("--device", "apple") == [2000]
     assert widths("--device", "kobo") == [1600]
     assert widths("--device", "apple", "--image-max-px", "1600") == [1600]
+
+
+@pytest.mark.parametrize("command", [("epub", "--images", "none"), ("sync",)])
+def test_max_mb_without_send_is_a_usage_error(command: tuple[str, ...], tmp_path: Path) -> None:
+    code, err = run(*command, "--max-mb", "5", "-o", str(tmp_path / "out"))
+    assert code == 2 and "--max-mb needs --send" in err
 
 
 def test_check_has_rules_for_kindle_only(tmp_path: Path) -> None:

@@ -333,6 +333,8 @@ def epub_command(
         refuse_file_as_directory(
             output, (".epub",), "a directory, or a .epub name when one book results"
         )
+        if max_mb is not None and send is None:
+            raise UsageError("--max-mb needs --send", hint="--max-book-mb splits any book")
         settings = build_settings(locals(), common)
         image_warnings = grouped_image_warnings(messenger)
         library_read = None if common.sources else common.library_path

@@ -227,6 +227,8 @@ def sync_command(
     from feed2book.sources.fetch import FetchLimits, HttpFetcher
 
     with _session(library, verbose=verbose, quiet=quiet, debug=debug) as (env, messenger, path):
+        if max_mb is not None and send is None:
+            raise UsageError("--max-mb needs --send")
         with _existing(path, "nothing to sync", messenger) as store:
             total = len(sources) if sources else len(store.sources())
             if not total:

@@ -93,6 +93,12 @@ def apply_device(epub: bytes, device: Device) -> Preflight:
     return run_checks(epub, profile.passes, fix=True)
 
 
+def for_device(epub: bytes, device: Device) -> bytes:
+    """The book ``--device`` would write (``for_device(epub, Device.KOBO)``: its kepub); pure,
+    for programs that serve books (an OPDS catalogue offering kepubs)."""
+    return apply_device(epub, device).fixed or epub
+
+
 def series_in_title(book: Book) -> Book:
     """The title Kindle shows and sorts by: the series and this book's part of it.
 
