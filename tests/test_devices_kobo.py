@@ -114,6 +114,7 @@ def inner_markup(page: etree._Element) -> str:
     [
         ("Ink is calm. Pages turn! Really?", ["Ink is calm. ", "Pages turn! ", "Really?"]),
         ("Version 3.14 of example.com is out.", ["Version 3.14 of example.com is out."]),
+        ("Tea, e.g. green, etc. Then rest.", ["Tea, e.g. green, etc. ", "Then rest."]),
         ('He said "stop." Then left…  Gone', ['He said "stop." ', "Then left…  ", "Gone"]),
         ("目にやさしい。夜でも読める！本当？はい", ["目にやさしい。", "夜でも読める！", "本当？", "はい"]),
         ("「読む。」次", ["「読む。」", "次"]),

@@ -9,9 +9,10 @@ Learnt from kepubify (pgaskin/kepubify, ``kepub/transform.go``) and calibre's ke
 - the body's content wrapped in ``<div id="book-columns"><div id="book-inner">`` (the reader
   paginates those) and Kobo's style fix (``div#book-inner`` margins) in each page's head.
 
-Sentences end at ``. ! ? …`` followed by a space (so ``3.14`` and ``example.com`` stay whole),
-and at the full stops of scripts that need no space after them: CJK ``。！？``, Arabic ``؟``,
-Urdu ``۔``, Devanagari ``। ॥``, Armenian, Ethiopic, Myanmar, Khmer. Text with no sentence
+Sentences end at ``. ! ? …`` followed by a space (so ``3.14`` and ``example.com`` stay whole)
+and not by a small letter (``e.g. tea`` stays whole too), and at the full stops of scripts that
+need no space after them: CJK ``。！？``, Arabic ``؟``, Urdu ``۔``, Devanagari ``। ॥``,
+Armenian, Ethiopic, Myanmar, Khmer. Text with no sentence
 punctuation (Thai, Lao) gets one span per run of text, a paragraph or less. The spans go inside
 the elements that hold the text, so markup stays well-formed: a sentence across ``<em>`` is
 several spans. Code blocks (``pre``), SVG, MathML, audio and video keep their text as it is;
@@ -69,9 +70,12 @@ def sentences(text: str) -> list[str]:
     the pieces are ``text``. Text without sentence punctuation is one piece."""
     pieces, start = [], 0
     for match in _SENTENCE_END.finditer(text):
-        if match.end() > start:
-            pieces.append(text[start : match.end()])
-            start = match.end()
+        end = match.end()
+        if text[end : end + 1].islower():
+            continue  # "e.g. tea", "etc. and": a full stop before a small letter ends nothing
+        if end > start:
+            pieces.append(text[start:end])
+            start = end
     if start < len(text):
         pieces.append(text[start:])
     return pieces
