@@ -163,6 +163,19 @@ def test_spans_nest_inside_inline_markup_and_leave_code_blocks_alone() -> None:
     assert head is not None and head[-1].get("class") == "kobostylehacks"
 
 
+def test_no_span_where_the_content_model_forbids_one() -> None:
+    page = page_of(
+        '<picture><source srcset="a.png"/><img src="a.png" alt=""/></picture>'
+        "<table> <tr> <td>Cell one. Two.</td> </tr> </table>"
+    )
+    assert kepub_page(page)
+    assert inner_markup(page) == (
+        '<picture><source srcset="a.png"/><img src="a.png" alt=""/></picture>'
+        '<table> <tr> <td><span class="koboSpan" id="kobo.1.1">Cell one. </span>'
+        '<span class="koboSpan" id="kobo.1.2">Two.</span></td> </tr> </table>'
+    )
+
+
 def test_a_page_without_text_or_an_already_kepub_page_is_left_alone() -> None:
     cover = page_of('<svg xmlns="http://www.w3.org/2000/svg"><text>Title</text></svg>')
     assert not kepub_page(cover)

@@ -32,7 +32,7 @@ from typing import Final
 
 from lxml import etree
 
-from feed2book.delivery.preflight import OPF, EpubFiles, Finding, X, parse_xml
+from feed2book.delivery.preflight import OPF, EpubFiles, Finding, X, parse_xml, run_checks
 
 SPAN_CLASS: Final = "koboSpan"
 STYLE_CLASS: Final = "kobostylehacks"
@@ -83,10 +83,7 @@ def sentences(text: str) -> list[str]:
 
 def kepub_bytes(epub: bytes) -> bytes:
     """The kepub of ``epub`` (a book that already is one is returned as it is)."""
-    files = EpubFiles.read(epub)
-    for _ in kobo_spans(files, True):
-        pass
-    return files.write() if files.changed else epub
+    return run_checks(epub, (kobo_spans,), fix=True).fixed or epub
 
 
 def kobo_spans(files: EpubFiles, fix: bool) -> Iterator[Finding]:
