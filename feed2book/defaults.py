@@ -38,6 +38,8 @@ LIST_DEADLINE: Final = 600.0  # seconds spent reading what lists name: `--list-d
 
 # --- books ------------------------------------------------------------------------------------
 IMAGE_MAX_PX: Final = 1600  # longest image edge for e-readers, and the width srcset aims at
+# Apple Books: at most 4 million pixels per image (Apple's asset guide); 2000 x 2000 is that.
+APPLE_IMAGE_MAX_PX: Final = 2000
 COVER_SIZE: Final = (1600, 2560)  # cover pixels, 1:1.6: the size Kindle and Kobo recommend
 LANGUAGE: Final = "en"  # a feed, book or cover that names no (believable) language
 EPUB_ZIP_TIME: Final = (1980, 1, 1, 0, 0, 0)  # zip entries' time: the earliest a zip can hold

@@ -9,6 +9,9 @@ MAX_NAME_BYTES = 80
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.I)
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\u200e\u200f\u202a-\u202e\u2066-\u2069]+')
 
+# A Kobo opens a book as a kepub by this ending; to everything else it is an ``.epub``.
+KEPUB_SUFFIX = ".kepub.epub"
+
 
 def safe_stem(text: str, max_bytes: int = MAX_NAME_BYTES) -> str:
     """A file-name stem: no separators, control or bidi characters, no reserved names, no

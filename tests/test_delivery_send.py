@@ -401,13 +401,14 @@ def test_sync_send_sends_what_is_new_once(relay: Server, tmp_path: Path, monkeyp
     assert "nothing new to send to me@example.com" in err and "error" not in err
 
 
-def long_feed(path: Path, articles: int = 24) -> Path:
-    """An RSS feed of made-up articles, each about 6 kB of words that compress poorly."""
+def long_feed(path: Path, articles: int = 24, length: int = 900) -> Path:
+    """An RSS feed of made-up articles, each of ``length`` words (900: about 6 kB) that compress
+    poorly."""
     words = random.Random(5)
     items = []
     for number in range(1, articles + 1):
         text = " ".join("".join(words.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(words.randint(2, 9)))
-                        for _ in range(900))
+                        for _ in range(length))
         items.append(
             f"<item><title>Entry {number}</title><link>https://long.example/{number}</link>"
             f"<guid>https://long.example/{number}</guid><pubDate>Mon, {number:02d} Jun 2026 10:00:00 GMT</pubDate>"
@@ -436,6 +437,18 @@ def test_epub_send_splits_a_large_digest_into_volumes_one_message_each(relay: Se
     code, _, err = send("epub", "-g", "none", "--images", "none", "--no-cover", "--send", "me@example.com",
                         "--max-book-mb", "0.1", "-o", str(tmp_path / "sent"))
     assert code == 3 and len(relay.mailbox.received) == len(sizes)
+
+
+def test_sync_send_max_mb_sends_volumes_that_fit_the_limit(relay: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEED2BOOK_SMTP_URL", f"smtp://127.0.0.1:{relay.port}")
+    monkeypatch.setenv("FEED2BOOK_SMTP_FROM", "cron@example.com")
+    # 24 articles of ~8 kB (zipped) and a cover: well over what one 0.3 MB message holds
+    assert send("add", str(long_feed(tmp_path / "long.xml", length=2000)))[0] == 0
+    code, _, err = send("sync", "--send", "me@example.com", "--max-mb", "0.3", "-o", str(tmp_path / "sent"))
+    assert code == 0, err
+    sizes = [len(r.data) for r in relay.mailbox.received]
+    assert len(sizes) >= 2 and all(size <= 300_000 for size in sizes)
+    assert len(list((tmp_path / "sent").glob("*-vol-*.epub"))) == len(sizes)
 
 
 def test_a_message_limit_smaller_than_the_book_limit_wins(relay: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,7 +21,7 @@ from feed2book.atomic import atomic_writer, write_bytes_atomically
 from feed2book.cli import library as cli_library
 from feed2book.cli.console import Environment, ExitStatus, Messenger, Progress, Verbosity
 from feed2book.cli.delivery import register as register_delivery
-from feed2book.cli.delivery_options import DeviceOpt, SendOpt, SeriesInTitleOpt
+from feed2book.cli.delivery_options import DeviceOpt, MaxMbOpt, SendOpt, SeriesInTitleOpt
 from feed2book.cli.listing import render_listing, summary, summary_line, terminal_width
 from feed2book.cli.opds import register as register_opds
 from feed2book.cli.options import (
@@ -275,7 +275,7 @@ def epub_command(
     cover: CoverFileOpt = None,
     no_cover: NoCoverOpt = False,
     images: ImagesOpt = ImageMode.EMBED,
-    image_max_px: ImageMaxPxOpt = IMAGE_MAX_PX,
+    image_max_px: ImageMaxPxOpt = None,
     grayscale: GrayscaleOpt = False,
     cache_dir: CacheDirOpt = None,
     max_book_mb: MaxBookMbOpt = None,
@@ -301,6 +301,7 @@ def epub_command(
     device: DeviceOpt = None,
     series_in_title: SeriesInTitleOpt = False,
     send: SendOpt = None,
+    max_mb: MaxMbOpt = None,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -317,6 +318,8 @@ def epub_command(
 
         feed2book epub examples/feeds -g none --title "May notes" -o may.epub
 
+        feed2book epub examples/feeds --device kobo -o kobo/  # .kepub.epub files
+
         feed2book epub -g none --send me@kindle.com -o sent/  # cron: what is new
     """
     from feed2book.cli.delivery import Outbox, device_bytes
@@ -331,10 +334,12 @@ def epub_command(
         refuse_file_as_directory(
             output, (".epub",), "a directory, or a .epub name when one book results"
         )
+        if max_mb is not None and send is None:
+            raise UsageError("--max-mb needs --send", hint="--max-book-mb splits any book")
         settings = build_settings(locals(), common)
         image_warnings = grouped_image_warnings(messenger)
         library_read = None if common.sources else common.library_path
-        outbox = Outbox.open(send, library_read) if send else None
+        outbox = Outbox.open(send, library_read, max_mb) if send else None
         if outbox is not None:  # one message per volume
             limit = outbox.largest_book(settings.max_book_bytes)
             settings = dataclasses.replace(settings, max_book_bytes=limit)
@@ -398,12 +403,17 @@ def epub_command(
                             on_progress=advance,
                         )
 
+                suffix = device.suffix if device is not None else ".epub"
                 if settings.max_book_bytes is None:
-                    write_book_files(books, output, write, force=force, on_written=written)
+                    write_book_files(
+                        books, output, write, suffix=suffix, force=force, on_written=written
+                    )
                 else:
                     for book in books:
                         paths.clear()
-                        write_parts(volumes(book), output, force=force, on_written=written)
+                        write_parts(
+                            volumes(book), output, suffix=suffix, force=force, on_written=written
+                        )
                         fresh.record(book)
                         if outbox is not None and not outbox.deliver_book(
                             book, paths, messenger, common.library_path
@@ -449,7 +459,7 @@ def markdown_command(
     cover: CoverFileOpt = None,
     no_cover: NoCoverOpt = False,
     images: ImagesOpt = ImageMode.EMBED,
-    image_max_px: ImageMaxPxOpt = IMAGE_MAX_PX,
+    image_max_px: ImageMaxPxOpt = None,
     grayscale: GrayscaleOpt = False,
     cache_dir: CacheDirOpt = None,
     force: ForceOpt = False,
@@ -590,7 +600,7 @@ def build_settings(options: dict[str, Any], common: Common) -> BuildSettings:
     cache_dir = options.get("cache_dir")
     images = ImageOptions(
         mode=options.get("images", ImageMode.EMBED),
-        max_px=int(options.get("image_max_px", IMAGE_MAX_PX)),
+        max_px=image_max_px(options),
         grayscale=bool(options.get("grayscale", False)),
         cache_dir=default_cache_dir({"FEED2BOOK_CACHE_DIR": str(cache_dir)}) if cache_dir else None,
         timeout=common.limits.timeout,
@@ -602,6 +612,18 @@ def build_settings(options: dict[str, Any], common: Common) -> BuildSettings:
         cover=cover_choice(options["cover_theme"], options["cover"], options["no_cover"]),
         max_book_bytes=int(max_mb * 1_000_000) if max_mb else None,
     )
+
+
+def image_max_px(options: dict[str, Any]) -> int:
+    """``--image-max-px``, else the ``--device`` profile's, else the default."""
+    given, device = options.get("image_max_px"), options.get("device")
+    if given is not None:
+        return int(given)
+    if device is None:
+        return IMAGE_MAX_PX
+    from feed2book.delivery.devices import PROFILES
+
+    return PROFILES[device].image_max_px
 
 
 def grouped_books(
@@ -709,16 +731,22 @@ def write_parts(
     parts: list[tuple[Book, bytes]],
     output: Path,
     *,
+    suffix: str = ".epub",
     force: bool,
     on_written: Callable[[Book, Path, list[Path]], None],
 ) -> None:
-    """Write a book's volumes (already built) as files."""
+    """Write a book's volumes (already built) as files named ``….suffix``."""
     from feed2book.output.books import write_book_files
 
     built = {volume.key: data for volume, data in parts}
     volumes = [volume for volume, _ in parts]
     write_book_files(
-        volumes, output, lambda v, out: out.write(built[v.key]), force=force, on_written=on_written
+        volumes,
+        output,
+        lambda v, out: out.write(built[v.key]),
+        suffix=suffix,
+        force=force,
+        on_written=on_written,
     )
 
 

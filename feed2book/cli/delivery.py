@@ -185,6 +185,11 @@ def check_command(
     with edge(env, messenger):
         if output is not None and (not fix or len(books) != 1):
             raise UsageError("--output needs --fix and a single BOOK")
+        if device is not Device.KINDLE:
+            raise UsageError(
+                f"check has rules for kindle only, not {device.value}",
+                hint=f"`feed2book epub --device {device.value}` builds books for it",
+            )
         found = False
         for path in books:
             try:
@@ -238,9 +243,9 @@ class Outbox:
     kindle: bool
 
     @classmethod
-    def open(cls, to: str, library: Path | None = None) -> Outbox:
+    def open(cls, to: str, library: Path | None = None, max_mb: float | None = None) -> Outbox:
         """``library``: when SOURCES are not given, the library ``--send`` reads (it must hold
-        articles: the bundled examples are never sent)."""
+        articles: the bundled examples are never sent); ``max_mb``: ``--max-mb``."""
         from feed2book.delivery.config import smtp_settings
         from feed2book.delivery.smtp import is_kindle_address, message_limit
         from feed2book.library import Library
@@ -258,7 +263,7 @@ class Outbox:
                     "articles",
                     hint="`feed2book add FEED…` first, or give SOURCES",
                 )
-        return cls(to, smtp_settings(), message_limit(to), is_kindle_address(to))
+        return cls(to, smtp_settings(), message_limit(to, max_mb), is_kindle_address(to))
 
     def largest_book(self, asked: int | None) -> int:
         """The book size limit: ``--max-book-mb`` when smaller, else what one message holds."""

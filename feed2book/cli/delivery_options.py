@@ -31,8 +31,10 @@ DeviceOpt = Annotated[
     Device | None,
     typer.Option(
         "--device",
-        help="Tune the books for a device (`kindle`: the Send-to-Kindle preflight fixes, "
-        "images at most 5 MB, footnote pop-ups). Example: `--device kindle`.",
+        help="Tune the books for a device: `kindle` (the Send-to-Kindle preflight fixes, "
+        "images at most 5 MB), `kobo` (a .kepub.epub), `koreader`, `apple` (images up to "
+        "2000 px, the book's fonts), `generic`; all but generic make footnotes pop-ups. "
+        "Example: `--device kobo`.",
         show_default=False,
     ),
 ]
@@ -48,7 +50,8 @@ MaxMbOpt = Annotated[
     typer.Option(
         "--max-mb",
         min=0.1,
-        help="Largest message in MB, base64 included (default: 50 for kindle.com, 25 else).",
+        help="Largest message in MB, base64 included (default: 50 for kindle.com, 25 else). "
+        "Example: `--max-mb 10`.",
         show_default=False,
     ),
 ]

@@ -18,7 +18,7 @@ from rich.console import Console
 
 from feed2book.atomic import atomic_writer
 from feed2book.cli.console import Environment, ExitStatus, Messenger, Verbosity
-from feed2book.cli.delivery_options import SendOpt
+from feed2book.cli.delivery_options import MaxMbOpt, SendOpt
 from feed2book.cli.options import (
     DebugOpt,
     FullTextOpt,
@@ -183,6 +183,7 @@ def sync_command(
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
     list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
     send: SendOpt = None,
+    max_mb: MaxMbOpt = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -226,6 +227,8 @@ def sync_command(
     from feed2book.sources.fetch import FetchLimits, HttpFetcher
 
     with _session(library, verbose=verbose, quiet=quiet, debug=debug) as (env, messenger, path):
+        if max_mb is not None and send is None:
+            raise UsageError("--max-mb needs --send")
         with _existing(path, "nothing to sync", messenger) as store:
             total = len(sources) if sources else len(store.sources())
             if not total:
@@ -256,11 +259,13 @@ def sync_command(
             env.stderr.write(render(sync_table(results), width=_width(env)))
             env.stderr.flush()
         failed = any(result.failed for result in results)
-        status = _send_new(send, path, output, messenger) if send else ExitStatus.OK
+        status = _send_new(send, path, output, messenger, max_mb) if send else ExitStatus.OK
         raise typer.Exit(ExitStatus.SOURCES_FAILED if failed else status)
 
 
-def _send_new(to: str, library: Path, output: Path | None, messenger: Messenger) -> int:
+def _send_new(
+    to: str, library: Path, output: Path | None, messenger: Messenger, max_mb: float | None
+) -> int:
     """``epub --group-by none --send TO`` on the library; "nothing new" is a success here."""
     from feed2book.cli.commands import epub_command  # late: commands imports this module
     from feed2book.delivery.ledger import has_undelivered
@@ -277,6 +282,7 @@ def _send_new(to: str, library: Path, output: Path | None, messenger: Messenger)
             group_by=GroupBy.NONE,
             library=library,
             send=to,
+            max_mb=max_mb,
             quiet=messenger.verbosity < Verbosity.NORMAL,
             debug=messenger.debug,
         )

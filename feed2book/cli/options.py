@@ -258,11 +258,13 @@ ImagesOpt = Annotated[
     ),
 ]
 ImageMaxPxOpt = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--image-max-px",
         min=16,
-        help="Longest edge of embedded images, in pixels. Example: `--image-max-px 1200`.",
+        help="Longest edge of embedded images, in pixels (default: 1600; 2000 with "
+        "`--device apple`). Example: `--image-max-px 1200`.",
+        show_default=False,
     ),
 ]
 GrayscaleOpt = Annotated[

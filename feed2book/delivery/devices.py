@@ -1,30 +1,55 @@
-"""Device profiles for ``--device``. This module holds ``kindle``; other devices are added here.
+"""Device profiles for ``--device``: what each device gets, decided here once (``PROFILES``).
 
-``kindle``, applied to every EPUB ``epub --device kindle`` writes:
+Every profile is a set of build defaults (the longest image edge) and passes over the built
+EPUB, all through ``apply_device``:
 
-- the preflight (``feed2book.delivery.preflight``) with its fixes;
-- images at most 5 MB (re-encoded smaller);
-- the CSS features Kindle's renderer drops removed (``position: fixed|absolute``,
-  ``display: flex|grid``), so the page falls back to the plain flow it shows anyway;
-- footnotes as Kindle pop-ups read them: the reference link gets ``epub:type="noteref"`` and each
-  note becomes an ``<aside epub:type="footnote">``. A note is an ordered-list item with an id
-  that an in-page link points at, and that sits in a footnotes block (class, id or ARIA role),
-  links back to its reference (the "↩" of Hugo, Jekyll, Pandoc, WordPress), or is pointed at
-  by a superscript number or dagger;
-- with ``--series-in-title``, the series in the title (Kindle ignores series metadata).
+- ``kindle``: the preflight (``feed2book.delivery.preflight``) with its fixes; images at most
+  5 MB (re-encoded smaller); the CSS features Kindle's renderer drops removed
+  (``position: fixed|absolute``, ``display: flex|grid``), so the page falls back to the plain
+  flow it shows anyway; footnotes as pop-ups; with ``--series-in-title``, the series in the
+  title (Kindle ignores series metadata).
+- ``kobo``: footnotes as pop-ups, then the kepub markup (``feed2book.delivery.kepub``); the file
+  is named ``.kepub.epub``.
+- ``koreader``: footnotes as pop-ups; KOReader renders the stylesheet as it is.
+- ``apple``: images up to 2000 px (Apple's 4-megapixel cap for book images), footnotes as
+  pop-ups, and ``META-INF/com.apple.ibooks.display-options.xml`` asking Apple Books to use
+  the book's fonts (serif text, monospace code) until the reader picks another.
+- ``generic``: the book as feed2book builds it, for any EPUB reader.
+
+No profile turns images grey: colour e-ink (Kindle Colorsoft, Kobo Libra Colour), KOReader on
+tablets and Apple devices show colour, and black-and-white screens convert by themselves;
+``--grayscale`` stays the user's choice.
+
+Footnotes as pop-ups: the reference link gets ``epub:type="noteref"`` and each note becomes an
+``<aside epub:type="footnote">``. A note is an ordered-list item with an id that an in-page
+link points at, and that sits in a footnotes block (class, id or ARIA role), links back to its
+reference (the "↩" of Hugo, Jekyll, Pandoc, WordPress), or is pointed at by a superscript
+number or dagger.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Final
 
 from lxml import etree
 
+from feed2book.defaults import APPLE_IMAGE_MAX_PX, IMAGE_MAX_PX
+from feed2book.delivery.kepub import kobo_spans
 from feed2book.delivery.options import Device
-from feed2book.delivery.preflight import EpubFiles, Finding, Preflight, X, parse_xml, run_preflight
+from feed2book.delivery.preflight import (
+    Check,
+    EpubFiles,
+    Finding,
+    Preflight,
+    X,
+    parse_xml,
+    run_checks,
+    run_preflight,
+)
 from feed2book.i18n import plural
 from feed2book.models import Book
 
@@ -39,14 +64,39 @@ _NOTES_BLOCK: Final = re.compile(r"footnote|endnote", re.IGNORECASE)
 _MARKER: Final = re.compile(r"^\[?(?:\d{1,3}|[*†‡§])\]?$")
 _NOTE_ROLES: Final = frozenset({"doc-endnote", "doc-footnote"})
 _NOTES_ROLES: Final = frozenset({"doc-endnotes", "doc-footnotes"})
+APPLE_OPTIONS_PATH: Final = "META-INF/com.apple.ibooks.display-options.xml"
+APPLE_OPTIONS: Final = b"""<?xml version="1.0" encoding="UTF-8"?>
+<display_options>
+  <platform name="*">
+    <option name="specified-fonts">true</option>
+  </platform>
+</display_options>
+"""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Profile:
+    """What ``--device`` changes: the longest image edge when ``--image-max-px`` is not
+    given, whether the Kindle preflight runs, and the passes over the built book."""
+
+    image_max_px: int = IMAGE_MAX_PX
+    preflight: bool = False
+    passes: tuple[Check, ...] = ()
 
 
 def apply_device(epub: bytes, device: Device) -> Preflight:
     """``epub`` made for ``device``: the report, and the rewritten book in ``fixed`` (or None
     when it needed no change)."""
-    if device is not Device.KINDLE:
-        raise ValueError(f"no profile for {device}")
-    return run_preflight(epub, fix=True, extra=(drop_unsupported_css, kindle_footnotes))
+    profile = PROFILES[device]
+    if profile.preflight:
+        return run_preflight(epub, fix=True, extra=profile.passes)
+    return run_checks(epub, profile.passes, fix=True)
+
+
+def for_device(epub: bytes, device: Device) -> bytes:
+    """The book ``--device`` would write (``for_device(epub, Device.KOBO)``: its kepub); pure,
+    for programs that serve books (an OPDS catalogue offering kepubs)."""
+    return apply_device(epub, device).fixed or epub
 
 
 def series_in_title(book: Book) -> Book:
@@ -80,24 +130,37 @@ def drop_unsupported_css(files: EpubFiles, fix: bool) -> Iterator[Finding]:
                 files.put(path, new.encode("utf-8"))
 
 
-def kindle_footnotes(files: EpubFiles, fix: bool) -> Iterator[Finding]:
-    for path in files.documents():
-        data = files.data[path]
-        if b"xmlns:epub=" not in data:  # so that the new attributes read epub:type, not ns0:type
-            data = re.sub(rb"<html\b", b'<html xmlns:epub="' + OPS.encode() + b'"', data, count=1)
-        root = parse_xml(data)
-        notes = _footnote_items(root)
-        if not notes:
-            continue
-        yield Finding(
-            "footnotes",
-            path,
-            f"{plural(len(notes), 'footnote', 'footnotes')} made Kindle pop-ups",
-            fix,
-        )
-        if fix:
-            _as_popups(root, notes)
-            files.put_xml(path, root)
+def popup_footnotes(reader: str) -> Check:
+    """The pass that makes footnotes pop-ups, its findings naming ``reader``."""
+
+    def footnotes(files: EpubFiles, fix: bool) -> Iterator[Finding]:
+        for path in files.documents():
+            data = files.data[path]
+            if b"xmlns:epub=" not in data:  # so that new attributes read epub:type, not ns0:
+                declared = b'<html xmlns:epub="' + OPS.encode() + b'"'
+                data = re.sub(rb"<html\b", declared, data, count=1)
+            root = parse_xml(data)
+            notes = _footnote_items(root)
+            if not notes:
+                continue
+            yield Finding(
+                "footnotes",
+                path,
+                f"{plural(len(notes), 'footnote', 'footnotes')} made {reader} pop-ups",
+                fix,
+            )
+            if fix:
+                _as_popups(root, notes)
+                files.put_xml(path, root)
+
+    return footnotes
+
+
+def apple_display_options(files: EpubFiles, fix: bool) -> Iterator[Finding]:
+    """Apple Books shows the book's own fonts only when this file asks for them."""
+    if APPLE_OPTIONS_PATH not in files.data and fix:
+        files.add(APPLE_OPTIONS_PATH, APPLE_OPTIONS)
+    yield from ()
 
 
 def _footnote_items(root: etree._Element) -> dict[str, etree._Element]:
@@ -195,3 +258,19 @@ def _as_popups(root: etree._Element, notes: dict[str, etree._Element]) -> None:
             holder.insert(place, aside)
         if not len(ordered):
             holder.remove(ordered)
+
+
+PROFILES: Final[Mapping[Device, Profile]] = MappingProxyType(
+    {
+        Device.KINDLE: Profile(
+            preflight=True, passes=(drop_unsupported_css, popup_footnotes("Kindle"))
+        ),
+        Device.KOBO: Profile(passes=(popup_footnotes("Kobo"), kobo_spans)),
+        Device.KOREADER: Profile(passes=(popup_footnotes("KOReader"),)),
+        Device.APPLE: Profile(
+            image_max_px=APPLE_IMAGE_MAX_PX,
+            passes=(popup_footnotes("Apple Books"), apple_display_options),
+        ),
+        Device.GENERIC: Profile(),
+    }
+)

@@ -173,6 +173,16 @@ class EpubFiles:
     def put_xml(self, path: str, root: etree._Element) -> None:
         self.put(path, serialise(root))
 
+    def add(self, path: str, data: bytes) -> None:
+        """A new file at the end of the zip, dated and compressed like the container file."""
+        model = next(info for info in self.infos if info.filename == "META-INF/container.xml")
+        info = zipfile.ZipInfo(path, date_time=model.date_time)
+        info.compress_type = model.compress_type
+        info.external_attr = model.external_attr
+        info.create_system = model.create_system
+        self.infos.append(info)
+        self.put(path, data)
+
 
 def serialise(root: etree._Element) -> bytes:
     """An XML document with the UTF-8 declaration Amazon wants (double quotes) and its doctype."""
@@ -203,7 +213,6 @@ def run_preflight(
 
     ``extra``: more checks of the same shape (a device profile's).
     """
-    files = EpubFiles.read(epub)
     checks: tuple[Check, ...] = (
         check_drm,
         check_declarations,
@@ -215,6 +224,13 @@ def run_preflight(
         lambda f, x: check_image_sizes(f, x, max_image_bytes),
         *extra,
     )
+    return run_checks(epub, checks, fix=fix)
+
+
+def run_checks(epub: bytes, checks: tuple[Check, ...], *, fix: bool = False) -> Preflight:
+    """``checks`` on ``epub``, in order; with ``fix``, the book they fixed in
+    ``Preflight.fixed``."""
+    files = EpubFiles.read(epub)
     # Always fixed on the working copy, so that a report without ``fix`` tells what is fixable.
     findings = [finding for check in checks for finding in check(files, True)]
     if not fix:

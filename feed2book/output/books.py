@@ -19,9 +19,11 @@ from typing import IO, Literal
 from feed2book.atomic import atomic_writer, remove_stale_temporaries
 from feed2book.covers.render import CoverSpec, cover_bytes
 from feed2book.errors import OutputError, UsageError
-from feed2book.filenames import safe_stem, unique_names
+from feed2book.filenames import KEPUB_SUFFIX, safe_stem, unique_names
 from feed2book.models import Book, book_identifier
 
+# Book names that end like another form's (a kepub is an .epub by its last extension).
+LONGER_SUFFIXES = (KEPUB_SUFFIX,)
 _OPF_IDENTIFIER = re.compile(rb"<dc:identifier[^>]*>([^<]+)</dc:identifier>")
 
 
@@ -61,7 +63,7 @@ def targets(books: Sequence[Book], output: Path, suffix: str) -> list[Path]:
     """Where each book goes: ``output`` itself when it names a file (one book only), else a
     safe, unique name from the book's slug (plus ``suffix``; none for folders) inside the
     ``output`` directory."""
-    if suffix and output.suffix.lower() == suffix:
+    if suffix and output.suffix.lower() == _last_part(suffix):  # -o book.epub for .kepub.epub
         if len(books) != 1:
             raise UsageError(
                 f"-o {output} names one file but {len(books)} books were built",
@@ -70,6 +72,11 @@ def targets(books: Sequence[Book], output: Path, suffix: str) -> list[Path]:
         return [output]
     names = unique_names([safe_stem(book.slug or book.title) for book in books], suffix)
     return [output / name for name in names]
+
+
+def _last_part(suffix: str) -> str:
+    """The extension a name with ``suffix`` ends in (``.epub`` for ``.kepub.epub``)."""
+    return "." + suffix.rpartition(".")[2]
 
 
 def identifier_of(path: Path) -> str | None:
@@ -98,14 +105,19 @@ def check_target(path: Path, book: Book, *, force: bool) -> None:
 
 
 def earlier_builds(directory: Path, book: Book, keep: Path, suffix: str) -> list[Path]:
-    """Other files in ``directory`` that are earlier builds of ``book``."""
+    """Other files in ``directory`` that are earlier builds of ``book`` in the same form (an
+    ``.epub`` never replaces the ``.kepub.epub`` of the same book, nor the reverse)."""
     if not directory.is_dir():
         return []
     wanted = book_identifier(book.key)
+    longer = tuple(other for other in LONGER_SUFFIXES if other.endswith(suffix) and other != suffix)
     return [
         candidate
         for candidate in sorted(directory.glob(f"*{suffix}"))
-        if candidate != keep and candidate.is_file() and identifier_of(candidate) == wanted
+        if candidate != keep
+        and not candidate.name.lower().endswith(longer)
+        and candidate.is_file()
+        and identifier_of(candidate) == wanted
     ]
 
 
