@@ -33,6 +33,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from feed2book.cli import app
+from feed2book.delivery.devices import for_device
+from feed2book.delivery.options import Device
 from feed2book.images import ImageOptions
 from feed2book.library import Library
 from feed2book.models import Article, SeriesRef
@@ -174,19 +176,25 @@ def test_every_link_of_the_served_catalogue_leads_somewhere_and_every_book_is_va
                 assert entry.id.startswith("urn:uuid:") and entry.title and entry.updated
                 assert entry.authors
                 rels = {link.rel: link for link in entry.links}
-                assert rels[ACQUISITION].type == "application/epub+zip"
+                acquisitions = [link for link in entry.links if link.rel == ACQUISITION]
+                assert [link.type for link in acquisitions] == [
+                    "application/epub+zip",
+                    "application/kepub+zip",
+                ]
                 assert rels["http://opds-spec.org/image"].type == "image/jpeg"
                 covers.append(rels["http://opds-spec.org/image/thumbnail"].href)
-                if rels[ACQUISITION].href not in books:
-                    download = fetch(rels[ACQUISITION].href)
-                    assert download.status == 200
-                    assert download.headers["Content-Type"] == "application/epub+zip"
-                    books[rels[ACQUISITION].href] = download.body
+                for link in acquisitions:
+                    if link.href not in books:
+                        download = fetch(link.href)
+                        assert download.status == 200
+                        assert download.headers["Content-Type"] == link.type
+                        books[link.href] = download.body
         cover = fetch(covers[0].removesuffix("-thumb.jpg") + ".jpg")
         thumbnail = fetch(covers[0])
     # authors 2, series 1, feeds 1, months 2 (April, May); new: one of everything, and one per
-    # author, which are the authors' books (everything is new on a first visit)
-    assert len(books) == 7
+    # author, which are the authors' books (everything is new on a first visit); each as an
+    # EPUB and a kepub
+    assert len(books) == 2 * 7
     assert Image.open(io.BytesIO(cover.body)).size == (1600, 2560)
     assert Image.open(io.BytesIO(thumbnail.body)).size == (240, 384)
     assert_all_epubcheck_clean({urlsplit(href).path: data for href, data in books.items()})
@@ -408,9 +416,12 @@ def test_opds2_documents_have_the_required_fields_and_the_same_books(tmp_path: P
                 assert metadata["modified"].endswith("Z")
                 assert publication["images"] and all(i["href"] for i in publication["images"])
                 acquisition = [link for link in publication["links"] if link["rel"] == ACQUISITION]
-                assert [link["type"] for link in acquisition] == ["application/epub+zip"]
+                assert [link["type"] for link in acquisition] == [
+                    "application/epub+zip",
+                    "application/kepub+zip",
+                ]
                 if href == "authors.json":
-                    json_books.add(urljoin(served.base, acquisition[0]["href"]))
+                    json_books |= {urljoin(served.base, link["href"]) for link in acquisition}
         head = {href: fetch(href, "HEAD").status for href in json_books}
     assert navigation["metadata"]["title"]
     assert any(link["rel"] == "search" and link["templated"] for link in navigation["links"])
@@ -418,12 +429,12 @@ def test_opds2_documents_have_the_required_fields_and_the_same_books(tmp_path: P
     assert json_books == atom_books and set(head.values()) == {200}
 
 
-# --- the kepub hook --------------------------------------------------------------------------
+# --- formats: the EPUB and the kepub --------------------------------------------------------
 
 
 def test_a_second_format_gets_its_own_acquisition_link_and_download(tmp_path: Path) -> None:
     make_library(tmp_path / "library.sqlite3", articles())
-    marked = kepub_format(lambda epub: epub + b"kobo")  # stands in for the --device kobo pass
+    marked = kepub_format(lambda epub: epub + b"kobo")  # any pass over the built EPUB
     with serving(opds_app(tmp_path, formats=(EPUB, marked))) as served:
         entry = parse_atom(fetch(served.base + "series.xml")).entries[0]
         links = [link for link in entry.links if link.rel == ACQUISITION]
@@ -432,6 +443,21 @@ def test_a_second_format_gets_its_own_acquisition_link_and_download(tmp_path: Pa
     assert links[1].href.endswith(".kepub.epub")
     assert downloads[1].headers["Content-Type"] == "application/kepub+zip"
     assert downloads[1].body == downloads[0].body + b"kobo"
+
+
+def test_every_book_is_offered_as_the_kepub_epub_device_kobo_writes(tmp_path: Path) -> None:
+    """By default a catalogue offers each book twice: the EPUB, and the kepub a Kobo opens
+    with its own reader (the ``--device kobo`` pass over those EPUB bytes)."""
+    make_library(tmp_path / "library.sqlite3", articles())
+    with serving(opds_app(tmp_path)) as served:
+        entry = parse_atom(fetch(served.base + "series.xml")).entries[0]
+        links = [link for link in entry.links if link.rel == ACQUISITION]
+        epub, kepub = (fetch(link.href).body for link in links)
+    assert [link.type for link in links] == ["application/epub+zip", "application/kepub+zip"]
+    assert kepub == for_device(epub, Device.KOBO) != epub
+    with zipfile.ZipFile(io.BytesIO(kepub)) as archive:
+        pages = [archive.read(name) for name in archive.namelist() if name.endswith(".xhtml")]
+    assert any(b'class="koboSpan" id="kobo.1.1"' in page for page in pages)
 
 
 # --- the static catalogue ---------------------------------------------------------------------
@@ -479,9 +505,10 @@ def test_the_static_catalogue_is_browsable_and_rebuilds_only_what_changed(tmp_pa
     (out / "books" / "my-own.epub").write_bytes(b"a book feed2book did not write")
     again = runner.invoke(app, ["opds", "-o", str(out), "--library", str(library)])
     assert again.exit_code == 0, again.output
-    # Ana's book, the series, the feed and May changed; Bo's book and April did not.
-    assert "6 books (4 built now), 10 catalogue documents; removed 12 old files" in again.stderr
-    assert len(list((out / "books").iterdir())) == 7
+    # Ana's book, the series, the feed and May changed; Bo's book and April did not. Each changed
+    # book leaves four old files: its EPUB, its kepub, its cover and its thumbnail.
+    assert "6 books (4 built now), 10 catalogue documents; removed 16 old files" in again.stderr
+    assert len(list((out / "books").iterdir())) == 2 * 6 + 1  # each book twice, and my-own.epub
     assert (out / "books" / "my-own.epub").read_bytes() == b"a book feed2book did not write"
 
 

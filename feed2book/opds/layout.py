@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+from feed2book.delivery.devices import for_device
+from feed2book.delivery.options import Device
 from feed2book.opds.catalogue import BookEntry
 
 NAVIGATION_TYPE = "application/atom+xml;profile=opds-catalog;kind=navigation"
@@ -48,17 +50,19 @@ EPUB = Format("epub", ".epub", EPUB_TYPE, "EPUB")
 
 
 def kepub_format(transform: Callable[[bytes], bytes]) -> Format:
-    """The Kobo download, made from the EPUB by ``transform`` (the ``--device kobo`` pass).
-
-    The hook for the kepub profile: once ``feed2book.delivery.devices`` has one, offering it
-    is ``FORMATS = (EPUB, kepub_format(lambda data: apply_device(data, Device.KOBO).fixed or
-    data))``; every acquisition feed then links both downloads and the server builds both.
-    """
+    """The Kobo download, made from the EPUB by ``transform`` (the ``--device kobo`` pass):
+    every acquisition feed links both downloads and the server builds both."""
     return Format("kepub", ".kepub.epub", "application/kepub+zip", "Kobo (kepub)", transform)
 
 
-# What every book is offered as. Only the EPUB until the kepub profile exists (see above).
-FORMATS: tuple[Format, ...] = (EPUB,)
+def _kepub(epub: bytes) -> bytes:
+    return for_device(epub, Device.KOBO)
+
+
+KEPUB = kepub_format(_kepub)
+
+# What every book is offered as: the EPUB, and the kepub ``epub --device kobo`` would write.
+FORMATS: tuple[Format, ...] = (EPUB, KEPUB)
 
 
 def shelf_href(name: str, extension: str) -> str:
