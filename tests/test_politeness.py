@@ -53,8 +53,7 @@ def test_a_page_is_fetched_under_the_pages_politeness(server: Server, tmp_path: 
     server.route("/post", body=b"x" * 2000, headers={"Content-Type": "text/html"})
     options = PageOptions(cache_dir=tmp_path, max_bytes=1000)
     now = datetime(2026, 5, 1, tzinfo=UTC)
-    with PageFetcher(options) as pages:
-        with pytest.raises(FetchError) as refused:
-            pages.get(server.url("/post"), internal_ok=True, now=now)
+    with PageFetcher(options) as pages, pytest.raises(FetchError) as refused:
+        pages.get(server.url("/post"), internal_ok=True, now=now)
     assert str(refused.value).endswith("larger than the size limit (0.000954 MB)")
     assert server.requests[-1][1]["user-agent"] == USER_AGENT
