@@ -15,10 +15,11 @@ from typer.testing import CliRunner
 from feed2book.cli import library as cli_library
 from feed2book.cli.commands import app as main_app
 from feed2book.cli.console import Environment, Messenger, Verbosity
-from feed2book.cli.session import Common, Digest, reading
+from feed2book.cli.session import Common, reading
 from feed2book.errors import NothingToOutput
 from feed2book.group import BookOptions, GroupBy, group_articles
 from feed2book.library import Library, default_library_path
+from feed2book.library.digest import Digest
 from feed2book.select import Selection
 from feed2book.sources.fetch import FetchLimits
 from tests.conftest import EXAMPLES
@@ -274,7 +275,7 @@ def test_new_leaves_out_what_earlier_builds_of_the_same_book_held() -> None:
     options = BookOptions(GroupBy.AUTHOR)
     feed = str(EXAMPLES / "devto-priya-raman.xml")
     with Library.open(default_library_path()) as library:
-        digest = Digest(library, messenger)
+        digest = Digest(library, messenger.info)
         with reading(env, common(feed), messenger) as collection:
             grouping = group_articles(collection.select(Selection()), options)
         (book,) = digest.only_new(grouping, options).books
@@ -286,7 +287,7 @@ def test_new_leaves_out_what_earlier_builds_of_the_same_book_held() -> None:
         digest.record(this_week)
         with pytest.raises(NothingToOutput, match="nothing new: all 4 article"):
             digest.only_new(grouping, options)
-        assert Digest(None, messenger).only_new(grouping, options) is grouping
+        assert Digest(None, messenger.info).only_new(grouping, options) is grouping
 
 
 def test_new_digest_of_several_feeds_stays_one_book() -> None:
@@ -296,7 +297,7 @@ def test_new_digest_of_several_feeds_stays_one_book() -> None:
     options = BookOptions(GroupBy.NONE)
     feeds = [str(EXAMPLES / "devto-priya-raman.xml"), str(EXAMPLES / "devto-tomas-ferreira.xml")]
     with Library.open(default_library_path()) as library:
-        digest = Digest(library, messenger)
+        digest = Digest(library, messenger.info)
         with reading(env, common(*feeds), messenger) as collection:
             grouping = group_articles(collection.select(Selection()), options)
         (book,) = grouping.books

@@ -64,7 +64,6 @@ from feed2book.cli.options import (
 )
 from feed2book.cli.session import (
     Common,
-    Digest,
     digest,
     edge,
     exit_status,
@@ -77,6 +76,7 @@ from feed2book.errors import OutputError, UsageError
 from feed2book.group import BookOptions, GroupBy, Sections, TagMode, group_articles
 from feed2book.i18n import plural
 from feed2book.images.options import ImageMode
+from feed2book.library.digest import Digest
 from feed2book.models import Article, Book
 from feed2book.pipeline import Collection
 from feed2book.sources.limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES

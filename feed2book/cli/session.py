@@ -1,19 +1,20 @@
 """What every building command shares: reading options, the session, the exception edge.
 
 ``session`` turns the shared options into a ``Common`` (usage errors included), ``reading`` reads
-the sources (or, without SOURCES, the library) into a ``Collection``, ``digest`` is ``--new``, and
-``edge`` turns exceptions into one-line messages and exit statuses.
+the sources (or, without SOURCES, the library) into a ``Collection``, ``digest`` opens the
+``library.digest.Digest`` of ``--new``, and ``edge`` turns exceptions into one-line messages and
+exit statuses.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from weakref import WeakSet
 
 import typer
@@ -22,16 +23,12 @@ from feed2book.api import bundled_examples
 from feed2book.cli.console import Environment, ExitStatus, Messenger, Verbosity
 from feed2book.defaults import TIMEOUT
 from feed2book.errors import Feed2BookError, NothingToOutput, UsageError, describe
-from feed2book.group import BookOptions, GroupBy, Grouping, group_articles
 from feed2book.i18n import plural
-from feed2book.models import Book
+from feed2book.library.digest import Digest
 from feed2book.pipeline import Collection, collect
 from feed2book.select import Selection, compile_title_match, parse_when
 from feed2book.sources.fetch import FetchLimits
 from feed2book.sources.limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES, SourceLimits
-
-if TYPE_CHECKING:
-    from feed2book.library import Library
 
 
 @dataclass(frozen=True)
@@ -299,56 +296,6 @@ def _read_sources(
             return collection
 
 
-class Digest:
-    """``--new``: leave out what an earlier build of the same book held; record every build."""
-
-    def __init__(
-        self,
-        library: Library | None,
-        messenger: Messenger,
-        held: Callable[[str], set[str]] | None = None,
-    ) -> None:
-        self._library = library
-        self._messenger = messenger
-        self._held = held  # what counts as "earlier" (default: the book's earlier builds)
-        self.earlier = "in earlier builds of these books" if held is None else "delivered before"
-
-    def only_new(self, grouping: Grouping, options: BookOptions) -> Grouping:
-        """The books again, made of the articles no earlier build with the same key held.
-
-        Raises ``NothingToOutput`` (exit 3) when every article was in an earlier build.
-        """
-        if self._library is None:
-            return grouping
-        fresh = []
-        for book in grouping.books:
-            built = (self._held or self._library.built_article_ids)(book.key)
-            fresh += [article for article in book.articles if article.id not in built]
-        fresh = list({article.id: article for article in fresh}.values())  # tag books share
-        left_out = len({a.id for book in grouping.books for a in book.articles}) - len(fresh)
-        if grouping.books and not fresh:
-            raise NothingToOutput(
-                f"nothing new: all {plural(left_out, 'article', 'articles')} were {self.earlier}"
-            )
-        if left_out:
-            self._messenger.info(
-                f"--new: {plural(left_out, 'article', 'articles')} of earlier builds left out"
-            )
-        fresh.sort(key=lambda article: (article.published, article.id))
-        regrouped = group_articles(fresh, options)
-        if options.group_by is GroupBy.NONE and len(grouping.books) == 1:
-            # One book of everything: its new articles may come from fewer feeds than the whole
-            # selection, which names the book (its key, where its builds are recorded).
-            books = tuple(replace(book, key=grouping.books[0].key) for book in regrouped.books)
-            regrouped = replace(regrouped, books=books)
-        return replace(regrouped, left_out=grouping.left_out)
-
-    def record(self, book: Book) -> None:
-        """Call once the book is written."""
-        if self._library is not None:
-            self._library.record_build(book.key, [article.id for article in book.articles])
-
-
 @contextmanager
 def digest(common: Common, messenger: Messenger, send_to: str | None = None) -> Iterator[Digest]:
     """A ``Digest`` over the library with ``--new``; one that changes nothing without. With
@@ -356,16 +303,16 @@ def digest(common: Common, messenger: Messenger, send_to: str | None = None) -> 
     from feed2book.library import Library
 
     if not common.new and send_to is None:
-        yield Digest(None, messenger)
+        yield Digest(None, messenger.info)
         return
     with Library.open(common.library_path, on_wait=messenger.info) as library:
         if send_to is None:
-            yield Digest(library, messenger)
+            yield Digest(library, messenger.info)
             return
         from feed2book.delivery.ledger import delivered_article_ids
 
         delivered = delivered_article_ids(library, send_to)
-        yield Digest(library, messenger, lambda key: delivered)
+        yield Digest(library, messenger.info, lambda key: delivered)
 
 
 def exit_status(collection: Collection, written: int) -> ExitStatus:
