@@ -53,11 +53,16 @@ JsonOpt = Annotated[
 
 @contextmanager
 def _session(
-    library: Path | None, *, verbose: bool = False, quiet: bool = False, debug: bool = False
+    ctx: typer.Context,
+    library: Path | None,
+    *,
+    verbose: bool = False,
+    quiet: bool = False,
+    debug: bool = False,
 ) -> Iterator[tuple[Environment, Messenger, Path]]:
     from feed2book.library import default_library_path
 
-    env = Environment()
+    env = Environment.of(ctx)
     messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
     with edge(env, messenger):
         if verbose and quiet:
@@ -81,6 +86,7 @@ def _existing(path: Path, what: str, messenger: Messenger, *, read_only: bool = 
 
 
 def add_command(
+    ctx: typer.Context,
     sources: Annotated[
         list[str],
         typer.Argument(
@@ -125,7 +131,7 @@ def add_command(
     from feed2book.library.sync import add_source
     from feed2book.sources.fetch import FetchLimits, HttpFetcher
 
-    with _session(library, verbose=verbose, quiet=quiet, debug=debug) as (_, messenger, path):
+    with _session(ctx, library, verbose=verbose, quiet=quiet, debug=debug) as (_, messenger, path):
         specs = [normalise_spec(spec) for spec in sources]
         failed = False
         limits = FetchLimits(timeout=timeout, insecure=insecure)
@@ -169,6 +175,7 @@ def held_articles(store: Library) -> str:
 
 
 def sync_command(
+    ctx: typer.Context,
     sources: Annotated[
         list[str] | None,
         typer.Argument(
@@ -225,7 +232,11 @@ def sync_command(
     from feed2book.library.sync import sync
     from feed2book.sources.fetch import FetchLimits, HttpFetcher
 
-    with _session(library, verbose=verbose, quiet=quiet, debug=debug) as (env, messenger, path):
+    with _session(ctx, library, verbose=verbose, quiet=quiet, debug=debug) as (
+        env,
+        messenger,
+        path,
+    ):
         with _existing(path, "nothing to sync", messenger) as store:
             total = len(sources) if sources else len(store.sources())
             if not total:
@@ -256,13 +267,16 @@ def sync_command(
             env.stderr.write(render(sync_table(results), width=_width(env)))
             env.stderr.flush()
         failed = any(result.failed for result in results)
-        status = _send_new(send, path, output, messenger) if send else ExitStatus.OK
+        status = _send_new(env, send, path, output, messenger) if send else ExitStatus.OK
         raise typer.Exit(ExitStatus.SOURCES_FAILED if failed else status)
 
 
-def _send_new(to: str, library: Path, output: Path | None, messenger: Messenger) -> int:
+def _send_new(
+    env: Environment, to: str, library: Path, output: Path | None, messenger: Messenger
+) -> int:
     """``epub --group-by none --send TO`` on the library; "nothing new" is a success here."""
-    from feed2book.cli.commands import epub_command  # late: commands imports this module
+    from feed2book.cli.commands import EpubOptions, build_epub  # late: commands imports this
+    from feed2book.cli.options import BookLayout, ReportOptions
     from feed2book.delivery.ledger import has_undelivered
     from feed2book.group import GroupBy
     from feed2book.library import Library
@@ -271,21 +285,22 @@ def _send_new(to: str, library: Path, output: Path | None, messenger: Messenger)
         if not has_undelivered(store, to):
             messenger.info(f"nothing new to send to {to}")
             return ExitStatus.OK
+    options = EpubOptions(
+        output=output or library.parent / "sent",
+        layout=BookLayout(group_by=GroupBy.NONE),
+        library=library,
+        send=to,
+        report=ReportOptions(quiet=messenger.verbosity < Verbosity.NORMAL, debug=messenger.debug),
+    )
     try:
-        epub_command(
-            output=output or library.parent / "sent",
-            group_by=GroupBy.NONE,
-            library=library,
-            send=to,
-            quiet=messenger.verbosity < Verbosity.NORMAL,
-            debug=messenger.debug,
-        )
+        status = build_epub(env, options)
     except typer.Exit as exit_:
-        return ExitStatus.OK if exit_.exit_code == ExitStatus.NOTHING else exit_.exit_code
-    return ExitStatus.OK
+        status = exit_.exit_code
+    return ExitStatus.OK if status == ExitStatus.NOTHING else status
 
 
 def sources_command(
+    ctx: typer.Context,
     as_json: JsonOpt = False,
     library: LibraryOpt = None,
     quiet: QuietOpt = False,
@@ -302,7 +317,7 @@ def sources_command(
     from feed2book.cli.tables import render, sources_table
     from feed2book.library import Library
 
-    with _session(library, quiet=quiet, debug=debug) as (env, _, path):
+    with _session(ctx, library, quiet=quiet, debug=debug) as (env, _, path):
         found: list[SourceInfo] = []
         if path.is_file():
             with Library.open(path, create=False, read_only=True) as store:
@@ -320,6 +335,7 @@ def sources_command(
 
 
 def remove_command(
+    ctx: typer.Context,
     source: Annotated[
         str,
         typer.Argument(
@@ -345,7 +361,7 @@ def remove_command(
     """
     from feed2book.library.intake import normalise_spec
 
-    with _session(library, quiet=quiet, debug=debug) as (_, messenger, path):
+    with _session(ctx, library, quiet=quiet, debug=debug) as (_, messenger, path):
         spec = normalise_spec(source)
         with _existing(path, "nothing to remove", messenger) as store:
             kept = {info.spec: info.articles for info in store.sources()}
@@ -382,6 +398,7 @@ library_app = typer.Typer(
 
 @library_app.command("stats")
 def stats_command(
+    ctx: typer.Context,
     as_json: JsonOpt = False,
     library: LibraryOpt = None,
     quiet: QuietOpt = False,
@@ -397,7 +414,7 @@ def stats_command(
     """
     from feed2book.cli.tables import stats_text
 
-    with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
+    with _session(ctx, library, quiet=quiet, debug=debug) as (env, messenger, path):
         with _existing(path, "no statistics", messenger, read_only=True) as store:
             stats = store.stats()
             posts = counted_once(store)
@@ -412,6 +429,7 @@ def stats_command(
 
 @library_app.command("export")
 def export_command(
+    ctx: typer.Context,
     output: Annotated[
         str,
         typer.Option(
@@ -438,7 +456,7 @@ def export_command(
 
         feed2book library export | jq -r .title | sort | uniq -d
     """
-    with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
+    with _session(ctx, library, quiet=quiet, debug=debug) as (env, messenger, path):
         with _existing(path, "nothing to export", messenger, read_only=True) as store:
 
             def damaged(damage: Damage) -> None:
@@ -461,6 +479,7 @@ def export_command(
 
 @library_app.command("check")
 def check_command(
+    ctx: typer.Context,
     as_json: JsonOpt = False,
     library: LibraryOpt = None,
     quiet: QuietOpt = False,
@@ -483,7 +502,7 @@ def check_command(
     """
     from feed2book.library.check import check_text
 
-    with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
+    with _session(ctx, library, quiet=quiet, debug=debug) as (env, messenger, path):
         with _existing(path, "nothing to check", messenger, read_only=True) as store:
             report = store.check()
         if as_json:
@@ -499,6 +518,7 @@ def check_command(
 
 @library_app.command("import")
 def import_command(
+    ctx: typer.Context,
     file: Annotated[
         str,
         typer.Argument(
@@ -525,7 +545,7 @@ def import_command(
     from feed2book.library.intake import normalise_spec
     from feed2book.sources.resolver import STDIN
 
-    with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
+    with _session(ctx, library, quiet=quiet, debug=debug) as (env, messenger, path):
         name = "import:<stdin>" if file == STDIN else f"import:{normalise_spec(file)}"
         with Library.open(path, on_wait=messenger.info) as store:
             if file == STDIN:

@@ -11,24 +11,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 from weakref import WeakSet
 
 import typer
 
 from feed2book.api import bundled_examples
 from feed2book.cli.console import Environment, ExitStatus, Messenger, Verbosity
-from feed2book.defaults import TIMEOUT
+from feed2book.cli.options import NetworkOptions, ReportOptions, SelectionOptions
 from feed2book.errors import Feed2BookError, NothingToOutput, UsageError, describe
 from feed2book.i18n import plural
 from feed2book.library.digest import Digest
 from feed2book.pipeline import Collection, collect
 from feed2book.select import Selection, compile_title_match, parse_when
 from feed2book.sources.fetch import FetchLimits
-from feed2book.sources.limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES, SourceLimits
+from feed2book.sources.limits import SourceLimits
 
 
 @dataclass(frozen=True)
@@ -52,93 +52,79 @@ class Common:
         return self.library or default_library_path()
 
 
-def common_options(
-    env: Environment,
-    sources: list[str] | None,
-    *,
-    author: list[str] | None,
-    tag: list[str] | None,
-    series: list[str] | None,
-    since: str | None,
-    until: str | None,
-    title_match: str | None,
-    limit: int | None,
-    all_revisions: bool,
-    verbose: bool,
-    quiet: bool,
-    debug: bool,
-    insecure: bool = False,
-    timeout: float = TIMEOUT,
-    max_sources: int = DEFAULT_MAX_SOURCES,
-    list_deadline: float = DEFAULT_LIST_DEADLINE,
-) -> Common:
-    if verbose and quiet:
+class Reads(Protocol):
+    """The options of a command that reads SOURCES (or the library)."""
+
+    @property
+    def sources(self) -> list[str] | None: ...
+    @property
+    def selection(self) -> SelectionOptions: ...
+    @property
+    def network(self) -> NetworkOptions: ...
+    @property
+    def library(self) -> Path | None: ...
+    @property
+    def save(self) -> bool: ...
+    @property
+    def new(self) -> bool: ...
+    @property
+    def report(self) -> ReportOptions: ...
+
+
+def common_options(env: Environment, options: Reads) -> Common:
+    """The shared options read: usage errors are raised here, before anything is read."""
+    report, chosen, network = options.report, options.selection, options.network
+    if report.verbose and report.quiet:
         raise UsageError("--verbose and --quiet cannot be used together")
-    if any(not spec.strip() for spec in sources or ()):
+    if any(not spec.strip() for spec in options.sources or ()):
         raise UsageError(
             "an empty SOURCE names nothing",
             hint="give a file, directory, glob or URL; `.` is the current directory",
         )
     selection = Selection(
-        authors=tuple(author or ()),
-        tags=tuple(tag or ()),
-        series=tuple(series or ()),
-        since=parse_when(since, env.now) if since else None,
-        until=parse_when(until, env.now, end_of_day=True) if until else None,
-        title_match=compile_title_match(title_match) if title_match else None,
-        limit=limit,
-        all_revisions=all_revisions,
+        authors=tuple(chosen.author or ()),
+        tags=tuple(chosen.tag or ()),
+        series=tuple(chosen.series or ()),
+        since=parse_when(chosen.since, env.now) if chosen.since else None,
+        until=parse_when(chosen.until, env.now, end_of_day=True) if chosen.until else None,
+        title_match=compile_title_match(chosen.title_match) if chosen.title_match else None,
+        limit=chosen.limit,
+        all_revisions=chosen.all_revisions,
     )
-    verbosity = Verbosity.QUIET if quiet else Verbosity.VERBOSE if verbose else Verbosity.NORMAL
-    limits = FetchLimits(timeout=timeout, insecure=insecure)
-    source_limits = SourceLimits(max_sources, list_deadline)
+    if options.save and not options.sources:
+        raise UsageError(
+            "--save needs SOURCES to save",
+            hint="without SOURCES the library itself is read; `feed2book sync` refreshes it",
+        )
     return Common(
-        tuple(sources or ()), selection, verbosity, debug, limits, source_limits=source_limits
+        tuple(options.sources or ()),
+        selection,
+        verbosity(report),
+        report.debug,
+        FetchLimits(timeout=network.timeout, insecure=network.insecure),
+        library=options.library,
+        save=options.save,
+        new=options.new,
+        source_limits=SourceLimits(network.max_sources, network.list_deadline),
     )
 
 
-SHARED_OPTIONS = (
-    "author",
-    "tag",
-    "series",
-    "since",
-    "until",
-    "title_match",
-    "limit",
-    "all_revisions",
-    "verbose",
-    "quiet",
-    "debug",
-    "insecure",
-    "timeout",
-    "max_sources",
-    "list_deadline",
-)
+def verbosity(report: ReportOptions) -> Verbosity:
+    if report.quiet:
+        return Verbosity.QUIET
+    return Verbosity.VERBOSE if report.verbose else Verbosity.NORMAL
 
 
 @contextmanager
-def session(options: dict[str, Any]) -> Iterator[tuple[Environment, Messenger, Common]]:
-    """What every building command starts with: the environment, a messenger, the shared
-    options read (usage errors included) and the exception edge around the command's body."""
-    env = Environment()
-    quiet, debug = bool(options["quiet"]), bool(options["debug"])
+def session(env: Environment, options: Reads) -> Iterator[tuple[Messenger, Common]]:
+    """What every reading command starts with: a messenger, the shared options read (usage
+    errors included) and the exception edge around the command's body."""
+    quiet, debug = options.report.quiet, options.report.debug
     messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
     with edge(env, messenger):
-        shared = {name: options[name] for name in SHARED_OPTIONS}
-        common = replace(
-            common_options(env, options["sources"], **shared),
-            # Library options, on the commands that have them.
-            library=options.get("library"),
-            save=bool(options.get("save")),
-            new=bool(options.get("new")),
-        )
-        if common.save and not common.sources:
-            raise UsageError(
-                "--save needs SOURCES to save",
-                hint="without SOURCES the library itself is read; `feed2book sync` refreshes it",
-            )
+        common = common_options(env, options)
         messenger.verbosity = common.verbosity
-        yield env, messenger, common
+        yield messenger, common
 
 
 @contextmanager
