@@ -332,3 +332,20 @@ def test_an_explicit_library_wins_over_the_default(tmp_path: Path) -> None:
     with reading(env, explicit, messenger) as collection:
         assert len(collection) == 2  # not the 9 bundled examples
     assert not default_library_path().exists()
+
+
+def test_digest_tells_what_it_left_out_to_whoever_asked() -> None:
+    """``Digest`` lives in the library: it reports through a callable, not the CLI's messenger."""
+    env, messenger = quiet_env()
+    options = BookOptions(GroupBy.AUTHOR)
+    told: list[str] = []
+    feed = str(EXAMPLES / "devto-priya-raman.xml")
+    with Library.open(default_library_path()) as library:
+        digest = Digest(library, told.append)
+        with reading(env, common(feed), messenger) as collection:
+            grouping = group_articles(collection.select(Selection()), options)
+        (book,) = grouping.books
+        (first,) = group_articles(book.articles[:1], options).books
+        digest.record(first)
+        digest.only_new(grouping, options)
+    assert told == ["--new: 1 article of earlier builds left out"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,7 +14,10 @@ from feed2book.defaults import IMAGE_MAX_PX, TIMEOUT
 from feed2book.group import BookOptions, GroupBy, Sections, TagMode
 from feed2book.images import ImageMode
 from feed2book.parse.summary import FullTextMode
-from feed2book.sources.limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES
+from feed2book.sources.limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES, SourceLimits
+
+if TYPE_CHECKING:
+    from feed2book.sources.fetch import FetchLimits
 
 # --- options shared by every building command --------------------------------------------------
 
@@ -349,6 +352,14 @@ class NetworkOptions:
     timeout: TimeoutOpt = TIMEOUT
     max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES
     list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE
+
+    def fetch_limits(self) -> FetchLimits:
+        from feed2book.sources.fetch import FetchLimits  # httpx: only when sources are read
+
+        return FetchLimits(timeout=self.timeout, insecure=self.insecure)
+
+    def source_limits(self) -> SourceLimits:
+        return SourceLimits(self.max_sources, self.list_deadline)
 
 
 @dataclass(frozen=True, slots=True)

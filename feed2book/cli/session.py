@@ -101,11 +101,11 @@ def common_options(env: Environment, options: Reads) -> Common:
         selection,
         verbosity(report),
         report.debug,
-        FetchLimits(timeout=network.timeout, insecure=network.insecure),
+        network.fetch_limits(),
         library=options.library,
         save=options.save,
         new=options.new,
-        source_limits=SourceLimits(network.max_sources, network.list_deadline),
+        source_limits=network.source_limits(),
     )
 
 

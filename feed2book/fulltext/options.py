@@ -33,12 +33,4 @@ class PageOptions:
     @property
     def politeness(self) -> Politeness:
         """How page downloads treat their servers (the images' rules, the pages' limits)."""
-        return Politeness(
-            per_host=self.per_host,
-            concurrency=self.concurrency,
-            timeout=self.timeout,
-            deadline=self.deadline,
-            retries=self.retries,
-            max_bytes=self.max_bytes,
-            insecure=self.insecure,
-        )
+        return Politeness.of(self)

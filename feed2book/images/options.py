@@ -76,15 +76,7 @@ class ImageOptions:
     @property
     def politeness(self) -> Politeness:
         """How the images' downloads treat their servers."""
-        return Politeness(
-            per_host=self.per_host,
-            concurrency=self.concurrency,
-            timeout=self.timeout,
-            deadline=self.deadline,
-            retries=self.retries,
-            max_bytes=self.max_bytes,
-            insecure=self.insecure,
-        )
+        return Politeness.of(self)
 
     @property
     def conversion_key(self) -> str:
