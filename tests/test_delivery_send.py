@@ -481,7 +481,6 @@ def test_a_message_limit_smaller_than_the_book_limit_wins(relay: Server, tmp_pat
         "FEED2BOOK_SMTP_URL": f"smtp://127.0.0.1:{relay.port}",
         "FEED2BOOK_SMTP_FROM": "cron@example.com",
     }
-    run = sender(smtp)
     outbox = Outbox.open("me_1@kindle.com", environ=smtp)
     assert outbox.kindle and outbox.largest_book(None) == largest_book(50_000_000)
     assert outbox.largest_book(10_000_000) == 10_000_000

@@ -5,8 +5,8 @@
 ``options`` the shared options and their groups, ``params`` a command's options as one frozen
 dataclass, ``session`` what a command run shares (reading, messages, exit status),
 ``building`` and ``targets`` the one build path of ``epub`` and ``markdown``, ``console`` the
-``Environment``, messages and progress, ``listing`` and ``tables`` the text the commands print. ``main`` and ``app`` are
-imported on first use, so ``import feed2book.cli`` stays cheap.
+``Environment``, messages and progress, ``listing`` and ``tables`` the text the commands
+print. ``main`` and ``app`` are imported on first use, so ``import feed2book.cli`` stays cheap.
 """
 
 from __future__ import annotations
