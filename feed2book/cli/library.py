@@ -22,6 +22,7 @@ from feed2book.cli.delivery_options import SendOpt
 from feed2book.cli.options import (
     DebugOpt,
     FullTextOpt,
+    JsonOpt,
     LibraryOpt,
     NetworkOptions,
     QuietOpt,
@@ -37,10 +38,6 @@ if TYPE_CHECKING:  # the commands import what they use: `feed2book --help` start
     from feed2book.library import Library, SourceInfo
     from feed2book.library.records import Damage
     from feed2book.library.sync import SourceResult
-
-JsonOpt = Annotated[
-    bool, typer.Option("--json", help="One JSON document on stdout instead of a table.")
-]
 
 
 @contextmanager

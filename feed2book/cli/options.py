@@ -222,6 +222,11 @@ CoverFileOpt = Annotated[
 NoCoverOpt = Annotated[bool, typer.Option("--no-cover", help="Build books without a cover.")]
 
 
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="One JSON document on stdout instead of a table.")
+]
+
+
 # --- the library (SQLite store of every article seen) ------------------------------------------
 
 LibraryOpt = Annotated[
