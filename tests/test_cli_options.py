@@ -35,7 +35,7 @@ def test_flat_option_values_become_the_nested_value() -> None:
         {"sources": ["feeds/"], "as_zip": True, "author": ["ben"], "group_by": GroupBy.SERIES},
     )
     assert options.as_zip and options.sources == ["feeds/"]
-    assert options.selection == SelectionOptions(author=["ben"])
+    assert options.reading.selection == SelectionOptions(author=["ben"])
     assert options.layout == BookLayout(group_by=GroupBy.SERIES)
     assert options.report == ReportOptions()
 

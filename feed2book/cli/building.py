@@ -19,8 +19,14 @@ from typing import TYPE_CHECKING, Protocol
 import typer
 
 from feed2book.cli.console import Environment, ExitStatus, Messenger, Progress, Verbosity
-from feed2book.cli.options import BookLayout, CoverOptions, ImageChoices, PageTextOptions
-from feed2book.cli.session import Common, Reads, digest, exit_status, nothing_message, reading
+from feed2book.cli.options import (
+    BookLayout,
+    BookReading,
+    CoverOptions,
+    ImageChoices,
+    PageTextOptions,
+)
+from feed2book.cli.session import Common, digest, exit_status, nothing_message, reading
 from feed2book.errors import UsageError
 from feed2book.group import BookOptions, group_articles
 from feed2book.i18n import plural
@@ -39,9 +45,11 @@ if TYPE_CHECKING:  # imported where they are used, so that `feed2book list` star
 Written = Callable[[Book, Path, list[Path]], None]  # a book's file is in place
 
 
-class Builds(Reads, Protocol):
+class Builds(Protocol):
     """The options of a book-making command."""
 
+    @property
+    def reading(self) -> BookReading: ...
     @property
     def output(self) -> Path: ...
     @property
@@ -52,8 +60,6 @@ class Builds(Reads, Protocol):
     def cover(self) -> CoverOptions: ...
     @property
     def images(self) -> ImageChoices: ...
-    @property
-    def pages(self) -> PageTextOptions: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +140,9 @@ def build(
     with (
         reading(env, common, messenger) as collection,
         digest(common, messenger, send_to) as fresh,
-        page_texts(env, common, messenger, collection, options.pages, options.images) as pages,
+        page_texts(
+            env, common, messenger, collection, options.reading.pages, options.images
+        ) as pages,
     ):
         grouped = grouped_books(
             collection, common, options.layout.book_options(), messenger, fresh, pages.complete

@@ -30,13 +30,13 @@ from feed2book.cli.delivery_options import DeviceOpt, SendOpt, SeriesInTitleOpt
 from feed2book.cli.listing import render_listing, summary, summary_line, terminal_width
 from feed2book.cli.options import (
     BookLayout,
+    BookReading,
     CoverOptions,
     ForceOpt,
     ImageChoices,
     LibraryOpt,
     MaxBookMbOpt,
     NetworkOptions,
-    NewOpt,
     PageTextOptions,
     ReportOptions,
     SaveOpt,
@@ -94,7 +94,7 @@ class JsonlOptions:
     library: LibraryOpt = None
     save: SaveOpt = False
     report: ReportOptions = field(default_factory=ReportOptions)
-    new = False  # not an option of this command
+    new = False  # not an option of this command: no --new
 
 
 @app.command("jsonl")
@@ -114,7 +114,7 @@ def jsonl_command(env: Environment, options: JsonlOptions) -> None:
     """
     from feed2book.fulltext.stage import counts_line
 
-    with session(env, options) as (messenger, common):
+    with session(env, options.sources, options, options.report) as (messenger, common):
         keys = choose_fields(options.fields, options.content)
         with (
             reading(env, common, messenger) as collection,
@@ -153,7 +153,7 @@ class ListOptions:
     library: LibraryOpt = None
     save: SaveOpt = False
     report: ReportOptions = field(default_factory=ReportOptions)
-    new = False  # not an option of this command
+    new = False  # not an option of this command: no --new
 
 
 @app.command("list")
@@ -170,7 +170,7 @@ def list_command(env: Environment, options: ListOptions) -> None:
         feed2book list ../shared/seeds/*.txt --author matt_frank_usa --json
     """
     with (
-        session(env, options) as (messenger, common),
+        session(env, options.sources, options, options.report) as (messenger, common),
         reading(env, common, messenger) as collection,
     ):
         articles = list(collection.select(common.selection))
@@ -213,12 +213,7 @@ class EpubOptions:
     images: ImageChoices = field(default_factory=ImageChoices)
     max_book_mb: MaxBookMbOpt = None
     force: ForceOpt = False
-    selection: SelectionOptions = field(default_factory=SelectionOptions)
-    pages: PageTextOptions = field(default_factory=PageTextOptions)
-    network: NetworkOptions = field(default_factory=NetworkOptions)
-    library: LibraryOpt = None
-    save: SaveOpt = False
-    new: NewOpt = False
+    reading: BookReading = field(default_factory=BookReading)
     device: DeviceOpt = None
     series_in_title: SeriesInTitleOpt = False
     send: SendOpt = None
@@ -251,7 +246,7 @@ def build_epub(env: Environment, options: EpubOptions) -> int:
     from feed2book.cli.targets import EpubTarget
     from feed2book.delivery.options import Device
 
-    with session(env, options) as (messenger, common):
+    with session(env, options.sources, options.reading, options.report) as (messenger, common):
         refuse_stdout(options.output, "a directory or a .epub file")
         refuse_file_as_directory(
             options.output, (".epub",), "a directory, or a .epub name when one book results"
@@ -302,12 +297,7 @@ class MarkdownOptions:
     cover: CoverOptions = field(default_factory=CoverOptions)
     images: ImageChoices = field(default_factory=ImageChoices)
     force: ForceOpt = False
-    selection: SelectionOptions = field(default_factory=SelectionOptions)
-    pages: PageTextOptions = field(default_factory=PageTextOptions)
-    network: NetworkOptions = field(default_factory=NetworkOptions)
-    library: LibraryOpt = None
-    save: SaveOpt = False
-    new: NewOpt = False
+    reading: BookReading = field(default_factory=BookReading)
     report: ReportOptions = field(default_factory=ReportOptions)
 
 
@@ -330,7 +320,7 @@ def markdown_command(env: Environment, options: MarkdownOptions) -> None:
     from feed2book.cli.targets import BundleTarget
     from feed2book.output.bundles import BundleFormat
 
-    with session(env, options) as (messenger, common):
+    with session(env, options.sources, options.reading, options.report) as (messenger, common):
         as_zip, single_file = options.as_zip, options.single_file
         if as_zip and single_file:
             raise UsageError("--zip and --single-file cannot be used together")

@@ -253,7 +253,7 @@ def _send_new(
 ) -> int:
     """``epub --group-by none --send TO`` on the library; "nothing new" is a success here."""
     from feed2book.cli.commands import EpubOptions, build_epub  # late: commands imports this
-    from feed2book.cli.options import BookLayout, ReportOptions
+    from feed2book.cli.options import BookLayout, BookReading, ReportOptions
     from feed2book.delivery.ledger import has_undelivered
     from feed2book.group import GroupBy
     from feed2book.library import Library
@@ -265,7 +265,7 @@ def _send_new(
     options = EpubOptions(
         output=output or library.parent / "sent",
         layout=BookLayout(group_by=GroupBy.NONE),
-        library=library,
+        reading=BookReading(library=library),
         send=to,
         report=ReportOptions(quiet=messenger.verbosity < Verbosity.NORMAL, debug=messenger.debug),
     )

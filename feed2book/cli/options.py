@@ -4,7 +4,7 @@ and the groups of them that several commands take (frozen dataclasses; see ``cli
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -383,6 +383,19 @@ class PageTextOptions:
     full_text: FullTextOpt = None
     refetch: RefetchOpt = False
     cookies: CookiesOpt = None
+
+
+@dataclass(frozen=True, slots=True)
+class BookReading:
+    """What the book-making commands read: which articles, their full text, how sources are
+    fetched, the library (``--save``, ``--new``)."""
+
+    selection: SelectionOptions = field(default_factory=SelectionOptions)
+    pages: PageTextOptions = field(default_factory=PageTextOptions)
+    network: NetworkOptions = field(default_factory=NetworkOptions)
+    library: LibraryOpt = None
+    save: SaveOpt = False
+    new: NewOpt = False
 
 
 @dataclass(frozen=True, slots=True)

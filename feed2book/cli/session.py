@@ -53,10 +53,9 @@ class Common:
 
 
 class Reads(Protocol):
-    """The options of a command that reads SOURCES (or the library)."""
+    """What a reading command's options say about reading: which articles, how sources are
+    fetched, which library and whether to write to it (``--save``, ``--new``)."""
 
-    @property
-    def sources(self) -> list[str] | None: ...
     @property
     def selection(self) -> SelectionOptions: ...
     @property
@@ -67,16 +66,16 @@ class Reads(Protocol):
     def save(self) -> bool: ...
     @property
     def new(self) -> bool: ...
-    @property
-    def report(self) -> ReportOptions: ...
 
 
-def common_options(env: Environment, options: Reads) -> Common:
+def common_options(
+    env: Environment, sources: list[str] | None, options: Reads, report: ReportOptions
+) -> Common:
     """The shared options read: usage errors are raised here, before anything is read."""
-    report, chosen, network = options.report, options.selection, options.network
+    chosen, network = options.selection, options.network
     if report.verbose and report.quiet:
         raise UsageError("--verbose and --quiet cannot be used together")
-    if any(not spec.strip() for spec in options.sources or ()):
+    if any(not spec.strip() for spec in sources or ()):
         raise UsageError(
             "an empty SOURCE names nothing",
             hint="give a file, directory, glob or URL; `.` is the current directory",
@@ -91,13 +90,13 @@ def common_options(env: Environment, options: Reads) -> Common:
         limit=chosen.limit,
         all_revisions=chosen.all_revisions,
     )
-    if options.save and not options.sources:
+    if options.save and not sources:
         raise UsageError(
             "--save needs SOURCES to save",
             hint="without SOURCES the library itself is read; `feed2book sync` refreshes it",
         )
     return Common(
-        tuple(options.sources or ()),
+        tuple(sources or ()),
         selection,
         verbosity(report),
         report.debug,
@@ -116,13 +115,15 @@ def verbosity(report: ReportOptions) -> Verbosity:
 
 
 @contextmanager
-def session(env: Environment, options: Reads) -> Iterator[tuple[Messenger, Common]]:
+def session(
+    env: Environment, sources: list[str] | None, options: Reads, report: ReportOptions
+) -> Iterator[tuple[Messenger, Common]]:
     """What every reading command starts with: a messenger, the shared options read (usage
     errors included) and the exception edge around the command's body."""
-    quiet, debug = options.report.quiet, options.report.debug
+    quiet, debug = report.quiet, report.debug
     messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
     with edge(env, messenger):
-        common = common_options(env, options)
+        common = common_options(env, sources, options, report)
         messenger.verbosity = common.verbosity
         yield messenger, common
 
