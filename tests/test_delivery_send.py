@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import email
 import io
+import os
 import random
 import socket
 import ssl
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -26,6 +27,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from feed2book.cli.commands import app
+from feed2book.cli.console import Environment
 from feed2book.delivery.config import Security, parse_smtp_url, smtp_settings
 from feed2book.delivery.smtp import Attachment, book_message, largest_book, message_limit
 from feed2book.errors import UsageError
@@ -143,11 +145,21 @@ def relay() -> Iterator[Server]:
         controller.stop()
 
 
-def send(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
+def send(*args: str, environ: Mapping[str, str] | None = None) -> tuple[int, str, str]:
+    """Run feed2book in an Environment whose variables are ours plus ``environ``."""
+    env = Environment(
+        stdin=io.BytesIO(), stdout=io.BytesIO(), stderr=io.StringIO(), environ={**os.environ, **(environ or {})}
+    )
+    result = runner.invoke(app, list(args), obj=env)
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+    assert isinstance(env.stdout, io.BytesIO) and isinstance(env.stderr, io.StringIO)
+    return result.exit_code, result.stdout + env.stdout.getvalue().decode(), result.stderr + env.stderr.getvalue()
+
+
+def sender(environ: Mapping[str, str]) -> Callable[..., tuple[int, str, str]]:
+    """``send`` with these SMTP settings in the environment (read when each command runs)."""
+    return lambda *args: send(*args, environ=environ)
 
 
 def write_book(path: Path, title: str = "Field notes", content: str = "<p>Words.</p>",
@@ -228,14 +240,17 @@ def test_provider_limits() -> None:
 
 
 def test_send_over_starttls_with_login(
-    starttls_server: Server, certificate: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    starttls_server: Server, certificate: tuple[Path, Path], tmp_path: Path
 ) -> None:
     book = tmp_path / "Café – notes.epub"
     data = write_book(book, title="Café – notes")
-    monkeypatch.setenv("FEED2BOOK_SMTP_URL", f"smtp+starttls://reader@127.0.0.1:{starttls_server.port}")
-    monkeypatch.setenv("FEED2BOOK_SMTP_PASSWORD_COMMAND", f"{sys.executable} -c 'print(\"{PASSWORD}\")'")
-    monkeypatch.setenv("FEED2BOOK_SMTP_CAFILE", str(certificate[0]))
-    code, _, err = send("send", str(book), "--to", "reader@example.com", "--from", "me@example.com")
+    smtp = {
+        "FEED2BOOK_SMTP_URL": f"smtp+starttls://reader@127.0.0.1:{starttls_server.port}",
+        "FEED2BOOK_SMTP_PASSWORD_COMMAND": f"{sys.executable} -c 'print(\"{PASSWORD}\")'",
+        "FEED2BOOK_SMTP_CAFILE": str(certificate[0]),
+    }
+    run = sender(smtp)
+    code, _, err = run("send", str(book), "--to", "reader@example.com", "--from", "me@example.com")
     assert code == 0, err
     assert "sent Café – notes.epub to reader@example.com" in err
     [received] = starttls_server.mailbox.received
@@ -254,13 +269,16 @@ def test_send_over_starttls_with_login(
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
-def test_send_over_implicit_tls(ssl_server: Server, certificate: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_send_over_implicit_tls(ssl_server: Server, certificate: tuple[Path, Path], tmp_path: Path) -> None:
     books = [tmp_path / "one.epub", tmp_path / "two.epub"]
     for number, path in enumerate(books):
         write_book(path, title=f"Book {number}")
-    monkeypatch.setenv("FEED2BOOK_SMTP_PASSWORD", PASSWORD)
-    monkeypatch.setenv("FEED2BOOK_SMTP_CAFILE", str(certificate[0]))
-    code, _, err = send("send", *map(str, books), "--to", "reader@example.com", "--from", "me@example.com",
+    smtp = {
+        "FEED2BOOK_SMTP_PASSWORD": PASSWORD,
+        "FEED2BOOK_SMTP_CAFILE": str(certificate[0]),
+    }
+    run = sender(smtp)
+    code, _, err = run("send", *map(str, books), "--to", "reader@example.com", "--from", "me@example.com",
                         "--smtp-url", f"smtps://reader@127.0.0.1:{ssl_server.port}")
     assert code == 0, err
     assert [r.message["Subject"] for r in ssl_server.mailbox.received] == ["Book 0", "Book 1"]
@@ -268,37 +286,42 @@ def test_send_over_implicit_tls(ssl_server: Server, certificate: tuple[Path, Pat
 
 
 def test_an_untrusted_certificate_is_one_line(
-    starttls_server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    starttls_server: Server, tmp_path: Path
 ) -> None:
     book = tmp_path / "b.epub"
     write_book(book)
     url = f"smtp+starttls://reader@127.0.0.1:{starttls_server.port}"
-    monkeypatch.setenv("FEED2BOOK_SMTP_PASSWORD", PASSWORD)
-    code, _, err = send("send", str(book), "--to", "r@example.com", "--from", "me@example.com", "--smtp-url", url)
+    smtp = {"FEED2BOOK_SMTP_PASSWORD": PASSWORD}
+    run = sender(smtp)
+    code, _, err = run("send", str(book), "--to", "r@example.com", "--from", "me@example.com", "--smtp-url", url)
     assert code == 1 and "TLS failed (CERTIFICATE_VERIFY_FAILED)" in err and "Traceback" not in err
     assert starttls_server.mailbox.received == []
 
 
 def test_a_wrong_password_is_one_line(
-    starttls_server: Server, certificate: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    starttls_server: Server, certificate: tuple[Path, Path], tmp_path: Path
 ) -> None:
     book = tmp_path / "b.epub"
     write_book(book)
     url = f"smtp+starttls://reader@127.0.0.1:{starttls_server.port}"
-    monkeypatch.setenv("FEED2BOOK_SMTP_PASSWORD", "wrong")
-    monkeypatch.setenv("FEED2BOOK_SMTP_CAFILE", str(certificate[0]))
-    code, _, err = send("send", str(book), "--to", "r@example.com", "--from", "me@example.com", "--smtp-url", url)
+    smtp = {
+        "FEED2BOOK_SMTP_PASSWORD": "wrong",
+        "FEED2BOOK_SMTP_CAFILE": str(certificate[0]),
+    }
+    run = sender(smtp)
+    code, _, err = run("send", str(book), "--to", "r@example.com", "--from", "me@example.com", "--smtp-url", url)
     assert code == 1 and "login as reader refused (535" in err and "Traceback" not in err
     assert starttls_server.mailbox.received == []
 
 
-def test_settings_from_the_config_file(relay: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_from_the_config_file(relay: Server, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(f'[smtp]\nurl = "smtp://127.0.0.1:{relay.port}"\nfrom = "cron@example.com"\n')
-    monkeypatch.setenv("FEED2BOOK_CONFIG", str(config))
+    smtp = {"FEED2BOOK_CONFIG": str(config)}
+    run = sender(smtp)
     book = tmp_path / "b.epub"
     write_book(book)
-    assert send("send", str(book), "--to", "r@example.com")[0] == 0
+    assert run("send", str(book), "--to", "r@example.com")[0] == 0
     assert [r.sender for r in relay.mailbox.received] == ["cron@example.com"]
 
 
@@ -309,24 +332,26 @@ def noise_png(size: int) -> bytes:
     return buffer.getvalue()
 
 
-def test_a_book_too_large_for_one_message_is_not_sent(relay: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FEED2BOOK_SMTP_URL", f"smtp://127.0.0.1:{relay.port}")
+def test_a_book_too_large_for_one_message_is_not_sent(relay: Server, tmp_path: Path) -> None:
+    smtp = {"FEED2BOOK_SMTP_URL": f"smtp://127.0.0.1:{relay.port}"}
+    run = sender(smtp)
     big, small = tmp_path / "big.epub", tmp_path / "small.epub"
     write_book(big, content='<p><img src="images/n.png" alt="n"/></p>', resources={"images/n.png": ("image/png", noise_png(200))})
     write_book(small)
-    code, _, err = send("send", str(big), str(small), "--to", "r@example.com", "--from", "me@example.com", "--max-mb", "0.1")
+    code, _, err = run("send", str(big), str(small), "--to", "r@example.com", "--from", "me@example.com", "--max-mb", "0.1")
     assert code == 1
     assert "big.epub: the message would be" in err and "over the 0.1 MB limit" in err and "--max-book-mb" in err
     assert [attachment_of(r.message).get_filename() for r in relay.mailbox.received] == ["small.epub"]
 
 
-def test_a_kindle_address_gets_the_preflight_fixed_copy_and_refused_books_stay(relay: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FEED2BOOK_SMTP_URL", f"smtp://127.0.0.1:{relay.port}")
+def test_a_kindle_address_gets_the_preflight_fixed_copy_and_refused_books_stay(relay: Server, tmp_path: Path) -> None:
+    smtp = {"FEED2BOOK_SMTP_URL": f"smtp://127.0.0.1:{relay.port}"}
+    run = sender(smtp)
     fixable, refused = tmp_path / "fixable.epub", tmp_path / "refused.epub"
     data = write_book(fixable)
     fixable.write_bytes(rewrite(data, "OEBPS/content.opf", lambda t: t.replace("<dc:language>en</dc:language>", "")))
     refused.write_bytes(rewrite(data, "OEBPS/style.css", lambda t: t + "\np { color: red;\n"))
-    code, _, err = send("send", str(fixable), str(refused), "--to", "me_1@kindle.com", "--from", "me@example.com")
+    code, _, err = run("send", str(fixable), str(refused), "--to", "me_1@kindle.com", "--from", "me@example.com")
     assert code == 1
     assert "language: OEBPS/content.opf: no dc:language; set to 'en' (fixed)" in err
     assert "refused.epub: not sent: Send to Kindle would reject it (the stylesheet does not parse" in err
@@ -351,51 +376,58 @@ def rewrite(epub: bytes, name: str, change: Any) -> bytes:
 # --- epub --send and sync --send: each article delivered once per address ---------------------------
 
 
-def test_epub_send_twice_sends_once(relay: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FEED2BOOK_SMTP_URL", f"smtp://127.0.0.1:{relay.port}")
-    monkeypatch.setenv("FEED2BOOK_SMTP_FROM", "cron@example.com")
-    assert send("add", str(EXAMPLES))[0] == 0
+def test_epub_send_twice_sends_once(relay: Server, tmp_path: Path) -> None:
+    smtp = {
+        "FEED2BOOK_SMTP_URL": f"smtp://127.0.0.1:{relay.port}",
+        "FEED2BOOK_SMTP_FROM": "cron@example.com",
+    }
+    run = sender(smtp)
+    assert run("add", str(EXAMPLES))[0] == 0
     out = tmp_path / "sent"
-    code, _, err = send("epub", "--group-by", "none", "--images", "none", "--send", "me@example.com", "-o", str(out))
+    code, _, err = run("epub", "--group-by", "none", "--images", "none", "--send", "me@example.com", "-o", str(out))
     assert code == 0, err
     assert len(relay.mailbox.received) == 1
-    code, _, err = send("epub", "--group-by", "none", "--images", "none", "--send", "me@example.com", "-o", str(out))
+    code, _, err = run("epub", "--group-by", "none", "--images", "none", "--send", "me@example.com", "-o", str(out))
     assert code == 3 and "nothing new" in err and "delivered before" in err
     assert len(relay.mailbox.received) == 1
     # another address has had nothing yet
-    code, _, err = send("epub", "--group-by", "none", "--images", "none", "--send", "other@example.com", "-o", str(out), "--force")
+    code, _, err = run("epub", "--group-by", "none", "--images", "none", "--send", "other@example.com", "-o", str(out), "--force")
     assert code == 0, err
     assert len(relay.mailbox.received) == 2
 
 
-def test_a_failed_delivery_is_sent_again_next_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FEED2BOOK_SMTP_FROM", "cron@example.com")
-    assert send("add", str(EXAMPLES))[0] == 0
+def test_a_failed_delivery_is_sent_again_next_time(tmp_path: Path) -> None:
+    smtp = {"FEED2BOOK_SMTP_FROM": "cron@example.com"}
+    run = sender(smtp)
+    assert run("add", str(EXAMPLES))[0] == 0
     mailbox = Mailbox()
     controller = start(mailbox)
     port = controller.port
     controller.stop()  # nobody listens: the send fails
-    monkeypatch.setenv("FEED2BOOK_SMTP_URL", f"smtp://127.0.0.1:{port}")
-    code, _, err = send("epub", "-g", "none", "--images", "none", "--send", "me@example.com", "-o", str(tmp_path))
+    smtp["FEED2BOOK_SMTP_URL"] = f"smtp://127.0.0.1:{port}"
+    code, _, err = run("epub", "-g", "none", "--images", "none", "--send", "me@example.com", "-o", str(tmp_path))
     assert code == 1 and f"127.0.0.1:{port}" in err
     controller = start(mailbox, port=port)
     try:
-        code, _, err = send("epub", "-g", "none", "--images", "none", "--send", "me@example.com", "-o", str(tmp_path))
+        code, _, err = run("epub", "-g", "none", "--images", "none", "--send", "me@example.com", "-o", str(tmp_path))
     finally:
         controller.stop()
     assert code == 0, err
     assert len(mailbox.received) == 1
 
 
-def test_sync_send_sends_what_is_new_once(relay: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FEED2BOOK_SMTP_URL", f"smtp://127.0.0.1:{relay.port}")
-    monkeypatch.setenv("FEED2BOOK_SMTP_FROM", "cron@example.com")
-    assert send("add", str(EXAMPLES))[0] == 0
-    code, _, err = send("sync", "--send", "me@example.com", "-o", str(tmp_path / "out"))
+def test_sync_send_sends_what_is_new_once(relay: Server, tmp_path: Path) -> None:
+    smtp = {
+        "FEED2BOOK_SMTP_URL": f"smtp://127.0.0.1:{relay.port}",
+        "FEED2BOOK_SMTP_FROM": "cron@example.com",
+    }
+    run = sender(smtp)
+    assert run("add", str(EXAMPLES))[0] == 0
+    code, _, err = run("sync", "--send", "me@example.com", "-o", str(tmp_path / "out"))
     assert code == 0, err
     assert len(relay.mailbox.received) == 1
     assert list((tmp_path / "out").glob("*.epub"))
-    code, _, err = send("sync", "--send", "me@example.com", "-o", str(tmp_path / "out"))
+    code, _, err = run("sync", "--send", "me@example.com", "-o", str(tmp_path / "out"))
     assert code == 0, err
     assert len(relay.mailbox.received) == 1
     assert "nothing new to send to me@example.com" in err and "error" not in err
@@ -421,11 +453,14 @@ def long_feed(path: Path, articles: int = 24, length: int = 900) -> Path:
     return path
 
 
-def test_epub_send_splits_a_large_digest_into_volumes_one_message_each(relay: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FEED2BOOK_SMTP_URL", f"smtp://127.0.0.1:{relay.port}")
-    monkeypatch.setenv("FEED2BOOK_SMTP_FROM", "cron@example.com")
-    assert send("add", str(long_feed(tmp_path / "long.xml")))[0] == 0
-    code, _, err = send("epub", "-g", "none", "--images", "none", "--no-cover", "--send", "me@example.com",
+def test_epub_send_splits_a_large_digest_into_volumes_one_message_each(relay: Server, tmp_path: Path) -> None:
+    smtp = {
+        "FEED2BOOK_SMTP_URL": f"smtp://127.0.0.1:{relay.port}",
+        "FEED2BOOK_SMTP_FROM": "cron@example.com",
+    }
+    run = sender(smtp)
+    assert run("add", str(long_feed(tmp_path / "long.xml")))[0] == 0
+    code, _, err = run("epub", "-g", "none", "--images", "none", "--no-cover", "--send", "me@example.com",
                         "--max-book-mb", "0.1", "-o", str(tmp_path / "sent"))
     assert code == 0, err
     sizes = [len(r.data) for r in relay.mailbox.received]
@@ -434,33 +469,34 @@ def test_epub_send_splits_a_large_digest_into_volumes_one_message_each(relay: Se
     assert len(sizes) >= 2 and sorted(names) == files
     assert all("-vol-" in name for name in names)
     assert all(size <= 0.1 * 1_000_000 * 4 / 3 * 78 / 76 + 20_000 for size in sizes)
-    code, _, err = send("epub", "-g", "none", "--images", "none", "--no-cover", "--send", "me@example.com",
+    code, _, err = run("epub", "-g", "none", "--images", "none", "--no-cover", "--send", "me@example.com",
                         "--max-book-mb", "0.1", "-o", str(tmp_path / "sent"))
     assert code == 3 and len(relay.mailbox.received) == len(sizes)
 
 
-def test_sync_send_max_mb_sends_volumes_that_fit_the_limit(relay: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FEED2BOOK_SMTP_URL", f"smtp://127.0.0.1:{relay.port}")
-    monkeypatch.setenv("FEED2BOOK_SMTP_FROM", "cron@example.com")
+def test_sync_send_max_mb_sends_volumes_that_fit_the_limit(relay: Server, tmp_path: Path) -> None:
+    run = sender({"FEED2BOOK_SMTP_URL": f"smtp://127.0.0.1:{relay.port}", "FEED2BOOK_SMTP_FROM": "cron@example.com"})
     # 24 articles of ~8 kB (zipped) and a cover: well over what one 0.3 MB message holds
-    assert send("add", str(long_feed(tmp_path / "long.xml", length=2000)))[0] == 0
-    code, _, err = send("sync", "--send", "me@example.com", "--max-mb", "0.3", "-o", str(tmp_path / "sent"))
+    assert run("add", str(long_feed(tmp_path / "long.xml", length=2000)))[0] == 0
+    code, _, err = run("sync", "--send", "me@example.com", "--max-mb", "0.3", "-o", str(tmp_path / "sent"))
     assert code == 0, err
     sizes = [len(r.data) for r in relay.mailbox.received]
     assert len(sizes) >= 2 and all(size <= 300_000 for size in sizes)
     assert len(list((tmp_path / "sent").glob("*-vol-*.epub"))) == len(sizes)
 
 
-def test_a_message_limit_smaller_than_the_book_limit_wins(relay: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_message_limit_smaller_than_the_book_limit_wins(relay: Server, tmp_path: Path) -> None:
     """Without --max-book-mb, --send builds volumes that each fit one message to the address."""
     from feed2book.cli.delivery import Outbox
 
-    monkeypatch.setenv("FEED2BOOK_SMTP_URL", f"smtp://127.0.0.1:{relay.port}")
-    monkeypatch.setenv("FEED2BOOK_SMTP_FROM", "cron@example.com")
-    outbox = Outbox.open("me_1@kindle.com")
+    smtp = {
+        "FEED2BOOK_SMTP_URL": f"smtp://127.0.0.1:{relay.port}",
+        "FEED2BOOK_SMTP_FROM": "cron@example.com",
+    }
+    outbox = Outbox.open("me_1@kindle.com", environ=smtp)
     assert outbox.kindle and outbox.largest_book(None) == largest_book(50_000_000)
     assert outbox.largest_book(10_000_000) == 10_000_000
-    assert Outbox.open("me@gmail.com").largest_book(None) == largest_book(25_000_000)
+    assert Outbox.open("me@gmail.com", environ=smtp).largest_book(None) == largest_book(25_000_000)
 
 
 @pytest.mark.parametrize(
@@ -477,10 +513,13 @@ def test_a_failing_password_command_is_a_usage_error(command: str, message: str)
         smtp_settings(environ=environment, config_path=Path("/nonexistent/config.toml"))
 
 
-def test_send_without_sources_refuses_an_empty_library(relay: Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_send_without_sources_refuses_an_empty_library(relay: Server, tmp_path: Path) -> None:
     """The bundled example feeds, read while the library is empty, are never e-mailed."""
-    monkeypatch.setenv("FEED2BOOK_SMTP_URL", f"smtp://127.0.0.1:{relay.port}")
-    monkeypatch.setenv("FEED2BOOK_SMTP_FROM", "cron@example.com")
-    code, _, err = send("epub", "--send", "me@example.com", "-o", str(tmp_path))
+    smtp = {
+        "FEED2BOOK_SMTP_URL": f"smtp://127.0.0.1:{relay.port}",
+        "FEED2BOOK_SMTP_FROM": "cron@example.com",
+    }
+    run = sender(smtp)
+    code, _, err = run("epub", "--send", "me@example.com", "-o", str(tmp_path))
     assert code == 2 and "holds no articles" in err
     assert relay.mailbox.received == []

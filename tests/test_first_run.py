@@ -4,6 +4,7 @@ what to pass instead."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from feed2book.cli import app
+from feed2book.cli.console import Environment
 from feed2book.cli.listing import render_listing
 from feed2book.library import default_library_path
 from tests.conftest import EXAMPLES, REPO
@@ -94,9 +96,11 @@ def test_an_existing_epub_named_by_o_is_still_a_book_target(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("columns", [70, 80, 100])
-def test_list_fits_the_width_columns_gives(monkeypatch: pytest.MonkeyPatch, columns: int) -> None:
-    monkeypatch.setenv("COLUMNS", str(columns))
-    code, out, _ = run("list", str(EXAMPLES))
+def test_list_fits_the_width_columns_gives(columns: int) -> None:
+    stdout = io.BytesIO()
+    env = Environment(stdout=stdout, stderr=io.StringIO(), environ={"COLUMNS": str(columns)})
+    code = runner.invoke(app, ["list", str(EXAMPLES)], obj=env).exit_code
+    out = stdout.getvalue().decode()
     assert code == 0
     assert max(cell_len(line) for line in out.splitlines()) <= columns
     assert "Day 2: Borrowing" in out

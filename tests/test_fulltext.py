@@ -4,10 +4,13 @@ news site (tests/fulltext_site.py); books get each article's own text, and nothi
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import subprocess
 import sys
 import zipfile
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from feed2book.cli.commands import app
+from feed2book.cli.console import Environment
 from feed2book.fulltext.cookies import CookieFileError, cookie_header, load_cookies
 from feed2book.fulltext.extract import extract_article
 from feed2book.fulltext.options import PageOptions
@@ -30,11 +34,15 @@ pytestmark = pytest.mark.network
 runner = CliRunner()
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
+def run(*args: str, environ: Mapping[str, str] | None = None) -> tuple[int, str, str]:
+    """Run feed2book; with ``environ``, in an Environment whose variables are those."""
+    stdout, stderr = io.BytesIO(), io.StringIO()
+    env = None if environ is None else Environment(stdout=stdout, stderr=stderr, environ=environ)
+    result = runner.invoke(app, list(args), obj=env)
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+    out, err = result.stdout + stdout.getvalue().decode(), result.stderr + stderr.getvalue()
+    return result.exit_code, out, err
 
 
 def serve_site(server: Server) -> str:
@@ -155,7 +163,7 @@ def test_a_page_that_stayed_a_summary_says_so_and_links_the_article(
 
 
 def test_add_full_text_always_is_remembered_and_pages_are_stored_in_the_library(
-    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: Server, tmp_path: Path
 ) -> None:
     from tests.test_library_cli import lib
 
@@ -167,8 +175,8 @@ def test_add_full_text_always_is_remembered_and_pages_are_stored_in_the_library(
     assert len(page_requests(server)) == 6
     # The library now holds each page as a revision: with no cache at all, no request.
     server.requests.clear()
-    monkeypatch.setenv("FEED2BOOK_CACHE_DIR", str(tmp_path / "empty-cache"))
-    code, out, err = run("jsonl", "--fields", "id,content_source")
+    no_cache = {**os.environ, "FEED2BOOK_CACHE_DIR": str(tmp_path / "empty-cache")}
+    code, out, err = run("jsonl", "--fields", "id,content_source", environ=no_cache)
     assert {json.loads(line)["content_source"] for line in out.splitlines()} == {"page"}
     assert page_requests(server) == []
     # --refetch renews the stored pages.

@@ -15,10 +15,11 @@ from typer.testing import CliRunner
 from feed2book.cli import library as cli_library
 from feed2book.cli.commands import app as main_app
 from feed2book.cli.console import Environment, Messenger, Verbosity
-from feed2book.cli.session import Common, Digest, reading
+from feed2book.cli.session import Common, reading
 from feed2book.errors import NothingToOutput
 from feed2book.group import BookOptions, GroupBy, group_articles
 from feed2book.library import Library, default_library_path
+from feed2book.library.digest import Digest
 from feed2book.select import Selection
 from feed2book.sources.fetch import FetchLimits
 from tests.conftest import EXAMPLES
@@ -274,7 +275,7 @@ def test_new_leaves_out_what_earlier_builds_of_the_same_book_held() -> None:
     options = BookOptions(GroupBy.AUTHOR)
     feed = str(EXAMPLES / "devto-priya-raman.xml")
     with Library.open(default_library_path()) as library:
-        digest = Digest(library, messenger)
+        digest = Digest(library, messenger.info)
         with reading(env, common(feed), messenger) as collection:
             grouping = group_articles(collection.select(Selection()), options)
         (book,) = digest.only_new(grouping, options).books
@@ -286,7 +287,7 @@ def test_new_leaves_out_what_earlier_builds_of_the_same_book_held() -> None:
         digest.record(this_week)
         with pytest.raises(NothingToOutput, match="nothing new: all 4 article"):
             digest.only_new(grouping, options)
-        assert Digest(None, messenger).only_new(grouping, options) is grouping
+        assert Digest(None, messenger.info).only_new(grouping, options) is grouping
 
 
 def test_new_digest_of_several_feeds_stays_one_book() -> None:
@@ -296,7 +297,7 @@ def test_new_digest_of_several_feeds_stays_one_book() -> None:
     options = BookOptions(GroupBy.NONE)
     feeds = [str(EXAMPLES / "devto-priya-raman.xml"), str(EXAMPLES / "devto-tomas-ferreira.xml")]
     with Library.open(default_library_path()) as library:
-        digest = Digest(library, messenger)
+        digest = Digest(library, messenger.info)
         with reading(env, common(*feeds), messenger) as collection:
             grouping = group_articles(collection.select(Selection()), options)
         (book,) = grouping.books
@@ -331,3 +332,20 @@ def test_an_explicit_library_wins_over_the_default(tmp_path: Path) -> None:
     with reading(env, explicit, messenger) as collection:
         assert len(collection) == 2  # not the 9 bundled examples
     assert not default_library_path().exists()
+
+
+def test_digest_tells_what_it_left_out_to_whoever_asked() -> None:
+    """``Digest`` lives in the library: it reports through a callable, not the CLI's messenger."""
+    env, messenger = quiet_env()
+    options = BookOptions(GroupBy.AUTHOR)
+    told: list[str] = []
+    feed = str(EXAMPLES / "devto-priya-raman.xml")
+    with Library.open(default_library_path()) as library:
+        digest = Digest(library, told.append)
+        with reading(env, common(feed), messenger) as collection:
+            grouping = group_articles(collection.select(Selection()), options)
+        (book,) = grouping.books
+        (first,) = group_articles(book.articles[:1], options).books
+        digest.record(first)
+        digest.only_new(grouping, options)
+    assert told == ["--new: 1 article of earlier builds left out"]

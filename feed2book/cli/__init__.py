@@ -1,10 +1,12 @@
 """The ``feed2book`` command line (typer and rich live here only).
 
 ``commands`` holds the typer ``app`` and the book commands (``epub``, ``markdown``, ``jsonl``,
-``list``, ``cover``), ``library`` the library commands, ``options`` the shared options,
-``session`` what a command run shares (reading, messages, exit status), ``console`` messages and
-progress, ``listing`` and ``tables`` the text the commands print. ``main`` and ``app`` are
-imported on first use, so ``import feed2book.cli`` stays cheap.
+``list``, ``cover``), ``library`` the library commands, ``delivery`` ``send`` and ``check``,
+``options`` the shared options and their groups, ``params`` a command's options as one frozen
+dataclass, ``session`` what a command run shares (reading, messages, exit status),
+``building`` and ``targets`` the one build path of ``epub`` and ``markdown``, ``console`` the
+``Environment``, messages and progress, ``listing`` and ``tables`` the text the commands
+print. ``main`` and ``app`` are imported on first use, so ``import feed2book.cli`` stays cheap.
 """
 
 from __future__ import annotations

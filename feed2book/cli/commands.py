@@ -6,90 +6,49 @@ Every command reads SOURCES (files, globs, directories, URLs, OPML, ``-``) throu
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import warnings
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import typer
 
 from feed2book import __version__
 from feed2book.atomic import atomic_writer, write_bytes_atomically
 from feed2book.cli import library as cli_library
-from feed2book.cli.console import Environment, ExitStatus, Messenger, Progress, Verbosity
+from feed2book.cli.building import (
+    build,
+    build_settings,
+    page_texts,
+    refuse_file_as_directory,
+    refuse_stdout,
+)
+from feed2book.cli.console import Environment, ExitStatus, Messenger, Verbosity
 from feed2book.cli.delivery import register as register_delivery
 from feed2book.cli.delivery_options import DeviceOpt, MaxMbOpt, SendOpt, SeriesInTitleOpt
 from feed2book.cli.listing import render_listing, summary, summary_line, terminal_width
 from feed2book.cli.opds import register as register_opds
 from feed2book.cli.options import (
-    AuthorOpt,
-    BookTitleOpt,
-    CacheDirOpt,
-    CookiesOpt,
-    CoverFileOpt,
-    CoverThemeOpt,
-    DebugOpt,
+    BookLayout,
+    BookReading,
+    CoverOptions,
     ForceOpt,
-    FullTextOpt,
-    GrayscaleOpt,
-    GroupByOpt,
-    ImageMaxPxOpt,
-    ImagesOpt,
-    InsecureOpt,
-    LanguageOpt,
+    ImageChoices,
     LibraryOpt,
-    LimitOpt,
-    ListDeadlineOpt,
     MaxBookMbOpt,
-    MaxSourcesOpt,
-    NewestFirstOpt,
-    NewOpt,
-    NoCoverOpt,
-    QuietOpt,
-    RefetchOpt,
-    RevisionsOpt,
+    NetworkOptions,
+    PageTextOptions,
+    ReportOptions,
     SaveOpt,
-    SectionsOpt,
-    SeriesOpt,
-    SinceOpt,
+    SelectionOptions,
     SourcesArg,
-    TagModeOpt,
-    TagOpt,
-    TimeoutOpt,
-    TitleOpt,
-    UntilOpt,
-    VerboseOpt,
 )
-from feed2book.cli.session import (
-    Common,
-    Digest,
-    digest,
-    edge,
-    exit_status,
-    nothing_message,
-    reading,
-    session,
-)
-from feed2book.defaults import IMAGE_MAX_PX, LANGUAGE, TIMEOUT
+from feed2book.cli.params import command
+from feed2book.cli.session import edge, exit_status, nothing_message, reading, session
+from feed2book.defaults import LANGUAGE
 from feed2book.errors import OutputError, UsageError
-from feed2book.group import BookOptions, GroupBy, Sections, TagMode, group_articles
-from feed2book.i18n import plural
-from feed2book.images.options import ImageMode
-from feed2book.models import Article, Book
-from feed2book.pipeline import Collection
-from feed2book.sources.limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES
 from feed2book.writers.jsonl import Content, article_record, choose_fields, write_jsonl
-
-if TYPE_CHECKING:  # imported where they are used, so that `feed2book list` starts fast
-    from feed2book.cli.image_warnings import ImageWarnings
-    from feed2book.fulltext.stage import FullText
-    from feed2book.images import ImageResolver
-    from feed2book.output.books import CoverChoice
-    from feed2book.output.build import BuildSettings
-    from feed2book.parse.summary import FullTextMode
 
 app = typer.Typer(
     name="feed2book",
@@ -104,9 +63,9 @@ app = typer.Typer(
 )
 
 
-@app.command("jsonl")
-def jsonl_command(
-    sources: SourcesArg = None,
+@dataclass(frozen=True, slots=True)
+class JsonlOptions:
+    sources: SourcesArg = None
     output: Annotated[
         str,
         typer.Option(
@@ -114,13 +73,13 @@ def jsonl_command(
             "-o",
             help="Write to this file instead of stdout (`-`). Example: `-o articles.jsonl`.",
         ),
-    ] = "-",
+    ] = "-"
     content: Annotated[
         Content,
         typer.Option(
             "--content", help="Which article bodies to include. Example: `--content all`."
         ),
-    ] = Content.HTML,
+    ] = Content.HTML
     fields: Annotated[
         str | None,
         typer.Option(
@@ -129,28 +88,19 @@ def jsonl_command(
             "order. Example: `--fields id,title,published`.",
             show_default=False,
         ),
-    ] = None,
-    author: AuthorOpt = None,
-    tag: TagOpt = None,
-    series: SeriesOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    title_match: TitleOpt = None,
-    limit: LimitOpt = None,
-    all_revisions: RevisionsOpt = False,
-    full_text: FullTextOpt = None,
-    refetch: RefetchOpt = False,
-    cookies: CookiesOpt = None,
-    insecure: InsecureOpt = False,
-    timeout: TimeoutOpt = TIMEOUT,
-    max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
-    list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
-    library: LibraryOpt = None,
-    save: SaveOpt = False,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-) -> None:
+    ] = None
+    selection: SelectionOptions = field(default_factory=SelectionOptions)
+    pages: PageTextOptions = field(default_factory=PageTextOptions)
+    network: NetworkOptions = field(default_factory=NetworkOptions)
+    library: LibraryOpt = None
+    save: SaveOpt = False
+    report: ReportOptions = field(default_factory=ReportOptions)
+    new = False  # not an option of this command: no --new
+
+
+@app.command("jsonl")
+@command
+def jsonl_command(env: Environment, options: JsonlOptions) -> None:
     """Write one JSON object per article (JSON Lines), streamed to stdout.
 
     The record layout is `feed2book/schema/article.schema.json`.
@@ -165,17 +115,17 @@ def jsonl_command(
     """
     from feed2book.fulltext.stage import counts_line
 
-    with session(locals()) as (env, messenger, common):
-        keys = choose_fields(fields, content)
+    with session(env, options.sources, options, options.report) as (messenger, common):
+        keys = choose_fields(options.fields, options.content)
         with (
             reading(env, common, messenger) as collection,
-            page_texts(env, common, messenger, collection, full_text, refetch, cookies) as pages,
+            page_texts(env, common, messenger, collection, options.pages) as pages,
         ):
             articles = pages.complete(collection.select(common.selection))
-            if output == "-":
+            if options.output == "-":
                 written = write_jsonl(articles, env.stdout, keys, flush=True)
             else:
-                with atomic_writer(Path(output)) as handle:
+                with atomic_writer(Path(options.output)) as handle:
                     written = write_jsonl(articles, handle, keys)
             for problem in pages.take_problems():  # before the summary line
                 messenger.problem(problem)
@@ -188,9 +138,9 @@ def jsonl_command(
             raise typer.Exit(exit_status(collection, written))
 
 
-@app.command("list")
-def list_command(
-    sources: SourcesArg = None,
+@dataclass(frozen=True, slots=True)
+class ListOptions:
+    sources: SourcesArg = None
     as_json: Annotated[
         bool,
         typer.Option(
@@ -198,25 +148,18 @@ def list_command(
             help="Print the articles and the summary as one JSON "
             "object instead of a table. Example: `--json | jq .summary`.",
         ),
-    ] = False,
-    author: AuthorOpt = None,
-    tag: TagOpt = None,
-    series: SeriesOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    title_match: TitleOpt = None,
-    limit: LimitOpt = None,
-    all_revisions: RevisionsOpt = False,
-    insecure: InsecureOpt = False,
-    timeout: TimeoutOpt = TIMEOUT,
-    max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
-    list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
-    library: LibraryOpt = None,
-    save: SaveOpt = False,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-) -> None:
+    ] = False
+    selection: SelectionOptions = field(default_factory=SelectionOptions)
+    network: NetworkOptions = field(default_factory=NetworkOptions)
+    library: LibraryOpt = None
+    save: SaveOpt = False
+    report: ReportOptions = field(default_factory=ReportOptions)
+    new = False  # not an option of this command: no --new
+
+
+@app.command("list")
+@command
+def list_command(env: Environment, options: ListOptions) -> None:
     """Show what the sources hold: date, author, title and tags of every article, then a summary.
 
     Examples:
@@ -228,12 +171,12 @@ def list_command(
         feed2book list ../shared/seeds/*.txt --author matt_frank_usa --json
     """
     with (
-        session(locals()) as (env, messenger, common),
+        session(env, options.sources, options, options.report) as (messenger, common),
         reading(env, common, messenger) as collection,
     ):
         articles = list(collection.select(common.selection))
         facts = summary(collection, len(articles), articles)
-        if as_json:
+        if options.as_json:
             keys = choose_fields(
                 "id,url,title,authors,published,updated,tags,series,feed,"
                 "language,word_count,reading_minutes",
@@ -245,16 +188,17 @@ def list_command(
             }
             env.stdout.write(json.dumps(document, ensure_ascii=False, indent=2).encode() + b"\n")
         else:
-            env.stdout.write(render_listing(articles, facts, terminal_width()).encode("utf-8"))
+            width = terminal_width(env.environ)
+            env.stdout.write(render_listing(articles, facts, width).encode("utf-8"))
         env.stdout.flush()
         if not articles:
             messenger.error(nothing_message(collection, common.selection))
         raise typer.Exit(exit_status(collection, len(articles)))
 
 
-@app.command("epub")
-def epub_command(
-    sources: SourcesArg = None,
+@dataclass(frozen=True, slots=True)
+class EpubOptions:
+    sources: SourcesArg = None
     output: Annotated[
         Path,
         typer.Option(
@@ -264,48 +208,23 @@ def epub_command(
             "needed), or a file name ending in .epub when one book results. "
             "Example: `-o books/`.",
         ),
-    ] = Path("."),
-    group_by: GroupByOpt = GroupBy.AUTHOR,
-    tag_mode: TagModeOpt = TagMode.ALL,
-    sections: SectionsOpt = Sections.AUTO,
-    newest_first: NewestFirstOpt = False,
-    title: BookTitleOpt = None,
-    language: LanguageOpt = None,
-    cover_theme: CoverThemeOpt = None,
-    cover: CoverFileOpt = None,
-    no_cover: NoCoverOpt = False,
-    images: ImagesOpt = ImageMode.EMBED,
-    image_max_px: ImageMaxPxOpt = None,
-    grayscale: GrayscaleOpt = False,
-    cache_dir: CacheDirOpt = None,
-    max_book_mb: MaxBookMbOpt = None,
-    force: ForceOpt = False,
-    author: AuthorOpt = None,
-    tag: TagOpt = None,
-    series: SeriesOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    title_match: TitleOpt = None,
-    limit: LimitOpt = None,
-    all_revisions: RevisionsOpt = False,
-    full_text: FullTextOpt = None,
-    refetch: RefetchOpt = False,
-    cookies: CookiesOpt = None,
-    insecure: InsecureOpt = False,
-    timeout: TimeoutOpt = TIMEOUT,
-    max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
-    list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
-    library: LibraryOpt = None,
-    save: SaveOpt = False,
-    new: NewOpt = False,
-    device: DeviceOpt = None,
-    series_in_title: SeriesInTitleOpt = False,
-    send: SendOpt = None,
-    max_mb: MaxMbOpt = None,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-) -> None:
+    ] = Path(".")
+    layout: BookLayout = field(default_factory=BookLayout)
+    cover: CoverOptions = field(default_factory=CoverOptions)
+    images: ImageChoices = field(default_factory=ImageChoices)
+    max_book_mb: MaxBookMbOpt = None
+    force: ForceOpt = False
+    reading: BookReading = field(default_factory=BookReading)
+    device: DeviceOpt = None
+    series_in_title: SeriesInTitleOpt = False
+    send: SendOpt = None
+    max_mb: MaxMbOpt = None
+    report: ReportOptions = field(default_factory=ReportOptions)
+
+
+@app.command("epub")
+@command
+def epub_command(env: Environment, options: EpubOptions) -> None:
     """Build EPUB 3 books (valid, reproducible, with covers, series metadata and a real TOC).
 
     Examples:
@@ -322,112 +241,44 @@ def epub_command(
 
         feed2book epub -g none --send me@kindle.com -o sent/  # cron: what is new
     """
-    from feed2book.cli.delivery import Outbox, device_bytes
-    from feed2book.delivery.devices import series_in_title as with_series_title
+    raise typer.Exit(build_epub(env, options))
+
+
+def build_epub(env: Environment, options: EpubOptions) -> int:
+    """``feed2book epub``: the exit status (or ``typer.Exit`` from the edge)."""
+    from feed2book.cli.delivery import Outbox
+    from feed2book.cli.targets import EpubTarget
     from feed2book.delivery.options import Device
-    from feed2book.fulltext.stage import with_notes
-    from feed2book.output.books import write_book_files
-    from feed2book.output.build import epub_volumes, write_epub_file
 
-    with session(locals()) as (env, messenger, common):
-        refuse_stdout(output, "a directory or a .epub file")
+    with session(env, options.sources, options.reading, options.report) as (messenger, common):
+        refuse_stdout(options.output, "a directory or a .epub file")
         refuse_file_as_directory(
-            output, (".epub",), "a directory, or a .epub name when one book results"
+            options.output, (".epub",), "a directory, or a .epub name when one book results"
         )
-        if max_mb is not None and send is None:
+        if options.max_mb is not None and options.send is None:
             raise UsageError("--max-mb needs --send", hint="--max-book-mb splits any book")
-        settings = build_settings(locals(), common)
-        image_warnings = grouped_image_warnings(messenger)
         library_read = None if common.sources else common.library_path
-        outbox = Outbox.open(send, library_read, max_mb) if send else None
-        if outbox is not None:  # one message per volume
-            limit = outbox.largest_book(settings.max_book_bytes)
-            settings = dataclasses.replace(settings, max_book_bytes=limit)
-            device = device or (Device.KINDLE if outbox.kindle else None)
-        options = BookOptions(group_by, sections, newest_first, title, language, tag_mode)
-        undelivered = 0
-        with (
-            reading(env, common, messenger) as collection,
-            digest(common, messenger, send) as fresh,
-            page_texts(
-                env, common, messenger, collection, full_text, refetch, cookies, cache_dir
-            ) as pages,
-        ):
-            books = grouped_books(collection, common, options, messenger, fresh, pages.complete)
-            if series_in_title:
-                books = tuple(with_series_title(book) for book in books)
-            with (
-                messenger.progress("Building books", _articles(books), "articles") as bar,
-                image_resolver(settings) as resolver,
-            ):
-
-                def volumes(book: Book) -> list[tuple[Book, bytes]]:
-                    bar.label(f"Building {book.title}")
-                    with image_progress(bar, book, resolver) as advance:
-                        parts = epub_volumes(
-                            with_notes(book),
-                            settings,
-                            resolver,
-                            on_problem=image_warnings,
-                            on_progress=advance,
-                        )
-                    if device is None:
-                        return parts
-                    return [(v, device_bytes(d, device, messenger, v.title)) for v, d in parts]
-
-                paths: list[Path] = []  # of the book being written, for --send
-
-                def written(book: Book, path: Path, replaced: list[Path]) -> None:
-                    note = "".join(f"; replaced {old.name}" for old in replaced)
-                    count = plural(len(book.articles), "article", "articles")
-                    messenger.info(f"wrote {path} ({count}){note}")
-                    if (line := pages.book_line(book)) is not None:
-                        messenger.info(line)
-                    bar.advance(steps=len(book.articles))
-                    paths.append(path)
-                    if settings.max_book_bytes is None:
-                        fresh.record(book)  # volumes: recorded as their whole book below
-
-                def write(book: Book, out: IO[bytes]) -> None:
-                    if device is not None:  # the device pass reads and rewrites the whole book
-                        out.write(volumes(book)[0][1])
-                        return
-                    bar.label(f"Building {book.title}")
-                    with image_progress(bar, book, resolver) as advance:
-                        write_epub_file(
-                            with_notes(book),
-                            settings,
-                            resolver,
-                            out,
-                            on_problem=image_warnings,
-                            on_progress=advance,
-                        )
-
-                suffix = device.suffix if device is not None else ".epub"
-                if settings.max_book_bytes is None:
-                    write_book_files(
-                        books, output, write, suffix=suffix, force=force, on_written=written
-                    )
-                else:
-                    for book in books:
-                        paths.clear()
-                        write_parts(
-                            volumes(book), output, suffix=suffix, force=force, on_written=written
-                        )
-                        fresh.record(book)
-                        if outbox is not None and not outbox.deliver_book(
-                            book, paths, messenger, common.library_path
-                        ):
-                            undelivered += 1
-            image_warnings.flush()
-            report_images(resolver, messenger)
-            status = exit_status(collection, len(books))
-            raise typer.Exit(ExitStatus.SOURCES_FAILED if undelivered else status)
+        outbox = None
+        if options.send:
+            outbox = Outbox.open(options.send, library_read, env.environ, options.max_mb)
+        kindle = outbox is not None and outbox.kindle
+        device = options.device or (Device.KINDLE if kindle else None)
+        settings = build_settings(options, common, device)
+        target = EpubTarget(
+            options.output,
+            messenger,
+            common.library_path,
+            options.max_book_mb,
+            device,
+            options.series_in_title,
+            outbox,
+        )
+        return build(env, messenger, common, options, target, settings, options.send)
 
 
-@app.command("markdown")
-def markdown_command(
-    sources: SourcesArg = None,
+@dataclass(frozen=True, slots=True)
+class MarkdownOptions:
+    sources: SourcesArg = None
     output: Annotated[
         Path,
         typer.Option(
@@ -437,10 +288,10 @@ def markdown_command(
             ".zip (with --zip) or .md (with --single-file) when one book results. "
             "Example: `-o site/content/`.",
         ),
-    ] = Path("."),
+    ] = Path(".")
     as_zip: Annotated[
         bool, typer.Option("--zip", help="Write each bundle as a .zip instead of a folder.")
-    ] = False,
+    ] = False
     single_file: Annotated[
         bool,
         typer.Option(
@@ -448,43 +299,18 @@ def markdown_command(
             help="Write each book as one Markdown document with a table of contents "
             "(for pandoc or printing; images inlined).",
         ),
-    ] = False,
-    group_by: GroupByOpt = GroupBy.AUTHOR,
-    tag_mode: TagModeOpt = TagMode.ALL,
-    sections: SectionsOpt = Sections.AUTO,
-    newest_first: NewestFirstOpt = False,
-    title: BookTitleOpt = None,
-    language: LanguageOpt = None,
-    cover_theme: CoverThemeOpt = None,
-    cover: CoverFileOpt = None,
-    no_cover: NoCoverOpt = False,
-    images: ImagesOpt = ImageMode.EMBED,
-    image_max_px: ImageMaxPxOpt = None,
-    grayscale: GrayscaleOpt = False,
-    cache_dir: CacheDirOpt = None,
-    force: ForceOpt = False,
-    author: AuthorOpt = None,
-    tag: TagOpt = None,
-    series: SeriesOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    title_match: TitleOpt = None,
-    limit: LimitOpt = None,
-    all_revisions: RevisionsOpt = False,
-    full_text: FullTextOpt = None,
-    refetch: RefetchOpt = False,
-    cookies: CookiesOpt = None,
-    insecure: InsecureOpt = False,
-    timeout: TimeoutOpt = TIMEOUT,
-    max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
-    list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
-    library: LibraryOpt = None,
-    save: SaveOpt = False,
-    new: NewOpt = False,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-) -> None:
+    ] = False
+    layout: BookLayout = field(default_factory=BookLayout)
+    cover: CoverOptions = field(default_factory=CoverOptions)
+    images: ImageChoices = field(default_factory=ImageChoices)
+    force: ForceOpt = False
+    reading: BookReading = field(default_factory=BookReading)
+    report: ReportOptions = field(default_factory=ReportOptions)
+
+
+@app.command("markdown")
+@command
+def markdown_command(env: Environment, options: MarkdownOptions) -> None:
     """Write Markdown bundles: per book a folder with README.md, SUMMARY.md and book.toml
     (mdBook), one front-mattered file per article (Hugo, Jekyll, Obsidian), images and a cover.
 
@@ -498,273 +324,31 @@ def markdown_command(
 
         cd bundles/priya-raman-2026-05-02--2026-05-06 && mdbook build
     """
-    from feed2book.fulltext.stage import with_notes
-    from feed2book.output.build import markdown_files
-    from feed2book.output.bundles import BundleFormat, write_bundles
+    from feed2book.cli.targets import BundleTarget
+    from feed2book.output.bundles import BundleFormat
 
-    with session(locals()) as (env, messenger, common):
+    with session(env, options.sources, options.reading, options.report) as (messenger, common):
+        as_zip, single_file = options.as_zip, options.single_file
         if as_zip and single_file:
             raise UsageError("--zip and --single-file cannot be used together")
-        refuse_stdout(output, "a directory, or a .zip or .md file")
+        refuse_stdout(options.output, "a directory, or a .zip or .md file")
         single = (".zip",) if as_zip else (".md",) if single_file else ()
         refuse_file_as_directory(
-            output,
+            options.output,
             single,
             "a directory, or with --zip a .zip name, or with --single-file a .md name",
         )
-        settings = build_settings(locals(), common)
-        image_warnings = grouped_image_warnings(messenger)
+        settings = build_settings(options, common)
         form = BundleFormat.FOLDER
         if as_zip or single_file:
             form = BundleFormat.ZIP if as_zip else BundleFormat.SINGLE
-        options = BookOptions(group_by, sections, newest_first, title, language, tag_mode)
-        with (
-            reading(env, common, messenger) as collection,
-            digest(common, messenger) as fresh,
-            page_texts(
-                env, common, messenger, collection, full_text, refetch, cookies, cache_dir
-            ) as pages,
-        ):
-            books = grouped_books(collection, common, options, messenger, fresh, pages.complete)
-            with (
-                messenger.progress("Writing bundles", _articles(books), "articles") as bar,
-                image_resolver(settings) as resolver,
-            ):
-
-                def build(book: Book) -> dict[str, bytes]:
-                    bar.label(f"Writing {book.title}")
-                    with image_progress(bar, book, resolver) as advance:
-                        return markdown_files(
-                            with_notes(book),
-                            settings,
-                            resolver,
-                            single_file=single_file,
-                            on_problem=image_warnings,
-                            on_progress=advance,
-                        )
-
-                def written(book: Book, path: Path, replaced: list[Path]) -> None:
-                    note = "".join(f"; replaced {old.name}" for old in replaced)
-                    count = plural(len(book.articles), "article", "articles")
-                    messenger.info(f"wrote {path} ({count}){note}")
-                    if (line := pages.book_line(book)) is not None:
-                        messenger.info(line)
-                    bar.advance(steps=len(book.articles))
-                    fresh.record(book)
-
-                write_bundles(books, output, build, form, force=force, on_written=written)
-            image_warnings.flush()
-            report_images(resolver, messenger)
-            raise typer.Exit(exit_status(collection, len(books)))
-
-
-# --- helpers of the building commands --------------------------------------------------------
-
-
-def refuse_stdout(output: Path, instead: str) -> None:
-    """``-o -`` means stdout elsewhere; books and bundles are files, so it is refused rather
-    than taken for a directory named ``-``."""
-    if str(output) == "-":
-        raise UsageError(f"-o - (stdout) cannot hold books and bundles; give {instead}")
-
-
-def refuse_file_as_directory(output: Path, single: tuple[str, ...], instead: str) -> None:
-    """``-o notes.txt`` where notes.txt is an existing file: books would go *inside* it, as if
-    it were a directory; say so before anything is read."""
-    if output.suffix.lower() in single:
-        return  # names the one book's file
-    if output.exists() and not output.is_dir():
-        raise UsageError(
-            f"-o {output} is an existing file, not a directory", hint=f"give {instead}"
-        )
-
-
-def _articles(books: tuple[Book, ...]) -> int:
-    """What the building progress bar counts: the articles of every book."""
-    return sum(len(book.articles) for book in books)
-
-
-def grouped_image_warnings(messenger: Messenger) -> ImageWarnings:
-    """Image failures told once per (host, cause) at the end; each one with --verbose."""
-    from feed2book.cli.image_warnings import ImageWarnings
-
-    each = messenger.verbosity >= Verbosity.VERBOSE
-    return ImageWarnings(messenger.problem, messenger.warning, each=each)
-
-
-def build_settings(options: dict[str, Any], common: Common) -> BuildSettings:
-    """Images, cover and size limit, from a building command's options."""
-    from feed2book.images import ImageOptions, default_cache_dir
-    from feed2book.output.build import BuildSettings
-
-    cache_dir = options.get("cache_dir")
-    images = ImageOptions(
-        mode=options.get("images", ImageMode.EMBED),
-        max_px=image_max_px(options),
-        grayscale=bool(options.get("grayscale", False)),
-        cache_dir=default_cache_dir({"FEED2BOOK_CACHE_DIR": str(cache_dir)}) if cache_dir else None,
-        timeout=common.limits.timeout,
-        insecure=common.limits.insecure,
-    )
-    max_mb = options.get("max_book_mb")
-    return BuildSettings(
-        images=images,
-        cover=cover_choice(options["cover_theme"], options["cover"], options["no_cover"]),
-        max_book_bytes=int(max_mb * 1_000_000) if max_mb else None,
-    )
-
-
-def image_max_px(options: dict[str, Any]) -> int:
-    """``--image-max-px``, else the ``--device`` profile's, else the default."""
-    given, device = options.get("image_max_px"), options.get("device")
-    if given is not None:
-        return int(given)
-    if device is None:
-        return IMAGE_MAX_PX
-    from feed2book.delivery.devices import PROFILES
-
-    return PROFILES[device].image_max_px
-
-
-def grouped_books(
-    collection: Collection,
-    common: Common,
-    options: BookOptions,
-    messenger: Messenger,
-    new: Digest,
-    complete: Callable[[Iterable[Article]], Iterable[Article]] = lambda articles: articles,
-) -> tuple[Book, ...]:
-    """The selected articles grouped into books (with ``--new``, only what no earlier build of
-    the same book held); exits (status 3 or 1) when there are none."""
-    selected = complete(collection.select(common.selection))  # full text: feed2book.fulltext
-    grouping = new.only_new(group_articles(selected, options), options)
-    if grouping.left_out:
-        messenger.info(
-            f"{plural(grouping.left_out, 'article', 'articles')} outside any series left out"
-        )
-    if not grouping.books:
-        messenger.error(nothing_message(collection, common.selection))
-        raise typer.Exit(exit_status(collection, 0))
-    return tuple(grouping.books)
-
-
-@contextmanager
-def page_texts(
-    env: Environment,
-    common: Common,
-    messenger: Messenger,
-    collection: Collection,
-    mode: FullTextMode | None,
-    refetch: bool,
-    cookies: Path | None,
-    cache_dir: Path | None = None,
-) -> Iterator[FullText]:
-    """The full-text stage of a building command (``--full-text``, ``--refetch``,
-    ``--cookies``); its failures are told once per host when it ends."""
-    from feed2book.cli.session import came_from_library
-    from feed2book.fulltext.run import full_text_stage
-
-    stage = full_text_stage(
-        mode,
-        now=env.now,
-        refetch=refetch,
-        cookies=cookies,
-        cache_dir=cache_dir or _cache_dir_option(),
-        timeout=common.limits.timeout,
-        insecure=common.limits.insecure,
-        library=common.library_path if came_from_library(collection) else None,
-    )
-    with stage as pages:
-        try:
-            yield pages
-        finally:
-            for problem in pages.take_problems():
-                messenger.problem(problem)
-
-
-def _cache_dir_option() -> Path | None:
-    import os
-
-    value = os.environ.get("FEED2BOOK_CACHE_DIR")
-    return Path(value) if value else None
-
-
-@contextmanager
-def image_resolver(settings: BuildSettings) -> Iterator[ImageResolver | None]:
-    """A resolver shared by every book of the run (one cache, one connection pool), or None
-    when images are not embedded."""
-    from feed2book.images import ImageResolver
-
-    if settings.images.mode is not ImageMode.EMBED:
-        yield None
-        return
-    with ImageResolver(settings.images) as resolver:
-        yield resolver
-
-
-@contextmanager
-def image_progress(
-    bar: Progress, book: Book, resolver: ImageResolver | None
-) -> Iterator[Callable[[str], None]]:
-    """A second progress line over ``book``'s images while they are fetched."""
-    from feed2book.output.build import count_images
-
-    total = count_images(book) if resolver is not None else 0
-    if not total:
-        yield lambda url: None
-        return
-    line = bar.task(f"Images: {book.title}", total=total, unit="images")
-    try:
-        yield lambda url: line.advance()
-    finally:
-        line.finish()
-
-
-def report_images(resolver: ImageResolver | None, messenger: Messenger) -> None:
-    if resolver is not None and (
-        resolver.stats.downloaded or resolver.stats.cached or resolver.stats.failed
-    ):
-        messenger.info(resolver.stats.summary_line())
-
-
-def write_parts(
-    parts: list[tuple[Book, bytes]],
-    output: Path,
-    *,
-    suffix: str = ".epub",
-    force: bool,
-    on_written: Callable[[Book, Path, list[Path]], None],
-) -> None:
-    """Write a book's volumes (already built) as files named ``….suffix``."""
-    from feed2book.output.books import write_book_files
-
-    built = {volume.key: data for volume, data in parts}
-    volumes = [volume for volume, _ in parts]
-    write_book_files(
-        volumes,
-        output,
-        lambda v, out: out.write(built[v.key]),
-        suffix=suffix,
-        force=force,
-        on_written=on_written,
-    )
-
-
-def cover_choice(theme: str | None, cover: Path | None, no_cover: bool) -> CoverChoice:
-    from feed2book.covers.render import load_cover_file, theme_names
-    from feed2book.output.books import CoverChoice
-
-    if theme is not None and theme not in theme_names():
-        raise UsageError(
-            f"unknown cover theme {theme!r}", hint="choose from: " + ", ".join(theme_names())
-        )
-    return CoverChoice(
-        enabled=not no_cover, theme=theme, image=load_cover_file(cover) if cover else None
-    )
+        target = BundleTarget(options.output, form)
+        raise typer.Exit(build(env, messenger, common, options, target, settings))
 
 
 @app.command("cover")
 def cover_command(
+    ctx: typer.Context,
     output: Annotated[
         Path,
         typer.Option(
@@ -829,7 +413,7 @@ def cover_command(
     """
     from feed2book.covers.render import CoverSpec, cover_bytes, render_gallery, theme_names
 
-    env = Environment()
+    env = Environment.of(ctx)
     messenger = Messenger(env, Verbosity.NORMAL)
     with edge(env, messenger):
         to_stdout = str(output) == "-"

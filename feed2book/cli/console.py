@@ -6,14 +6,16 @@ Data goes to stdout and nothing else does. Progress bars appear only when stderr
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
 from typing import IO, Any, cast
 
+import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -79,12 +81,23 @@ def _stdout() -> IO[bytes]:
 
 @dataclass
 class Environment:
-    """The outside world as the CLI sees it; tests may build one with fake streams and clock."""
+    """The outside world as the CLI sees it: the streams, the moment the command started, and
+    the environment variables (SMTP settings, the config file, the cache directory, the
+    terminal width). Tests build one with their own (``CliRunner().invoke(app, args,
+    obj=Environment(...))``) instead of patching globals; see ``of``."""
 
     stdin: IO[bytes] = field(default_factory=lambda: sys.stdin.buffer)
     stdout: IO[bytes] = field(default_factory=_stdout)
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+
+    @classmethod
+    def of(cls, context: typer.Context) -> Environment:
+        """The environment a command runs in: the one given to the app as its ``obj`` (by a
+        test, or a program embedding the CLI), else the process's own."""
+        given = context.find_object(Environment)
+        return given if given is not None else cls()
 
     @property
     def stderr_isatty(self) -> bool:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from feed2book.models import Book
 
 def send_command(
+    ctx: typer.Context,
     books: Annotated[list[Path], typer.Argument(help="EPUB files to send.", show_default=False)],
     to: ToOpt,
     max_mb: MaxMbOpt = None,
@@ -61,10 +63,10 @@ def send_command(
     from feed2book.delivery.config import smtp_settings
     from feed2book.delivery.smtp import message_limit
 
-    env = Environment()
+    env = Environment.of(ctx)
     messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
     with edge(env, messenger):
-        settings = smtp_settings(url=smtp_url, sender=sender)
+        settings = smtp_settings(url=smtp_url, sender=sender, environ=env.environ)
         limit = message_limit(to, max_mb)
         files = []
         for path in books:
@@ -144,6 +146,7 @@ def book_title(epub: bytes) -> str:
 
 
 def check_command(
+    ctx: typer.Context,
     books: Annotated[list[Path], typer.Argument(help="EPUB files to check.", show_default=False)],
     device: Annotated[
         Device, typer.Option("--device", help="The device whose rules apply.")
@@ -180,7 +183,7 @@ def check_command(
     from feed2book.atomic import write_bytes_atomically
     from feed2book.delivery.preflight import run_preflight
 
-    env = Environment()
+    env = Environment.of(ctx)
     messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
     with edge(env, messenger):
         if output is not None and (not fix or len(books) != 1):
@@ -243,9 +246,16 @@ class Outbox:
     kindle: bool
 
     @classmethod
-    def open(cls, to: str, library: Path | None = None, max_mb: float | None = None) -> Outbox:
+    def open(
+        cls,
+        to: str,
+        library: Path | None = None,
+        environ: Mapping[str, str] | None = None,
+        max_mb: float | None = None,
+    ) -> Outbox:
         """``library``: when SOURCES are not given, the library ``--send`` reads (it must hold
-        articles: the bundled examples are never sent); ``max_mb``: ``--max-mb``."""
+        articles: the bundled examples are never sent). ``environ``: where the SMTP settings
+        are looked up (``smtp_settings``). ``max_mb``: ``--max-mb``."""
         from feed2book.delivery.config import smtp_settings
         from feed2book.delivery.smtp import is_kindle_address, message_limit
         from feed2book.library import Library
@@ -263,7 +273,9 @@ class Outbox:
                     "articles",
                     hint="`feed2book add FEED…` first, or give SOURCES",
                 )
-        return cls(to, smtp_settings(), message_limit(to, max_mb), is_kindle_address(to))
+        return cls(
+            to, smtp_settings(environ=environ), message_limit(to, max_mb), is_kindle_address(to)
+        )
 
     def largest_book(self, asked: int | None) -> int:
         """The book size limit: ``--max-book-mb`` when smaller, else what one message holds."""

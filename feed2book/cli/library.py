@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,49 +22,38 @@ from feed2book.cli.delivery_options import MaxMbOpt, SendOpt
 from feed2book.cli.options import (
     DebugOpt,
     FullTextOpt,
-    InsecureOpt,
+    JsonOpt,
     LibraryOpt,
-    ListDeadlineOpt,
-    MaxSourcesOpt,
+    NetworkOptions,
     QuietOpt,
-    TimeoutOpt,
-    VerboseOpt,
+    ReportOptions,
 )
+from feed2book.cli.params import command
 from feed2book.cli.session import damaged_message, edge
-from feed2book.defaults import TIMEOUT
 from feed2book.errors import NothingToOutput, UsageError
 from feed2book.i18n import plural
-from feed2book.sources.limits import (
-    DEFAULT_LIST_DEADLINE,
-    DEFAULT_MAX_SOURCES,
-    Budget,
-    SourceLimits,
-)
+from feed2book.sources.limits import Budget
 
 if TYPE_CHECKING:  # the commands import what they use: `feed2book --help` starts fast
     from feed2book.library import Library, SourceInfo
     from feed2book.library.records import Damage
     from feed2book.library.sync import SourceResult
 
-JsonOpt = Annotated[
-    bool, typer.Option("--json", help="One JSON document on stdout instead of a table.")
-]
-
 
 @contextmanager
 def _session(
-    library: Path | None, *, verbose: bool = False, quiet: bool = False, debug: bool = False
-) -> Iterator[tuple[Environment, Messenger, Path]]:
+    env: Environment, library: Path | None, report: ReportOptions
+) -> Iterator[tuple[Messenger, Path]]:
     from feed2book.library import default_library_path
 
-    env = Environment()
+    quiet, debug = report.quiet, report.debug
     messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
     with edge(env, messenger):
-        if verbose and quiet:
+        if report.verbose and quiet:
             raise UsageError("--verbose and --quiet cannot be used together")
-        if verbose:
+        if report.verbose:
             messenger.verbosity = Verbosity.VERBOSE
-        yield env, messenger, library or default_library_path()
+        yield messenger, library or default_library_path()
 
 
 def _existing(path: Path, what: str, messenger: Messenger, *, read_only: bool = False) -> Library:
@@ -80,7 +69,8 @@ def _existing(path: Path, what: str, messenger: Messenger, *, read_only: bool = 
     return Library.open(path, create=False, read_only=read_only, on_wait=messenger.info)
 
 
-def add_command(
+@dataclass(frozen=True, slots=True)
+class AddOptions:
     sources: Annotated[
         list[str],
         typer.Argument(
@@ -88,17 +78,15 @@ def add_command(
             "Example: `https://dev.to/feed/ben blogroll.opml`.",
             show_default=False,
         ),
-    ],
-    library: LibraryOpt = None,
-    full_text: FullTextOpt = None,
-    insecure: InsecureOpt = False,
-    timeout: TimeoutOpt = TIMEOUT,
-    max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
-    list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-) -> None:
+    ]
+    library: LibraryOpt = None
+    full_text: FullTextOpt = None
+    network: NetworkOptions = field(default_factory=NetworkOptions)
+    report: ReportOptions = field(default_factory=ReportOptions)
+
+
+@command
+def add_command(env: Environment, options: AddOptions) -> None:
     """Remember feeds in the library and import their articles now.
 
     `--full-text always|never|auto` is remembered for the source: books read from the library
@@ -123,16 +111,16 @@ def add_command(
     from feed2book.library import Library
     from feed2book.library.intake import normalise_spec
     from feed2book.library.sync import add_source
-    from feed2book.sources.fetch import FetchLimits, HttpFetcher
+    from feed2book.sources.fetch import HttpFetcher
 
-    with _session(library, verbose=verbose, quiet=quiet, debug=debug) as (_, messenger, path):
-        specs = [normalise_spec(spec) for spec in sources]
+    network, full_text, debug = options.network, options.full_text, options.report.debug
+    with _session(env, options.library, options.report) as (messenger, path):
+        specs = [normalise_spec(spec) for spec in options.sources]
         failed = False
-        limits = FetchLimits(timeout=timeout, insecure=insecure)
-        budget = Budget(SourceLimits(max_sources, list_deadline))
+        budget = Budget(network.source_limits())
         with (
             Library.open(path, on_wait=messenger.info) as store,
-            HttpFetcher(limits) as fetch,
+            HttpFetcher(network.fetch_limits()) as fetch,
             messenger.progress("Adding", total=len(specs)) as bar,
         ):
             for spec in specs:
@@ -168,7 +156,8 @@ def held_articles(store: Library) -> str:
     return held if posts == copies else f"{held} ({copies} copies with republished revisions)"
 
 
-def sync_command(
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
     sources: Annotated[
         list[str] | None,
         typer.Argument(
@@ -176,14 +165,11 @@ def sync_command(
             "default: all). Example: `https://dev.to/feed/ben`.",
             show_default=False,
         ),
-    ] = None,
-    library: LibraryOpt = None,
-    insecure: InsecureOpt = False,
-    timeout: TimeoutOpt = TIMEOUT,
-    max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES,
-    list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE,
-    send: SendOpt = None,
-    max_mb: MaxMbOpt = None,
+    ] = None
+    library: LibraryOpt = None
+    network: NetworkOptions = field(default_factory=NetworkOptions)
+    send: SendOpt = None
+    max_mb: MaxMbOpt = None
     output: Annotated[
         Path | None,
         typer.Option(
@@ -194,11 +180,12 @@ def sync_command(
             show_default=False,
             file_okay=False,
         ),
-    ] = None,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-) -> None:
+    ] = None
+    report: ReportOptions = field(default_factory=ReportOptions)
+
+
+@command
+def sync_command(env: Environment, options: SyncOptions) -> None:
     """Re-read the library's sources and store what is new or changed.
 
     URLs are fetched with conditional GET (ETag / Last-Modified), so an unchanged feed costs
@@ -224,10 +211,11 @@ def sync_command(
     """
     from feed2book.cli.tables import render, sync_table
     from feed2book.library.sync import sync
-    from feed2book.sources.fetch import FetchLimits, HttpFetcher
+    from feed2book.sources.fetch import HttpFetcher
 
-    with _session(library, verbose=verbose, quiet=quiet, debug=debug) as (env, messenger, path):
-        if max_mb is not None and send is None:
+    network, sources, debug = options.network, options.sources, options.report.debug
+    with _session(env, options.library, options.report) as (messenger, path):
+        if options.max_mb is not None and options.send is None:
             raise UsageError("--max-mb needs --send")
         with _existing(path, "nothing to sync", messenger) as store:
             total = len(sources) if sources else len(store.sources())
@@ -236,9 +224,8 @@ def sync_command(
                     f"nothing to sync: the library {path} remembers no sources",
                     hint="`feed2book add FEED…` adds one",
                 )
-            limits = FetchLimits(timeout=timeout, insecure=insecure)
             with (
-                HttpFetcher(limits) as fetch,
+                HttpFetcher(network.fetch_limits()) as fetch,
                 messenger.progress("Syncing", total=total) as bar,
             ):
 
@@ -253,21 +240,30 @@ def sync_command(
                     on_progress=progress,
                     on_problem=messenger.problem,
                     debug=debug,
-                    budget=Budget(SourceLimits(max_sources, list_deadline)),
+                    budget=Budget(network.source_limits()),
                 )
         if messenger.verbosity >= Verbosity.NORMAL:
             env.stderr.write(render(sync_table(results), width=_width(env)))
             env.stderr.flush()
         failed = any(result.failed for result in results)
-        status = _send_new(send, path, output, messenger, max_mb) if send else ExitStatus.OK
+        send, output = options.send, options.output
+        status = (
+            _send_new(env, send, path, output, messenger, options.max_mb) if send else ExitStatus.OK
+        )
         raise typer.Exit(ExitStatus.SOURCES_FAILED if failed else status)
 
 
 def _send_new(
-    to: str, library: Path, output: Path | None, messenger: Messenger, max_mb: float | None
+    env: Environment,
+    to: str,
+    library: Path,
+    output: Path | None,
+    messenger: Messenger,
+    max_mb: float | None,
 ) -> int:
     """``epub --group-by none --send TO`` on the library; "nothing new" is a success here."""
-    from feed2book.cli.commands import epub_command  # late: commands imports this module
+    from feed2book.cli.commands import EpubOptions, build_epub  # late: commands imports this
+    from feed2book.cli.options import BookLayout, BookReading, ReportOptions
     from feed2book.delivery.ledger import has_undelivered
     from feed2book.group import GroupBy
     from feed2book.library import Library
@@ -276,22 +272,23 @@ def _send_new(
         if not has_undelivered(store, to):
             messenger.info(f"nothing new to send to {to}")
             return ExitStatus.OK
+    options = EpubOptions(
+        output=output or library.parent / "sent",
+        layout=BookLayout(group_by=GroupBy.NONE),
+        reading=BookReading(library=library),
+        send=to,
+        max_mb=max_mb,
+        report=ReportOptions(quiet=messenger.verbosity < Verbosity.NORMAL, debug=messenger.debug),
+    )
     try:
-        epub_command(
-            output=output or library.parent / "sent",
-            group_by=GroupBy.NONE,
-            library=library,
-            send=to,
-            max_mb=max_mb,
-            quiet=messenger.verbosity < Verbosity.NORMAL,
-            debug=messenger.debug,
-        )
+        status = build_epub(env, options)
     except typer.Exit as exit_:
-        return ExitStatus.OK if exit_.exit_code == ExitStatus.NOTHING else exit_.exit_code
-    return ExitStatus.OK
+        status = exit_.exit_code
+    return ExitStatus.OK if status == ExitStatus.NOTHING else status
 
 
 def sources_command(
+    ctx: typer.Context,
     as_json: JsonOpt = False,
     library: LibraryOpt = None,
     quiet: QuietOpt = False,
@@ -308,7 +305,8 @@ def sources_command(
     from feed2book.cli.tables import render, sources_table
     from feed2book.library import Library
 
-    with _session(library, quiet=quiet, debug=debug) as (env, _, path):
+    env = Environment.of(ctx)
+    with _session(env, library, ReportOptions(quiet=quiet, debug=debug)) as (_, path):
         found: list[SourceInfo] = []
         if path.is_file():
             with Library.open(path, create=False, read_only=True) as store:
@@ -326,6 +324,7 @@ def sources_command(
 
 
 def remove_command(
+    ctx: typer.Context,
     source: Annotated[
         str,
         typer.Argument(
@@ -351,7 +350,8 @@ def remove_command(
     """
     from feed2book.library.intake import normalise_spec
 
-    with _session(library, quiet=quiet, debug=debug) as (_, messenger, path):
+    env = Environment.of(ctx)
+    with _session(env, library, ReportOptions(quiet=quiet, debug=debug)) as (messenger, path):
         spec = normalise_spec(source)
         with _existing(path, "nothing to remove", messenger) as store:
             kept = {info.spec: info.articles for info in store.sources()}
@@ -388,6 +388,7 @@ library_app = typer.Typer(
 
 @library_app.command("stats")
 def stats_command(
+    ctx: typer.Context,
     as_json: JsonOpt = False,
     library: LibraryOpt = None,
     quiet: QuietOpt = False,
@@ -403,7 +404,8 @@ def stats_command(
     """
     from feed2book.cli.tables import stats_text
 
-    with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
+    env = Environment.of(ctx)
+    with _session(env, library, ReportOptions(quiet=quiet, debug=debug)) as (messenger, path):
         with _existing(path, "no statistics", messenger, read_only=True) as store:
             stats = store.stats()
             posts = counted_once(store)
@@ -418,6 +420,7 @@ def stats_command(
 
 @library_app.command("export")
 def export_command(
+    ctx: typer.Context,
     output: Annotated[
         str,
         typer.Option(
@@ -444,7 +447,8 @@ def export_command(
 
         feed2book library export | jq -r .title | sort | uniq -d
     """
-    with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
+    env = Environment.of(ctx)
+    with _session(env, library, ReportOptions(quiet=quiet, debug=debug)) as (messenger, path):
         with _existing(path, "nothing to export", messenger, read_only=True) as store:
 
             def damaged(damage: Damage) -> None:
@@ -467,6 +471,7 @@ def export_command(
 
 @library_app.command("check")
 def check_command(
+    ctx: typer.Context,
     as_json: JsonOpt = False,
     library: LibraryOpt = None,
     quiet: QuietOpt = False,
@@ -489,7 +494,8 @@ def check_command(
     """
     from feed2book.library.check import check_text
 
-    with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
+    env = Environment.of(ctx)
+    with _session(env, library, ReportOptions(quiet=quiet, debug=debug)) as (messenger, path):
         with _existing(path, "nothing to check", messenger, read_only=True) as store:
             report = store.check()
         if as_json:
@@ -505,6 +511,7 @@ def check_command(
 
 @library_app.command("import")
 def import_command(
+    ctx: typer.Context,
     file: Annotated[
         str,
         typer.Argument(
@@ -531,7 +538,8 @@ def import_command(
     from feed2book.library.intake import normalise_spec
     from feed2book.sources.resolver import STDIN
 
-    with _session(library, quiet=quiet, debug=debug) as (env, messenger, path):
+    env = Environment.of(ctx)
+    with _session(env, library, ReportOptions(quiet=quiet, debug=debug)) as (messenger, path):
         name = "import:<stdin>" if file == STDIN else f"import:{normalise_spec(file)}"
         with Library.open(path, on_wait=messenger.info) as store:
             if file == STDIN:

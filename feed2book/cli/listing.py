@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.cells import cell_len
@@ -113,10 +113,11 @@ def render_listing(articles: Sequence[Article], facts: dict[str, Any], width: in
     return "\n".join(lines) + "\n"
 
 
-def terminal_width(default: int = 120) -> int:
-    """The width ``list`` fits: ``COLUMNS``, else the terminal's when stdout is one, else
-    ``default`` (a pipe or a file gets the same lines whatever window the command ran in)."""
-    columns = os.environ.get("COLUMNS", "")
+def terminal_width(environ: Mapping[str, str], default: int = 120) -> int:
+    """The width ``list`` fits: ``COLUMNS`` in ``environ``, else the terminal's when stdout is
+    one, else ``default`` (a pipe or a file gets the same lines whatever window the command
+    ran in)."""
+    columns = environ.get("COLUMNS", "")
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
     try:

@@ -1,16 +1,23 @@
-"""The options the ``feed2book`` commands share, as ``Annotated`` aliases (one definition each)."""
+"""The options the ``feed2book`` commands share, as ``Annotated`` aliases (one definition each),
+and the groups of them that several commands take (frozen dataclasses; see ``cli.params``)."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from feed2book.group import GroupBy, Sections, TagMode
+from feed2book.defaults import TIMEOUT
+from feed2book.group import BookOptions, GroupBy, Sections, TagMode
 from feed2book.images import ImageMode
 from feed2book.parse.summary import FullTextMode
+from feed2book.sources.limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES, SourceLimits
+
+if TYPE_CHECKING:
+    from feed2book.sources.fetch import FetchLimits
 
 # --- options shared by every building command --------------------------------------------------
 
@@ -215,6 +222,11 @@ CoverFileOpt = Annotated[
 NoCoverOpt = Annotated[bool, typer.Option("--no-cover", help="Build books without a cover.")]
 
 
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="One JSON document on stdout instead of a table.")
+]
+
+
 # --- the library (SQLite store of every article seen) ------------------------------------------
 
 LibraryOpt = Annotated[
@@ -320,3 +332,108 @@ CookiesOpt = Annotated[
         dir_okay=False,
     ),
 ]
+
+
+# --- groups of options, declared once (``cli.params.command`` flattens them) -----------------
+
+
+@dataclass(frozen=True, slots=True)
+class SelectionOptions:
+    """Which articles: ``--author``, ``--tag``, ``--series``, dates, ``--title-match``…"""
+
+    author: AuthorOpt = None
+    tag: TagOpt = None
+    series: SeriesOpt = None
+    since: SinceOpt = None
+    until: UntilOpt = None
+    title_match: TitleOpt = None
+    limit: LimitOpt = None
+    all_revisions: RevisionsOpt = False
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkOptions:
+    """How sources are fetched, and how far lists are followed."""
+
+    insecure: InsecureOpt = False
+    timeout: TimeoutOpt = TIMEOUT
+    max_sources: MaxSourcesOpt = DEFAULT_MAX_SOURCES
+    list_deadline: ListDeadlineOpt = DEFAULT_LIST_DEADLINE
+
+    def fetch_limits(self) -> FetchLimits:
+        from feed2book.sources.fetch import FetchLimits  # httpx: only when sources are read
+
+        return FetchLimits(timeout=self.timeout, insecure=self.insecure)
+
+    def source_limits(self) -> SourceLimits:
+        return SourceLimits(self.max_sources, self.list_deadline)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    """What is said on stderr."""
+
+    verbose: VerboseOpt = False
+    quiet: QuietOpt = False
+    debug: DebugOpt = False
+
+
+@dataclass(frozen=True, slots=True)
+class PageTextOptions:
+    """The full-text stage: ``--full-text``, ``--refetch``, ``--cookies``."""
+
+    full_text: FullTextOpt = None
+    refetch: RefetchOpt = False
+    cookies: CookiesOpt = None
+
+
+@dataclass(frozen=True, slots=True)
+class BookReading:
+    """What the book-making commands read: which articles, their full text, how sources are
+    fetched, the library (``--save``, ``--new``)."""
+
+    selection: SelectionOptions = field(default_factory=SelectionOptions)
+    pages: PageTextOptions = field(default_factory=PageTextOptions)
+    network: NetworkOptions = field(default_factory=NetworkOptions)
+    library: LibraryOpt = None
+    save: SaveOpt = False
+    new: NewOpt = False
+
+
+@dataclass(frozen=True, slots=True)
+class BookLayout:
+    """How articles are grouped into books and ordered in them."""
+
+    group_by: GroupByOpt = GroupBy.AUTHOR
+    tag_mode: TagModeOpt = TagMode.ALL
+    sections: SectionsOpt = Sections.AUTO
+    newest_first: NewestFirstOpt = False
+    title: BookTitleOpt = None
+    language: LanguageOpt = None
+
+    def book_options(self) -> BookOptions:
+        return BookOptions(
+            self.group_by,
+            self.sections,
+            self.newest_first,
+            self.title,
+            self.language,
+            self.tag_mode,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CoverOptions:
+    cover_theme: CoverThemeOpt = None
+    cover: CoverFileOpt = None
+    no_cover: NoCoverOpt = False
+
+
+@dataclass(frozen=True, slots=True)
+class ImageChoices:
+    """What becomes of the articles' images."""
+
+    images: ImagesOpt = ImageMode.EMBED
+    image_max_px: ImageMaxPxOpt = None  # the device profile's, else IMAGE_MAX_PX
+    grayscale: GrayscaleOpt = False
+    cache_dir: CacheDirOpt = None

@@ -1,37 +1,34 @@
 """What every building command shares: reading options, the session, the exception edge.
 
 ``session`` turns the shared options into a ``Common`` (usage errors included), ``reading`` reads
-the sources (or, without SOURCES, the library) into a ``Collection``, ``digest`` is ``--new``, and
-``edge`` turns exceptions into one-line messages and exit statuses.
+the sources (or, without SOURCES, the library) into a ``Collection``, ``digest`` opens the
+``library.digest.Digest`` of ``--new``, and ``edge`` turns exceptions into one-line messages and
+exit statuses.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Protocol
 from weakref import WeakSet
 
 import typer
 
 from feed2book.api import bundled_examples
 from feed2book.cli.console import Environment, ExitStatus, Messenger, Verbosity
-from feed2book.defaults import TIMEOUT
+from feed2book.cli.options import NetworkOptions, ReportOptions, SelectionOptions
 from feed2book.errors import Feed2BookError, NothingToOutput, UsageError, describe
-from feed2book.group import BookOptions, GroupBy, Grouping, group_articles
 from feed2book.i18n import plural
-from feed2book.models import Book
+from feed2book.library.digest import Digest
 from feed2book.pipeline import Collection, collect
 from feed2book.select import Selection, compile_title_match, parse_when
 from feed2book.sources.fetch import FetchLimits
-from feed2book.sources.limits import DEFAULT_LIST_DEADLINE, DEFAULT_MAX_SOURCES, SourceLimits
-
-if TYPE_CHECKING:
-    from feed2book.library import Library
+from feed2book.sources.limits import SourceLimits
 
 
 @dataclass(frozen=True)
@@ -55,27 +52,28 @@ class Common:
         return self.library or default_library_path()
 
 
+class Reads(Protocol):
+    """What a reading command's options say about reading: which articles, how sources are
+    fetched, which library and whether to write to it (``--save``, ``--new``)."""
+
+    @property
+    def selection(self) -> SelectionOptions: ...
+    @property
+    def network(self) -> NetworkOptions: ...
+    @property
+    def library(self) -> Path | None: ...
+    @property
+    def save(self) -> bool: ...
+    @property
+    def new(self) -> bool: ...
+
+
 def common_options(
-    env: Environment,
-    sources: list[str] | None,
-    *,
-    author: list[str] | None,
-    tag: list[str] | None,
-    series: list[str] | None,
-    since: str | None,
-    until: str | None,
-    title_match: str | None,
-    limit: int | None,
-    all_revisions: bool,
-    verbose: bool,
-    quiet: bool,
-    debug: bool,
-    insecure: bool = False,
-    timeout: float = TIMEOUT,
-    max_sources: int = DEFAULT_MAX_SOURCES,
-    list_deadline: float = DEFAULT_LIST_DEADLINE,
+    env: Environment, sources: list[str] | None, options: Reads, report: ReportOptions
 ) -> Common:
-    if verbose and quiet:
+    """The shared options read: usage errors are raised here, before anything is read."""
+    chosen, network = options.selection, options.network
+    if report.verbose and report.quiet:
         raise UsageError("--verbose and --quiet cannot be used together")
     if any(not spec.strip() for spec in sources or ()):
         raise UsageError(
@@ -83,65 +81,51 @@ def common_options(
             hint="give a file, directory, glob or URL; `.` is the current directory",
         )
     selection = Selection(
-        authors=tuple(author or ()),
-        tags=tuple(tag or ()),
-        series=tuple(series or ()),
-        since=parse_when(since, env.now) if since else None,
-        until=parse_when(until, env.now, end_of_day=True) if until else None,
-        title_match=compile_title_match(title_match) if title_match else None,
-        limit=limit,
-        all_revisions=all_revisions,
+        authors=tuple(chosen.author or ()),
+        tags=tuple(chosen.tag or ()),
+        series=tuple(chosen.series or ()),
+        since=parse_when(chosen.since, env.now) if chosen.since else None,
+        until=parse_when(chosen.until, env.now, end_of_day=True) if chosen.until else None,
+        title_match=compile_title_match(chosen.title_match) if chosen.title_match else None,
+        limit=chosen.limit,
+        all_revisions=chosen.all_revisions,
     )
-    verbosity = Verbosity.QUIET if quiet else Verbosity.VERBOSE if verbose else Verbosity.NORMAL
-    limits = FetchLimits(timeout=timeout, insecure=insecure)
-    source_limits = SourceLimits(max_sources, list_deadline)
+    if options.save and not sources:
+        raise UsageError(
+            "--save needs SOURCES to save",
+            hint="without SOURCES the library itself is read; `feed2book sync` refreshes it",
+        )
     return Common(
-        tuple(sources or ()), selection, verbosity, debug, limits, source_limits=source_limits
+        tuple(sources or ()),
+        selection,
+        verbosity(report),
+        report.debug,
+        network.fetch_limits(),
+        library=options.library,
+        save=options.save,
+        new=options.new,
+        source_limits=network.source_limits(),
     )
 
 
-SHARED_OPTIONS = (
-    "author",
-    "tag",
-    "series",
-    "since",
-    "until",
-    "title_match",
-    "limit",
-    "all_revisions",
-    "verbose",
-    "quiet",
-    "debug",
-    "insecure",
-    "timeout",
-    "max_sources",
-    "list_deadline",
-)
+def verbosity(report: ReportOptions) -> Verbosity:
+    if report.quiet:
+        return Verbosity.QUIET
+    return Verbosity.VERBOSE if report.verbose else Verbosity.NORMAL
 
 
 @contextmanager
-def session(options: dict[str, Any]) -> Iterator[tuple[Environment, Messenger, Common]]:
-    """What every building command starts with: the environment, a messenger, the shared
-    options read (usage errors included) and the exception edge around the command's body."""
-    env = Environment()
-    quiet, debug = bool(options["quiet"]), bool(options["debug"])
+def session(
+    env: Environment, sources: list[str] | None, options: Reads, report: ReportOptions
+) -> Iterator[tuple[Messenger, Common]]:
+    """What every reading command starts with: a messenger, the shared options read (usage
+    errors included) and the exception edge around the command's body."""
+    quiet, debug = report.quiet, report.debug
     messenger = Messenger(env, Verbosity.QUIET if quiet else Verbosity.NORMAL, debug=debug)
     with edge(env, messenger):
-        shared = {name: options[name] for name in SHARED_OPTIONS}
-        common = replace(
-            common_options(env, options["sources"], **shared),
-            # Library options, on the commands that have them.
-            library=options.get("library"),
-            save=bool(options.get("save")),
-            new=bool(options.get("new")),
-        )
-        if common.save and not common.sources:
-            raise UsageError(
-                "--save needs SOURCES to save",
-                hint="without SOURCES the library itself is read; `feed2book sync` refreshes it",
-            )
+        common = common_options(env, sources, options, report)
         messenger.verbosity = common.verbosity
-        yield env, messenger, common
+        yield messenger, common
 
 
 @contextmanager
@@ -299,56 +283,6 @@ def _read_sources(
             return collection
 
 
-class Digest:
-    """``--new``: leave out what an earlier build of the same book held; record every build."""
-
-    def __init__(
-        self,
-        library: Library | None,
-        messenger: Messenger,
-        held: Callable[[str], set[str]] | None = None,
-    ) -> None:
-        self._library = library
-        self._messenger = messenger
-        self._held = held  # what counts as "earlier" (default: the book's earlier builds)
-        self.earlier = "in earlier builds of these books" if held is None else "delivered before"
-
-    def only_new(self, grouping: Grouping, options: BookOptions) -> Grouping:
-        """The books again, made of the articles no earlier build with the same key held.
-
-        Raises ``NothingToOutput`` (exit 3) when every article was in an earlier build.
-        """
-        if self._library is None:
-            return grouping
-        fresh = []
-        for book in grouping.books:
-            built = (self._held or self._library.built_article_ids)(book.key)
-            fresh += [article for article in book.articles if article.id not in built]
-        fresh = list({article.id: article for article in fresh}.values())  # tag books share
-        left_out = len({a.id for book in grouping.books for a in book.articles}) - len(fresh)
-        if grouping.books and not fresh:
-            raise NothingToOutput(
-                f"nothing new: all {plural(left_out, 'article', 'articles')} were {self.earlier}"
-            )
-        if left_out:
-            self._messenger.info(
-                f"--new: {plural(left_out, 'article', 'articles')} of earlier builds left out"
-            )
-        fresh.sort(key=lambda article: (article.published, article.id))
-        regrouped = group_articles(fresh, options)
-        if options.group_by is GroupBy.NONE and len(grouping.books) == 1:
-            # One book of everything: its new articles may come from fewer feeds than the whole
-            # selection, which names the book (its key, where its builds are recorded).
-            books = tuple(replace(book, key=grouping.books[0].key) for book in regrouped.books)
-            regrouped = replace(regrouped, books=books)
-        return replace(regrouped, left_out=grouping.left_out)
-
-    def record(self, book: Book) -> None:
-        """Call once the book is written."""
-        if self._library is not None:
-            self._library.record_build(book.key, [article.id for article in book.articles])
-
-
 @contextmanager
 def digest(common: Common, messenger: Messenger, send_to: str | None = None) -> Iterator[Digest]:
     """A ``Digest`` over the library with ``--new``; one that changes nothing without. With
@@ -356,16 +290,16 @@ def digest(common: Common, messenger: Messenger, send_to: str | None = None) -> 
     from feed2book.library import Library
 
     if not common.new and send_to is None:
-        yield Digest(None, messenger)
+        yield Digest(None, messenger.info)
         return
     with Library.open(common.library_path, on_wait=messenger.info) as library:
         if send_to is None:
-            yield Digest(library, messenger)
+            yield Digest(library, messenger.info)
             return
         from feed2book.delivery.ledger import delivered_article_ids
 
         delivered = delivered_article_ids(library, send_to)
-        yield Digest(library, messenger, lambda key: delivered)
+        yield Digest(library, messenger.info, lambda key: delivered)
 
 
 def exit_status(collection: Collection, written: int) -> ExitStatus:

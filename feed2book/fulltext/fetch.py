@@ -29,7 +29,7 @@ from feed2book.fulltext.options import PAGE_ACCEPT, PAGES_FOLDER, PageOptions
 from feed2book.images.addresses import InternalAddressError, Resolve, system_resolve
 from feed2book.images.cache import ImageCache
 from feed2book.images.fetch import Downloader
-from feed2book.images.options import ImageOptions, default_cache_dir
+from feed2book.images.options import default_cache_dir
 
 _HTML_TYPES: Final = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "")
 
@@ -64,17 +64,8 @@ class PageFetcher:
         resolve: Resolve = system_resolve,
     ) -> None:
         self.options = options
-        politeness = ImageOptions(
-            per_host=options.per_host,
-            concurrency=options.concurrency,
-            timeout=options.timeout,
-            deadline=options.deadline,
-            retries=options.retries,
-            max_bytes=options.max_bytes,
-            insecure=options.insecure,
-        )
         self._downloader = Downloader(
-            politeness, sleep=sleep, clock=clock, transport=transport, resolve=resolve
+            options.politeness, sleep=sleep, clock=clock, transport=transport, resolve=resolve
         )
         self.cache = ImageCache(options.cache_dir or default_pages_dir())
         self._jar = load_cookies(options.cookies) if options.cookies is not None else None

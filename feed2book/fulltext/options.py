@@ -8,6 +8,7 @@ from typing import Final
 
 from feed2book.defaults import DEADLINE, PER_HOST, RETRIES, TIMEOUT
 from feed2book.defaults import MAX_PAGE_BYTES as MAX_PAGE_BYTES
+from feed2book.sources.politeness import Politeness
 
 PAGE_ACCEPT: Final = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 PAGES_FOLDER: Final = "pages"  # inside the cache root, beside "images"
@@ -28,3 +29,8 @@ class PageOptions:
     concurrency: int = 4
     max_bytes: int = MAX_PAGE_BYTES
     insecure: bool = False
+
+    @property
+    def politeness(self) -> Politeness:
+        """How page downloads treat their servers (the images' rules, the pages' limits)."""
+        return Politeness.of(self)

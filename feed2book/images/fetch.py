@@ -25,7 +25,6 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 import httpx
 
-from feed2book.defaults import USER_AGENT
 from feed2book.errors import FetchError
 from feed2book.images.addresses import (
     GuardedBackend,
@@ -40,8 +39,8 @@ from feed2book.images.options import (
     MAX_REDIRECTS,
     MAX_RETRY_WAIT,
     RETRY_STATUSES,
-    ImageOptions,
 )
+from feed2book.sources.politeness import Politeness
 
 _NAME_NOT_FOUND = ("Name or service not known", "nodename nor servname", "No address associated")
 _INFLATE_STEP = 64 * 1024  # bytes of decoded output produced per step
@@ -75,7 +74,7 @@ class _Retryable(Exception):
 
 
 class Downloader:
-    """GET images with the limits of ``ImageOptions``; raise ``FetchError`` naming the URL.
+    """GET images (and pages) within ``Politeness``; raise ``FetchError`` naming the URL.
 
     ``get(..., internal_ok=False)`` (the default) refuses hosts on internal addresses (see
     ``addresses``): before the request, and again at connect time, after every redirect, with
@@ -84,14 +83,14 @@ class Downloader:
 
     def __init__(
         self,
-        options: ImageOptions,
+        politeness: Politeness,
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         transport: httpx.BaseTransport | None = None,
         resolve: Resolve = system_resolve,
     ) -> None:
-        self.options = options
+        self.politeness = politeness
         self.hosts = HostCheck(resolve)
         self._sleep = sleep
         self._clock = clock
@@ -100,12 +99,12 @@ class Downloader:
         # Hosts that could not be connected to even after retries, and why: the other images
         # from a dead host fail at once instead of each waiting through its own retries.
         self._unreachable: dict[str, str] = {}
-        self._client = self._make_client(options, transport, resolve, allow_internal=False)
-        self._open_client = self._make_client(options, transport, resolve, allow_internal=True)
+        self._client = self._make_client(politeness, transport, resolve, allow_internal=False)
+        self._open_client = self._make_client(politeness, transport, resolve, allow_internal=True)
 
     @staticmethod
     def _make_client(
-        options: ImageOptions,
+        politeness: Politeness,
         transport: httpx.BaseTransport | None,
         resolve: Resolve,
         *,
@@ -113,8 +112,8 @@ class Downloader:
     ) -> httpx.Client:
         if transport is None:
             own = httpx.HTTPTransport(
-                verify=not options.insecure,
-                limits=httpx.Limits(max_connections=options.concurrency),
+                verify=not politeness.insecure,
+                limits=httpx.Limits(max_connections=politeness.concurrency),
             )
             # Every connection of this client resolves and checks its host itself (proxies,
             # mounted separately by httpx from the environment, keep the default backend).
@@ -122,16 +121,16 @@ class Downloader:
             transport = own
         return httpx.Client(
             headers={
-                "User-Agent": USER_AGENT,
+                "User-Agent": politeness.user_agent,
                 "Accept": IMAGE_ACCEPT,
                 "Accept-Encoding": "gzip, deflate",  # the encodings _inflate understands
             },
-            timeout=httpx.Timeout(options.timeout),
+            timeout=httpx.Timeout(politeness.timeout),
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
-            verify=not options.insecure,
+            verify=not politeness.insecure,
             transport=transport,
-            limits=httpx.Limits(max_connections=options.concurrency),
+            limits=httpx.Limits(max_connections=politeness.concurrency),
         )
 
     def close(self) -> None:
@@ -171,9 +170,9 @@ class Downloader:
             except _Retryable as error:
                 wait = BACKOFF_BASE * 2**attempt if error.retry_after is None else error.retry_after
                 wait = min(wait, MAX_RETRY_WAIT)
-                if attempt >= self.options.retries:
+                if attempt >= self.politeness.retries:
                     reason = error.reason
-                elif self._clock() - started + wait > self.options.deadline:
+                elif self._clock() - started + wait > self.politeness.deadline:
                     reason = f"{error.reason}; a retry would pass the {self._limit()} limit"
                 else:
                     self._sleep(wait)  # outside the host slot: others may use it meanwhile
@@ -186,7 +185,8 @@ class Downloader:
     @contextmanager
     def _host_slot(self, host: str) -> Iterator[None]:
         with self._hosts_lock:
-            slot = self._hosts.setdefault(host, threading.BoundedSemaphore(self.options.per_host))
+            per_host = self.politeness.per_host
+            slot = self._hosts.setdefault(host, threading.BoundedSemaphore(per_host))
         with slot:
             yield
 
@@ -198,10 +198,10 @@ class Downloader:
         started: float,
         into: Path | None,
     ) -> Download:
-        remaining = self.options.deadline - (self._clock() - started)
+        remaining = self.politeness.deadline - (self._clock() - started)
         if remaining <= 0:
             raise FetchError(url, f"took longer than {self._limit()} in total")
-        seconds = min(self.options.timeout, remaining)
+        seconds = min(self.politeness.timeout, remaining)
         try:
             timeout = httpx.Timeout(seconds)
             with client.stream("GET", url, headers=headers, timeout=timeout) as response:
@@ -220,7 +220,7 @@ class Downloader:
         except httpx.TooManyRedirects:
             raise FetchError(url, f"too many redirects (more than {MAX_REDIRECTS})") from None
         except httpx.TimeoutException:
-            if seconds < self.options.timeout:  # the deadline, not the timeout, cut it short
+            if seconds < self.politeness.timeout:  # the deadline, not the timeout, cut it short
                 raise FetchError(url, f"took longer than {self._limit()} in total") from None
             raise _Retryable(f"timed out after {seconds:g} s") from None
         except httpx.ConnectError as error:
@@ -240,7 +240,7 @@ class Downloader:
         self, url: str, response: httpx.Response, started: float, into: Path | None
     ) -> tuple[bytes, str, int]:
         """The body (empty when written ``into`` a file), its sha256 and its size."""
-        limit = self.options.max_bytes
+        limit = self.politeness.max_bytes
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
         declared = response.headers.get("content-length", "")
         if encoding == "identity" and declared.isdigit() and int(declared) > limit:
@@ -253,7 +253,7 @@ class Downloader:
                 size += len(piece)
                 if size > limit:
                     raise FetchError(url, f"larger than the size limit ({_megabytes(limit)})")
-                if self._clock() - started > self.options.deadline:
+                if self._clock() - started > self.politeness.deadline:
                     raise FetchError(url, f"took longer than {self._limit()} in total")
                 digest.update(piece)
                 if stream is None:
@@ -263,7 +263,7 @@ class Downloader:
         return bytes(body), digest.hexdigest(), size
 
     def _limit(self) -> str:
-        return f"{self.options.deadline:g} s"
+        return f"{self.politeness.deadline:g} s"
 
 
 def _inflate(url: str, encoding: str, chunks: Iterator[bytes]) -> Iterator[bytes]:

@@ -17,6 +17,7 @@ import platformdirs
 
 from feed2book.defaults import DEADLINE, IMAGE_MAX_PX, MAX_IMAGE_BYTES, PER_HOST, RETRIES, TIMEOUT
 from feed2book.defaults import MAX_REDIRECTS as MAX_REDIRECTS
+from feed2book.sources.politeness import CONCURRENCY, Politeness
 
 IMAGE_ACCEPT: Final = "image/jpeg,image/png,image/gif;q=0.8,*/*;q=0.5"
 CACHE_DIR_ENV: Final = "FEED2BOOK_CACHE_DIR"  # feed2book's cache root; images go in "images/"
@@ -56,7 +57,7 @@ class ImageOptions:
     grayscale: bool = False  # for e-ink
     jpeg_quality: int = 80
     max_bytes: int = MAX_IMAGE_BYTES  # per image, decoded bytes
-    concurrency: int = 8
+    concurrency: int = CONCURRENCY
     per_host: int = PER_HOST  # politeness: at most this many requests at once per host
     timeout: float = TIMEOUT
     deadline: float = DEADLINE
@@ -70,10 +71,12 @@ class ImageOptions:
             raise ValueError(f"max_px must be at least 16, not {self.max_px}")
         if not 1 <= self.jpeg_quality <= 95:
             raise ValueError(f"jpeg_quality must be between 1 and 95, not {self.jpeg_quality}")
-        if self.concurrency < 1 or self.per_host < 1:
-            raise ValueError("concurrency and per_host must be at least 1")
-        if self.retries < 0 or self.max_bytes < 1 or self.timeout <= 0 or self.deadline <= 0:
-            raise ValueError("retries, max_bytes, timeout and deadline must be positive")
+        _ = self.politeness  # Politeness checks the download limits
+
+    @property
+    def politeness(self) -> Politeness:
+        """How the images' downloads treat their servers."""
+        return Politeness.of(self)
 
     @property
     def conversion_key(self) -> str:

@@ -94,7 +94,7 @@ class ImageResolver:
         self.cache = ImageCache(options.cache_dir or default_cache_dir())
         self._resolve_host = resolve
         self._downloader = Downloader(
-            options, sleep=sleep, clock=clock, transport=transport, resolve=resolve
+            options.politeness, sleep=sleep, clock=clock, transport=transport, resolve=resolve
         )
         self._internal_sources: dict[str, bool] = {}
         # Decoding is CPU- and memory-heavy: no more at once than there are processors, and

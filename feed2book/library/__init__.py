@@ -13,6 +13,7 @@ from feed2book.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from feed2book.library.connection import LibraryError
+    from feed2book.library.digest import Digest
     from feed2book.library.stats import LibraryStats
     from feed2book.library.store import FetchState, Library, SourceInfo, default_library_path
     from feed2book.library.transfer import ImportResult
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 # Imported on first use (PEP 562), so `import feed2book.library` and the CLI start fast.
 _LAZY = {
     "LibraryError": "feed2book.library.connection",
+    "Digest": "feed2book.library.digest",
     "LibraryStats": "feed2book.library.stats",
     "FetchState": "feed2book.library.store",
     "Library": "feed2book.library.store",
@@ -35,6 +37,7 @@ __getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [
+    "Digest",
     "FetchState",
     "ImportResult",
     "Library",

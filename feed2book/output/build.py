@@ -1,6 +1,9 @@
 """From a grouped ``Book`` to the bytes of its files: images, cover, size limit, writer.
 
-The CLI's ``epub`` and ``markdown`` commands and library users share these steps::
+Every format goes the same way: ``with_images`` (the book with its images embedded, and the
+files to ship), then ``written`` (a cover as the ``Writer`` wants it, and the writer's bytes);
+EPUBs may be split to fit a size (``fitted_volumes``) or streamed (``write_epub_file``). The
+CLI's ``epub`` and ``markdown`` commands and library users share these steps::
 
     with ImageResolver(options) as resolver:
         for book in grouping.books:
@@ -24,8 +27,8 @@ from feed2book.images import (
 )
 from feed2book.models import Book, Problem
 from feed2book.output.books import CoverChoice, make_cover
-from feed2book.writers.epub.book import build_epub, write_epub
-from feed2book.writers.markdown import Cover, build_bundle, build_single_file
+from feed2book.writers.base import WRITERS, Writer, Written
+from feed2book.writers.epub.book import write_epub
 
 Resources = Mapping[str, tuple[str, bytes]]
 ProblemHandler = Callable[[Problem], None]
@@ -63,6 +66,33 @@ def with_images(
     )
 
 
+def written(book: Book, resources: Resources, writer: Writer, cover: CoverChoice) -> Written:
+    """What ``writer`` makes of a book whose images are done (``with_images``): with a cover
+    in the format it wants, when it has a place for one."""
+    image = make_cover(book, cover, writer.cover_format) if writer.cover_format else None
+    return writer.write(book, cover=image, resources=resources)
+
+
+def fitted_volumes(
+    book: Book,
+    resources: Resources,
+    settings: BuildSettings,
+    *,
+    on_problem: ProblemHandler | None = None,
+) -> list[tuple[Book, bytes]]:
+    """The EPUB of a book whose images are done, or its volumes when it exceeds
+    ``max_book_bytes``."""
+
+    def build(volume: Book, files: Resources) -> bytes:
+        data = written(volume, files, WRITERS["epub"], settings.cover)
+        assert isinstance(data, bytes)  # an EPUB is one file
+        return data
+
+    if settings.max_book_bytes is None:
+        return [(book, build(book, resources))]
+    return fit_book(book, resources, settings.max_book_bytes, build, on_problem=on_problem)
+
+
 def epub_volumes(
     book: Book,
     settings: BuildSettings,
@@ -75,13 +105,7 @@ def epub_volumes(
     prepared, resources = with_images(
         book, settings, resolver, on_problem=on_problem, on_progress=on_progress
     )
-
-    def build(volume: Book, files: Resources) -> bytes:
-        return build_epub(volume, cover_jpeg=make_cover(volume, settings.cover), resources=files)
-
-    if settings.max_book_bytes is None:
-        return [(prepared, build(prepared, resources))]
-    return fit_book(prepared, resources, settings.max_book_bytes, build, on_problem=on_problem)
+    return fitted_volumes(prepared, resources, settings, on_problem=on_problem)
 
 
 def write_epub_file(
@@ -98,8 +122,12 @@ def write_epub_file(
     prepared, resources = with_images(
         book, settings, resolver, on_problem=on_problem, on_progress=on_progress
     )
-    cover = make_cover(prepared, settings.cover)
-    write_epub(prepared, out, cover_jpeg=cover, resources=resources)
+    stream_epub(prepared, resources, settings.cover, out)
+
+
+def stream_epub(book: Book, resources: Resources, cover: CoverChoice, out: IO[bytes]) -> None:
+    """The EPUB of a book whose images are done, written straight into ``out``."""
+    write_epub(book, out, cover_jpeg=make_cover(book, cover), resources=resources)
 
 
 def markdown_files(
@@ -115,9 +143,10 @@ def markdown_files(
     prepared, resources = with_images(
         book, settings, resolver, on_problem=on_problem, on_progress=on_progress
     )
-    if single_file:
-        return {"book.md": build_single_file(prepared, resources=resources)}
-    image = make_cover(prepared, settings.cover, "PNG")
-    name = "cover.jpg" if settings.cover.image is not None else "cover.png"
-    cover = Cover(name, image) if image is not None else None
-    return build_bundle(prepared, cover=cover, resources=resources)
+    writer = WRITERS["markdown-file" if single_file else "markdown"]
+    return as_files(written(prepared, resources, writer, settings.cover), writer)
+
+
+def as_files(data: Written, writer: Writer) -> dict[str, bytes]:
+    """A writer's output as files by relative path (one file: ``book`` plus its suffix)."""
+    return data if isinstance(data, dict) else {f"book{writer.suffix}": data}

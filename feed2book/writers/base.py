@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from feed2book.models import Book
 from feed2book.writers.epub.book import build_epub
@@ -25,6 +25,7 @@ from feed2book.writers.markdown import Cover, build_bundle, build_single_file
 
 Resources = Mapping[str, tuple[str, bytes]]
 Written = bytes | dict[str, bytes]  # one file's bytes, or a folder's files by relative path
+CoverFormat = Literal["JPEG", "PNG"]
 
 _JPEG_MAGIC = b"\xff\xd8\xff"
 
@@ -40,6 +41,11 @@ class Writer(Protocol):
         """The file name suffix of the output (``""`` for a folder)."""
         ...
 
+    @property
+    def cover_format(self) -> CoverFormat | None:
+        """The format of a drawn cover the writer wants (None: it has no place for one)."""
+        ...
+
     def write(
         self, book: Book, *, cover: bytes | None = None, resources: Resources | None = None
     ) -> Written: ...
@@ -49,6 +55,7 @@ class Writer(Protocol):
 class EpubWriter:
     name: str = "epub"
     suffix: str = ".epub"
+    cover_format: CoverFormat | None = "JPEG"
 
     def write(
         self, book: Book, *, cover: bytes | None = None, resources: Resources | None = None
@@ -60,6 +67,7 @@ class EpubWriter:
 class MarkdownBundleWriter:
     name: str = "markdown"
     suffix: str = ""
+    cover_format: CoverFormat | None = "PNG"
 
     def write(
         self, book: Book, *, cover: bytes | None = None, resources: Resources | None = None
@@ -76,6 +84,7 @@ class MarkdownFileWriter:
 
     name: str = "markdown-file"
     suffix: str = ".md"
+    cover_format: CoverFormat | None = None
 
     def write(
         self, book: Book, *, cover: bytes | None = None, resources: Resources | None = None
@@ -89,6 +98,7 @@ class JsonLinesWriter:
 
     name: str = "jsonl"
     suffix: str = ".jsonl"
+    cover_format: CoverFormat | None = None
 
     def write(
         self, book: Book, *, cover: bytes | None = None, resources: Resources | None = None
