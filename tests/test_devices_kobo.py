@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from PIL import Image
@@ -128,6 +128,7 @@ def test_sentences_end_at_the_full_stops_of_each_script(text: str, expected: lis
     assert sentences(text) == expected
 
 
+@settings(deadline=None)  # a loaded CI machine is slow, not wrong
 @given(st.text())
 def test_sentences_joined_are_the_text(text: str) -> None:
     pieces = sentences(text)
@@ -188,6 +189,7 @@ def test_a_page_without_text_or_an_already_kepub_page_is_left_alone() -> None:
 TEXT = st.text(alphabet=st.sampled_from("ab .!?。؟।\n\u00a0ไ"), max_size=12)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # each case builds a page
 @given(
     st.lists(
         st.tuples(
