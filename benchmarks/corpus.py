@@ -19,7 +19,6 @@ Importable: ``make_feed(n) -> bytes``, ``write_feed``, ``write_multi``, ``write_
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import random
 import re
@@ -849,12 +848,15 @@ def main(argv: list[str] | None = None) -> int:
     if options.n < 0:
         parser.error("N must be >= 0")
     if options.real is not None:
-        target = options.output.open("wb") if options.output else sys.stdout.buffer
         try:
-            with contextlib.closing(target) if options.output else contextlib.nullcontext(target):
-                write_real_feed(target, options.n, options.real)
+            real_sources(options.real)  # before any output file is made
         except MissingShared as error:
             parser.exit(2, f"corpus.py: {error}\n")
+        if options.output is None:
+            write_real_feed(sys.stdout.buffer, options.n, options.real)
+        else:
+            with options.output.open("wb") as out:
+                write_real_feed(out, options.n, options.real)
         return 0
     wrote = False
     if options.multi is not None:
