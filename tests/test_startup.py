@@ -63,7 +63,8 @@ def test_an_epub_of_local_feeds_imports_no_http_markdown_or_library(tmp_path: Pa
         'heavy = ["feedparser"',
         'heavy = ["sqlite3", "feed2book.library.store", "feedparser"',
     )
-    args = ["epub", str(EXAMPLES), "-g", "none", "--images", "none", "--full-text", "never", "-o", "b.epub"]
+    local = ["-g", "none", "--images", "none", "--full-text", "never"]
+    args = ["epub", str(EXAMPLES), *local, "-o", "b.epub"]
     done = subprocess.run(
         [sys.executable, "-c", probe, json.dumps(args)],
         capture_output=True,
