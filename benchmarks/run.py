@@ -500,8 +500,12 @@ class Inputs:
         sample = measure(argv, work, self.env)
         if sample.code != 0 or not target.exists():
             raise PrepareError(f"filling {target.name} failed ({shown(argv)}):\n{sample.stderr}")
-        command = shown(template).replace(
-            _SHOWN["sources"], Path(sources[0]).name if len(sources) == 1 else _SHOWN["sources"]
+        command = (
+            shown(template)
+            .replace(
+                _SHOWN["sources"], Path(sources[0]).name if len(sources) == 1 else _SHOWN["sources"]
+            )
+            .replace(_SHOWN["target"], target.name)
         )
         return f"filled with `{command}` in {sample.seconds:.1f} s"
 
