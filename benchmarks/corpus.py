@@ -3,6 +3,7 @@
     python benchmarks/corpus.py 2000 -o corpus.xml          # one feed, N articles
     python benchmarks/corpus.py 2000 --multi feeds/         # N articles over 10 per-author feeds
     python benchmarks/corpus.py 2000 --jsonl articles.jsonl # the same articles as feed2book JSONL
+    python benchmarks/corpus.py 2000 --real -o real.xml     # real-shaped: ../shared's feeds
 
 Every article is a pure function of ``(seed, index)``: the same N always gives byte-identical
 files, and article ``i`` is the same whatever N is. Each one carries ~10 KB of HTML shaped the way
@@ -12,8 +13,12 @@ blockquote, links) but the words are generated from the word lists below, never 
 authors write; every third post of an author belongs to one of the author's series, titled "Day N:
 Topic - Series Name" so that feed2book's series detection finds them.
 
+``--real`` is the other corpus: the items of the shared seed and practice feeds (``../shared``
+beside the repository), repeated in order to N, each copy with its own link, title and date
+(``write_real_feed``); without them it says where it looked and exits 2.
+
 Importable: ``make_feed(n) -> bytes``, ``write_feed``, ``write_multi``, ``write_jsonl``,
-``expected_series(n)``.
+``expected_series(n)``, ``real_items``, ``write_real_feed``.
 """
 
 from __future__ import annotations
