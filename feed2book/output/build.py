@@ -137,7 +137,6 @@ def markdown_files(
 ) -> dict[str, bytes]:
     """The files of ``book``'s Markdown bundle (or ``{"book.md": …}`` for one document)."""
     # Imported here: the Markdown converter (markdownify, bs4) would cost every EPUB ~0.2 s.
-    from feed2book.writers.markdown import Cover, build_bundle, build_single_file
 
     prepared, resources = with_images(
         book, settings, resolver, on_problem=on_problem, on_progress=on_progress
