@@ -3,6 +3,7 @@
     python benchmarks/corpus.py 2000 -o corpus.xml          # one feed, N articles
     python benchmarks/corpus.py 2000 --multi feeds/         # N articles over 10 per-author feeds
     python benchmarks/corpus.py 2000 --jsonl articles.jsonl # the same articles as feed2book JSONL
+    python benchmarks/corpus.py 2000 --real -o real.xml     # real-shaped: ../shared's feeds
 
 Every article is a pure function of ``(seed, index)``: the same N always gives byte-identical
 files, and article ``i`` is the same whatever N is. Each one carries ~10 KB of HTML shaped the way
@@ -12,8 +13,12 @@ blockquote, links) but the words are generated from the word lists below, never 
 authors write; every third post of an author belongs to one of the author's series, titled "Day N:
 Topic - Series Name" so that feed2book's series detection finds them.
 
+``--real`` is the other corpus: the items of the shared seed and practice feeds (``../shared``
+beside the repository), repeated in order to N, each copy with its own link, title and date
+(``write_real_feed``); without them it says where it looked and exits 2.
+
 Importable: ``make_feed(n) -> bytes``, ``write_feed``, ``write_multi``, ``write_jsonl``,
-``expected_series(n)``.
+``expected_series(n)``, ``real_items``, ``write_real_feed``.
 """
 
 from __future__ import annotations
@@ -697,6 +702,112 @@ def write_jsonl(
         out.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
+# --- real-shaped: articles assembled from the shared seed and practice feeds ----------------------
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"  # ../shared beside the repository
+
+
+# Characters XML 1.0 forbids (a few practice feeds carry them; feedparser lets them through).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+class MissingShared(Exception):
+    """The real-shaped corpus was asked for but the shared feeds are not there."""
+
+
+@dataclass(frozen=True)
+class RealItem:
+    title: str
+    author: str
+    link: str
+    published: datetime
+    html: str
+
+
+def real_sources(shared: Path = SHARED) -> list[Path]:
+    """The feed files of ``shared``: ``seeds/*.txt`` then ``practice/*.xml|*.rss``, by name."""
+    seeds = sorted((shared / "seeds").glob("*.txt"))
+    practice = sorted(
+        path for path in (shared / "practice").glob("*") if path.suffix in (".xml", ".rss")
+    )
+    if not seeds and not practice:
+        raise MissingShared(
+            f"the real-shaped corpus is made from the seed and practice feeds in {shared} "
+            "(seeds/*.txt, practice/*.xml): none found; use the generated corpus instead"
+        )
+    return [*seeds, *practice]
+
+
+def real_items(shared: Path = SHARED) -> list[RealItem]:
+    """Every item with a body of the shared feeds, in file then document order (read with
+    feedparser, sanitiser off: the HTML is what the feed carries)."""
+    import feedparser
+
+    items = []
+    for path in real_sources(shared):
+        parsed = feedparser.parse(path.read_bytes(), sanitize_html=False)
+        for entry in parsed.entries:
+            html = entry.content[0].value if entry.get("content") else entry.get("summary", "")
+            if not html.strip():
+                continue
+            moment = entry.get("published_parsed") or entry.get("updated_parsed")
+            published = datetime(*moment[:6], tzinfo=UTC) if moment else EPOCH
+            published = max(published, EPOCH)  # room to date copies earlier
+            items.append(
+                RealItem(
+                    title=_NOT_XML.sub("", entry.get("title") or path.stem),
+                    author=_NOT_XML.sub("", entry.get("author") or parsed.feed.get("title") or "")
+                    or path.stem,
+                    link=entry.get("link") or f"https://example.org/{path.stem}",
+                    published=published,
+                    html=_NOT_XML.sub("", html),
+                )
+            )
+    return items
+
+
+def real_item_xml(item: RealItem, copy: int) -> str:
+    """Item ``item`` as its ``copy``-th repetition: copy 0 is the item as read; later copies get
+    their own link, guid and title (so none is a duplicate or a revision of another) and a date
+    ``copy`` days earlier."""
+    title, link = item.title, item.link
+    if copy:
+        title = f"{title} (reprint {copy})"
+        link = f"{link.split('#')[0].rstrip('/')}-reprint-{copy}"
+    published = item.published - timedelta(days=copy)
+    return (
+        "    <item>\n"
+        f"      <title>{xml_escape(title)}</title>\n"
+        f"      <dc:creator>{xml_escape(item.author)}</dc:creator>\n"
+        f"      <pubDate>{format_datetime(published)}</pubDate>\n"
+        f"      <link>{xml_escape(link)}</link>\n"
+        f"      <guid>{xml_escape(link)}</guid>\n"
+        f"      <description>{xml_escape(item.html)}</description>\n"
+        "    </item>\n"
+    )
+
+
+def write_real_feed(out: BinaryIO, n: int, shared: Path = SHARED) -> int:
+    """One RSS 2.0 feed of ``n`` real-shaped items: the shared feeds' items repeated in order
+    (item ``i`` is copy ``i // len(items)`` of item ``i % len(items)``). Returns how many distinct
+    items it was made from. Deterministic for the same ``shared`` files."""
+    items = real_items(shared)
+    # No channel language: each article's is guessed from its script, as it is for the feeds
+    # the items come from that declare none (and their mix of languages stays visible).
+    head = _HEAD.replace("    <language>en</language>\n", "").format(
+        title="Real-shaped corpus",
+        description="Articles of the seed and practice feeds, repeated.",
+        link="https://example.org/",
+        self_link="https://example.org/feed.xml",
+    )
+    out.write(head.encode("utf-8"))
+    for index in range(n):
+        copy, which = divmod(index, len(items))
+        out.write(real_item_xml(items[which], copy).encode("utf-8"))
+    out.write(_TAIL.encode("utf-8"))
+    return len(items)
+
+
 def expected_series(n: int) -> dict[str, int]:
     """Series name -> number of articles, for the first ``n`` articles (series of one excluded:
     feed2book needs two articles to call something a series)."""
@@ -719,6 +830,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jsonl", type=Path, metavar="FILE", help="write feed2book JSON Lines")
     parser.add_argument("--seed", default=SEED, help=f"corpus seed (default {SEED!r})")
     parser.add_argument(
+        "--real",
+        nargs="?",
+        const=SHARED,
+        type=Path,
+        metavar="SHARED",
+        help=f"one real-shaped feed from SHARED/seeds and SHARED/practice (default {SHARED})",
+    )
+    parser.add_argument(
         "--authors",
         type=int,
         default=len(WRITERS),
@@ -733,6 +852,17 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     if options.n < 0:
         parser.error("N must be >= 0")
+    if options.real is not None:
+        try:
+            real_sources(options.real)  # before any output file is made
+        except MissingShared as error:
+            parser.exit(2, f"corpus.py: {error}\n")
+        if options.output is None:
+            write_real_feed(sys.stdout.buffer, options.n, options.real)
+        else:
+            with options.output.open("wb") as out:
+                write_real_feed(out, options.n, options.real)
+        return 0
     wrote = False
     if options.multi is not None:
         write_multi(options.multi, options.n, options.seed, options.files, options.body_bytes)

@@ -1,6 +1,6 @@
 """Time feed2book against the tools people would use instead, as whole processes.
 
-    python benchmarks/run.py                 # N = 2,000, 5 runs after a warm-up -> RESULTS.md
+    python benchmarks/run.py                 # N = 2,000, 3 runs after a warm-up -> RESULTS.md
     python benchmarks/run.py --quick         # N = 200, 1 run: a smoke test (report in a temp file)
     python benchmarks/run.py --only epub-cover,naive --runs 3
 
@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -67,9 +68,54 @@ class Scenario:
     versus_naive: bool = (
         True  # the same articles as the naive baseline, so a speed-up means something
     )
+    baseline: str = "naive"  # the naive run over the same articles
+    floor: str = "floor"  # the floor run over the same articles ("" for none)
 
 
 EPUB = ("{feed2book}", "epub", "{corpus}", "--group-by", "none", "-o", "{work}/book.epub")
+# Local work only: no page fetched for a summary (the real-shaped corpus has some), no image.
+OFFLINE = ("--full-text", "never")
+LOCAL = ("--images", "none", *OFFLINE)
+
+
+def real_scenarios() -> tuple[Scenario, ...]:
+    """Issue 19's comparison on the real-shaped corpus (``corpus.py --real``): the same commands
+    over articles of the seed and practice feeds, each against its own naive and floor runs."""
+    real: dict[str, Any] = {"baseline": "real-naive", "floor": "real-floor", "needs": ("shared",)}
+    book = ("--group-by", "none", *LOCAL)
+    return (
+        Scenario(
+            "real-floor", "real",
+            ("{python}", "{bench}/baselines/floor.py", "{real_corpus}", "{work}/floor.zip"),
+            "{work}/floor.zip", note="lxml iterparse + the bodies into a deflated zip", **real,
+        ),
+        Scenario(
+            "real-naive", "real",
+            ("{python}", "{bench}/baselines/naive.py", "{real_corpus}", "{work}/naive.epub"),
+            "{work}/naive.epub", note="feedparser defaults + ebooklib", **real,
+        ),
+        Scenario(
+            "real-epub", "real",
+            ("{feed2book}", "epub", "{real_corpus}", *book, "-o", "{work}/book.epub"),
+            "{work}/book.epub", note="cold: parsed, cleaned and written; cover included", **real,
+        ),
+        Scenario(
+            "real-rebuild", "real",
+            ("{feed2book}", "epub", "--library", "{real_library}", *book, "-o", "{work}/b.epub"),
+            "{work}/b.epub", note="the same book from the library", **real,
+        ),
+        Scenario(
+            "real-jsonl", "real", ("{feed2book}", "jsonl", "{real_corpus}", *OFFLINE),
+            note="JSON Lines on stdout", **real,
+        ),
+        Scenario(
+            "real-markdown", "real",
+            ("{feed2book}", "markdown", "{real_corpus}", *book, "-o", "{work}/md"),
+            "{work}/md", note="one mdBook bundle", **real,
+        ),
+    )  # fmt: skip
+
+
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("epub-cover", "epub", EPUB, "{work}/book.epub"),
     Scenario("epub-no-cover", "epub", (*EPUB, "--no-cover"), "{work}/book.epub"),
@@ -94,6 +140,19 @@ SCENARIOS: tuple[Scenario, ...] = (
         ("{python}", "{bench}/baselines/floor.py", "{corpus}", "{work}/floor.zip"),
         "{work}/floor.zip",
         note="lxml iterparse + the bodies into a deflated zip; no book",
+    ),
+    Scenario(
+        "jsonl-one",
+        "epub",
+        ("{feed2book}", "jsonl", "{corpus}", *OFFLINE),
+        note="the same articles as JSON Lines on stdout",
+    ),
+    Scenario(
+        "markdown",
+        "epub",
+        ("{feed2book}", "markdown", "{corpus}", "--group-by", "none", *LOCAL, "-o", "{work}/md"),
+        "{work}/md",
+        note="one mdBook bundle",
     ),
     Scenario("jsonl", "jsonl", ("{feed2book}", "jsonl", "{multi}"), versus_naive=False),
     Scenario("jsonl-10x", "jsonl", ("{feed2book}", "jsonl", "{multi_10x}"), versus_naive=False),
@@ -129,6 +188,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         needs=("cmd:add",),
         versus_naive=False,
     ),
+    *real_scenarios(),
 )
 
 # How the libraries are filled (once, not timed): ``library import`` of generated JSON Lines when
@@ -146,8 +206,8 @@ GROUP_TITLES = {
     "epub": "EPUB from one feed of {n} articles",
     "jsonl": "JSON Lines over {jsonl_n} and {jsonl_10x} articles in 10 feeds",
     "library": "Library ({library_n} articles added; `list` over {library_size})",
+    "real": "Real-shaped: {n} articles from the seed and practice feeds",
 }
-BASELINE = "naive"
 
 # The issue's targets (#9). Each: (text, scenario, what to read, comparison, limit).
 TARGETS = (
@@ -158,6 +218,13 @@ TARGETS = (
     ("`jsonl` over 10x the articles: peak RSS under 200 MB", "jsonl-10x", "rss", "<", 200),
     ("`jsonl` time grows linearly: t(10x) / t(1x) at most 11", "jsonl-10x", "growth", "<=", 11),
     ("`list --author` on the big library under 1 s", "library-list", "time", "<", 1),
+    # Issue 19, on the real-shaped corpus.
+    ("real-shaped: cold `epub` at least 5x faster than naive", "real-epub", "speedup", ">=", 5),
+    ("real-shaped: cold `epub` within 4x of the floor", "real-epub", "floor", "<=", 4),
+    ("real-shaped: rebuild from the library within 1.5x of the floor", "real-rebuild", "floor",
+     "<=", 1.5),
+    ("real-shaped: `markdown` at least 3x faster than naive", "real-markdown", "speedup", ">=", 3),
+    ("real-shaped: `jsonl` at least 5x faster than naive", "real-jsonl", "speedup", ">=", 5),
 )  # fmt: skip
 
 BEFORE_AFTER_START = "<!-- before/after: kept when run.py rewrites this file -->"
@@ -317,6 +384,8 @@ class Inputs:
             "multi": lambda: self._multi("multi", settings.jsonl_n),
             "multi_10x": lambda: self._multi("multi-10x", 10 * settings.jsonl_n),
             "library": self._library,
+            "real_corpus": self._real_corpus,
+            "real_library": self._real_library,
             "big_library": self._big_library,
             "author": lambda: AUTHOR,
         }
@@ -337,6 +406,25 @@ class Inputs:
         size = path.stat().st_size / 1e6
         self.notes.append(f"`corpus.xml`: {self.settings.n:,} articles, {size:.1f} MB")
         return str(path)
+
+    def _real_corpus(self) -> str:
+        path = self.root / "real.xml"
+        with path.open("wb") as out:
+            distinct = corpus.write_real_feed(out, self.settings.n)
+        size = path.stat().st_size / 1e6
+        self.notes.append(
+            f"`real.xml`: {self.settings.n:,} articles, {size:.1f} MB, made by `python "
+            f"benchmarks/corpus.py {self.settings.n} --real` from the {distinct} items with a body "
+            f"of {corpus.SHARED}/seeds/*.txt and practice/*.xml|*.rss, repeated in order (each "
+            "copy with its own link, title and date)"
+        )
+        return str(path)
+
+    def _real_library(self) -> str:
+        target = self.root / "real-library.sqlite3"
+        how = self._fill(target, (self.get("real_corpus"),), None)
+        self.notes.append(f"real-shaped library: the articles of `real.xml`, {how}")
+        return str(target)
 
     def _articles_html(self) -> str:
         from lxml import etree
@@ -412,8 +500,12 @@ class Inputs:
         sample = measure(argv, work, self.env)
         if sample.code != 0 or not target.exists():
             raise PrepareError(f"filling {target.name} failed ({shown(argv)}):\n{sample.stderr}")
-        command = shown(template).replace(
-            _SHOWN["sources"], Path(sources[0]).name if len(sources) == 1 else _SHOWN["sources"]
+        command = (
+            shown(template)
+            .replace(
+                _SHOWN["sources"], Path(sources[0]).name if len(sources) == 1 else _SHOWN["sources"]
+            )
+            .replace(_SHOWN["target"], target.name)
         )
         return f"filled with `{command}` in {sample.seconds:.1f} s"
 
@@ -460,6 +552,8 @@ def shown(template: Sequence[str]) -> str:
 
 _SHOWN = {
     "corpus": "corpus.xml",
+    "real_corpus": "real.xml",
+    "real_library": "real-library.sqlite3",
     "articles_html": "articles.html",
     "multi": "multi/",
     "multi_10x": "multi-10x/",
@@ -501,6 +595,11 @@ def missing_need(scenario: Scenario, settings: Settings, env: dict[str, str]) ->
     for need in scenario.needs:
         if need == "pandoc" and shutil.which("pandoc") is None:
             return "pandoc is not installed (`apt-get install pandoc`)"
+        if need == "shared":
+            try:
+                corpus.real_sources()
+            except corpus.MissingShared as error:
+                return str(error)
         if need.startswith("cmd:"):
             words = tuple(need[4:].split())
             if not has_command(settings.feed2book, words, env):
@@ -637,7 +736,10 @@ def _meets(value: float, comparison: str, limit: float) -> bool:
 def _shown(what: str, value: float | None) -> str:
     if value is None:
         return "–"
-    units = {"speedup": "{:.2f}x", "rss": "{:.0f} MB", "growth": "{:.2f}", "time": "{:.2f} s"}
+    units = {
+        "speedup": "{:.2f}x", "floor": "{:.2f}x", "rss": "{:.0f} MB", "growth": "{:.2f}",
+        "time": "{:.2f} s",
+    }  # fmt: skip
     return units[what].format(value)
 
 
@@ -651,35 +753,45 @@ def measured(outcome: Outcome, what: str, by_key: dict[str, Outcome], clock: str
         return outcome.rss
     if what == "time":
         return time_of(outcome)
-    reference = by_key.get(BASELINE if what == "speedup" else "jsonl")
+    references = {"speedup": outcome.scenario.baseline, "floor": outcome.scenario.floor}
+    reference = by_key.get(references.get(what, "jsonl"))
     if reference is None or not reference.ok:
         return None
     if what == "speedup":
         return time_of(reference) / time_of(outcome)
+    if what == "floor":
+        return time_of(outcome) / time_of(reference)
     if what == "growth":
         return time_of(outcome) / time_of(reference)
     raise ValueError(what)
 
 
 def table(outcomes: list[Outcome], by_key: dict[str, Outcome]) -> list[str]:
-    naive = by_key.get(BASELINE)
+    """One row per scenario; ``vs naive`` (times faster) and ``vs floor`` (times slower) on wall
+    time, then on CPU time."""
     lines = [
-        "| scenario | command | median s | min s | max s | CPU s | peak RSS MB | vs naive |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| scenario | command | median s | min s | max s | CPU s | peak RSS MB | vs naive "
+        "(wall / CPU) | vs floor (wall / CPU) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for outcome in outcomes:
         key, command = f"`{outcome.scenario.key}`", f"`{outcome.command}`"
         if not outcome.ok:
             why = f"skipped: {outcome.skipped}" if outcome.skipped else "**FAILED** (below)"
-            lines.append(f"| {key} | {command} | {why} | | | | | |")
+            lines.append(f"| {key} | {command} | {why} | | | | | | |")
             continue
         times = [s.seconds for s in outcome.samples]
-        ratio = "–"
+        versus = "–"
+        naive = by_key.get(outcome.scenario.baseline)
         if outcome.scenario.versus_naive and naive and naive.ok:
-            ratio = f"{naive.median / outcome.median:.2f}x"
+            versus = f"{naive.median / outcome.median:.2f}x / {naive.cpu / outcome.cpu:.2f}x"
+        above = "–"
+        floor = by_key.get(outcome.scenario.floor)
+        if outcome.scenario.versus_naive and floor and floor.ok:
+            above = f"{outcome.median / floor.median:.1f} / {outcome.cpu / floor.cpu:.1f}"
         lines.append(
             f"| {key} | {command} | {outcome.median:.2f} | {min(times):.2f} | {max(times):.2f} "
-            f"| {outcome.cpu:.2f} | {outcome.rss:.0f} | {ratio} |"
+            f"| {outcome.cpu:.2f} | {outcome.rss:.0f} | {versus} | {above} |"
         )
     notes = [f"- `{o.scenario.key}`: {o.scenario.note}" for o in outcomes if o.scenario.note]
     return [*lines, "", *notes] if notes else lines
@@ -715,7 +827,7 @@ def report(
         "|---|---|",
         *(f"| {name} | {value} |" for name, value in machine(settings, env)),
         "",
-        "## Targets (issue #9)",
+        "## Targets (issues #9 and #19)",
         "",
         "Judged on wall time (median); the same on CPU time (user + system) is shown because it "
         "suffers less from other load on a shared machine.",
@@ -761,7 +873,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Settings, Path, bool]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="N = 200, 1 run, no warm-up")
     parser.add_argument("--n", type=int, help="articles in the one-feed corpus (default 2000)")
-    parser.add_argument("--runs", type=int, help="timed runs per scenario (default 5)")
+    parser.add_argument("--runs", type=int, help="timed runs per scenario (default 3)")
     parser.add_argument("--jsonl-n", type=int, help="articles for `jsonl` (default N; 10x too)")
     parser.add_argument("--library-size", type=int, help="articles in the big library (100000)")
     parser.add_argument("--out", type=Path, help="the report (default benchmarks/RESULTS.md)")
@@ -776,7 +888,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Settings, Path, bool]:
     options = parser.parse_args(argv)
     quick = options.quick
     n = options.n or (200 if quick else 2_000)
-    runs = options.runs or (1 if quick else 5)
+    runs = options.runs or (1 if quick else 3)
     settings = Settings(
         n=n,
         runs=runs,

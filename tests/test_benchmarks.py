@@ -124,6 +124,44 @@ def test_corpus_jsonl_spreads_a_big_library_over_authors(monkeypatch: pytest.Mon
     assert all(len(authors) == 1 for authors in series_authors.values())
 
 
+def test_real_shaped_corpus_repeats_the_shared_items_as_distinct_articles(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, seeds: list[Path]
+) -> None:
+    corpus = load("corpus", monkeypatch)
+    shared = tmp_path / "shared"
+    (shared / "seeds").mkdir(parents=True)
+    for seed in seeds:
+        (shared / "seeds" / seed.name).write_bytes(seed.read_bytes())
+    items = len(corpus.real_items(shared))
+    once, twice = io.BytesIO(), io.BytesIO()
+    assert corpus.write_real_feed(once, items, shared) == items
+    corpus.write_real_feed(twice, 2 * items, shared)
+    again = io.BytesIO()
+    corpus.write_real_feed(again, 2 * items, shared)
+    assert again.getvalue() == twice.getvalue()
+    assert twice.getvalue().startswith(once.getvalue()[: -len(corpus._TAIL)])
+    (tmp_path / "once.xml").write_bytes(once.getvalue())
+    (tmp_path / "twice.xml").write_bytes(twice.getvalue())
+    # Every copy is an article of its own: neither a duplicate nor a revision of its original
+    # (the originals keep their own republished pairs: 48 articles of the seeds' 56 items).
+    articles, _ = series_counts([str(tmp_path / "once.xml")])
+    assert series_counts([str(tmp_path / "twice.xml")])[0] == articles + items
+    assert 40 < articles <= items
+
+
+def test_real_shaped_corpus_says_where_the_shared_feeds_are_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = load("corpus", monkeypatch)
+    with pytest.raises(corpus.MissingShared, match="seed and practice feeds in"):
+        corpus.real_sources(tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        corpus.main(["10", "--real", str(tmp_path), "-o", str(tmp_path / "real.xml")])
+    assert stop.value.code == 2
+    assert f"in {tmp_path} (seeds/*.txt, practice/*.xml): none found" in capsys.readouterr().err
+    assert not (tmp_path / "real.xml").exists()
+
+
 @pytest.mark.slow
 def test_quick_run_reports_every_scenario(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     run = load("run", monkeypatch)
@@ -132,7 +170,7 @@ def test_quick_run_reports_every_scenario(monkeypatch: pytest.MonkeyPatch, tmp_p
         [sys.executable, str(BENCH / "run.py"), "--quick", "--out", str(report)],
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=480,
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]

@@ -184,6 +184,22 @@ def test_same_articles_either_way(
             assert article2 == article  # every field: content_html, word_count, dates…
 
 
+def test_c1_controls_become_windows_1252_characters_as_in_feedparser() -> None:
+    # Text read as Latin-1 that was really Windows-1252: feedparser maps \x93/\x94/\x80 to the
+    # quotes and the euro sign; the fast reader does so too (and skips texts without any).
+    document = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>C1</title>'
+        "<item><title>\x93Quoted\x94 \x80 5</title><description>&lt;p&gt;caf\u00e9 \x96 "
+        "done&lt;/p&gt;</description><link>https://example.com/1</link></item>"
+        "<item><title>Plain \u00e9</title><description>no controls</description>"
+        "<link>https://example.com/2</link></item></channel></rss>"
+    ).encode()
+    assert_same_result(document)
+    _, (first, second), _, _ = fastrss.read(document)  # read by the fast reader itself
+    assert first.title == "\u201cQuoted\u201d \u20ac 5"
+    assert second.title == "Plain \u00e9"
+
+
 # --- generated documents ----------------------------------------------------------------------
 
 _PIECES = [

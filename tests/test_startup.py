@@ -54,3 +54,27 @@ def test_list_from_the_library_imports_no_parsing_http_or_images(tmp_path: Path)
 
 def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
     assert _probe(["--help"], tmp_path) == {"code": 0, "loaded": []}
+
+
+def test_an_epub_of_local_feeds_imports_no_http_markdown_or_library(tmp_path: Path) -> None:
+    # Neither HTTP (httpx: no URL to read, no image to embed), nor the Markdown converter
+    # (markdownify, bs4), nor the library's store (no --save, --new or --library) is needed.
+    probe = PROBE.replace(
+        'heavy = ["feedparser"',
+        'heavy = ["sqlite3", "feed2book.library.store", "feedparser"',
+    )
+    local = ["-g", "none", "--images", "none", "--full-text", "never"]
+    args = ["epub", str(EXAMPLES), *local, "-o", "b.epub"]
+    done = subprocess.run(
+        [sys.executable, "-c", probe, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    result = json.loads(done.stderr.strip().splitlines()[-1])
+    assert result["code"] == 0
+    assert not {"httpx", "markdownify", "bs4", "sqlite3", "feed2book.library.store"} & set(
+        result["loaded"]
+    )
+    assert {"feedparser", "lxml", "ebooklib"} <= set(result["loaded"])  # the probe does see

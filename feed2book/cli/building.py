@@ -302,11 +302,11 @@ def page_texts(
 def image_resolver(settings: BuildSettings) -> Iterator[ImageResolver | None]:
     """A resolver shared by every book of the run (one cache, one connection pool), or None
     when images are not embedded."""
-    from feed2book.images import ImageResolver
-
     if settings.images.mode is not ImageMode.EMBED:
         yield None
         return
+    from feed2book.images import ImageResolver  # HTTP (httpx): only to embed images
+
     with ImageResolver(settings.images) as resolver:
         yield resolver
 

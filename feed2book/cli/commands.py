@@ -267,7 +267,7 @@ def build_epub(env: Environment, options: EpubOptions) -> int:
         target = EpubTarget(
             options.output,
             messenger,
-            common.library_path,
+            common.library_path if outbox is not None else None,  # opened only to --send
             options.max_book_mb,
             device,
             options.series_in_title,

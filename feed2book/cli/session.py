@@ -244,9 +244,7 @@ def damaged_message(damage: object) -> str:
 def _read_sources(
     specs: tuple[str, ...], env: Environment, common: Common, messenger: Messenger
 ) -> Collection:
-    from feed2book.library import Library
-    from feed2book.library.reading import collect_and_save
-    from feed2book.sources.fetch import HttpFetcher  # httpx: only when sources are read
+    from feed2book.sources.fetch import HttpFetcher  # httpx: only when a URL is read
     from feed2book.sources.limits import Budget
     from feed2book.sources.resolver import SourceContext
 
@@ -270,6 +268,9 @@ def _read_sources(
                 on_source=on_source,
                 debug=common.debug,
             )
+        from feed2book.library import Library  # sqlite3 and the store: only with --save
+        from feed2book.library.reading import collect_and_save
+
         with Library.open(common.library_path, on_wait=messenger.info) as library:
             collection = collect_and_save(
                 specs,
@@ -287,11 +288,11 @@ def _read_sources(
 def digest(common: Common, messenger: Messenger, send_to: str | None = None) -> Iterator[Digest]:
     """A ``Digest`` over the library with ``--new``; one that changes nothing without. With
     ``send_to`` (``--send``), "earlier" means delivered to that address."""
-    from feed2book.library import Library
-
     if not common.new and send_to is None:
         yield Digest(None, messenger.info)
         return
+    from feed2book.library import Library  # sqlite3 and the store: only with --new or --send
+
     with Library.open(common.library_path, on_wait=messenger.info) as library:
         if send_to is None:
             yield Digest(library, messenger.info)

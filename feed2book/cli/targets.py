@@ -29,7 +29,7 @@ class EpubTarget:
 
     output: Path
     messenger: Messenger
-    library: Path  # where deliveries are remembered
+    library: Path | None  # where deliveries are remembered (with an ``outbox``)
     max_book_mb: float | None = None
     device: Device | None = None
     series_in_title: bool = False
@@ -111,8 +111,10 @@ class EpubTarget:
                 on_written=placed,
             )
             fresh.record(book)  # the whole book, not its volumes
-            if self.outbox is not None and not self.outbox.deliver_book(
-                book, paths, self.messenger, self.library
+            if (
+                self.outbox is not None
+                and self.library is not None
+                and not self.outbox.deliver_book(book, paths, self.messenger, self.library)
             ):
                 undelivered += 1
         return undelivered

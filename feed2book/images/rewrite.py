@@ -18,15 +18,18 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Collection, Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from lxml import etree
 
 from feed2book.images.options import IMAGES_FOLDER, EmbeddedImage, ImageMode, ImageOptions
-from feed2book.images.resolver import ImageResolver
 from feed2book.models import Article, Book, Problem
 from feed2book.xhtml.content import XHTML_NS, parse_fragment, serialise_fragment
 from feed2book.xhtml.sink import remove_keep_tail
+
+if TYPE_CHECKING:  # the resolver brings HTTP (httpx); books without embedded images need neither
+    from feed2book.images.resolver import ImageResolver
 
 _X = "{" + XHTML_NS + "}"
 _IMAGE_LABEL = "Image"
@@ -119,6 +122,8 @@ def embed_book_images(
     """
     if options.mode is not ImageMode.EMBED:
         return map_articles(book, lambda xhtml: localise(xhtml, {}, options.mode)), {}
+    from feed2book.images.resolver import ImageResolver
+
     own = resolver is None
     active = ImageResolver(options) if resolver is None else resolver
     report = on_problem or (lambda problem: None)

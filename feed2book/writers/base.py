@@ -21,7 +21,6 @@ from typing import Literal, Protocol
 from feed2book.models import Book
 from feed2book.writers.epub.book import build_epub
 from feed2book.writers.jsonl import write_jsonl
-from feed2book.writers.markdown import Cover, build_bundle, build_single_file
 
 Resources = Mapping[str, tuple[str, bytes]]
 Written = bytes | dict[str, bytes]  # one file's bytes, or a folder's files by relative path
@@ -72,6 +71,9 @@ class MarkdownBundleWriter:
     def write(
         self, book: Book, *, cover: bytes | None = None, resources: Resources | None = None
     ) -> Written:
+        # Imported here: the Markdown converter (markdownify, bs4) would cost every EPUB ~0.2 s.
+        from feed2book.writers.markdown import Cover, build_bundle
+
         if cover is None:
             return build_bundle(book, resources=resources)
         name = "cover.jpg" if cover.startswith(_JPEG_MAGIC) else "cover.png"
@@ -89,6 +91,8 @@ class MarkdownFileWriter:
     def write(
         self, book: Book, *, cover: bytes | None = None, resources: Resources | None = None
     ) -> Written:
+        from feed2book.writers.markdown import build_single_file
+
         return build_single_file(book, resources=resources)
 
 
