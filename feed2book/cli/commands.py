@@ -321,7 +321,7 @@ def epub_command(
     from feed2book.cli.delivery import Outbox, device_bytes
     from feed2book.delivery.devices import series_in_title as with_series_title
     from feed2book.delivery.options import Device
-    from feed2book.fulltext.stage import with_notes
+    from feed2book.fulltext.stage import with_note
     from feed2book.output.books import write_book_files
     from feed2book.output.build import epub_volumes, write_epub_file
 
@@ -347,7 +347,12 @@ def epub_command(
                 env, common, messenger, collection, full_text, refetch, cookies, cache_dir
             ) as pages,
         ):
-            books = grouped_books(collection, common, options, messenger, fresh, pages.complete)
+            # Each article gets its note as it is selected: a book never exists twice, with and
+            # without notes (380,000 articles held twice).
+            def noted(articles: Iterable[Article]) -> Iterator[Article]:
+                return map(with_note, pages.complete(articles))
+
+            books = grouped_books(collection, common, options, messenger, fresh, noted)
             if series_in_title:
                 books = tuple(with_series_title(book) for book in books)
             with (
@@ -359,7 +364,7 @@ def epub_command(
                     bar.label(f"Building {book.title}")
                     with image_progress(bar, book, resolver) as advance:
                         parts = epub_volumes(
-                            with_notes(book),
+                            book,
                             settings,
                             resolver,
                             on_problem=image_warnings,
@@ -389,7 +394,7 @@ def epub_command(
                     bar.label(f"Building {book.title}")
                     with image_progress(bar, book, resolver) as advance:
                         write_epub_file(
-                            with_notes(book),
+                            book,
                             settings,
                             resolver,
                             out,
