@@ -321,7 +321,7 @@ def epub_command(
     from feed2book.cli.delivery import Outbox, device_bytes
     from feed2book.delivery.devices import series_in_title as with_series_title
     from feed2book.delivery.options import Device
-    from feed2book.fulltext.stage import with_note
+    from feed2book.fulltext.stage import with_note, with_notes
     from feed2book.output.books import write_book_files
     from feed2book.output.build import epub_volumes, write_epub_file
 
@@ -347,12 +347,7 @@ def epub_command(
                 env, common, messenger, collection, full_text, refetch, cookies, cache_dir
             ) as pages,
         ):
-            # Each article gets its note as it is selected: a book never exists twice, with and
-            # without notes (380,000 articles held twice).
-            def noted(articles: Iterable[Article]) -> Iterator[Article]:
-                return map(with_note, pages.complete(articles))
-
-            books = grouped_books(collection, common, options, messenger, fresh, noted)
+            books = grouped_books(collection, common, options, messenger, fresh, pages.complete)
             if series_in_title:
                 books = tuple(with_series_title(book) for book in books)
             with (
@@ -364,7 +359,7 @@ def epub_command(
                     bar.label(f"Building {book.title}")
                     with image_progress(bar, book, resolver) as advance:
                         parts = epub_volumes(
-                            book,
+                            with_notes(book),
                             settings,
                             resolver,
                             on_problem=image_warnings,
@@ -398,6 +393,7 @@ def epub_command(
                             settings,
                             resolver,
                             out,
+                            note=with_note,  # on each page as it is made: the book is not copied
                             on_problem=image_warnings,
                             on_progress=advance,
                         )

@@ -18,7 +18,7 @@ import io
 import itertools
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO
 
 from ebooklib import epub
@@ -26,7 +26,7 @@ from lxml import etree
 from PIL import Image, UnidentifiedImageError
 
 from feed2book.defaults import EPUB_ZIP_TIME
-from feed2book.models import Book
+from feed2book.models import Article, Book
 from feed2book.writers.epub.package import CONTENT_DIR, Content, epub_book, toc_ncx_parts
 from feed2book.writers.epub.pages import (
     article_page,
@@ -42,6 +42,7 @@ from feed2book.writers.epub.plan import (
     TITLE_PAGE_FILE,
     TOC_PAGE_FILE,
     BookPlan,
+    Chapter,
     Resource,
     make_plan,
     utc,
@@ -104,9 +105,13 @@ def write_epub(
     *,
     cover_jpeg: bytes | None = None,
     resources: Mapping[str, tuple[str, bytes]] | None = None,
+    page_article: Callable[[Article], Article] | None = None,
 ) -> None:
     """``build_epub`` written straight into ``out``: each article page is made, compressed and
-    let go in turn, so a book of 380,000 articles never holds its pages (or its zip) in memory."""
+    let go in turn, so a book of 380,000 articles never holds its pages (or its zip) in memory.
+    ``page_article``: the article as its page shows it, made when the page is (only its
+    ``content_html`` may differ from the book's: the plan, contents and metadata read the
+    book's)."""
     cover = _cover(cover_jpeg) if cover_jpeg is not None else None
     plan = make_plan(book, cover.resource if cover else None, resources or {})
     # The navigation files grow with the book: made in pieces while they are written.
@@ -121,7 +126,13 @@ def write_epub(
     if cover is not None:
         page = cover_page(plan, cover.resource, cover.width, cover.height).encode()
         cover_files = (cover.resource, page)
-    packaged = epub_book(plan, files, cover_files, functools.partial(article_page, plan))
+
+    def made_page(chapter: Chapter) -> bytes:
+        if page_article is not None:
+            chapter = replace(chapter, article=page_article(chapter.article))
+        return article_page(plan, chapter)
+
+    packaged = epub_book(plan, files, cover_files, made_page)
     _write(packaged, plan, out)
 
 
