@@ -1,7 +1,7 @@
 """EPUB 3 writer: a ``Book`` in, the bytes of a valid, reproducible EPUB out.
 
 feed2book makes the files (pages, nav document, NCX, stylesheet, cover page: ``epub_pages``,
-``epub_package.toc_ncx``); ebooklib packages them (``epub_package.epub_book``): it writes
+``epub_package.toc_ncx_parts``); ebooklib packages them (``epub_package.epub_book``): it writes
 ``container.xml``, the OPF (metadata, manifest, spine, guide) and the zip. Pages go in as plain
 ``EpubItem``s, so ebooklib never re-serialises them. What ebooklib would otherwise add is kept out:
 its clock (``dcterms:modified`` comes from the ``mtime`` option: the newest article's date), its

@@ -213,10 +213,6 @@ def _description(plan: BookPlan) -> str:
     return " — ".join(dict.fromkeys(part for part in parts if part))
 
 
-def toc_ncx(plan: BookPlan) -> str:
-    return "".join(toc_ncx_parts(plan))
-
-
 def toc_ncx_parts(plan: BookPlan) -> Iterator[str]:
     """The NCX mirrors the nav document; a section points at its first article and so shares
     that article's playOrder (NCX requires one playOrder per target: an article's is its place

@@ -126,13 +126,9 @@ def isolated(text: str) -> str:
     return f"<bdi>{esc(text)}</bdi>" if xml_text(text) else ""
 
 
-def toc_page(plan: BookPlan) -> str:
-    return "".join(toc_page_parts(plan))
-
-
 def toc_page_parts(plan: BookPlan) -> Iterator[str]:
     """The contents page in pieces, one entry at a time (a book of 380,000 articles never holds
-    it whole): ``toc_page`` joined."""
+    it whole)."""
     show_authors = len({chapter.article.author_handles for chapter in plan.chapters}) > 1
     contents = i18n.text(plan.language, "contents")
     head, tail = page_frame(contents, plan.language, plan.direction)
@@ -169,13 +165,9 @@ def entry_title(plan: BookPlan, group: TocGroup, chapter: Chapter) -> str:
     return title_in_series(chapter.title, series.name)
 
 
-def nav_document(plan: BookPlan) -> str:
-    return "".join(nav_document_parts(plan))
-
-
 def nav_document_parts(plan: BookPlan) -> Iterator[str]:
     """EPUB 3 navigation: sections -> articles, or articles only when there is one section; in
-    pieces, one entry at a time (``nav_document`` joined)."""
+    pieces, one entry at a time."""
     words = {key: i18n.text(plan.language, key) for key in ("title_page", "contents", "cover")}
     head, tail = page_frame(words["contents"], plan.language, plan.direction)
     yield head + f'<nav epub:type="toc" id="toc">\n<h1>{esc(words["contents"])}</h1>\n<ol>\n'
