@@ -47,6 +47,9 @@ BUNDLE_ZIP_TIME: Final = (2000, 1, 1, 0, 0, 0)  # zipped Markdown bundles' entry
 
 # --- processes, library, delivery -------------------------------------------------------------
 PARALLEL_MIN_ITEMS: Final = 200  # fewer feed items are parsed in this process (a helper costs)
+# A feed of this many items or more is read again rather than held (its entries' dictionaries
+# take ~2 KB each), and its articles are made this many at a time.
+STREAM_MIN_ITEMS: Final = 5_000
 BUSY_TIMEOUT: Final = 30.0  # seconds to wait for another process's library write lock
 SMTP_TIMEOUT: Final = 60.0  # seconds per SMTP operation when e-mailing a book
 PASSWORD_COMMAND_TIMEOUT: Final = 60.0  # seconds: `pass` may ask gpg-agent for a passphrase

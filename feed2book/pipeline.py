@@ -95,6 +95,7 @@ class Collection:
 
     # -- filling --------------------------------------------------------------------------------
     def add(self, article: Article) -> None:
+        self._shared.words.update((article.language, article.content_source))
         buffer = io.BytesIO()
         _SharingPickler(buffer, self._shared).dump(article)
         data = buffer.getvalue()
@@ -211,12 +212,25 @@ _LINK_TARGET = re.compile(r'(?:href|src)="([^"]+)"')
 
 @dataclass
 class _Shared:
-    """Values many articles hold equal copies of (the feed, each author), spooled once: every
-    article loaded back shares one object each instead of its own copies (a feed of 380,000
-    short notes held 380,000 equal ``FeedInfo``s and ``Author``s)."""
+    """Values many articles hold equal copies of (the feed, each author, the authors' tuple, the
+    language), spooled once: every article loaded back shares one object each instead of its
+    own copies (a feed of 380,000 short notes held 380,000 equal ``FeedInfo``s and
+    ``Author``s)."""
 
     keys: dict[object, int] = field(default_factory=dict)
     objects: list[object] = field(default_factory=list)
+    # Short values most articles repeat: their language and where their text came from.
+    words: set[str] = field(default_factory=set)
+
+    def shares(self, obj: object) -> bool:
+        """Whether ``obj`` is spooled once: a feed, an author, an article's tuple of authors,
+        one of ``words``."""
+        kind = type(obj)
+        if kind is FeedInfo or kind is Author:
+            return True
+        if kind is tuple:
+            return bool(obj) and all(type(item) is Author for item in obj)  # type: ignore[attr-defined]
+        return kind is str and obj in self.words
 
 
 class _SharingPickler(pickle.Pickler):
@@ -225,7 +239,7 @@ class _SharingPickler(pickle.Pickler):
         self._shared = shared
 
     def persistent_id(self, obj: object) -> int | None:  # type: ignore[override]
-        if type(obj) is not FeedInfo and type(obj) is not Author:
+        if not self._shared.shares(obj):
             return None
         key = self._shared.keys.get(obj)
         if key is None:

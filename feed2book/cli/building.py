@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 import typer
 
@@ -85,6 +85,25 @@ class Prepare:
                 with_notes(book),
                 self.settings,
                 self.resolver,
+                on_problem=self.on_problem,
+                on_progress=advance,
+            )
+
+    def stream(self, book: Book, out: IO[bytes]) -> None:
+        """``book``'s EPUB written straight into ``out``: each article's note (and, unless
+        images are embedded, its image links) done as its page is made, so the book is
+        never held a second time, changed."""
+        from feed2book.fulltext.stage import with_note
+        from feed2book.output.build import write_epub_file
+
+        self.bar.label(f"{self.verb} {book.title}")
+        with image_progress(self.bar, book, self.resolver) as advance:
+            write_epub_file(
+                book,
+                self.settings,
+                self.resolver,
+                out,
+                note=with_note,
                 on_problem=self.on_problem,
                 on_progress=advance,
             )

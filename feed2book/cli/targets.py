@@ -75,7 +75,6 @@ class EpubTarget:
         fresh: Digest,
     ) -> int:
         from feed2book.output.books import write_book_files
-        from feed2book.output.build import stream_epub
 
         if prepare.settings.max_book_bytes is None:
 
@@ -87,8 +86,7 @@ class EpubTarget:
                 if self.device is not None:  # the device pass reads and rewrites the whole book
                     out.write(self.volumes(book, prepare)[0][1])
                     return
-                prepared, resources = prepare(book)
-                stream_epub(prepared, resources, prepare.settings.cover, out)
+                prepare.stream(book, out)
 
             write_book_files(
                 books, self.output, write, suffix=self.suffix, force=force, on_written=recorded

@@ -86,6 +86,8 @@ class FullText:
         self._internal: dict[str, bool] = {}
         self._lock = threading.Lock()
         self.outcomes: dict[str, Outcome] = {}  # by article id
+        # Equal outcomes are one object: 380,000 notes of an unreachable host fail alike.
+        self._distinct: dict[Outcome, Outcome] = {}
         self.pages: list[Article] = []  # articles whose page was fetched in this run
         self._told: list[Problem] = []
 
@@ -122,7 +124,7 @@ class FullText:
         with ThreadPoolExecutor(workers, thread_name_prefix="feed2book-page") as pool:
             done = list(pool.map(lambda i: self._one(given[i], stored[i]), todo))
         for index, (article, outcome) in zip(todo, done, strict=True):
-            self.outcomes[given[index].id] = outcome
+            self.outcomes[given[index].id] = self._distinct.setdefault(outcome, outcome)
             if outcome.status in (FETCHED, CACHED):
                 self.pages.append(article)
             given[index] = article
@@ -232,12 +234,13 @@ def with_notes(book: Book) -> Book:
     """``book`` with each article's note: before a fetched text, after a summary."""
     sections: list[Section] = []
     for section in book.sections:
-        articles: Sequence[Article] = [_noted(article) for article in section.articles]
+        articles: Sequence[Article] = [with_note(article) for article in section.articles]
         sections.append(replace(section, articles=tuple(articles)))
     return replace(book, sections=tuple(sections))
 
 
-def _noted(article: Article) -> Article:
+def with_note(article: Article) -> Article:
+    """``article`` with its note (``note_html``): before a fetched text, after a summary."""
     note = note_html(article)
     if not note:
         return article

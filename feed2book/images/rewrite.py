@@ -121,7 +121,7 @@ def embed_book_images(
     Only ``embed`` needs a resolver; without one, a temporary one is made from ``options``.
     """
     if options.mode is not ImageMode.EMBED:
-        return map_articles(book, lambda xhtml: localise(xhtml, {}, options.mode)), {}
+        return map_articles(book, unembedded(options.mode)), {}
     from feed2book.images.resolver import ImageResolver
 
     own = resolver is None
@@ -160,6 +160,12 @@ def embed_book_images(
     )
     used = {image.name: image for image in images.values() if image is not None}
     return localised, {name: (used[name].media_type, used[name].data) for name in sorted(used)}
+
+
+def unembedded(mode: ImageMode) -> Callable[[str], str]:
+    """What ``embed_book_images`` does to an article's content in a mode other than embed: no
+    image is fetched, so it can be done to each article on its own, when its page is made."""
+    return lambda xhtml: localise(xhtml, {}, mode)
 
 
 def map_articles(book: Book, change: Callable[[str], str]) -> Book:

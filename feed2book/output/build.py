@@ -14,11 +14,12 @@ CLI's ``epub`` and ``markdown`` commands and library users share these steps::
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, TYPE_CHECKING
 
 from feed2book.images import ImageMode, ImageOptions, embed_book_images, fit_book, image_urls
-from feed2book.models import Book, Problem
+from feed2book.images.rewrite import unembedded
+from feed2book.models import Article, Book, Problem
 from feed2book.output.books import CoverChoice, make_cover
 from feed2book.writers.base import WRITERS, Writer, Written
 from feed2book.writers.epub.book import write_epub
@@ -110,15 +111,48 @@ def write_epub_file(
     resolver: ImageResolver | None,
     out: IO[bytes],
     *,
+    note: Callable[[Article], Article] | None = None,
     on_problem: ProblemHandler | None = None,
     on_progress: ProgressHandler | None = None,
 ) -> None:
     """``book``'s EPUB (no size limit: one file) written straight into ``out``, never held in
-    memory whole."""
-    prepared, resources = with_images(
-        book, settings, resolver, on_problem=on_problem, on_progress=on_progress
+    memory whole. ``note``: an article with what its page says of where its text came from
+    (the full-text stage's ``with_note``), before its images are seen to.
+
+    Unless images are embedded (fetched for the whole book first), both are done to each
+    article as its page is made: the book is never held a second time, changed."""
+    note = note or _as_it_is
+    if settings.images.mode is ImageMode.EMBED:
+        prepared, resources = with_images(
+            _each_article(book, note),
+            settings,
+            resolver,
+            on_problem=on_problem,
+            on_progress=on_progress,
+        )
+        cover = make_cover(prepared, settings.cover)
+        write_epub(prepared, out, cover_jpeg=cover, resources=resources)
+        return
+    images = unembedded(settings.images.mode)
+
+    def page_article(article: Article) -> Article:
+        noted = note(article)
+        content = images(noted.content_html)
+        return noted if content == noted.content_html else replace(noted, content_html=content)
+
+    cover = make_cover(book, settings.cover)
+    write_epub(book, out, cover_jpeg=cover, page_article=page_article)
+
+
+def _as_it_is(article: Article) -> Article:
+    return article
+
+
+def _each_article(book: Book, change: Callable[[Article], Article]) -> Book:
+    sections = tuple(
+        replace(section, articles=tuple(map(change, section.articles))) for section in book.sections
     )
-    stream_epub(prepared, resources, settings.cover, out)
+    return replace(book, sections=sections)
 
 
 def stream_epub(book: Book, resources: Resources, cover: CoverChoice, out: IO[bytes]) -> None:

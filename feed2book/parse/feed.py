@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import calendar
 import io
+import itertools
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -27,7 +28,7 @@ from feed2book.clean.html import clean_html
 from feed2book.clean.rules import escape_url
 from feed2book.convert.text import text_as_html, to_text, xhtml_word_count
 from feed2book.defaults import LANGUAGE as DEFAULT_LANGUAGE
-from feed2book.defaults import MAX_FEED_BYTES
+from feed2book.defaults import MAX_FEED_BYTES, STREAM_MIN_ITEMS
 from feed2book.errors import NotAFeedError
 from feed2book.i18n import plural
 from feed2book.identity import (
@@ -131,8 +132,12 @@ def parse_feed(
         data = _redeclared_utf8(guessed.text)
         headers["content-type"] = "application/xml"  # the bytes now say what they are
     data = _without_impossible_references(data)
-    parallel.prepare(data.count(b"<item") + data.count(b"<entry"))  # helpers import meanwhile
-    parsed = fastfeed.parse(data, headers)
+    expected = data.count(b"<item") + data.count(b"<entry")
+    parallel.prepare(expected)  # helpers import meanwhile
+    # A big feed handed over article by article is read three times rather than held: the
+    # channel, then what ids and summaries need, then each entry into its article.
+    stream = on_article is not None and expected >= STREAM_MIN_ITEMS
+    parsed = fastfeed.parse(data, headers, stream=stream)
     if not parsed.entries and (not parsed.get("version") or kind is Kind.UNKNOWN):
         reason = _bozo_reason(parsed) if parsed.get("bozo") else "no feed entries found"
         raise NotAFeedError(fetched.origin, f"not an RSS, Atom or JSON feed ({reason})")
@@ -176,13 +181,20 @@ def parse_feed(
     keep = on_article or result.articles.append
     # Ids are decided for the whole feed first: a fragment or a shared link only tells whether
     # it distinguishes items once every item is seen (``identity.feed_ids``).
-    ids = feed_ids([_entry_facts(entry, context) for entry in parsed.entries])
-    entries = list(zip(parsed.entries, ids, strict=True))
-    summaries = summary_flags(
-        [entry_signals(entry, _link_and_forem(entry, context)[0]) for entry, _ in entries]
-    )
-    parsed.entries.clear()
-    done = parallel.map_in_order(convert, entries, consume=True)
+    facts, signals = [], []
+    for entry in parsed.entries:
+        facts.append(_entry_facts(entry, context))
+        signals.append(entry_signals(entry, _link_and_forem(entry, context)[0]))
+    ids = feed_ids(facts)
+    summaries = summary_flags(signals)
+    del facts, signals
+    done: Iterable[tuple[Article, list[str]]]
+    if isinstance(parsed.entries, list):
+        entries = list(zip(parsed.entries, ids, strict=True))
+        parsed.entries.clear()
+        done = parallel.map_in_order(convert, entries, consume=True)
+    else:  # read again, entry by entry
+        done = _in_batches(convert, zip(parsed.entries, ids, strict=True))
     for (article, used), summary in zip(done, summaries, strict=True):
         keep(replace(article, content_source=ContentSource.SUMMARY.value) if summary else article)
         for name in used:
@@ -190,6 +202,17 @@ def parse_feed(
     for name, count in sorted(fallbacks.items()):
         result.problems.append(Problem(fetched.origin, _fallback_message(name, count)))
     return result
+
+
+def _in_batches(
+    convert: Callable[[tuple[Any, str]], tuple[Article, list[str]]],
+    entries: Iterable[tuple[Any, str]],
+) -> Iterator[tuple[Article, list[str]]]:
+    """``parallel.map_in_order(convert, entries)``, holding ``STREAM_MIN_ITEMS`` entries at a
+    time."""
+    iterator = iter(entries)
+    while batch := list(itertools.islice(iterator, STREAM_MIN_ITEMS)):
+        yield from parallel.map_in_order(convert, batch, consume=True)
 
 
 _FALLBACK_MESSAGES = {

@@ -20,16 +20,18 @@ import feedparser
 
 __all__ = ["feedparser_parse", "parse", "require"]
 
-Parse = Callable[[bytes, Mapping[str, str] | None], Any]
 
-
-def parse(data: bytes, response_headers: Mapping[str, str] | None = None) -> Any:
+def parse(
+    data: bytes, response_headers: Mapping[str, str] | None = None, *, stream: bool = False
+) -> Any:
     """``feedparser.parse(io.BytesIO(data), response_headers=…, sanitize_html=False,
-    resolve_relative_uris=False)``, read by the fast path when this feedparser has it."""
+    resolve_relative_uris=False)``, read by the fast path when this feedparser has it.
+    ``stream``: entries the fast path does not keep but reads again when iterated (``len``
+    works; see ``feed.Reread``); feedparser's own path always gives a list."""
     fast = fast_parse()
     if fast is None:
         return feedparser_parse(data, dict(response_headers or {}))
-    return fast(data, response_headers)
+    return fast(data, response_headers, stream=stream)
 
 
 def feedparser_parse(data: bytes, headers: dict[str, str]) -> Any:
@@ -40,7 +42,7 @@ def feedparser_parse(data: bytes, headers: dict[str, str]) -> Any:
 
 
 @functools.cache
-def fast_parse() -> Parse | None:
+def fast_parse() -> Callable[..., Any] | None:
     """``feed.parse``, or ``None`` when this feedparser lacks an internal the fast path uses."""
     try:
         from feed2book.parse._fast import feed

@@ -19,6 +19,10 @@ that differs from the one this was checked against.
 Plain RSS 2.0 read from a file (the shape of dev.to's and most blogs' feeds) goes faster still:
 ``fastrss`` builds the same result with a handler of its own, and hands anything else back.
 
+Given ``stream=True``, a document ``fastrss`` reads keeps no entries: the result's ``entries``
+is a ``Reread``, which reads them from the bytes again each time it is iterated (a feed of
+380,000 items is never held whole).
+
 ``FEED2BOOK_PARSER=feedparser`` switches the fast reader off (every document goes through
 ``feedparser.parse``), for comparisons and as an escape hatch.
 """
@@ -35,7 +39,7 @@ import xml.sax
 import xml.sax.expatreader
 import xml.sax.handler
 import xml.sax.xmlreader
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import feedparser
@@ -57,7 +61,7 @@ from feed2book.parse import charsets
 from feed2book.parse._fast import feedparser_parse, require
 from feed2book.parse._fast import rss as fastrss
 
-__all__ = ["PARSER_ENV", "fast_reader_available", "parse"]
+__all__ = ["PARSER_ENV", "Reread", "fast_reader_available", "parse"]
 
 PARSER_ENV = "FEED2BOOK_PARSER"  # "feedparser": every document through feedparser.parse
 # Text runs longer than this reach the handler in several pieces, which it joins.
@@ -68,18 +72,48 @@ require(_api, "StrictFeedParser", "LooseFeedParser", "PREFERRED_XML_PARSERS")
 require(_api.StrictFeedParser, "handle_data", "unknown_starttag", "unknown_endtag")
 
 
-def parse(data: bytes, response_headers: Mapping[str, str] | None = None) -> Any:
+def parse(
+    data: bytes, response_headers: Mapping[str, str] | None = None, *, stream: bool = False
+) -> Any:
     """``feedparser.parse(io.BytesIO(data), response_headers=…, sanitize_html=False,
-    resolve_relative_uris=False)``, read faster when the document allows it."""
+    resolve_relative_uris=False)``, read faster when the document allows it. ``stream``: the
+    entries of a document ``fastrss`` reads come as a ``Reread`` (any other: a list)."""
     headers = dict(response_headers or {})
     if os.environ.get(PARSER_ENV, "").strip().lower() == "feedparser" or not (
         fast_reader_available()
     ):
         return _feedparser(data, headers)
     try:
-        return _parse(data, headers)
+        return _parse(data, headers, stream)
     except _Unsure:
         return _feedparser(data, headers)
+
+
+class Reread:
+    """The entries of a document ``fastrss`` read through once, not kept: ``len`` is their
+    number, and each iteration reads them from the bytes again (the same entries each time)."""
+
+    def __init__(self, data: bytes, count: int) -> None:
+        self._data = data
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[FeedParserDict]:
+        return iter(fastrss.Stream(self._data))
+
+
+def _fast_read(
+    data: bytes, stream: bool
+) -> tuple[FeedParserDict, list[FeedParserDict] | Reread, str, dict[str, str]]:
+    """``fastrss.read``, or with ``stream`` a reading that counts the entries and keeps the
+    channel (read to its end) but no entry."""
+    if not stream:
+        return fastrss.read(data)
+    reading = fastrss.Stream(data)
+    count = sum(1 for _ in reading)
+    return reading.feed, Reread(data, count), reading.version, reading.namespaces
 
 
 _feedparser = feedparser_parse
@@ -104,7 +138,7 @@ class _Unsure(Exception):
     """The buffered reader cannot promise feedparser's result for this document."""
 
 
-def _parse(data: bytes, headers: dict[str, str]) -> Any:
+def _parse(data: bytes, headers: dict[str, str], stream: bool = False) -> Any:
     """``feedparser.api.parse`` from the point it has the bytes, with a buffering reader."""
     result = FeedParserDict(bozo=False, entries=[], feed=FeedParserDict(), headers={})
     if not data:
@@ -113,7 +147,7 @@ def _parse(data: bytes, headers: dict[str, str]) -> Any:
         # What convert_to_utf8 and replace_doctype would do comes to nothing here (fastrss
         # refuses a DOCTYPE): read the bytes as they are, without their two or three copies.
         with contextlib.suppress(fastrss.Unsure):
-            feed, entries, version, namespaces = fastrss.read(data)
+            feed, entries, version, namespaces = _fast_read(data, stream)
             result.update(encoding="utf-8", version=version, namespaces=namespaces)
             result["feed"], result["entries"] = feed, entries
             return result
@@ -130,7 +164,8 @@ def _parse(data: bytes, headers: dict[str, str]) -> Any:
     handler: Any = None
     if use_strict_parser and not baseuri and baselang is None:
         with contextlib.suppress(fastrss.Unsure):
-            result["feed"], result["entries"], version, result["namespaces"] = fastrss.read(data)
+            feed, entries, version, namespaces = _fast_read(data, stream)
+            result["feed"], result["entries"], result["namespaces"] = feed, entries, namespaces
             result["version"] = result["version"] or version
             return result
     if use_strict_parser:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterator
 from typing import Any
 from xml.parsers import expat
 
@@ -32,7 +33,7 @@ from feedparser.util import FeedParserDict
 
 from feed2book.parse._fast import require
 
-__all__ = ["Unsure", "read"]
+__all__ = ["Stream", "Unsure", "read"]
 
 _MIXIN: Any = _FeedParserMixin  # feedparser's helpers, called with a stand-in for ``self``
 _HANDLER: Any = _api.StrictFeedParser
@@ -45,6 +46,7 @@ require(_HANDLER, "can_be_relative_uri")
 # What feedparser's handler builds in its first __init__ (its class attribute starts empty).
 _MATCH_NAMESPACES = {uri.lower(): prefix for uri, prefix in _MIXIN.namespaces.items()}
 _TEXT_BUFFER = 1 << 18
+_PIECE = 1 << 18  # bytes handed to expat at a time: the entries they close are given at once
 _XLINK = "http://www.w3.org/1999/xlink"
 _VERSIONS = {"0.91": "rss091u", "0.92": "rss092", "0.93": "rss093", "0.94": "rss094"}
 _LINK_QUERY = re.compile("&([A-Za-z0-9_]+);")  # feedparser's repair of "&b;=2" in links
@@ -84,31 +86,59 @@ class _Namespaces:
 def read(data: bytes) -> tuple[FeedParserDict, list[FeedParserDict], str, dict[str, str]]:
     """(feed, entries, version, namespaces) of an RSS 2.0 document feedparser would read with
     its strict parser; raises ``Unsure`` for any other document."""
-    reader = _Reader()
-    parser = expat.ParserCreate(None, " ")
-    parser.namespace_prefixes = True
-    parser.buffer_text = True
-    parser.buffer_size = _TEXT_BUFFER
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_UNLESS_STANDALONE)
-    parser.StartNamespaceDeclHandler = reader.namespace
-    parser.StartElementHandler = reader.start
-    parser.EndElementHandler = reader.end
-    parser.CharacterDataHandler = reader.characters
-    parser.StartDoctypeDeclHandler = reader.refuse
-    parser.ExternalEntityRefHandler = reader.refuse
-    parser.SkippedEntityHandler = reader.refuse
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as error:  # feedparser's strict parser fails too: it reads loosely
-        raise Unsure(str(error)) from None
-    if reader.entries is None or reader.depth != 0:
-        raise Unsure("no channel")
-    return (
-        reader.feed,
-        reader.entries,
-        reader.namespaces.version,
-        reader.namespaces.namespaces_in_use,
-    )
+    stream = Stream(data)
+    entries = list(stream)
+    return stream.feed, entries, stream.version, stream.namespaces
+
+
+class Stream:
+    """One reading of a document, entry by entry: iterating yields each item's dictionary once
+    the piece of the document that closes it is read, and keeps none, so a feed of 380,000
+    items is never held whole. ``feed``, ``version`` and ``namespaces`` are the channel as read
+    so far (all of it once the iteration has ended). Iterating raises ``Unsure`` where ``read``
+    would, possibly after some entries were given. The same bytes give the same entries."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._reader = _Reader()
+
+    @property
+    def feed(self) -> FeedParserDict:
+        return self._reader.feed
+
+    @property
+    def version(self) -> str:
+        return self._reader.namespaces.version
+
+    @property
+    def namespaces(self) -> dict[str, str]:
+        return self._reader.namespaces.namespaces_in_use
+
+    def __iter__(self) -> Iterator[FeedParserDict]:
+        reader, data = self._reader, self._data
+        parser = expat.ParserCreate(None, " ")
+        parser.namespace_prefixes = True
+        parser.buffer_text = True
+        parser.buffer_size = _TEXT_BUFFER
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_UNLESS_STANDALONE)
+        parser.StartNamespaceDeclHandler = reader.namespace
+        parser.StartElementHandler = reader.start
+        parser.EndElementHandler = reader.end
+        parser.CharacterDataHandler = reader.characters
+        parser.StartDoctypeDeclHandler = reader.refuse
+        parser.ExternalEntityRefHandler = reader.refuse
+        parser.SkippedEntityHandler = reader.refuse
+        # The reader joins every text before it looks at it: where a piece ends changes nothing.
+        for start in range(0, max(len(data), 1), _PIECE):
+            try:
+                parser.Parse(data[start : start + _PIECE], start + _PIECE >= len(data))
+            except expat.ExpatError as error:  # feedparser's strict parser fails too
+                raise Unsure(str(error)) from None
+            finished, reader.finished = reader.finished, []
+            yield from finished
+            del finished
+        if not reader.in_channel or reader.depth != 0:
+            raise Unsure("no channel")
 
 
 # Leaf elements by where they may appear. The value says how feedparser treats them.
@@ -141,7 +171,9 @@ class _Reader:
     def __init__(self) -> None:
         self.namespaces = _Namespaces()
         self.feed = FeedParserDict()
-        self.entries: list[FeedParserDict] | None = None
+        self.in_channel = False  # the channel has begun
+        self.entry = FeedParserDict()  # the item being read
+        self.finished: list[FeedParserDict] = []  # items closed since the stream last looked
         self.depth = 0
         self.title_depth = -1
         self.guidislink = False
@@ -178,13 +210,12 @@ class _Reader:
         if where == "":
             self._start_rss(tag, attributes)
         elif where == "rss":
-            if tag != "channel" or attributes or self.entries is not None:
+            if tag != "channel" or attributes or self.in_channel:
                 raise Unsure(f"{tag} in rss")
             self._open("channel")
-            self.entries = []
+            self.in_channel = True
         elif where == "channel" and tag == "item" and not attributes:
-            assert self.entries is not None
-            self.entries.append(FeedParserDict())
+            self.entry = FeedParserDict()
             self.title_depth = -1
             self.guidislink = False
             self._open("item")
@@ -208,6 +239,7 @@ class _Reader:
             self.seen.pop()
             if closed == "item":
                 self.has_content = False
+                self.finished.append(self.entry)
         self.depth -= 1
 
     # -- containers --------------------------------------------------------------------------
@@ -236,8 +268,7 @@ class _Reader:
     def context(self) -> FeedParserDict:
         where = self.path[-1]
         if where == "item":
-            assert self.entries
-            return self.entries[-1]
+            return self.entry
         if where == "image":
             return self.feed["image"]
         return self.feed

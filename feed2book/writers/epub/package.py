@@ -11,7 +11,7 @@ playOrder per target (a section shares its first article's).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 from ebooklib import epub
@@ -39,21 +39,45 @@ IDENTIFIER_ID = "bookid"
 XHTML = "application/xhtml+xml"
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
-# A file's bytes, or what makes them when the writer comes to that file.
-Content = bytes | Callable[[], bytes]
+# A file's bytes, or what makes them (whole, or in pieces) when the writer comes to that file.
+Content = bytes | Callable[[], bytes | Iterator[bytes]]
 
 
 class _MadeOnWrite(epub.EpubItem):  # type: ignore[misc]  # ebooklib has no type hints
     """An item whose bytes are made when the writer asks for them, then let go: ebooklib's writer
     reads a plain item's content once, in ``_write_items``, so a book of 380,000 articles never
-    holds its pages in memory."""
+    holds its pages in memory. Pieces (an iterator) are written to the zip as they come
+    (``book._FixedEntries``)."""
 
-    def __init__(self, make: Callable[[], bytes], **fields: object) -> None:
+    def __init__(self, make: Callable[[], bytes | Iterator[bytes]], **fields: object) -> None:
         super().__init__(**fields)
         self._make = make
 
-    def get_content(self, default: object = None) -> bytes:
+    def get_content(self, default: object = None) -> bytes | Iterator[bytes]:
         return self._make()
+
+
+class _WithPages:
+    """``book.items`` or ``book.spine`` with the article pages in their place, each page's
+    ``EpubItem`` made when ebooklib's writer reaches it and let go after: the writer only
+    iterates them (manifest, spine, files), so 380,000 pages never exist as items at once."""
+
+    def __init__(
+        self,
+        before: list[epub.EpubItem],
+        chapters: tuple[Chapter, ...],
+        page: Callable[[Chapter], epub.EpubItem],
+        after: list[epub.EpubItem],
+    ) -> None:
+        self._before, self._chapters, self._page, self._after = before, chapters, page, after
+
+    def __iter__(self) -> Iterator[epub.EpubItem]:
+        yield from self._before
+        yield from map(self._page, self._chapters)
+        yield from self._after
+
+    def __len__(self) -> int:
+        return len(self._before) + len(self._chapters) + len(self._after)
 
 
 def _item(item_id: str, file_name: str, media_type: str, data: Content) -> epub.EpubItem:
@@ -64,11 +88,15 @@ def _item(item_id: str, file_name: str, media_type: str, data: Content) -> epub.
 
 
 def epub_book(
-    plan: BookPlan, files: Mapping[str, Content], cover: tuple[Resource, bytes] | None
+    plan: BookPlan,
+    files: Mapping[str, Content],
+    cover: tuple[Resource, bytes] | None,
+    article: Callable[[Chapter], bytes],
 ) -> epub.EpubBook:
     """The book as ebooklib packages it. ``files``: what we made (or what makes it), by file name
-    (nav document, NCX, stylesheet, title and contents pages, articles); ``cover``: the cover
-    image and its page. Neither the clock nor a random source reaches the book."""
+    (nav document, NCX, stylesheet, title and contents pages); ``cover``: the cover image and its
+    page; ``article``: what makes a chapter's page. Neither the clock nor a random source reaches
+    the book."""
     book = epub.EpubBook()
     # The constructor adds <meta name="generator" content="Ebook-lib 0.20.0">: the book names no
     # tool (and a rebuild with another ebooklib release must not change the bytes).
@@ -107,12 +135,20 @@ def epub_book(
         guide.insert(0, ("cover", COVER_PAGE_FILE, "Cover"))
     spine.append(page("titlepage", TITLE_PAGE_FILE, files[TITLE_PAGE_FILE]))
     spine.append(page("contents", TOC_PAGE_FILE, files[TOC_PAGE_FILE]))
-    spine += [
-        page(c.item_id, c.file_name, files[c.file_name], _page_properties(c)) for c in plan.chapters
-    ]
+    before = list(book.items)
     for resource in plan.resources:
         other(resource.item_id, resource.file_name, resource.media_type, resource.data)
-    book.spine = spine
+
+    def chapter_page(chapter: Chapter) -> epub.EpubItem:
+        item = _item(chapter.item_id, chapter.file_name, XHTML, lambda: article(chapter))
+        item.properties = [p for p in (_page_properties(chapter),) if p]
+        return item
+
+    def spine_entry(chapter: Chapter) -> epub.EpubItem:  # the spine reads the id alone
+        return epub.EpubItem(uid=chapter.item_id, file_name=chapter.file_name, media_type=XHTML)
+
+    book.items = _WithPages(before, plan.chapters, chapter_page, book.items[len(before) :])
+    book.spine = _WithPages(spine, plan.chapters, spine_entry, [])
     # EPUB 2 guide: Kindle still reads the cover, contents and start position from it.
     book.guide = [{"type": kind, "href": href, "title": title} for kind, href, title in guide]
     return book
@@ -177,35 +213,12 @@ def _description(plan: BookPlan) -> str:
     return " — ".join(dict.fromkeys(part for part in parts if part))
 
 
-def toc_ncx(plan: BookPlan) -> str:
+def toc_ncx_parts(plan: BookPlan) -> Iterator[str]:
     """The NCX mirrors the nav document; a section points at its first article and so shares
-    that article's playOrder (NCX requires one playOrder per target)."""
-    play_order: dict[str, int] = {}
-    for chapter in plan.chapters:
-        play_order.setdefault(chapter.file_name, len(play_order) + 1)
-    points: list[str] = []
-    counter = 0
-
-    def nav_point(label: str, href: str, children: str = "") -> str:
-        nonlocal counter
-        counter += 1
-        return (
-            f'<navPoint id="navpoint-{counter}" playOrder="{play_order[href]}">'
-            f"<navLabel><text>{esc(label)}</text></navLabel>"
-            f'<content src="{href}"/>{children}</navPoint>'
-        )
-
-    for group in plan.groups:
-        if group.title:
-            first = group.chapters[0].file_name
-            inner = "\n".join(
-                nav_point(entry_title(plan, group, c), c.file_name) for c in group.chapters
-            )
-            points.append(nav_point(group.title, first, f"\n{inner}\n"))
-        else:
-            points += [nav_point(entry_title(plan, group, c), c.file_name) for c in group.chapters]
+    that article's playOrder (NCX requires one playOrder per target: an article's is its place
+    in the book, file names being unique). In pieces, one navPoint at a time."""
     authors = names(plan.creators)
-    return (
+    yield (
         _XML_DECLARATION + '<ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1"'
         f' xml:lang="{esc(plan.language)}">\n<head>\n'
         f'<meta name="dtb:uid" content="{plan.identifier}"/>\n'
@@ -215,6 +228,32 @@ def toc_ncx(plan: BookPlan) -> str:
         f"<docTitle><text>{esc(plan.title)}</text></docTitle>\n"
         + (f"<docAuthor><text>{esc(authors)}</text></docAuthor>\n" if authors else "")
         + "<navMap>\n"
-        + "\n".join(points)
-        + "\n</navMap>\n</ncx>\n"
+    )
+    counter = 0  # navPoint ids: a section's comes after its articles'
+    play_order = 0  # of the last article written
+    separator = ""  # between top-level navPoints
+    for group in plan.groups:
+        if group.title:
+            section = counter + len(group.chapters) + 1
+            first = group.chapters[0].file_name
+            yield separator + _nav_point(section, play_order + 1, group.title, first) + "\n"
+        for number, chapter in enumerate(group.chapters):
+            counter += 1
+            play_order += 1
+            label = entry_title(plan, group, chapter)
+            before = ("\n" if number else "") if group.title else separator
+            yield before + _nav_point(counter, play_order, label, chapter.file_name) + "</navPoint>"
+            separator = "\n"
+        if group.title:
+            counter += 1
+            yield "\n</navPoint>"
+    yield "\n</navMap>\n</ncx>\n"
+
+
+def _nav_point(number: int, play_order: int, label: str, href: str) -> str:
+    """An NCX navPoint's opening, label and target (its children and end tag follow)."""
+    return (
+        f'<navPoint id="navpoint-{number}" playOrder="{play_order}">'
+        f"<navLabel><text>{esc(label)}</text></navLabel>"
+        f'<content src="{href}"/>'
     )

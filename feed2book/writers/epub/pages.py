@@ -6,6 +6,7 @@ id on ``<body>`` and no link to one (Kindle's converter fails with E999 on those
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -42,15 +43,22 @@ _BODY_PLACEHOLDER = "article-body"
 
 
 def xhtml_page(title: str, language: str, direction: str, body: str, body_class: str = "") -> str:
+    head, tail = page_frame(title, language, direction, body_class)
+    return head + body + tail
+
+
+def page_frame(title: str, language: str, direction: str, body_class: str = "") -> tuple[str, str]:
+    """What comes before and after a page's body (``xhtml_page`` is ``head + body + tail``)."""
     rtl = direction if direction == "rtl" else None
     css_class = f' class="{body_class}"' if body_class else ""
-    return (
+    head = (
         _XML_HEAD + '<html xmlns="http://www.w3.org/1999/xhtml"'
         f' xmlns:epub="http://www.idpf.org/2007/ops"{lang_attrs(language, rtl)}>\n'
         f"<head>\n<title>{esc(title)}</title>\n"
         f'<link rel="stylesheet" type="text/css" href="{STYLESHEET_FILE}"/>\n</head>\n'
-        f"<body{css_class}>\n{body}\n</body>\n</html>\n"
+        f"<body{css_class}>\n"
     )
+    return head, "\n</body>\n</html>\n"
 
 
 def cover_page(plan: BookPlan, cover: Resource, width: int, height: int) -> str:
@@ -118,27 +126,29 @@ def isolated(text: str) -> str:
     return f"<bdi>{esc(text)}</bdi>" if xml_text(text) else ""
 
 
-def toc_page(plan: BookPlan) -> str:
+def toc_page_parts(plan: BookPlan) -> Iterator[str]:
+    """The contents page in pieces, one entry at a time (a book of 380,000 articles never holds
+    it whole)."""
     show_authors = len({chapter.article.author_handles for chapter in plan.chapters}) > 1
     contents = i18n.text(plan.language, "contents")
-    parts = ['<div class="toc">', f"<h1>{esc(contents)}</h1>"]
+    head, tail = page_frame(contents, plan.language, plan.direction)
+    yield head + '<div class="toc">\n' + f"<h1>{esc(contents)}</h1>"
     for group in plan.groups:
         if group.title:
-            parts.append(f"<h2>{isolated(group.title)}</h2>")
-        parts.append("<ol>")
+            yield f"\n<h2>{isolated(group.title)}</h2>"
+        yield "\n<ol>"
         for chapter in group.chapters:
             date = i18n.short_date(chapter.article.published, plan.language)
             details = [f'<span class="date">{isolated(date)}</span>']
             if show_authors and chapter.article.authors:
                 details.append(isolated(names(chapter.article.authors)))
-            parts.append(
-                f"<li{_lang_of(plan, chapter)}>"
+            yield (
+                f"\n<li{_lang_of(plan, chapter)}>"
                 f'<a href="{chapter.file_name}">{isolated(entry_title(plan, group, chapter))}</a>'
                 f' <span class="toc-meta">({" · ".join(details)})</span></li>'
             )
-        parts.append("</ol>")
-    parts.append("</div>")
-    return xhtml_page(contents, plan.language, plan.direction, "\n".join(parts))
+        yield "\n</ol>"
+    yield "\n</div>" + tail
 
 
 def entry_title(plan: BookPlan, group: TocGroup, chapter: Chapter) -> str:
@@ -155,23 +165,28 @@ def entry_title(plan: BookPlan, group: TocGroup, chapter: Chapter) -> str:
     return title_in_series(chapter.title, series.name)
 
 
-def nav_document(plan: BookPlan) -> str:
-    """EPUB 3 navigation: sections -> articles, or articles only when there is one section."""
-    items = []
+def nav_document_parts(plan: BookPlan) -> Iterator[str]:
+    """EPUB 3 navigation: sections -> articles, or articles only when there is one section; in
+    pieces, one entry at a time."""
+    words = {key: i18n.text(plan.language, key) for key in ("title_page", "contents", "cover")}
+    head, tail = page_frame(words["contents"], plan.language, plan.direction)
+    yield head + f'<nav epub:type="toc" id="toc">\n<h1>{esc(words["contents"])}</h1>\n<ol>\n'
+    separator = ""
     for group in plan.groups:
-        entries = "\n".join(
+        entries = (
             f'<li{_lang_of(plan, c)}><a href="{c.file_name}">'
             f"{esc(entry_title(plan, group, c))}</a></li>"
             for c in group.chapters
         )
         if group.title:
             first = group.chapters[0].file_name
-            items.append(
-                f'<li><a href="{first}">{esc(group.title)}</a>\n<ol>\n{entries}\n</ol></li>'
-            )
+            yield f'{separator}<li><a href="{first}">{esc(group.title)}</a>\n<ol>\n'
+            yield from _joined(entries, "\n")
+            yield "\n</ol></li>"
         else:
-            items.append(entries)
-    words = {key: i18n.text(plan.language, key) for key in ("title_page", "contents", "cover")}
+            yield separator
+            yield from _joined(entries, "\n")
+        separator = "\n"
     landmarks = [
         (TITLE_PAGE_FILE, "titlepage", words["title_page"]),
         (TOC_PAGE_FILE, "toc", words["contents"]),
@@ -183,13 +198,17 @@ def nav_document(plan: BookPlan) -> str:
         f'<li><a epub:type="{kind}" href="{href}">{esc(label)}</a></li>'
         for href, kind, label in landmarks
     )
-    body = (
-        f'<nav epub:type="toc" id="toc">\n<h1>{esc(words["contents"])}</h1>\n'
-        f"<ol>\n{chr(10).join(items)}\n</ol>\n"
+    yield (
+        "\n</ol>\n"
         f'</nav>\n<nav epub:type="landmarks" id="landmarks" hidden="">\n<h2>Landmarks</h2>\n'
-        f"<ol>\n{landmark_items}\n</ol>\n</nav>"
+        f"<ol>\n{landmark_items}\n</ol>\n</nav>" + tail
     )
-    return xhtml_page(words["contents"], plan.language, plan.direction, body)
+
+
+def _joined(parts: Iterable[str], separator: str) -> Iterator[str]:
+    """``separator.join(parts)``, one part at a time."""
+    for number, part in enumerate(parts):
+        yield separator + part if number else part
 
 
 def article_page(plan: BookPlan, chapter: Chapter) -> bytes:

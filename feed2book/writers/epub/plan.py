@@ -35,6 +35,7 @@ OPF_FILE = "content.opf"
 RESERVED_FILES = frozenset(
     {STYLESHEET_FILE, NAV_FILE, NCX_FILE, COVER_PAGE_FILE, TITLE_PAGE_FILE, TOC_PAGE_FILE, OPF_FILE}
 )
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _RESOURCE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
 
 
@@ -43,11 +44,14 @@ class Chapter:
     """One article and the file it becomes."""
 
     article: Article
-    file_name: str
     item_id: str
     title: str
     language: str
     direction: str
+
+    @property
+    def file_name(self) -> str:
+        return self.item_id + ".xhtml"  # made when asked: one string fewer per article held
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +143,7 @@ def make_plan(
 def _chapters(book: Book, book_language: str) -> tuple[Chapter, ...]:
     chapters: list[Chapter] = []
     used: set[str] = set()
+    languages: dict[str, str] = {}  # one string per language, not one per article
     for article in book.articles:
         stem = (
             ARTICLE_FILE_PREFIX
@@ -149,11 +154,13 @@ def _chapters(book: Book, book_language: str) -> tuple[Chapter, ...]:
             counter += 1
             item_id = f"{stem}-{counter}"
         used.add(item_id)
-        language = normalise_language(article.language, default=book_language)
+        language = languages.get(article.language)
+        if language is None:
+            language = normalise_language(article.language, default=book_language)
+            language = languages.setdefault(article.language, language)
         chapters.append(
             Chapter(
                 article=article,
-                file_name=item_id + ".xhtml",
                 item_id=item_id,
                 title=xml_text(article.title) or UNTITLED,
                 language=language,
@@ -217,8 +224,10 @@ def iso_date(moment: datetime) -> str:
 
 
 def xml_text(text: str) -> str:
-    """``text`` stripped of the characters XML 1.0 forbids, whitespace collapsed."""
-    return " ".join(re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "", text).split())
+    """``text`` stripped of the characters XML 1.0 forbids, whitespace collapsed (``text``
+    itself when that changes nothing: a book's titles are not copied)."""
+    cleaned = " ".join(_NOT_IN_XML.sub("", text).split())
+    return text if cleaned == text else cleaned
 
 
 def esc(text: str) -> str:
