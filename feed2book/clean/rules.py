@@ -263,8 +263,12 @@ def safe_url(raw: str, base: str | None, *, image: bool = False) -> str | None:
 # What a URL may not hold as it is (WHATWG URL: no URL code point; ASCII punctuation, controls,
 # noncharacters, surrogates): browsers percent-encode it, EPUBCheck rejects it (RSC-020). Also "%"
 # that starts no percent-escape. The host is left alone ("[" and "]" enclose an IPv6 address).
+# ASCII controls, space and the characters RFC 3986 leaves out; Unicode spaces and line
+# separators (which URL parsers such as EPUBCheck's read as a space) and bidi controls (which
+# RFC 3987 forbids in IRIs: they reorder what a reader sees); non-characters and surrogates.
 _NOT_IN_URL = re.compile(
-    r'[\x00-\x20"<>\\^`{|}\[\]\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]|%(?![0-9A-Fa-f]{2})'
+    r'[\x00-\x20"<>\\^`{|}\[\]\x7f-\xa0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f'
+    r"\u3000\ufeff\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]|%(?![0-9A-Fa-f]{2})"
 )
 # A host name (IDN letters too) or an IP address (an IPv6 one comes without its brackets).
 _HOST = re.compile(r"[\w.\-]+|[0-9A-Fa-f:.]+")

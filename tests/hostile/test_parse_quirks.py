@@ -112,6 +112,10 @@ def test_a_stray_latin1_byte_in_a_utf8_feed_does_not_make_it_mojibake() -> None:
         ("https://[::1]:8080/x%zz?q=%41", "https://[::1]:8080/x%25zz?q=%41"),
         ("relative/pa th#frag\"", "relative/pa%20th#frag%22"),
         ("https://ok.example/fine/ünï?x=1#y", "https://ok.example/fine/ünï?x=1#y"),
+        # Unicode spaces and separators (EPUBCheck: "space is not allowed"), bidi controls
+        ("https://ok.example/ò\u2028x\u3000y\u00a0z", "https://ok.example/ò%E2%80%A8x%E3%80%80y%C2%A0z"),
+        ("https://ok.example/a\u202eb\u2066c\u200fd", "https://ok.example/a%E2%80%AEb%E2%81%A6c%E2%80%8Fd"),
+        ("https://ok.example/\U0005b904", "https://ok.example/\U0005b904"),  # letters of any plane stay
     ],
 )  # fmt: skip
 def test_characters_no_url_may_hold_are_percent_encoded(url: str, escaped: str) -> None:
@@ -164,3 +168,25 @@ def test_an_xml_declaration_feedparser_cannot_read(declaration: bytes) -> None:
     body = rss(item("Kept", "<p>x</p>")).split("?>", 1)[1].encode()
     [article] = parse(declaration + body).articles
     assert article.title == "Kept"
+
+
+def test_links_with_unicode_spaces_and_bidi_controls_make_a_valid_book() -> None:
+    """A generated feed found it: a line separator (U+2028) in a link was kept as it was, and
+    EPUBCheck reads it as a space ("not a valid URL"). Every link a page carries is checked."""
+    from feed2book.group import BookOptions, GroupBy, group_articles
+    from feed2book.writers.epub.book import build_epub
+    from tests.epubcheck_helper import assert_all_epubcheck_clean
+
+    odd = "https://ok.example/ò\u2028x\u3000y\u00a0z\u202eq\u2066r.mp3"
+    atom = (
+        '<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        "<title>t</title><id>urn:t</id><updated>2026-01-01T00:00:00Z</updated><entry>"
+        "<title>e</title><id>urn:e</id><updated>2026-01-01T00:00:00Z</updated>"
+        f'<link href="{odd}"/><link rel="enclosure" type="audio/mpeg" length="9" href="{odd}"/>'
+        f'<content type="html">&lt;p&gt;&lt;a href="{odd}"&gt;x&lt;/a&gt;&lt;/p&gt;</content>'
+        "</entry></feed>"
+    )
+    (article,) = parse(atom.encode()).articles
+    assert "\u2028" not in article.url + article.content_html
+    (book,) = group_articles([article], BookOptions(GroupBy.NONE, title="t")).books
+    assert_all_epubcheck_clean({"odd links": build_epub(book)})
