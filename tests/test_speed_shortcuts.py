@@ -1,6 +1,7 @@
 """The speed shortcuts give exactly what the code they skip gives.
 
-- ``text.xhtml_word_count(x) == count_words(to_text(x))``, and ``count_words`` (no regex but the
+- ``text.xhtml_word_count(x) == count_words(to_text(x))``; ``tree_word_count`` of the tree
+  ``clean_html_tree`` serialised == ``xhtml_word_count`` of its XHTML (no second parse); and ``count_words`` (no regex but the
   CJK one: non-ASCII characters stand in as ASCII of their class) == the regex count;
 - ``codeblocks.code_text`` (libxml2's text when nothing needs the walk) == the walk;
 - ``clean._web_url`` (a plain absolute address as it is) == ``htmlrules.safe_url``.
@@ -22,9 +23,9 @@ from lxml import etree
 
 from feed2book.clean import codeblocks
 from feed2book.clean import html as clean
-from feed2book.clean.html import clean_html
+from feed2book.clean.html import clean_html, clean_html_tree
 from feed2book.clean.rules import safe_url
-from feed2book.convert.text import count_words, to_text, xhtml_word_count
+from feed2book.convert.text import count_words, to_text, tree_word_count, xhtml_word_count
 from feed2book.parse._fast import feed as fastfeed
 from tests.conftest import DATA, EXAMPLES, PRACTICE, REPO, SEEDS
 
@@ -101,6 +102,28 @@ _HTML_PIECES = st.sampled_from(
 def test_word_counts_are_the_same_for_generated_html(html: str) -> None:
     xhtml = clean_html(html)
     assert xhtml_word_count(xhtml) == count_words(to_text(xhtml)) == regex_count(to_text(xhtml))
+
+
+def test_the_cleaners_tree_counts_as_its_xhtml() -> None:
+    # Every entry at hand, formulas included: the tree is what the XHTML says, word for word.
+    for (html, base), xhtml in zip(HTML, XHTML, strict=True):
+        cleaned, tree = clean_html_tree(html, base_url=base)
+        assert cleaned == xhtml
+        assert tree_word_count(tree) == xhtml_word_count(xhtml)
+
+
+_TREE_PIECES = _HTML_PIECES | st.sampled_from(
+    ["<math><mi>x</mi><mo>+</mo><mn>12</mn></math>", "&#13;", "\r\n", "<div>", "</div>",
+     "<p>a<br>b</p>", "<ruby>漢<rt>kan</rt></ruby>", "<script>x y</script>", "<h5>", "</h5>"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_TREE_PIECES, max_size=40).map("".join))
+def test_the_cleaners_tree_counts_as_its_xhtml_for_generated_html(html: str) -> None:
+    xhtml, tree = clean_html_tree(html)
+    assert xhtml == clean_html(html)
+    assert tree_word_count(tree) == xhtml_word_count(xhtml)
 
 
 @settings(max_examples=400, deadline=None)

@@ -23,9 +23,9 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from feed2book.clean.html import clean_html
+from feed2book.clean.html import clean_html, clean_html_tree
 from feed2book.clean.rules import escape_url
-from feed2book.convert.text import text_as_html, to_text, xhtml_word_count
+from feed2book.convert.text import text_as_html, to_text, tree_word_count
 from feed2book.defaults import LANGUAGE as DEFAULT_LANGUAGE
 from feed2book.defaults import MAX_FEED_BYTES
 from feed2book.errors import NotAFeedError
@@ -337,7 +337,7 @@ def _entry_to_article(item: tuple[Any, str], context: _FeedContext) -> tuple[Art
     used: list[str] = []
     link, forem = _link_and_forem(entry, context)
     raw_html, base = _content(entry, link, context)
-    xhtml = clean_html(
+    xhtml, tree = clean_html_tree(
         raw_html, base_url=base or None, on_problem=lambda what: used.append(f"clean:{what}")
     )
     title = _clean_text(entry.get("title", ""))
@@ -369,7 +369,7 @@ def _entry_to_article(item: tuple[Any, str], context: _FeedContext) -> tuple[Art
         feed=context.feed,
         language=_entry_language(entry) or context.language or _guessed_language(title, xhtml),
         content_html=xhtml,
-        word_count=xhtml_word_count(xhtml),
+        word_count=tree_word_count(tree),
         revision_key=revision_key(handles, title),
         enclosures=enclosures.from_entry(entry, partial(_resolved, base or link)),
     )
@@ -732,7 +732,9 @@ def _json_item(
         paragraphs = _json_text(item["content_text"]).split("\n\n")
         html = "".join(f"<p>{_escape(p)}</p>" for p in paragraphs)
     base = url or feed.site or None
-    xhtml = clean_html(html, base_url=base, on_problem=lambda what: used(f"clean:{what}"))
+    xhtml, tree = clean_html_tree(
+        html, base_url=base, on_problem=lambda what: used(f"clean:{what}")
+    )
     title = (
         _clean_text(_json_text(item.get("title"))) or _title_from_text(to_text(xhtml)) or "Untitled"
     )
@@ -756,7 +758,7 @@ def _json_item(
         or language
         or _guessed_language(title, xhtml),
         content_html=xhtml,
-        word_count=xhtml_word_count(xhtml),
+        word_count=tree_word_count(tree),
         revision_key=revision_key(handles, title),
         enclosures=enclosures.from_json(item.get("attachments"), partial(_resolved, base or "")),
     )
@@ -818,7 +820,7 @@ def article_from_record(record: Mapping[str, Any]) -> Article:
     url = _web_url(_json_text(record.get("url")))
     # Cleaned again (a JSON Lines file may come from anywhere), but not re-resolved: the links
     # were resolved against the article's own base when it was first read.
-    xhtml = clean_html(_json_text(record.get("content_html")))
+    xhtml, tree = clean_html_tree(_json_text(record.get("content_html")))
     word_count = record.get("word_count")
     return Article(
         id=_json_text(record["id"]),
@@ -842,7 +844,7 @@ def article_from_record(record: Mapping[str, Any]) -> Article:
         word_count=(
             word_count
             if isinstance(word_count, int) and not isinstance(word_count, bool) and word_count >= 0
-            else xhtml_word_count(xhtml)
+            else tree_word_count(tree)
         ),
         series=_series(record.get("series")),
         revision_key=revision_key(tuple(a.handle for a in authors), title),
