@@ -5,6 +5,7 @@
   CJK one: non-ASCII characters stand in as ASCII of their class) == the regex count;
 - ``codeblocks.code_text`` (libxml2's text when nothing needs the walk) == the walk;
 - ``clean._web_url`` (a plain absolute address as it is) == ``htmlrules.safe_url``;
+- ``feed.plain_entry`` (an entry read once into plain dicts) reads as feedparser's entry;
 - ``pages.article_page`` (the page and its content parsed as one) == the page made with a
   placeholder that the separately parsed content replaces.
 
@@ -31,7 +32,7 @@ from feed2book.clean.rules import safe_url
 from feed2book.convert.text import count_words, to_text, tree_word_count, xhtml_word_count
 from feed2book.group import group_articles
 from feed2book.parse._fast import feed as fastfeed
-from feed2book.parse.feed import parse_source
+from feed2book.parse.feed import parse_source, plain_entry
 from feed2book.sources.fetch import Fetched
 from feed2book.writers.epub import pages
 from feed2book.writers.epub.plan import BookPlan, Chapter, make_plan
@@ -265,3 +266,58 @@ def test_article_pages_are_the_pages_made_from_a_placeholder() -> None:
             article = replace(chapter.article, content_html=content)
             made = replace(chapter, article=article, direction=direction)
             assert pages.article_page(plan, made) == _page_as_before(plan, made), content
+
+
+# What parse.feed reads of an entry, and of the details it holds.
+_ENTRY_KEYS = (
+    "link", "id", "title", "content", "summary", "summary_detail", "title_detail", "author",
+    "authors", "tags", "enclosures", "media_content", "itunes_duration", "published_parsed",
+)  # fmt: skip
+_DETAIL_KEYS = ("value", "base", "type", "language", "name", "term", "label", "href", "length")
+
+
+def _feed_documents() -> list[bytes]:
+    feeds = [*EXAMPLES.glob("*.xml"), *EXAMPLES.glob("*.atom")]
+    feeds += [path for path in sorted((DATA / "feeds").iterdir()) if path.suffix != ".json"]
+    feeds += sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
+    feeds += sorted(PRACTICE.glob("*.xml")) + sorted(PRACTICE.glob("*.rss"))
+    return [path.read_bytes() for path in feeds] + [bench.make_feed(40)]
+
+
+def test_plain_entries_read_as_feedparsers() -> None:
+    # Read by the fast reader and by feedparser itself (the fallback for other feeds): every key
+    # parse.feed reads gives the same value, and updated_parsed the feed's own one.
+    import feedparser
+
+    compared = 0
+    for data in _feed_documents():
+        fast = fastfeed.parse(data).entries
+        slow = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False).entries
+        for entry in [*fast, *slow]:
+            plain = plain_entry(entry)
+            assert type(plain) is dict
+            for key in _ENTRY_KEYS:
+                assert plain.get(key) == entry.get(key), key
+            assert plain.get("updated_parsed") == dict.get(entry, "updated_parsed")
+            for key in ("content", "authors", "tags"):
+                for mine, theirs in zip(plain.get(key) or [], entry.get(key) or [], strict=True):
+                    assert type(mine) is dict
+                    assert [mine.get(k) for k in _DETAIL_KEYS] == [
+                        theirs.get(k) for k in _DETAIL_KEYS
+                    ]
+            compared += 1
+    assert compared > 100
+
+
+def test_plain_entries_keep_enclosures_from_links() -> None:
+    # feedparser computes "enclosures" from the links; a plain dict has to hold them.
+    data = (
+        b'<rss version="2.0"><channel><title>t</title><item><title>Episode</title>'
+        b'<enclosure url="https://example.com/e.mp3" type="audio/mpeg" length="42"/>'
+        b"</item></channel></rss>"
+    )
+    entry = fastfeed.parse(data).entries[0]
+    enclosures = plain_entry(entry)["enclosures"]
+    assert [(e["href"], e["type"], e["length"]) for e in enclosures] == [
+        ("https://example.com/e.mp3", "audio/mpeg", "42")
+    ]

@@ -174,14 +174,16 @@ def parse_feed(
     portable = replace(context, fetched=replace(fetched, data=b""))  # helpers need no bytes
     convert = partial(_entry_to_article, context=portable)
     keep = on_article or result.articles.append
+    plain = [plain_entry(entry) for entry in parsed.entries]
+    parsed.entries.clear()
     # Ids are decided for the whole feed first: a fragment or a shared link only tells whether
     # it distinguishes items once every item is seen (``identity.feed_ids``).
-    ids = feed_ids([_entry_facts(entry, context) for entry in parsed.entries])
-    entries = list(zip(parsed.entries, ids, strict=True))
+    ids = feed_ids([_entry_facts(entry, context) for entry in plain])
+    entries = list(zip(plain, ids, strict=True))
+    plain.clear()
     summaries = summary_flags(
         [entry_signals(entry, _link_and_forem(entry, context)[0]) for entry, _ in entries]
     )
-    parsed.entries.clear()
     done = parallel.map_in_order(convert, entries, consume=True)
     for (article, used), summary in zip(done, summaries, strict=True):
         keep(replace(article, content_source=ContentSource.SUMMARY.value) if summary else article)
@@ -283,6 +285,31 @@ def _encoding_message(guessed: charsets.Guess) -> str:
         else "no character encoding declared and the bytes are not UTF-8"
     )
     return f"{said}; read as {label} (a guess)"
+
+
+# The parts of an entry read as the details they hold: every key read of them is stored under its
+# own name (``value``, ``base``, ``type``, ``language``, ``name``, ``term``, ``label``).
+_DETAILS = ("content", "summary_detail", "title_detail", "authors", "tags")
+
+
+def plain_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A feedparser entry as plain dicts, made once: each look-up in a ``FeedParserDict`` is a
+    Python call (aliases, computed keys), and an entry is read some forty times.
+
+    The same values for every key read here: none is an alias; ``enclosures``, the one
+    computed key read (from ``links``), is computed by feedparser; ``updated_parsed`` is the
+    feed's own (``FeedParserDict`` would fall back to ``published_parsed``, which ``_raw``
+    avoids anyway). ``media_content`` is kept as feedparser gave it (its ``url`` is an alias).
+    """
+    plain = dict(entry)
+    plain["enclosures"] = entry.get("enclosures")
+    for key in _DETAILS:
+        value = plain.get(key)
+        if isinstance(value, dict):
+            plain[key] = dict(value)
+        elif isinstance(value, list):
+            plain[key] = [dict(item) if isinstance(item, dict) else item for item in value]
+    return plain
 
 
 @dataclass(frozen=True)
