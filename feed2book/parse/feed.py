@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
@@ -178,12 +178,14 @@ def parse_feed(
     parsed.entries.clear()
     # Ids are decided for the whole feed first: a fragment or a shared link only tells whether
     # it distinguishes items once every item is seen (``identity.feed_ids``).
-    ids = feed_ids([_entry_facts(entry, context) for entry in plain])
-    entries = list(zip(plain, ids, strict=True))
-    plain.clear()
+    located = [_locate(entry, context) for entry in plain]
+    ids = feed_ids([_entry_facts(*item, context) for item in zip(plain, located, strict=True)])
     summaries = summary_flags(
-        [entry_signals(entry, _link_and_forem(entry, context)[0]) for entry, _ in entries]
+        [entry_signals(entry, where.link) for entry, where in zip(plain, located, strict=True)]
     )
+    entries = list(zip(plain, ids, located, strict=True))
+    plain.clear()
+    located.clear()
     done = parallel.map_in_order(convert, entries, consume=True)
     for (article, used), summary in zip(done, summaries, strict=True):
         keep(replace(article, content_source=ContentSource.SUMMARY.value) if summary else article)
@@ -334,13 +336,26 @@ def _link_and_forem(entry: Any, context: _FeedContext) -> tuple[str, tuple[str, 
     return link, forem
 
 
-def _entry_facts(entry: Any, context: _FeedContext) -> ItemFacts:
+class _Located(NamedTuple):
+    """Where an entry points and what its body is, worked out once per entry."""
+
+    link: str
+    forem: tuple[str, str] | None
+    html: str  # the fullest HTML the entry carries (``_content``)
+    base: str  # what its relative links resolve against
+
+
+def _locate(entry: Any, context: _FeedContext) -> _Located:
+    link, forem = _link_and_forem(entry, context)
+    return _Located(link, forem, *_content(entry, link, context))
+
+
+def _entry_facts(entry: Any, where: _Located, context: _FeedContext) -> ItemFacts:
     """What ``feed_ids`` needs of an entry: cheap (the body is hashed as the feed gives it, not
     cleaned), except for an entry with no guid, link or title, whose fallback id needs the
     title ``_entry_to_article`` takes from its cleaned text."""
-    link, forem = _link_and_forem(entry, context)
+    link, forem, raw_html, base = where
     guid = entry.get("id", "") or ""
-    raw_html, base = _content(entry, link, context)
     title = _clean_text(entry.get("title", ""))
     if not title and not guid.strip() and not link and forem is None:
         title = _title_from_text(to_text(clean_html(raw_html, base_url=base or None))) or "Untitled"
@@ -358,12 +373,12 @@ def _entry_facts(entry: Any, context: _FeedContext) -> ItemFacts:
     )
 
 
-def _entry_to_article(item: tuple[Any, str], context: _FeedContext) -> tuple[Article, list[str]]:
-    """An entry and the id ``feed_ids`` gave it, as an ``Article``."""
-    entry, decided_id = item
+def _entry_to_article(
+    item: tuple[Any, str, _Located], context: _FeedContext
+) -> tuple[Article, list[str]]:
+    """An entry, the id ``feed_ids`` gave it and where it points, as an ``Article``."""
+    entry, decided_id, (link, forem, raw_html, base) = item
     used: list[str] = []
-    link, forem = _link_and_forem(entry, context)
-    raw_html, base = _content(entry, link, context)
     xhtml, tree = clean_html_tree(
         raw_html, base_url=base or None, on_problem=lambda what: used.append(f"clean:{what}")
     )
