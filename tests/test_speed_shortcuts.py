@@ -245,6 +245,8 @@ _PAGE_CONTENT = [
     *XHTML,
     "<p>a&nbsp;b</p>",  # an entity XML does not know: repaired by parse_fragment
     "<p>open <b>bold</p>",  # not well-formed
+    "<p>a</p></div><hr/><div class='article-body'><p>b</p>",  # closes its <div> early
+    "<p>a</p></div><div><p>b</p>",
     '<p><a epub:type="noteref" href="#n1">1</a></p><aside id="n1">note</aside>',
     "<p>x<!-- a comment --><?pi y?></p>",
     '<p xml:lang="fr" id="a">un</p><p id="a"><a href="#a">deux</a></p>',

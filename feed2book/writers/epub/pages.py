@@ -209,8 +209,9 @@ def _article_tree(chapter: Chapter) -> tuple[etree._Element, etree._Element]:
 
     Clean content (well-formed XHTML) is parsed once, with the page around it; other content
     is repaired by ``parse_fragment`` and put in place of a placeholder. Both give the same
-    tree for clean content. Content using the ``epub:`` prefix takes the second way: the page
-    declares that prefix, a fragment on its own does not.
+    tree for clean content. Content using the ``epub:`` prefix takes the second way (the page
+    declares that prefix, a fragment on its own does not), and so does content that closes
+    its ``<div>`` early: the page then has more elements than the header and that ``<div>``.
     """
     header = _article_header(chapter)
     title, language, direction = chapter.title, chapter.language, chapter.direction
@@ -224,7 +225,9 @@ def _article_tree(chapter: Chapter) -> tuple[etree._Element, etree._Element]:
         except etree.XMLSyntaxError:
             pass
         else:
-            return root, root[-1][-1]  # <body>'s last element
+            # The header is one element a line; <html> holds <head> and <body>.
+            if len(root) == 2 and len(root[-1]) == header.count("\n") + 2:
+                return root, root[-1][-1]
     page = xhtml_page(title, language, direction, f'{header}\n<div class="{_BODY_PLACEHOLDER}"/>')
     root = etree.fromstring(page.encode())
     content = parse_fragment(xhtml)
