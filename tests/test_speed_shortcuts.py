@@ -1,9 +1,13 @@
 """The speed shortcuts give exactly what the code they skip gives.
 
-- ``text.xhtml_word_count(x) == count_words(to_text(x))``, and ``count_words`` (no regex but the
+- ``text.xhtml_word_count(x) == count_words(to_text(x))``; ``tree_word_count`` of the tree
+  ``clean_html_tree`` serialised == ``xhtml_word_count`` of its XHTML (no second parse); and ``count_words`` (no regex but the
   CJK one: non-ASCII characters stand in as ASCII of their class) == the regex count;
 - ``codeblocks.code_text`` (libxml2's text when nothing needs the walk) == the walk;
-- ``clean._web_url`` (a plain absolute address as it is) == ``htmlrules.safe_url``.
+- ``clean._web_url`` (a plain absolute address as it is) == ``htmlrules.safe_url``;
+- ``feed.plain_entry`` (an entry read once into plain dicts) reads as feedparser's entry;
+- ``pages.article_page`` (the page and its content parsed as one) == the page made with a
+  placeholder that the separately parsed content replaces.
 
 Checked over the example, seed and practice feeds, the conversion goldens, the benchmark corpus
 and generated input.
@@ -14,6 +18,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -22,10 +27,16 @@ from lxml import etree
 
 from feed2book.clean import codeblocks
 from feed2book.clean import html as clean
-from feed2book.clean.html import clean_html
+from feed2book.clean.html import clean_html, clean_html_tree
 from feed2book.clean.rules import safe_url
-from feed2book.convert.text import count_words, to_text, xhtml_word_count
+from feed2book.convert.text import count_words, to_text, tree_word_count, xhtml_word_count
+from feed2book.group import group_articles
 from feed2book.parse._fast import feed as fastfeed
+from feed2book.parse.feed import parse_source, plain_entry
+from feed2book.sources.fetch import Fetched
+from feed2book.writers.epub import pages
+from feed2book.writers.epub.plan import BookPlan, Chapter, make_plan
+from feed2book.xhtml.content import externalise_remote_media, fix_references, parse_fragment
 from tests.conftest import DATA, EXAMPLES, PRACTICE, REPO, SEEDS
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -101,6 +112,28 @@ _HTML_PIECES = st.sampled_from(
 def test_word_counts_are_the_same_for_generated_html(html: str) -> None:
     xhtml = clean_html(html)
     assert xhtml_word_count(xhtml) == count_words(to_text(xhtml)) == regex_count(to_text(xhtml))
+
+
+def test_the_cleaners_tree_counts_as_its_xhtml() -> None:
+    # Every entry at hand, formulas included: the tree is what the XHTML says, word for word.
+    for (html, base), xhtml in zip(HTML, XHTML, strict=True):
+        cleaned, tree = clean_html_tree(html, base_url=base)
+        assert cleaned == xhtml
+        assert tree_word_count(tree) == xhtml_word_count(xhtml)
+
+
+_TREE_PIECES = _HTML_PIECES | st.sampled_from(
+    ["<math><mi>x</mi><mo>+</mo><mn>12</mn></math>", "&#13;", "\r\n", "<div>", "</div>",
+     "<p>a<br>b</p>", "<ruby>漢<rt>kan</rt></ruby>", "<script>x y</script>", "<h5>", "</h5>"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_TREE_PIECES, max_size=40).map("".join))
+def test_the_cleaners_tree_counts_as_its_xhtml_for_generated_html(html: str) -> None:
+    xhtml, tree = clean_html_tree(html)
+    assert xhtml == clean_html(html)
+    assert tree_word_count(tree) == xhtml_word_count(xhtml)
 
 
 @settings(max_examples=400, deadline=None)
@@ -186,3 +219,107 @@ def test_web_url_is_safe_url_for_every_link_at_hand() -> None:
         for href in re.findall(r"""(?:href|src)=["']([^"']*)""", html):
             for image in (False, True):
                 assert clean._web_url(href, base, image=image) == safe_url(href, base, image=image)
+
+
+def _page_as_before(plan: BookPlan, chapter: Chapter) -> bytes:
+    """``pages.article_page`` as it was: the page with a placeholder, the content parsed on its
+    own (``parse_fragment``) and put in the placeholder's place."""
+    body = pages._article_header(chapter) + '\n<div class="article-body"/>'
+    page = pages.xhtml_page(chapter.title, chapter.language, chapter.direction, body)
+    root = etree.fromstring(page.encode())
+    content = parse_fragment(chapter.article.content_html)
+    externalise_remote_media(content)
+    fix_references(content, plan.book_files, plan.articles_by_url, chapter.file_name)
+    if chapter.direction == "rtl":
+        pages.code_left_to_right(content)
+    placeholder = root.find(".//{*}div[@class='article-body']")
+    assert placeholder is not None
+    content.set("class", "article-body")
+    content.tail = placeholder.tail
+    placeholder.getparent().replace(placeholder, content)  # type: ignore[union-attr]
+    etree.cleanup_namespaces(root)
+    return (pages._XML_HEAD + etree.tostring(root, encoding="unicode") + "\n").encode()
+
+
+_PAGE_CONTENT = [
+    *XHTML,
+    "<p>a&nbsp;b</p>",  # an entity XML does not know: repaired by parse_fragment
+    "<p>open <b>bold</p>",  # not well-formed
+    "<p>a</p></div><hr/><div class='article-body'><p>b</p>",  # closes its <div> early
+    "<p>a</p></div><div><p>b</p>",
+    '<p><a epub:type="noteref" href="#n1">1</a></p><aside id="n1">note</aside>',
+    "<p>x<!-- a comment --><?pi y?></p>",
+    '<p xml:lang="fr" id="a">un</p><p id="a"><a href="#a">deux</a></p>',
+    '<math xmlns="http://www.w3.org/1998/Math/MathML"><mi>x</mi></math>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>',
+    '<p><img src="https://example.com/a.png" alt="A"/> <a href="https://dev.to/x">x</a></p>',
+    "",
+]
+
+
+def test_article_pages_are_the_pages_made_from_a_placeholder() -> None:
+    # One parse of the page with its content gives the bytes the placeholder way gave, for
+    # every entry at hand, content that is not clean, and a right-to-left page.
+    articles = parse_source(Fetched("feed.xml", (EXAMPLES / "devto-priya-raman.xml").read_bytes()))
+    plan = make_plan(group_articles(articles.articles).books[0], None, {})
+    chapter = plan.chapters[0]
+    for direction in ("ltr", "rtl"):
+        for content in _PAGE_CONTENT:
+            article = replace(chapter.article, content_html=content)
+            made = replace(chapter, article=article, direction=direction)
+            assert pages.article_page(plan, made) == _page_as_before(plan, made), content
+
+
+# What parse.feed reads of an entry, and of the details it holds.
+_ENTRY_KEYS = (
+    "link", "id", "title", "content", "summary", "summary_detail", "title_detail", "author",
+    "authors", "tags", "enclosures", "media_content", "itunes_duration", "published_parsed",
+)  # fmt: skip
+_DETAIL_KEYS = ("value", "base", "type", "language", "name", "term", "label", "href", "length")
+
+
+def _feed_documents() -> list[bytes]:
+    feeds = [*EXAMPLES.glob("*.xml"), *EXAMPLES.glob("*.atom")]
+    feeds += [path for path in sorted((DATA / "feeds").iterdir()) if path.suffix != ".json"]
+    feeds += sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
+    feeds += sorted(PRACTICE.glob("*.xml")) + sorted(PRACTICE.glob("*.rss"))
+    return [path.read_bytes() for path in feeds] + [bench.make_feed(40)]
+
+
+def test_plain_entries_read_as_feedparsers() -> None:
+    # Read by the fast reader and by feedparser itself (the fallback for other feeds): every key
+    # parse.feed reads gives the same value, and updated_parsed the feed's own one.
+    import feedparser
+
+    compared = 0
+    for data in _feed_documents():
+        fast = fastfeed.parse(data).entries
+        slow = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False).entries
+        for entry in [*fast, *slow]:
+            plain = plain_entry(entry)
+            assert type(plain) is dict
+            for key in _ENTRY_KEYS:
+                assert plain.get(key) == entry.get(key), key
+            assert plain.get("updated_parsed") == dict.get(entry, "updated_parsed")
+            for key in ("content", "authors", "tags"):
+                for mine, theirs in zip(plain.get(key) or [], entry.get(key) or [], strict=True):
+                    assert type(mine) is dict
+                    assert [mine.get(k) for k in _DETAIL_KEYS] == [
+                        theirs.get(k) for k in _DETAIL_KEYS
+                    ]
+            compared += 1
+    assert compared > 100
+
+
+def test_plain_entries_keep_enclosures_from_links() -> None:
+    # feedparser computes "enclosures" from the links; a plain dict has to hold them.
+    data = (
+        b'<rss version="2.0"><channel><title>t</title><item><title>Episode</title>'
+        b'<enclosure url="https://example.com/e.mp3" type="audio/mpeg" length="42"/>'
+        b"</item></channel></rss>"
+    )
+    entry = fastfeed.parse(data).entries[0]
+    enclosures = plain_entry(entry)["enclosures"]
+    assert [(e["href"], e["type"], e["length"]) for e in enclosures] == [
+        ("https://example.com/e.mp3", "audio/mpeg", "42")
+    ]

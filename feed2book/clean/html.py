@@ -62,7 +62,7 @@ from feed2book.xhtml.sink import (
     unwrap_all,
 )
 
-__all__ = ["clean_html", "prefix_ids"]
+__all__ = ["clean_html", "clean_html_tree", "prefix_ids"]
 
 # Characters XML 1.0 forbids: removed before parsing so the output always parses.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -115,8 +115,17 @@ def clean_html(
     Hostile input is bounded (``htmlrules.MAX_HTML_CHARS``, ``MAX_DEPTH``, ``MAX_ELEMENTS``):
     what lies beyond a limit is cut or kept as plain text, and ``on_problem`` is told why.
     """
+    return clean_html_tree(html, base_url, on_problem=on_problem)[0]
+
+
+def clean_html_tree(
+    html: str, base_url: str | None = None, *, on_problem: Callable[[str], None] | None = None
+) -> tuple[str, etree._Element]:
+    """``clean_html``'s XHTML and the tree it was serialised from: a ``<div>`` holding the
+    fragment (empty for empty input), which reads as ``<div>{xhtml}</div>`` parsed again would,
+    so a caller that wants more from the cleaned article (its word count) need not parse it."""
     if not html or not html.strip():
-        return ""
+        return "", etree.Element("div")
     report = on_problem or _ignore
     if len(html) > MAX_HTML_CHARS:
         html = html[:MAX_HTML_CHARS]
@@ -128,7 +137,7 @@ def clean_html(
         html = _heading_paragraphs_as_spans(html)
     body, limited = _parse_body(html)
     if body is None:
-        return ""
+        return "", etree.Element("div")
     cleaner = _Cleaner(base_url, report)
     root = cleaner.run(body)
     if cleaner.too_deep or limited:
@@ -136,7 +145,7 @@ def clean_html(
     if cleaner.too_many:
         report(f"more than {MAX_ELEMENTS:,} HTML elements; the rest kept as plain text")
     _renumber_headings(root)
-    return _serialise(root)
+    return _serialise(root), root
 
 
 def _ignore(message: str) -> None:

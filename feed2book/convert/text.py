@@ -19,6 +19,7 @@ __all__ = [
     "count_words",
     "text_as_html",
     "to_text",
+    "tree_word_count",
     "xhtml_word_count",
 ]
 
@@ -132,8 +133,14 @@ def xhtml_word_count(xhtml: str) -> int:
     """
     if not xhtml.strip():
         return 0
+    return tree_word_count(etree.fromstring(f"<div>{xhtml}</div>"))
+
+
+def tree_word_count(root: etree._Element) -> int:
+    """``xhtml_word_count`` of a fragment already parsed: ``root`` is the element that holds it
+    (``clean_html_tree`` gives it with the XHTML)."""
     pieces: list[str] = []
-    _gather_container(etree.fromstring(f"<div>{xhtml}</div>"), pieces)
+    _gather_container(root, pieces)
     return count_words("".join(pieces))
 
 

@@ -21,8 +21,8 @@ from urllib.parse import urljoin
 from lxml import etree, html
 
 from feed2book.clean.codeblocks import code_language, code_text
-from feed2book.clean.html import clean_html
-from feed2book.convert.text import xhtml_word_count
+from feed2book.clean.html import clean_html_tree
+from feed2book.convert.text import tree_word_count
 
 MIN_EXTRACTED_WORDS: Final = 20  # fewer than this from trafilatura: readability is asked
 _SPACE = re.compile(r"\s+")
@@ -52,8 +52,8 @@ def extract_article(page: bytes | str, url: str, title: str = "") -> Extracted |
     if found is None:
         return None
     restored = _restore(found, document, url, title)
-    xhtml = clean_html(restored, base_url=url)
-    words = xhtml_word_count(xhtml)
+    xhtml, tree = clean_html_tree(restored, base_url=url)
+    words = tree_word_count(tree)
     return Extracted(xhtml, words, extractor) if words else None
 
 

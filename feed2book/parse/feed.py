@@ -19,14 +19,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from feed2book.clean.html import clean_html
+from feed2book.clean.html import clean_html, clean_html_tree
 from feed2book.clean.rules import escape_url
-from feed2book.convert.text import text_as_html, to_text, xhtml_word_count
+from feed2book.convert.text import text_as_html, to_text, tree_word_count
 from feed2book.defaults import LANGUAGE as DEFAULT_LANGUAGE
 from feed2book.defaults import MAX_FEED_BYTES, STREAM_MIN_ITEMS
 from feed2book.errors import NotAFeedError
@@ -181,20 +181,30 @@ def parse_feed(
     keep = on_article or result.articles.append
     # Ids are decided for the whole feed first: a fragment or a shared link only tells whether
     # it distinguishes items once every item is seen (``identity.feed_ids``).
-    facts, signals = [], []
-    for entry in parsed.entries:
-        facts.append(_entry_facts(entry, context))
-        signals.append(entry_signals(entry, _link_and_forem(entry, context)[0]))
-    ids = feed_ids(facts)
-    summaries = summary_flags(signals)
-    del facts, signals
     done: Iterable[tuple[Article, list[str]]]
     if isinstance(parsed.entries, list):
-        entries = list(zip(parsed.entries, ids, strict=True))
+        plain = [plain_entry(entry) for entry in parsed.entries]
         parsed.entries.clear()
+        located = [_locate(entry, context) for entry in plain]
+        ids = feed_ids([_entry_facts(*item, context) for item in zip(plain, located, strict=True)])
+        summaries = summary_flags(
+            [entry_signals(entry, where.link) for entry, where in zip(plain, located, strict=True)]
+        )
+        entries = list(zip(plain, ids, located, strict=True))
+        plain.clear()
+        located.clear()
         done = parallel.map_in_order(convert, entries, consume=True)
-    else:  # read again, entry by entry
-        done = _in_batches(convert, zip(parsed.entries, ids, strict=True))
+    else:  # a big feed, read again rather than held: ids and signals first, then the articles
+        facts, signals = [], []
+        for entry in parsed.entries:
+            item = plain_entry(entry)
+            where = _locate(item, context)
+            facts.append(_entry_facts(item, where, context))
+            signals.append(entry_signals(item, where.link))
+        ids = feed_ids(facts)
+        summaries = summary_flags(signals)
+        del facts, signals
+        done = _in_batches(convert, _located_again(parsed.entries, ids, context))
     for (article, used), summary in zip(done, summaries, strict=True):
         keep(replace(article, content_source=ContentSource.SUMMARY.value) if summary else article)
         for name in used:
@@ -204,9 +214,18 @@ def parse_feed(
     return result
 
 
+def _located_again(
+    entries: Iterable[Any], ids: list[str], context: _FeedContext
+) -> Iterator[tuple[dict[str, Any], str, _Located]]:
+    """A feed's entries read again, one at a time, with their ids and where they point."""
+    for entry, decided_id in zip(entries, ids, strict=True):
+        item = plain_entry(entry)
+        yield item, decided_id, _locate(item, context)
+
+
 def _in_batches(
-    convert: Callable[[tuple[Any, str]], tuple[Article, list[str]]],
-    entries: Iterable[tuple[Any, str]],
+    convert: Callable[[tuple[Any, str, _Located]], tuple[Article, list[str]]],
+    entries: Iterable[tuple[Any, str, _Located]],
 ) -> Iterator[tuple[Article, list[str]]]:
     """``parallel.map_in_order(convert, entries)``, holding ``STREAM_MIN_ITEMS`` entries at a
     time."""
@@ -308,6 +327,31 @@ def _encoding_message(guessed: charsets.Guess) -> str:
     return f"{said}; read as {label} (a guess)"
 
 
+# The parts of an entry read as the details they hold: every key read of them is stored under its
+# own name (``value``, ``base``, ``type``, ``language``, ``name``, ``term``, ``label``).
+_DETAILS = ("content", "summary_detail", "title_detail", "authors", "tags")
+
+
+def plain_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A feedparser entry as plain dicts, made once: each look-up in a ``FeedParserDict`` is a
+    Python call (aliases, computed keys), and an entry is read some forty times.
+
+    The same values for every key read here: none is an alias; ``enclosures``, the one
+    computed key read (from ``links``), is computed by feedparser; ``updated_parsed`` is the
+    feed's own (``FeedParserDict`` would fall back to ``published_parsed``, which ``_raw``
+    avoids anyway). ``media_content`` is kept as feedparser gave it (its ``url`` is an alias).
+    """
+    plain = dict(entry)
+    plain["enclosures"] = entry.get("enclosures")
+    for key in _DETAILS:
+        value = plain.get(key)
+        if isinstance(value, dict):
+            plain[key] = dict(value)
+        elif isinstance(value, list):
+            plain[key] = [dict(item) if isinstance(item, dict) else item for item in value]
+    return plain
+
+
 @dataclass(frozen=True)
 class _FeedContext:
     fetched: Fetched
@@ -330,13 +374,26 @@ def _link_and_forem(entry: Any, context: _FeedContext) -> tuple[str, tuple[str, 
     return link, forem
 
 
-def _entry_facts(entry: Any, context: _FeedContext) -> ItemFacts:
+class _Located(NamedTuple):
+    """Where an entry points and what its body is, worked out once per entry."""
+
+    link: str
+    forem: tuple[str, str] | None
+    html: str  # the fullest HTML the entry carries (``_content``)
+    base: str  # what its relative links resolve against
+
+
+def _locate(entry: Any, context: _FeedContext) -> _Located:
+    link, forem = _link_and_forem(entry, context)
+    return _Located(link, forem, *_content(entry, link, context))
+
+
+def _entry_facts(entry: Any, where: _Located, context: _FeedContext) -> ItemFacts:
     """What ``feed_ids`` needs of an entry: cheap (the body is hashed as the feed gives it, not
     cleaned), except for an entry with no guid, link or title, whose fallback id needs the
     title ``_entry_to_article`` takes from its cleaned text."""
-    link, forem = _link_and_forem(entry, context)
+    link, forem, raw_html, base = where
     guid = entry.get("id", "") or ""
-    raw_html, base = _content(entry, link, context)
     title = _clean_text(entry.get("title", ""))
     if not title and not guid.strip() and not link and forem is None:
         title = _title_from_text(to_text(clean_html(raw_html, base_url=base or None))) or "Untitled"
@@ -354,13 +411,13 @@ def _entry_facts(entry: Any, context: _FeedContext) -> ItemFacts:
     )
 
 
-def _entry_to_article(item: tuple[Any, str], context: _FeedContext) -> tuple[Article, list[str]]:
-    """An entry and the id ``feed_ids`` gave it, as an ``Article``."""
-    entry, decided_id = item
+def _entry_to_article(
+    item: tuple[Any, str, _Located], context: _FeedContext
+) -> tuple[Article, list[str]]:
+    """An entry, the id ``feed_ids`` gave it and where it points, as an ``Article``."""
+    entry, decided_id, (link, forem, raw_html, base) = item
     used: list[str] = []
-    link, forem = _link_and_forem(entry, context)
-    raw_html, base = _content(entry, link, context)
-    xhtml = clean_html(
+    xhtml, tree = clean_html_tree(
         raw_html, base_url=base or None, on_problem=lambda what: used.append(f"clean:{what}")
     )
     title = _clean_text(entry.get("title", ""))
@@ -392,7 +449,7 @@ def _entry_to_article(item: tuple[Any, str], context: _FeedContext) -> tuple[Art
         feed=context.feed,
         language=_entry_language(entry) or context.language or _guessed_language(title, xhtml),
         content_html=xhtml,
-        word_count=xhtml_word_count(xhtml),
+        word_count=tree_word_count(tree),
         revision_key=revision_key(handles, title),
         enclosures=enclosures.from_entry(entry, partial(_resolved, base or link)),
     )
@@ -755,7 +812,9 @@ def _json_item(
         paragraphs = _json_text(item["content_text"]).split("\n\n")
         html = "".join(f"<p>{_escape(p)}</p>" for p in paragraphs)
     base = url or feed.site or None
-    xhtml = clean_html(html, base_url=base, on_problem=lambda what: used(f"clean:{what}"))
+    xhtml, tree = clean_html_tree(
+        html, base_url=base, on_problem=lambda what: used(f"clean:{what}")
+    )
     title = (
         _clean_text(_json_text(item.get("title"))) or _title_from_text(to_text(xhtml)) or "Untitled"
     )
@@ -779,7 +838,7 @@ def _json_item(
         or language
         or _guessed_language(title, xhtml),
         content_html=xhtml,
-        word_count=xhtml_word_count(xhtml),
+        word_count=tree_word_count(tree),
         revision_key=revision_key(handles, title),
         enclosures=enclosures.from_json(item.get("attachments"), partial(_resolved, base or "")),
     )
@@ -841,7 +900,7 @@ def article_from_record(record: Mapping[str, Any]) -> Article:
     url = _web_url(_json_text(record.get("url")))
     # Cleaned again (a JSON Lines file may come from anywhere), but not re-resolved: the links
     # were resolved against the article's own base when it was first read.
-    xhtml = clean_html(_json_text(record.get("content_html")))
+    xhtml, tree = clean_html_tree(_json_text(record.get("content_html")))
     word_count = record.get("word_count")
     return Article(
         id=_json_text(record["id"]),
@@ -865,7 +924,7 @@ def article_from_record(record: Mapping[str, Any]) -> Article:
         word_count=(
             word_count
             if isinstance(word_count, int) and not isinstance(word_count, bool) and word_count >= 0
-            else xhtml_word_count(xhtml)
+            else tree_word_count(tree)
         ),
         series=_series(record.get("series")),
         revision_key=revision_key(tuple(a.handle for a in authors), title),

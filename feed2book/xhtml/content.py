@@ -21,7 +21,8 @@ from feed2book.xhtml.sink import remove_keep_tail
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _X = "{" + XHTML_NS + "}"
 
-_PARSER = etree.XMLParser(
+# What parse_fragment (and a page holding a fragment) is read with: no entities, no network.
+FRAGMENT_PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True
 )
 _LINK_SCHEMES = frozenset({"http", "https", "mailto", "ftp", "tel"})
@@ -51,13 +52,15 @@ def parse_fragment(xhtml: str) -> etree._Element:
     re-parsed as HTML, and as a last resort kept as plain text.
     """
     try:
-        return etree.fromstring(f'<div xmlns="{XHTML_NS}">{xhtml}</div>', _PARSER)
+        return etree.fromstring(f'<div xmlns="{XHTML_NS}">{xhtml}</div>', FRAGMENT_PARSER)
     except etree.XMLSyntaxError:
         pass
     try:
         html_div = lxml.html.fragment_fromstring(xhtml, create_parent="div")
         as_xml = etree.tostring(html_div, method="xml", encoding="unicode")
-        return etree.fromstring(as_xml.replace("<div", f'<div xmlns="{XHTML_NS}"', 1), _PARSER)
+        return etree.fromstring(
+            as_xml.replace("<div", f'<div xmlns="{XHTML_NS}"', 1), FRAGMENT_PARSER
+        )
     except (etree.XMLSyntaxError, etree.ParserError, ValueError):
         div = etree.Element(_X + "div")
         paragraph = etree.SubElement(div, _X + "p")

@@ -30,6 +30,7 @@ from feed2book.writers.epub.plan import (
     xml_text,
 )
 from feed2book.xhtml.content import (
+    FRAGMENT_PARSER,
     XHTML_NS,
     externalise_remote_media,
     fix_references,
@@ -213,21 +214,47 @@ def _joined(parts: Iterable[str], separator: str) -> Iterator[str]:
 
 def article_page(plan: BookPlan, chapter: Chapter) -> bytes:
     """The article's header, then its content made self-contained for the book."""
-    body = _article_header(chapter) + f'\n<div class="{_BODY_PLACEHOLDER}"/>'
-    page = xhtml_page(chapter.title, chapter.language, chapter.direction, body)
-    root = etree.fromstring(page.encode())
-    content = parse_fragment(chapter.article.content_html)
+    root, content = _article_tree(chapter)
     externalise_remote_media(content)
     fix_references(content, plan.book_files, plan.articles_by_url, chapter.file_name)
     if chapter.direction == "rtl":
         code_left_to_right(content)
-    placeholder = root.find(f".//{{*}}div[@class='{_BODY_PLACEHOLDER}']")
-    assert placeholder is not None
+    etree.cleanup_namespaces(root)
+    return (_XML_HEAD + etree.tostring(root, encoding="unicode") + "\n").encode()
+
+
+def _article_tree(chapter: Chapter) -> tuple[etree._Element, etree._Element]:
+    """The article's page and, inside it, the ``<div>`` holding its content.
+
+    Clean content (well-formed XHTML) is parsed once, with the page around it; other content
+    is repaired by ``parse_fragment`` and put in place of a placeholder. Both give the same
+    tree for clean content. Content using the ``epub:`` prefix takes the second way (the page
+    declares that prefix, a fragment on its own does not), and so does content that closes
+    its ``<div>`` early: the page then has more elements than the header and that ``<div>``.
+    """
+    header = _article_header(chapter)
+    title, language, direction = chapter.title, chapter.language, chapter.direction
+    xhtml = chapter.article.content_html
+    if "epub:" not in xhtml:
+        body = f'{header}\n<div class="{_BODY_PLACEHOLDER}">{xhtml}</div>'
+        try:
+            root = etree.fromstring(
+                xhtml_page(title, language, direction, body).encode(), FRAGMENT_PARSER
+            )
+        except etree.XMLSyntaxError:
+            pass
+        else:
+            # The header is one element a line; <html> holds <head> and <body>.
+            if len(root) == 2 and len(root[-1]) == header.count("\n") + 2:
+                return root, root[-1][-1]
+    page = xhtml_page(title, language, direction, f'{header}\n<div class="{_BODY_PLACEHOLDER}"/>')
+    root = etree.fromstring(page.encode())
+    content = parse_fragment(xhtml)
+    placeholder = root[-1][-1]
     content.set("class", _BODY_PLACEHOLDER)
     content.tail = placeholder.tail
     placeholder.getparent().replace(placeholder, content)  # type: ignore[union-attr]
-    etree.cleanup_namespaces(root)
-    return (_XML_HEAD + etree.tostring(root, encoding="unicode") + "\n").encode()
+    return root, content
 
 
 # Code is written left to right whatever the page's direction.
