@@ -806,3 +806,19 @@ def test_links_to_articles_in_the_book_stay_in_the_book() -> None:
     page = xml(epub, article_file(linking))
     hrefs = [a.get("href") for a in page.iter(f"{{{NS['x']}}}a") if text_of(a) != "alice.example"]
     assert hrefs == [article_file(target).removeprefix("OEBPS/"), "https://alice.example/posts/99"]
+
+
+@pytest.mark.parametrize(
+    "broken",
+    ["<p>a</p></div></body><body><p>b</p>", "<p>a<b>c</p></i>", "</html><html><p>x</p>"],
+)
+def test_a_fragment_that_is_not_well_formed_never_raises(broken: str) -> None:
+    """``parse_fragment`` promises a div with the fragment's text whatever it is given: lxml.html
+    asserts ("too many bodies") on a fragment that closes its body and opens another, and
+    drops everything after a leading ``</html><html>``."""
+    from feed2book.xhtml.content import parse_fragment
+
+    div = parse_fragment(broken)
+    assert div.tag == "{http://www.w3.org/1999/xhtml}div"
+    text = "".join(div.itertext())
+    assert all(word in text for word in "abcx" if word in broken.replace("<b>", ""))

@@ -55,17 +55,21 @@ def parse_fragment(xhtml: str) -> etree._Element:
         return etree.fromstring(f'<div xmlns="{XHTML_NS}">{xhtml}</div>', FRAGMENT_PARSER)
     except etree.XMLSyntaxError:
         pass
+    text = re.sub(r"<[^>]*>", " ", xhtml)
     try:
         html_div = lxml.html.fragment_fromstring(xhtml, create_parent="div")
         as_xml = etree.tostring(html_div, method="xml", encoding="unicode")
-        return etree.fromstring(
+        div = etree.fromstring(
             as_xml.replace("<div", f'<div xmlns="{XHTML_NS}"', 1), FRAGMENT_PARSER
         )
-    except (etree.XMLSyntaxError, etree.ParserError, ValueError):
-        div = etree.Element(_X + "div")
-        paragraph = etree.SubElement(div, _X + "p")
-        paragraph.text = _xml_safe(re.sub(r"<[^>]*>", " ", xhtml))
-        return div
+        if "".join(str(piece) for piece in div.itertext()).strip() or not text.strip():
+            return div
+    except (etree.XMLSyntaxError, etree.ParserError, ValueError, AssertionError):
+        pass  # lxml.html asserts on a fragment that closes its body and opens another
+    div = etree.Element(_X + "div")  # the text, at least (the HTML parse lost all of it)
+    paragraph = etree.SubElement(div, _X + "p")
+    paragraph.text = _xml_safe(text)
+    return div
 
 
 def has_mathml(xhtml: str) -> bool:
