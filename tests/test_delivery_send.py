@@ -162,6 +162,13 @@ def sender(environ: Mapping[str, str]) -> Callable[..., tuple[int, str, str]]:
     return lambda *args: send(*args, environ=environ)
 
 
+def relay_sender(relay: Server) -> Callable[..., tuple[int, str, str]]:
+    """``send`` through the plain relay on 127.0.0.1, from a cron-like sender."""
+    return sender(
+        {"FEED2BOOK_SMTP_URL": f"smtp://127.0.0.1:{relay.port}", "FEED2BOOK_SMTP_FROM": "cron@example.com"}
+    )
+
+
 def write_book(path: Path, title: str = "Field notes", content: str = "<p>Words.</p>",
                resources: dict[str, tuple[str, bytes]] | None = None) -> bytes:
     article = make_article(content=content)
@@ -377,11 +384,7 @@ def rewrite(epub: bytes, name: str, change: Any) -> bytes:
 
 
 def test_epub_send_twice_sends_once(relay: Server, tmp_path: Path) -> None:
-    smtp = {
-        "FEED2BOOK_SMTP_URL": f"smtp://127.0.0.1:{relay.port}",
-        "FEED2BOOK_SMTP_FROM": "cron@example.com",
-    }
-    run = sender(smtp)
+    run = relay_sender(relay)
     assert run("add", str(EXAMPLES))[0] == 0
     out = tmp_path / "sent"
     code, _, err = run("epub", "--group-by", "none", "--images", "none", "--send", "me@example.com", "-o", str(out))
@@ -417,11 +420,7 @@ def test_a_failed_delivery_is_sent_again_next_time(tmp_path: Path) -> None:
 
 
 def test_sync_send_sends_what_is_new_once(relay: Server, tmp_path: Path) -> None:
-    smtp = {
-        "FEED2BOOK_SMTP_URL": f"smtp://127.0.0.1:{relay.port}",
-        "FEED2BOOK_SMTP_FROM": "cron@example.com",
-    }
-    run = sender(smtp)
+    run = relay_sender(relay)
     assert run("add", str(EXAMPLES))[0] == 0
     code, _, err = run("sync", "--send", "me@example.com", "-o", str(tmp_path / "out"))
     assert code == 0, err
@@ -454,11 +453,7 @@ def long_feed(path: Path, articles: int = 24, length: int = 900) -> Path:
 
 
 def test_epub_send_splits_a_large_digest_into_volumes_one_message_each(relay: Server, tmp_path: Path) -> None:
-    smtp = {
-        "FEED2BOOK_SMTP_URL": f"smtp://127.0.0.1:{relay.port}",
-        "FEED2BOOK_SMTP_FROM": "cron@example.com",
-    }
-    run = sender(smtp)
+    run = relay_sender(relay)
     assert run("add", str(long_feed(tmp_path / "long.xml")))[0] == 0
     code, _, err = run("epub", "-g", "none", "--images", "none", "--no-cover", "--send", "me@example.com",
                         "--max-book-mb", "0.1", "-o", str(tmp_path / "sent"))
@@ -475,7 +470,7 @@ def test_epub_send_splits_a_large_digest_into_volumes_one_message_each(relay: Se
 
 
 def test_sync_send_max_mb_sends_volumes_that_fit_the_limit(relay: Server, tmp_path: Path) -> None:
-    run = sender({"FEED2BOOK_SMTP_URL": f"smtp://127.0.0.1:{relay.port}", "FEED2BOOK_SMTP_FROM": "cron@example.com"})
+    run = relay_sender(relay)
     # 24 articles of ~8 kB (zipped) and a cover: well over what one 0.3 MB message holds
     assert run("add", str(long_feed(tmp_path / "long.xml", length=2000)))[0] == 0
     code, _, err = run("sync", "--send", "me@example.com", "--max-mb", "0.3", "-o", str(tmp_path / "sent"))
@@ -515,11 +510,7 @@ def test_a_failing_password_command_is_a_usage_error(command: str, message: str)
 
 def test_send_without_sources_refuses_an_empty_library(relay: Server, tmp_path: Path) -> None:
     """The bundled example feeds, read while the library is empty, are never e-mailed."""
-    smtp = {
-        "FEED2BOOK_SMTP_URL": f"smtp://127.0.0.1:{relay.port}",
-        "FEED2BOOK_SMTP_FROM": "cron@example.com",
-    }
-    run = sender(smtp)
+    run = relay_sender(relay)
     code, _, err = run("epub", "--send", "me@example.com", "-o", str(tmp_path))
     assert code == 2 and "holds no articles" in err
     assert relay.mailbox.received == []
