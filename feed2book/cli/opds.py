@@ -74,11 +74,11 @@ def serve_command(
     """Serve the library as an OPDS catalogue (1.2 Atom and 2.0 JSON) for e-reader apps.
 
     Readers browse by author, series, feed and month, see what is new since their last
-    visit, search by title or author, and download each book as an EPUB, built on first
-    request by the same code as `feed2book epub --group-by …` and kept in the cache until the
-    library changes. Point the reader app (KOReader, Moon+ Reader, Thorium, …) at
-    http://HOST:PORT/opds/index.xml (OPDS 1.2) or /opds/index.json (OPDS 2.0). Each request
-    is logged on stderr; Ctrl-C stops the server.
+    visit, search by title or author, and download each book as an EPUB or a Kobo kepub,
+    built on first request by the same code as `feed2book epub --group-by …` and kept in the
+    cache until the library changes. Point the reader app (KOReader, Moon+ Reader, Thorium,
+    …) at http://HOST:PORT/opds/index.xml (OPDS 1.2) or /opds/index.json (OPDS 2.0). Each
+    request is logged on stderr; Ctrl-C stops the server.
 
     Examples:
 
@@ -148,10 +148,10 @@ def opds_command(
     """Write the library as a static OPDS catalogue: files for any web server or WebDAV folder.
 
     DIR gets index.xml (OPDS 1.2) and index.json (OPDS 2.0), one feed per shelf (by author,
-    series, feed and month), every book as an EPUB in books/ and its cover and thumbnail in
-    covers/. Run it again after `feed2book sync`: books whose articles did not change keep
-    their files; files of books that changed are replaced. Search and "new since your last
-    visit" need `feed2book serve`.
+    series, feed and month), every book as an EPUB and a Kobo kepub in books/ and its cover
+    and thumbnail in covers/. Run it again after `feed2book sync`: books whose articles did
+    not change keep their files; files of books that changed are replaced. Search and "new
+    since your last visit" need `feed2book serve`.
 
     Examples:
 
