@@ -7,6 +7,7 @@ to safe XHTML); ``Book`` is what ``group`` produces for the writers.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -139,6 +140,14 @@ class Book:
     @property
     def articles(self) -> tuple[Article, ...]:
         return tuple(article for section in self.sections for article in section.articles)
+
+    def with_each_article(self, change: Callable[[Article], Article]) -> Book:
+        """This book with ``change`` applied to every article, sections and order kept."""
+        sections = tuple(
+            replace(section, articles=tuple(map(change, section.articles)))
+            for section in self.sections
+        )
+        return replace(self, sections=sections)
 
 
 class Severity(StrEnum):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from feed2book.errors import Feed2BookError
 from feed2book.fulltext.options import PageOptions
 from feed2book.i18n import plural
-from feed2book.models import Article, Book, Problem, Section
+from feed2book.models import Article, Book, Problem
 from feed2book.parse.summary import ContentSource, FullTextMode
 
 if TYPE_CHECKING:  # HTTP, images and the extractors: imported once a page is wanted
@@ -232,11 +232,7 @@ def note_html(article: Article) -> str:
 
 def with_notes(book: Book) -> Book:
     """``book`` with each article's note: before a fetched text, after a summary."""
-    sections: list[Section] = []
-    for section in book.sections:
-        articles: Sequence[Article] = [with_note(article) for article in section.articles]
-        sections.append(replace(section, articles=tuple(articles)))
-    return replace(book, sections=tuple(sections))
+    return book.with_each_article(with_note)
 
 
 def with_note(article: Article) -> Article:

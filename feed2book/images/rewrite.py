@@ -179,11 +179,7 @@ def map_articles(book: Book, change: Callable[[str], str]) -> Book:
             return article
         return dataclasses.replace(article, content_html=content)
 
-    sections = tuple(
-        dataclasses.replace(section, articles=tuple(changed(a) for a in section.articles))
-        for section in book.sections
-    )
-    return dataclasses.replace(book, sections=sections)
+    return book.with_each_article(changed)
 
 
 def _point_at(element: etree._Element, src: str, width: int | None, height: int | None) -> None:

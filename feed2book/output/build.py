@@ -124,7 +124,7 @@ def write_epub_file(
     note = note or _as_it_is
     if settings.images.mode is ImageMode.EMBED:
         prepared, resources = with_images(
-            _each_article(book, note),
+            book.with_each_article(note),
             settings,
             resolver,
             on_problem=on_problem,
@@ -146,18 +146,6 @@ def write_epub_file(
 
 def _as_it_is(article: Article) -> Article:
     return article
-
-
-def _each_article(book: Book, change: Callable[[Article], Article]) -> Book:
-    sections = tuple(
-        replace(section, articles=tuple(map(change, section.articles))) for section in book.sections
-    )
-    return replace(book, sections=sections)
-
-
-def stream_epub(book: Book, resources: Resources, cover: CoverChoice, out: IO[bytes]) -> None:
-    """The EPUB of a book whose images are done, written straight into ``out``."""
-    write_epub(book, out, cover_jpeg=make_cover(book, cover), resources=resources)
 
 
 def markdown_files(
