@@ -451,10 +451,14 @@ def _day(moment: date | datetime) -> date:
 
 def short_date(moment: date | datetime, language: str) -> str:
     """A date that never breaks across lines: "26 Apr 2026", "26.04.2026", "2026年4月26日"."""
+    return _short_day(_day(moment), language)
+
+
+@functools.lru_cache(maxsize=4096)  # each page and the contents show a date; days repeat
+def _short_day(day: date, language: str) -> str:
     from babel.dates import format_skeleton
 
-    shown = format_skeleton("yMMMd", _day(moment), locale=babel_locale(language))
-    return shown.replace(" ", NBSP)
+    return format_skeleton("yMMMd", day, locale=babel_locale(language)).replace(" ", NBSP)
 
 
 def long_date(moment: date | datetime, language: str) -> str:

@@ -7,12 +7,15 @@ pixels, and the renderer must stay well under the old peak of memory and be quic
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import pytest
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from PIL import Image, ImageDraw
 
+from feed2book.covers.fonts import shipped_face
 from feed2book.covers.motifs import Shape
 from feed2book.covers.render import (
     EXAMPLE_SPECS,
@@ -83,3 +86,22 @@ def test_the_drawing_is_scaled_down_by_block_means() -> None:
     drawing = draw_layout(layout)
     mean = round(255 / SUPERSAMPLE)
     assert [drawing.getpixel((x, 0)) for x in range(4)] == [(mean,) * 3] + [(0, 0, 0)] * 3
+
+
+@pytest.mark.parametrize("relative", ["inter/Inter-Regular.otf", "noto/NotoSansArabic-Bold.ttf"])
+def test_a_faces_code_points_are_read_without_its_glyph_names(relative: str) -> None:
+    # The same code points as fontTools' own best cmap (with the real glyph names), and for an
+    # OpenType face without parsing its CFF table, 60 ms for names nobody reads.
+    script = (
+        "import json, sys\n"
+        "from feed2book.covers.fonts import cmap, shipped_face\n"
+        f"points = cmap(shipped_face({relative!r}))\n"
+        "print(json.dumps({'points': sorted(points), 'cff': 'fontTools.cffLib' in sys.modules}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    result = json.loads(done.stdout)
+    with TTFont(shipped_face(relative).path) as font:
+        assert result["points"] == sorted(font.getBestCmap())
+    assert result["cff"] is False

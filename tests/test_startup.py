@@ -78,3 +78,46 @@ def test_an_epub_of_local_feeds_imports_no_http_markdown_or_library(tmp_path: Pa
         result["loaded"]
     )
     assert {"feedparser", "lxml", "ebooklib"} <= set(result["loaded"])  # the probe does see
+
+
+def _loaded(args: list[str], modules: list[str], tmp_path: Path) -> dict[str, object]:
+    """Like ``_probe``, checking ``modules`` instead of the usual heavy list."""
+    probe = PROBE.replace('heavy = ["feedparser"', f'heavy = {modules!r} + ["feedparser"')
+    done = subprocess.run(
+        [sys.executable, "-c", probe, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    result: dict[str, object] = json.loads(done.stderr.strip().splitlines()[-1])
+    return result
+
+
+# What a book rebuilt from the library does not need: the Kobo converter (no --device), the
+# cookie jar and urllib (no --cookies), library export/import/check, rich (no terminal), and
+# fontTools' CFF parser (a cover reads only the fonts' code points).
+NOT_FOR_A_REBUILD = [
+    "feed2book.delivery.devices",
+    "feed2book.fulltext.cookies",
+    "urllib.request",
+    "http.cookiejar",
+    "feed2book.library.transfer",
+    "feed2book.library.check",
+    "rich.console",
+    "rich.progress",
+    "fontTools.cffLib",
+]
+# What a book without a cover does not need either.
+NOT_WITHOUT_A_COVER = ["PIL", "fontTools", "feed2book.covers.render"]
+
+
+def test_a_rebuild_from_the_library_imports_only_what_it_uses(tmp_path: Path) -> None:
+    library = tmp_path / "lib.sqlite3"
+    assert _probe(["add", str(EXAMPLES), "--library", str(library), "-q"], tmp_path)["code"] == 0
+    local = ["-g", "none", "--images", "none", "--full-text", "never", "-q"]
+    args = ["epub", "--library", str(library), *local, "-o", "b.epub"]
+    with_cover = _loaded(args, NOT_FOR_A_REBUILD, tmp_path)
+    assert with_cover == {"code": 0, "loaded": ["lxml", "PIL", "ebooklib"]}  # the probe does see
+    without = _loaded([*args, "--no-cover"], NOT_FOR_A_REBUILD + NOT_WITHOUT_A_COVER, tmp_path)
+    assert without == {"code": 0, "loaded": ["lxml", "ebooklib"]}

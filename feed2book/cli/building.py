@@ -356,7 +356,7 @@ def report_images(resolver: ImageResolver | None, messenger: Messenger) -> None:
 
 
 def cover_choice(options: CoverOptions) -> CoverChoice:
-    from feed2book.covers.render import load_cover_file, theme_names
+    from feed2book.covers.theme import theme_names  # not the renderer: --no-cover needs no PIL
     from feed2book.output.books import CoverChoice
 
     theme = options.cover_theme
@@ -367,5 +367,11 @@ def cover_choice(options: CoverOptions) -> CoverChoice:
     return CoverChoice(
         enabled=not options.no_cover,
         theme=theme,
-        image=load_cover_file(options.cover) if options.cover else None,
+        image=_cover_file(options.cover) if options.cover else None,
     )
+
+
+def _cover_file(path: Path) -> bytes:
+    from feed2book.covers.render import load_cover_file
+
+    return load_cover_file(path)

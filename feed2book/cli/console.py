@@ -13,18 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    SpinnerColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
-from rich.progress import Progress as RichProgress
+
+if TYPE_CHECKING:  # rich is imported when a progress bar is shown (on a terminal): 40 ms
+    from rich.console import Console
+    from rich.progress import Progress as RichProgress
 
 from feed2book.errors import Feed2BookError, OutputError
 from feed2book.models import Problem, Severity
@@ -161,6 +156,16 @@ class Messenger:
         if self.verbosity < Verbosity.NORMAL or not self.env.stderr_isatty:
             yield Progress(None, None)
             return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            SpinnerColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+        from rich.progress import Progress as RichProgress
+
         console = Console(file=self.env.stderr)
         columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
         if total is not None:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from feed2book.atomic import atomic_writer
 from feed2book.cli.console import Environment, ExitStatus, Messenger, Verbosity
@@ -572,4 +571,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _width(env: Environment) -> int:
-    return 120 if not env.stderr_isatty else Console(file=env.stderr).width
+    if not env.stderr_isatty:
+        return 120
+    from rich.console import Console  # 25 ms: only for a terminal's width
+
+    return Console(file=env.stderr).width

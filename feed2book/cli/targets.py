@@ -49,9 +49,11 @@ class EpubTarget:
         return replace(settings, max_book_bytes=limit)
 
     def books(self, books: tuple[Book, ...]) -> tuple[Book, ...]:
-        from feed2book.delivery.devices import series_in_title
+        if not self.series_in_title:
+            return books
+        from feed2book.delivery.devices import series_in_title  # the Kobo converter: 40 ms
 
-        return tuple(series_in_title(book) for book in books) if self.series_in_title else books
+        return tuple(series_in_title(book) for book in books)
 
     def volumes(self, book: Book, prepare: Prepare) -> list[tuple[Book, bytes]]:
         """``book`` built whole (in volumes when over the size limit), tuned for the device."""

@@ -14,11 +14,12 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
-
-from fontTools.ttLib import TTFont, TTLibError  # type: ignore[import-untyped]
-from PIL import ImageFont, features
+from typing import TYPE_CHECKING
 
 from feed2book.defaults import LANGUAGE
+
+if TYPE_CHECKING:  # fontTools and PIL (70 ms) are imported when a cover is drawn
+    from PIL import ImageFont
 
 THEMES_PACKAGE = "feed2book.covers.themes"
 FONTCONFIG_TIMEOUT_SECONDS = 10
@@ -40,19 +41,29 @@ def shipped_face(relative: str) -> FontFace:
 @lru_cache(maxsize=64)
 def cmap(face: FontFace) -> frozenset[int]:
     """The code points the face has a glyph for."""
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+
     with TTFont(face.path, fontNumber=face.index, lazy=True) as font:
+        # Glyph names from their numbers: the cmap names each glyph, and the real names would
+        # be read from the CFF table of an OpenType font (fontTools.cffLib, 60 ms to import
+        # and parse) only to be thrown away; the code points are the same.
+        font.setGlyphOrder([f"glyph{number:05d}" for number in range(font["maxp"].numGlyphs)])
         best = font.getBestCmap() or {}
         return frozenset(best)
 
 
 @lru_cache(maxsize=256)
 def pil_font(face: FontFace, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(face.path, size=size, index=face.index)
 
 
 def shaping_available() -> bool:
     """Right-to-left and joined scripts need Raqm with FriBiDi (bundled in Pillow's wheels; FriBiDi
     itself is loaded from the system's ``libfribidi.so.0``)."""
+    from PIL import features
+
     return bool(features.check("raqm")) and bool(features.check("fribidi"))
 
 
@@ -113,6 +124,8 @@ def system_face(char: str, generic: str, bold: bool, language: str) -> FontFace 
     weight = ":weight=bold" if bold else ""
     lang = f":lang={language}" if language.replace("-", "").isalnum() else ""
     pattern = f"{generic}:charset={ord(char):x}{lang}{weight}"
+    from fontTools.ttLib import TTLibError  # type: ignore[import-untyped]
+
     for face in _fc_match(pattern):
         try:
             if ord(char) in cmap(face):

@@ -9,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 
 from feed2book.defaults import TIMEOUT
-from feed2book.fulltext.cookies import load_cookies
 from feed2book.fulltext.options import PAGES_FOLDER, PageOptions
 from feed2book.fulltext.stage import FullText, FullTextSettings
 from feed2book.models import Article
@@ -39,6 +38,8 @@ def full_text_stage(
         insecure=insecure,
     )
     if cookies is not None:
+        from feed2book.fulltext.cookies import load_cookies  # http.cookiejar, urllib: 35 ms
+
         load_cookies(cookies)  # a bad file is an error at once, even if no page is wanted
     settings = FullTextSettings(mode or FullTextMode.AUTO, pages)
     with ExitStack() as stack:

@@ -16,8 +16,6 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final
 
-from PIL import Image
-
 from feed2book.images.options import format_size
 from feed2book.images.rewrite import Resources, map_articles
 from feed2book.models import Article, Book, Problem, Section, Severity
@@ -82,6 +80,8 @@ def _reencode(
     formats = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF"}
     if media_type not in formats:
         return None  # SVG: already as small as it gets
+    from PIL import Image  # only a book over its size limit shrinks its images
+
     try:  # normally our own converted output, of bounded size; anything else is left alone
         with Image.open(io.BytesIO(data), formats=[formats[media_type]]) as opened:
             image = opened.copy()

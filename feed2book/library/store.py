@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
-from feed2book.library import query, schema, transfer
-from feed2book.library.check import CheckReport, check_library
+from feed2book.library import query, schema
 from feed2book.library.connection import (
     LibraryError,
     WaitHandler,
@@ -47,6 +46,9 @@ from feed2book.models import Article
 from feed2book.select import Selection
 
 if TYPE_CHECKING:
+    # Imported when used: reading commands neither import, export nor check a library.
+    from feed2book.library.check import CheckReport
+    from feed2book.library.transfer import ImportResult
     from feed2book.parse.summary import FullTextMode
 
 LIBRARY_ENV = "FEED2BOOK_LIBRARY"
@@ -397,14 +399,20 @@ class Library:
     ) -> int:
         """Every readable stored article as ``feed2book jsonl`` writes it; returns how many.
         Damaged records are left out and given to ``on_damage``."""
+        from feed2book.library import transfer
+
         return transfer.export_jsonl(self, write, on_damage=on_damage)
 
-    def import_jsonl(self, lines: Iterable[str | bytes], source_name: str) -> transfer.ImportResult:
+    def import_jsonl(self, lines: Iterable[str | bytes], source_name: str) -> ImportResult:
         """Store feed2book JSON Lines (untrusted: cleaned again) as the source ``source_name``."""
+        from feed2book.library import transfer
+
         return transfer.import_jsonl(self, lines, source_name)
 
     def check(self) -> CheckReport:
         """Integrity, foreign keys and every record decoded (``library check``)."""
+        from feed2book.library.check import check_library
+
         with self.reading() as db:
             return check_library(db)
 

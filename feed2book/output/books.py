@@ -14,13 +14,15 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
 from feed2book.atomic import atomic_writer, remove_stale_temporaries
-from feed2book.covers.render import CoverSpec, cover_bytes
 from feed2book.errors import OutputError, UsageError
 from feed2book.filenames import KEPUB_SUFFIX, safe_stem, unique_names
 from feed2book.models import Book, book_identifier
+
+if TYPE_CHECKING:  # the renderer (PIL, fontTools: 80 ms) is imported when a cover is drawn
+    from feed2book.covers.render import CoverSpec
 
 # Book names that end like another form's (a kepub is an .epub by its last extension).
 LONGER_SUFFIXES = (KEPUB_SUFFIX,)
@@ -35,6 +37,8 @@ class CoverChoice:
 
 
 def cover_spec(book: Book) -> CoverSpec:
+    from feed2book.covers.render import CoverSpec
+
     authors = ", ".join(author.name for author in book.authors[:3])
     if len(book.authors) > 3:
         authors += " and others"
@@ -56,6 +60,8 @@ def make_cover(
         return None
     if choice.image is not None:
         return choice.image
+    from feed2book.covers.render import cover_bytes
+
     return cover_bytes(cover_spec(book), choice.theme, image_format)
 
 

@@ -23,7 +23,6 @@ from typing import IO
 
 from ebooklib import epub
 from lxml import etree
-from PIL import Image, UnidentifiedImageError
 
 from feed2book.defaults import EPUB_ZIP_TIME
 from feed2book.models import Article, Book
@@ -141,6 +140,8 @@ def _encoded(parts: Callable[[BookPlan], Iterator[str]], plan: BookPlan) -> Iter
 
 
 def _cover(data: bytes) -> _Cover:
+    from PIL import Image, UnidentifiedImageError  # a book without a cover never needs PIL
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             image_format, (width, height) = image.format or "", image.size
