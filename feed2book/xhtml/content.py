@@ -143,10 +143,7 @@ def fix_references(
         href = anchor.get("href")
         if href is None:
             continue
-        target = _resolve_href(href, renamed, known_ids, book_files)
-        if target is not None and articles_by_url:
-            in_book = articles_by_url.get(url_key(target), target)
-            target = target if own_file and in_book == own_file else in_book
+        target = _link_target(href, renamed, known_ids, book_files, articles_by_url, own_file)
         if target is None:
             del anchor.attrib["href"]
         else:
@@ -161,6 +158,101 @@ def fix_references(
                 remove_keep_tail(image)
         elif image.get("alt") is None:
             image.set("alt", "")
+
+
+def _link_target(
+    href: str,
+    renamed: dict[str, str],
+    known_ids: set[str | None],
+    book_files: Collection[str],
+    articles_by_url: Mapping[str, str] | None,
+    own_file: str,
+) -> str | None:
+    """Where a link of :func:`fix_references` points in the book; None: nowhere (it goes)."""
+    target = _resolve_href(href, renamed, known_ids, book_files)
+    if target is not None and articles_by_url:
+        in_book = articles_by_url.get(url_key(target), target)
+        target = target if own_file and in_book == own_file else in_book
+    return target
+
+
+# What only a tree can fix: images and other media, ids, named anchors, links within the page,
+# namespaced content (MathML, SVG, ``epub:``). In text lxml wrote, attributes are separated by
+# one space: looking for the strings is enough.
+_MEDIA_TAG = re.compile(r"<(?:img|iframe|embed|object|video|audio|picture|source|track|area)[\s/>]")
+_NEEDS_TREE = (' id="', ' name="', ' href="#', "xmlns", "epub:")
+# Markup lxml never writes: a reference other than the ones it uses; an empty element in two
+# tags; an attribute in single quotes (or "='" in a value: a false alarm costs a parse, no
+# more) or a line break or tab inside a tag; a space before ">" or "/>"; a raw carriage
+# return; a comment, CDATA or processing instruction; a quote escaped in text.
+_OTHER_REFERENCE = re.compile(r"&(?!amp;|lt;|gt;|quot;|#10;|#13;|#9;)")
+_OTHER_TAG = re.compile(r"<(?:([\w:.-]+)(?: [^>]*)?></\1>|[^>]*(?:='|[\n\t]))")
+_OTHER_MARKUP = (" >", " />", "\r", "<!", "<?")
+_QUOTE_IN_TEXT = re.compile(r"(?:^|>)[^<]*&quot;")
+_LINK_START = re.compile(r"<a\s[^>]*>")  # written by lxml: no ">" inside an attribute
+_HREF = re.compile(r'\shref="([^"]*)"')
+_ATTRIBUTE_ESCAPES = {
+    "&amp;": "&",
+    "&lt;": "<",
+    "&gt;": ">",
+    "&quot;": '"',
+    "&#10;": "\n",
+    "&#13;": "\r",
+    "&#9;": "\t",
+}
+_ATTRIBUTE_ESCAPE = re.compile("|".join(_ATTRIBUTE_ESCAPES))
+_ATTRIBUTE_SPECIAL = re.compile('[&<>"\n\r\t]')
+_ESCAPED = {value: key for key, value in _ATTRIBUTE_ESCAPES.items()}
+
+
+def written_by_lxml(xhtml: str) -> bool:
+    """Whether ``xhtml`` has none of the markup lxml never writes: parsed and written again,
+    such a fragment (``clean``'s output, ``serialise_fragment``'s) comes out as it went in."""
+    if any(markup in xhtml for markup in _OTHER_MARKUP):
+        return False
+    if "&" in xhtml and _OTHER_REFERENCE.search(xhtml):
+        return False
+    if _OTHER_TAG.search(xhtml):
+        return False
+    return "&quot;" not in xhtml or _QUOTE_IN_TEXT.search(xhtml) is None
+
+
+def fix_links_without_tree(
+    xhtml: str,
+    book_files: Collection[str],
+    articles_by_url: Mapping[str, str] | None = None,
+    own_file: str = "",
+) -> str | None:
+    """:func:`fix_references` on a fragment lxml wrote (``written_by_lxml``) as text, without
+    parsing it: the same result, serialised, for the common fragment whose only references are
+    links to other documents. None when it takes a tree: it has ids, named anchors, media,
+    links within itself or a link that must go (see ``_NEEDS_TREE``)."""
+    if any(markup in xhtml for markup in _NEEDS_TREE) or _MEDIA_TAG.search(xhtml):
+        return None
+    if "<a" not in xhtml:
+        return xhtml
+    pieces: list[str] = []
+    start = 0
+    for tag in _LINK_START.finditer(xhtml):
+        href = _HREF.search(tag.group())
+        if href is None:
+            continue
+        written = href.group(1)
+        original = _ATTRIBUTE_ESCAPE.sub(lambda m: _ATTRIBUTE_ESCAPES[m.group()], written)
+        target = _link_target(original, {}, set(), book_files, articles_by_url, own_file)
+        if target is None:
+            return None  # the link loses its href: a tree's work
+        if target == original:
+            continue
+        value_start = tag.start() + href.start(1)
+        pieces += (xhtml[start:value_start], _escape_attribute(target))
+        start = value_start + len(written)
+    return "".join(pieces) + xhtml[start:] if pieces else xhtml
+
+
+def _escape_attribute(value: str) -> str:
+    """``value`` as lxml writes an attribute's value."""
+    return _ATTRIBUTE_SPECIAL.sub(lambda m: _ESCAPED[m.group()], value)
 
 
 def _fix_ids(root: etree._Element) -> dict[str, str]:
