@@ -387,6 +387,7 @@ CATALOGUES: Final[Mapping[str, Catalogue]] = {
 _TRADITIONAL_CHINESE_REGIONS: Final = frozenset({"TW", "HK", "MO"})
 
 
+@functools.lru_cache(maxsize=256)  # asked for every word of every page
 def catalogue_key(language: str) -> str:
     """The catalogue for a BCP 47 tag: ``de-AT`` -> ``de``, ``zh-TW`` -> ``zh-Hant``, else
     ``en`` when there is none for the language."""
