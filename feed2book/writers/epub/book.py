@@ -13,13 +13,11 @@ always gives the same bytes, with ``mimetype`` first and stored.
 from __future__ import annotations
 
 import array
-import collections
 import functools
 import io
 import itertools
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import IO
 
@@ -57,7 +55,6 @@ _FILE_MODE = 0o100644 << 16  # a regular file, rw-r--r--
 _UNIX = 3
 _DEFLATE_LEVEL = 6  # zlib level 6: 0.02 % larger than 9 on article XHTML and 30 % less time
 _STREAM_BUFFER = 64 * 1024  # bytes handed to the compressor at once when a file comes in pieces
-_AHEAD = 4  # files made and waiting for the zip's thread (a page is ~5 KB)
 _OPF_BATCH = 1024  # manifest items or spine entries ebooklib makes elements for at once
 # Stands in the OPF tree for the manifest's items and the spine's entries, which are written as
 # lines after it is serialised; pretty-printed at depth 2, like the lines that replace it.
@@ -271,7 +268,6 @@ class _FixedEntries:
         # Only ever read to warn of a name given twice, which the plan rules out.
         self._zip.NameToInfo = _Unrecorded()
         self._stored = stored
-        self._behind = _InOrder()
 
     def writestr(self, name: str, data: str | bytes | Iterator[bytes]) -> None:
         info = zipfile.ZipInfo(name, date_time=EPUB_ZIP_TIME)
@@ -281,11 +277,8 @@ class _FixedEntries:
         info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
         level = None if stored else _DEFLATE_LEVEL
         if isinstance(data, str | bytes):
-            # Deflated and written by a thread (zlib lets go of the GIL) while the next page is
-            # made; entries stay in order, so the bytes are the same.
-            self._behind.run(functools.partial(self._zip.writestr, info, data, compresslevel=level))
+            self._zip.writestr(info, data, compresslevel=level)
             return
-        self._behind.wait()  # pieces are made here, as they are written (ebooklib's OPF lines)
         # What writestr(compresslevel=) sets and open() reads: no public way to hand it over.
         info._compresslevel = level  # type: ignore[attr-defined]
         with self._zip.open(info, "w") as entry:
@@ -298,43 +291,13 @@ class _FixedEntries:
             entry.write(buffer)
 
     def close(self) -> None:
-        try:
-            self._behind.wait()  # the last files' errors come out here
-        except BaseException:
-            self.abandon()
-            raise
-        self._behind.stop()
         self._zip.close()
 
     def abandon(self) -> None:
         """Let go of a zip that failed half-way without writing its directory: otherwise the
         ``ZipFile`` tries again when it is collected, on a file already closed, and prints a
         traceback."""
-        self._behind.stop()
         self._zip.fp = None
-
-
-class _InOrder:
-    """Calls run one after another in one thread, at most ``_AHEAD`` of them waiting; a call's
-    error is raised by a later ``run`` or by ``wait``."""
-
-    def __init__(self) -> None:
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed2book-zip")
-        self._pending: collections.deque[Future[None]] = collections.deque()
-
-    def run(self, call: Callable[[], None]) -> None:
-        self._pending.append(self._thread.submit(call))
-        if len(self._pending) > _AHEAD:
-            self._pending.popleft().result()
-
-    def wait(self) -> None:
-        while self._pending:
-            self._pending.popleft().result()
-
-    def stop(self) -> None:
-        """Let the call under way end and drop the others."""
-        self._thread.shutdown(wait=True, cancel_futures=True)
-        self._pending.clear()
 
 
 # What a ZipInfo holds beside its name, as the central directory reads it: per entry...
