@@ -95,13 +95,16 @@ def _loaded(args: list[str], modules: list[str], tmp_path: Path) -> dict[str, ob
 
 
 # What a book rebuilt from the library does not need: the Kobo converter (no --device), the
-# cookie jar and urllib (no --cookies), library export/import/check, rich (no terminal), and
-# fontTools' CFF parser (a cover reads only the fonts' code points).
+# cookie jar and urllib (no --cookies), the library's writing, statistics, export/import and
+# check, rich (no terminal), and fontTools' CFF parser (a cover reads only the fonts' code
+# points).
 NOT_FOR_A_REBUILD = [
     "feed2book.delivery.devices",
     "feed2book.fulltext.cookies",
     "urllib.request",
     "http.cookiejar",
+    "feed2book.library.upsert",
+    "feed2book.library.stats",
     "feed2book.library.transfer",
     "feed2book.library.check",
     "rich.console",

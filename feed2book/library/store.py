@@ -40,15 +40,15 @@ from feed2book.library.connection import (
     writing,
 )
 from feed2book.library.records import Damage, DamagedRecord, decode, decode_row, text_stamp
-from feed2book.library.stats import LibraryStats, library_stats
-from feed2book.library.upsert import StoreResult, store_articles
 from feed2book.models import Article
 from feed2book.select import Selection
 
 if TYPE_CHECKING:
     # Imported when used: reading commands neither import, export nor check a library.
     from feed2book.library.check import CheckReport
+    from feed2book.library.stats import LibraryStats
     from feed2book.library.transfer import ImportResult
+    from feed2book.library.upsert import StoreResult
     from feed2book.parse.summary import FullTextMode
 
 LIBRARY_ENV = "FEED2BOOK_LIBRARY"
@@ -258,6 +258,8 @@ class Library:
         """Store what one source gave, in one transaction, with its fetch validators and (for a
         remembered source) its sync status: ``failed`` when ``error``, else ``ok``/``unchanged``.
         """
+        from feed2book.library.upsert import store_articles  # writing: not for a rebuild
+
         with self.writing() as db:
             result = store_articles(db, source, articles, self.run)
             db.executemany(
@@ -321,6 +323,8 @@ class Library:
 
     def store_pages(self, articles: Iterable[Article]) -> StoreResult:
         """Store articles completed from their pages as revisions (under their own sources)."""
+        from feed2book.library.upsert import StoreResult, store_articles
+
         total = StoreResult()
         with self.writing() as db:
             for article in articles:
@@ -391,6 +395,8 @@ class Library:
 
     # -- what it holds, and moving it ----------------------------------------------------------
     def stats(self) -> LibraryStats:
+        from feed2book.library.stats import library_stats
+
         with self.reading() as db:
             return library_stats(db)
 
