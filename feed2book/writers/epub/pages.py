@@ -348,8 +348,9 @@ def _article_header(chapter: Chapter) -> str:
     for enclosure in enclosures.linked(article.enclosures):
         link = f'<a href="{esc(enclosure.url)}">{esc(enclosures.label(enclosure))}</a>'
         lines.append(f'<p class="article-meta enclosure">{link}</p>')
-    if urlsplit(article.url).scheme in ("http", "https"):
-        host = urlsplit(article.url).hostname or article.url
+    original = urlsplit(article.url)
+    if original.scheme in ("http", "https"):
+        host = original.hostname or article.url
         label = esc(i18n.text(language, "original"))
         lines.append(
             f'<p class="article-meta">{label} <a href="{esc(article.url)}">{isolated(host)}</a></p>'
