@@ -23,7 +23,7 @@ from feed2book.parse import parse_source
 from feed2book.sources.fetch import Fetched
 from feed2book.writers.epub.pages import _page_from_tree, _page_without_tree, article_page
 from feed2book.writers.epub.plan import BookPlan, make_plan
-from feed2book.xhtml.content import fix_links_without_tree, written_by_lxml
+from feed2book.xhtml.content import fix_links_without_tree, well_formed, written_by_lxml
 from tests.conftest import EXAMPLES, practice_files, seed_files
 from tests.conversion_helpers import GOLDEN_BASE_URL, golden_cases
 from tests.test_epub import make_article
@@ -87,10 +87,13 @@ def test_pages_of_the_golden_cases_are_the_trees() -> None:
         ("<p>a<!-- note --></p>", "a comment"),
         ("<p><![CDATA[a < b]]></p>", "CDATA"),
         ("<p>a\r\nb</p>", "a raw carriage return"),
+        ("<p>an unclosed paragraph", "not well-formed: a damaged library record"),
+        ("<p><b>crossed</p></b>", "not well-formed: crossed tags"),
+        ("<p>a &amp b</p>", "not well-formed: a bare ampersand"),
     ],
 )
 def test_content_lxml_would_write_otherwise_goes_through_the_tree(content: str, why: str) -> None:
-    assert not written_by_lxml(content), why
+    assert not (written_by_lxml(content) and well_formed(content)), why
     plan = _plan([make_article(1, content_html=content)])
     assert _page_without_tree(plan, plan.chapters[0]) is None
     assert article_page(plan, plan.chapters[0]) == _page_from_tree(plan, plan.chapters[0])

@@ -8,6 +8,7 @@ must be XML names and unique per file, and that nothing may be fetched from the 
 from __future__ import annotations
 
 import functools
+import pyexpat
 import re
 from collections.abc import Callable, Collection, Mapping
 from typing import cast
@@ -215,6 +216,18 @@ def written_by_lxml(xhtml: str) -> bool:
     if _OTHER_TAG.search(xhtml):
         return False
     return "&quot;" not in xhtml or _QUOTE_IN_TEXT.search(xhtml) is None
+
+
+def well_formed(xhtml: str) -> bool:
+    """Whether ``xhtml`` is well-formed XML, as content must be but a damaged library record or
+    an API caller's ``Article`` need not be: such content goes through the tree, whose lenient
+    parse mends it. expat, without building a tree: ~15 µs for a real article."""
+    parser = pyexpat.ParserCreate()
+    try:
+        parser.Parse(b"<div>" + xhtml.encode("utf-8", "surrogatepass") + b"</div>", True)
+    except (pyexpat.ExpatError, UnicodeEncodeError):
+        return False
+    return True
 
 
 def fix_links_without_tree(

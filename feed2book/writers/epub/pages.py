@@ -38,6 +38,7 @@ from feed2book.xhtml.content import (
     fix_references,
     parse_fragment,
     url_key,
+    well_formed,
     written_by_lxml,
 )
 
@@ -239,7 +240,7 @@ def _page_without_tree(plan: BookPlan, chapter: Chapter) -> str | None:
     xhtml = chapter.article.content_html
     if not xhtml or (chapter.direction == "rtl" and _CODE_TAG.search(xhtml)):
         return None  # an empty <div/>; code elements that get dir="ltr"
-    if not written_by_lxml(xhtml):
+    if not written_by_lxml(xhtml) or not well_formed(xhtml):
         return None
     content = fix_links_without_tree(
         xhtml, plan.book_files, plan.articles_by_url, chapter.file_name
