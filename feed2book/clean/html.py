@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from html import escape as html_escape
 from html.parser import HTMLParser
 from typing import Final
@@ -67,6 +68,7 @@ __all__ = ["clean_html", "clean_html_tree", "prefix_ids"]
 # Characters XML 1.0 forbids: removed before parsing so the output always parses.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+_HTML_SPACE: Final = " \t\n\r\f"
 _SPACES = re.compile(r"[ \t\n\r\f]+")
 _LANG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
@@ -97,6 +99,8 @@ _PARSE_DEPTH: Final = 128
 # Source elements walked one inside the other (wrappers that leave no output element count too):
 # at most ~6 Python frames each, well inside the default recursion limit of 1,000.
 _WALK_DEPTH: Final = 100
+# Distinct attribute values whose decisions are remembered (``functools.lru_cache``).
+_REMEMBERED: Final = 4_096
 # Containers holding only blocks: a newline after each child keeps the XHTML readable.
 _PRETTY: Final = frozenset(
     {"div", "blockquote", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr"}
@@ -150,6 +154,20 @@ def clean_html_tree(
 
 def _ignore(message: str) -> None:
     pass
+
+
+def _inline_text(text: str | None) -> str | None:
+    """What ``text`` becomes as the only content of an inline-only ``Sink``: blank is one space."""
+    if not text:
+        return None
+    return _collapsed(text) if text.strip(_HTML_SPACE) else " "
+
+
+def _collapsed(text: str) -> str:
+    """``text`` with each run of HTML whitespace as one space."""
+    if "\n" in text or "  " in text or "\t" in text or "\r" in text or "\f" in text:
+        return _SPACES.sub(" ", text)
+    return text
 
 
 def _parse_body(html: str) -> tuple[etree._Element | None, bool]:
@@ -351,6 +369,17 @@ class _Cleaner:
             if child.tail:
                 self.text(child.tail, sink)
 
+    def fill(
+        self, source: etree._Element, target: etree._Element, base: str | None, *, link: bool
+    ) -> None:
+        """Walk ``source``'s content into the new, empty inline-only ``target``."""
+        if len(source):
+            inner = Sink(target, link=link)
+            self.children(source, inner, base)
+            inner.close()
+        else:  # text only (most are): what the walk above makes of it
+            target.text = _inline_text(source.text)
+
     def descend(self, child: etree._Element, sink: Sink, base: str | None) -> bool:
         """Walk ``child``, counted against the limits. Past a limit (hostile or hopelessly
         broken HTML) ``child`` and the siblings after it become plain text, taken without
@@ -358,7 +387,7 @@ class _Cleaner:
         # Inline content goes into the open paragraph, or one opened for it: count it already,
         # whether or not the child turns out to be inline, so a second pass decides the same.
         opens = sink.target is not None or (sink.blocks and sink.wrap)
-        if self.exhausted(sink.container, 1 if opens else 0):
+        if self.exhausted(sink.container, 1 if opens else 0, sink.level()):
             self.rest_as_text(child, sink)
             return False
         if isinstance(child.tag, str):
@@ -370,14 +399,18 @@ class _Cleaner:
                 self.depth -= 1
         return True
 
-    def exhausted(self, parent: etree._Element, below: int = 0) -> bool:
+    def exhausted(self, parent: etree._Element, below: int = 0, level: int | None = None) -> bool:
         """Whether walking another element, whose output would go into ``parent`` (or ``below``
         levels under it), passes a limit: the element budget, the walk's own depth (Python's
         recursion) or the output's depth. The output's, not the input's, so that cleaning stays
-        idempotent: what one pass kept, the next pass keeps too."""
+        idempotent: what one pass kept, the next pass keeps too. ``level``: ``parent``'s, when
+        the caller knows it."""
         if self.budget <= 0:
             self.too_many = True
-        elif self.depth >= _WALK_DEPTH or _level(parent) + below >= MAX_DEPTH:
+        elif (
+            self.depth >= _WALK_DEPTH
+            or (_level(parent) if level is None else level) + below >= MAX_DEPTH
+        ):
             self.too_deep = True
         else:
             return False
@@ -388,27 +421,30 @@ class _Cleaner:
         self.text(plain_text([first, *first.itersiblings()], skip=DROP_WITH_CONTENT), sink)
 
     def text(self, text: str, sink: Sink) -> None:
-        if not text.strip(" \t\n\r\f"):  # whitespace between elements: the common case
+        if not text.strip(_HTML_SPACE):  # whitespace between elements: the common case
             if sink.pending_break or (sink.blocks and sink.target is None and sink.wrap):
                 return
             text = " "
-        elif "\n" in text or "  " in text or "\t" in text or "\r" in text or "\f" in text:
-            text = _SPACES.sub(" ", text)
+        else:
+            text = _collapsed(text)
         sink.add_text(text)
 
     def element(self, source: etree._Element, sink: Sink, base: str | None) -> None:
         tag = source.tag if isinstance(source.tag, str) else ""
-        classes = source.get("class")
-        if source.get("xml:base"):
+        # Most elements have no attribute: then none of these questions needs asking.
+        attributed = len(source.attrib) > 0
+        if attributed and source.get("xml:base"):
             base = safe_url(source.get("xml:base") or "", base) or base
         if tag == "input" and (source.get("type") or "").strip().lower() == "checkbox":
             self.text("☑ " if source.get("checked") is not None else "☐ ", sink)  # a task
             return
-        if (
-            tag in DROP_WITH_CONTENT
-            or is_widget(classes)
-            or _hidden(source)
-            or (_screen_reader_only(source) and _permalink_only(source))
+        if tag in DROP_WITH_CONTENT or (
+            attributed
+            and (
+                _widget(source.get("class"))
+                or _hidden(source)
+                or (_screen_reader_only(source) and _permalink_only(source))
+            )
         ):
             if tag == "script":
                 self.embed(script_embed(source, base), sink)
@@ -473,8 +509,17 @@ class _Cleaner:
         paragraph = etree.SubElement(sink.container, "p", sink.attributes)
         sink.target = self.copy_attributes(source, paragraph)
         sink.auto = False
-        self.children(source, sink, base)
-        sink.close()
+        if len(source):
+            self.children(source, sink, base)
+            sink.close()
+        else:  # text only (most paragraphs): what children() and close() make of it
+            text = source.text
+            if text and text.strip(_HTML_SPACE):
+                sink.pending_break = False  # (text added to a paragraph ends a pending break)
+                paragraph.text = _collapsed(text).strip() or None
+            if not paragraph.text:
+                remove_keep_tail(paragraph)
+            sink.target = None
         sink.resume = False
 
     def text_block(
@@ -492,9 +537,7 @@ class _Cleaner:
             self.unwrap_block(source, sink, base)
             return
         block = self.copy_attributes(source, sink.add_block(tag))
-        inner = Sink(block, link=sink.link)
-        self.children(source, inner, base)
-        inner.close()
+        self.fill(source, block, base, link=sink.link)
         _sink.finish(block)
         if is_empty(block):
             remove_keep_tail(block)
@@ -568,37 +611,30 @@ class _Cleaner:
 
     def inline(self, source: etree._Element, tag: str, sink: Sink, base: str | None) -> None:
         if tag == "code":
-            text = _SPACES.sub(" ", text_content(source))
+            text = _collapsed(text_content(source) if len(source) else source.text or "")
             if text.strip():
                 code = etree.SubElement(sink.inline_parent(), "code")
                 code.text = text
             return
         element = self.copy_attributes(source, etree.SubElement(sink.inline_parent(), tag))
-        inner = Sink(element, link=sink.link or tag == "a")
-        self.children(source, inner, base)
-        inner.close()
+        self.fill(source, element, base, link=sink.link or tag == "a")
         if is_empty(element) and last_child(element) is None:
             remove_keep_tail(element)
 
     def anchor(self, source: etree._Element, sink: Sink, base: str | None) -> None:
-        classes = set((source.get("class") or "").split())
-        text = text_content(source).strip()
-        if not classes.isdisjoint(ANCHOR_CLASSES) and (
-            text.lower() in ANCHOR_GLYPHS or is_permalink_text(text)
-        ):
+        anchor_class = _anchor_class(source.get("class"))
+        text = (text_content(source) if len(source) else source.text or "").strip()
+        if anchor_class and (text.lower() in ANCHOR_GLYPHS or is_permalink_text(text)):
             self.adopt_id(source, sink)  # a heading permalink: keep its target, drop the glyph
             return
         href = _web_url(source.get("href") or "", base)
         permalink = not href or href.startswith("#") or href == self.base
         if (
-            sink.blocks
-            and (permalink or not classes.isdisjoint(ANCHOR_CLASSES))
-            and source.find(".//*") is not None
-            and _holds_headings(source)
+            sink.blocks and (permalink or anchor_class) and _holds_headings(source)
         ):  # a heading wrapped in its own permalink (<a class="anchor" href="#x"><h2>)
             self.unwrap_block(source, sink, base)
             return
-        if not text and source.find(".//img") is None:
+        if not text and next(source.iter("img"), None) is None:
             self.adopt_id(source, sink)  # an empty <a name=...>: a link target, nothing to show
             return
         if not href or sink.link:
@@ -610,9 +646,7 @@ class _Cleaner:
         # href first, whatever the source order: the attribute order must not depend on it
         link = etree.SubElement(sink.inline_parent(), "a", {"href": href} if href else {})
         self.copy_attributes(source, link)
-        inner = Sink(link, link=True)
-        self.children(source, inner, base)
-        inner.close()
+        self.fill(source, link, base, link=True)
         if is_empty(link) and last_child(link) is None:
             remove_keep_tail(link)
 
@@ -815,7 +849,23 @@ def _hidden(source: etree._Element) -> bool:
 
 def _screen_reader_only(source: etree._Element) -> bool:
     hidden = (source.get("aria-hidden") or "").strip().lower() == "true"
-    return hidden or not HIDDEN_CLASSES.isdisjoint((source.get("class") or "").split())
+    return hidden or _hidden_classes(source.get("class"))
+
+
+# Decisions that depend on one attribute's value only, remembered per value: an article's
+# elements share a few dozen class names, and the walk asks about each element.
+_widget: Final = lru_cache(maxsize=_REMEMBERED)(is_widget)
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _anchor_class(classes: str | None) -> bool:
+    """A heading permalink's class (``anchor``, ``headerlink``) among ``classes``."""
+    return not ANCHOR_CLASSES.isdisjoint((classes or "").split())
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _hidden_classes(classes: str | None) -> bool:
+    return not HIDDEN_CLASSES.isdisjoint((classes or "").split())
 
 
 def _permalink_only(source: etree._Element) -> bool:
@@ -831,7 +881,7 @@ def _holds_headings(source: etree._Element) -> bool:
 
 def _holds_blocks(source: etree._Element) -> bool:
     """Whether an inline element wraps a code block or a heading, which must stay blocks."""
-    return source.find(".//*") is not None and any(True for _ in source.iter("pre", *HEADINGS))
+    return len(source) > 0 and any(True for _ in source.iter("pre", *HEADINGS))
 
 
 def _lazy(source: etree._Element) -> bool:

@@ -46,6 +46,13 @@ class Sink:
     # a run of thousands of pieces (``<span>a</span><span>b</span>``…) is joined once instead.
     _text: list[str] = field(default_factory=list)
     _text_parent: etree._Element | None = None
+    _level: int = -1  # how deep ``container`` sits in its tree, once asked (it stays there)
+
+    def level(self) -> int:
+        """How many ancestors ``container`` has (the walk asks before each element it adds)."""
+        if self._level < 0:
+            self._level = sum(1 for _ in self.container.iterancestors())
+        return self._level
 
     def add_text(self, text: str) -> None:
         """Append inline text where it belongs (spaces at the joins stay single)."""
