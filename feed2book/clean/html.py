@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from html import escape as html_escape
 from html.parser import HTMLParser
-from typing import Final
+from typing import Final, cast
 
 from lxml import etree
 
@@ -799,7 +799,7 @@ class _Cleaner:
 
     def _drop_dangling_fragments(self, root: etree._Element) -> None:
         # Not self.ids: an element holding an id may have been removed (empty) since.
-        present = set(_ID_VALUES(root)) - {""}
+        present: set[str | None] = set(cast(list[str], _ID_VALUES(root))) - {""}
         unwrap_all(link for link in root.iter("a") if _dangling(link.get("href"), present))
 
 
