@@ -378,19 +378,23 @@ class _Cleaner:
             if len(element):
                 element.text = "\n"
                 for child in element:
-                    child.tail = child.tail or "\n"
+                    if not child.tail:
+                        child.tail = "\n"
         return root
 
     # -- the walk ------------------------------------------------------------------------
 
     def children(self, source: etree._Element, sink: Sink, base: str | None) -> None:
-        if source.text:
-            self.text(source.text, sink)
+        # (each .text and .tail read decodes a new str from libxml2's UTF-8: read once)
+        text = source.text
+        if text:
+            self.text(text, sink)
         for child in source:
             if not self.descend(child, sink, base):
                 return
-            if child.tail:
-                self.text(child.tail, sink)
+            tail = child.tail
+            if tail:
+                self.text(tail, sink)
 
     def fill(
         self, source: etree._Element, target: etree._Element, base: str | None, *, link: bool
@@ -537,10 +541,13 @@ class _Cleaner:
             sink.close()
         else:  # text only (most paragraphs): what children() and close() make of it
             text = source.text
+            words = ""
             if text and text.strip(_HTML_SPACE):
                 sink.pending_break = False  # (text added to a paragraph ends a pending break)
-                paragraph.text = _collapsed(text).strip() or None
-            if not paragraph.text:
+                words = _collapsed(text).strip()
+            if words:
+                paragraph.text = words
+            else:
                 remove_keep_tail(paragraph)
             sink.target = None
         sink.resume = False
