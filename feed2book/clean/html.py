@@ -806,7 +806,7 @@ class _Cleaner:
 
     def _drop_dangling_fragments(self, root: etree._Element) -> None:
         # Not self.ids: an element holding an id may have been removed (empty) since.
-        present: set[str | None] = set(cast(list[str], _ID_VALUES(root))) - {""}
+        present = set(cast(list[str], _ID_VALUES(root))) - {""}
         unwrap_all(link for link in root.iter("a") if _dangling(link.get("href"), present))
 
 
@@ -855,7 +855,7 @@ def _depth(element: etree._Element) -> int:
     return deepest
 
 
-def _dangling(href: str | None, present: set[str | None]) -> bool:
+def _dangling(href: str | None, present: set[str]) -> bool:
     return href is None or (href.startswith("#") and href[1:] not in present)
 
 
