@@ -159,6 +159,79 @@ def _ignore(message: str) -> None:
     pass
 
 
+# Inline elements the walk keeps as they are, with what they hold, when they have no attribute.
+_PLAIN_INLINE: Final = INLINE_KEEP - {"a", "code", "rt", "ruby"}
+# How deep a paragraph's plain inline markup may nest for ``_plain_run`` (real markup: 1 to 3).
+_PLAIN_NESTING: Final = 8
+
+
+def _plain_run(source: etree._Element, nesting: int = 1) -> tuple[int, int] | None:
+    """``(elements, levels)`` of what ``source`` holds when the walk would copy it as it is,
+    but for its whitespace (``_copy_run``): inline elements without attributes that keep their
+    content, none of them left empty (it would go, its tail joining the text before); links
+    to plain web addresses (``_web_url`` keeps them as written) holding only words; inline
+    code holding only words, its classes none the walk drops it for; line breaks. Else None.
+    """
+    if nesting > _PLAIN_NESTING:
+        return None
+    elements, levels = 0, 0
+    for child in source:
+        tag = child.tag
+        if tag == "br":
+            if len(child.attrib) or len(child):
+                return None
+            inner = (0, 0)
+        elif tag in _PLAIN_INLINE:
+            if len(child.attrib):
+                return None
+            found = _plain_run(child, nesting + 1) if len(child) else (0, 0)
+            if found is None:
+                return None
+            if not found[0] and not (child.text or "").strip():  # left empty: removed
+                return None
+            inner = found
+        elif tag == "a" or tag == "code":
+            if len(child) or not (child.text or "").strip() or not _plain_leaf(child, tag):
+                return None
+            inner = (0, 0)
+        else:
+            return None
+        elements += 1 + inner[0]
+        levels = max(levels, 1 + inner[1])
+    return elements, levels
+
+
+def _plain_leaf(leaf: etree._Element, tag: str) -> bool:
+    """A link (``anchor``) or code (``inline``) that the walk keeps as a copy of it: a link
+    with only a plain web address (no class: no permalink), code that no class hides."""
+    names = leaf.keys()
+    if tag == "a":
+        return names == ["href"] and _PLAIN_WEB_URL.match(leaf.get("href") or "") is not None
+    if not names:
+        return True
+    classes = leaf.get("class")
+    return names == ["class"] and not _widget(classes) and not _hidden_classes(classes)
+
+
+def _copy_run(source: etree._Element, target: etree._Element) -> None:
+    """Copy what ``source`` holds (a ``_plain_run``) into the empty ``target`` as the walk
+    would: each text and tail as ``text`` writes it (a tail after a line break starts with no
+    space: ``append_text``); a link keeps only its address, inline code no attribute."""
+    for child in source:
+        tag = child.tag
+        if tag == "a":
+            copy = etree.SubElement(target, "a", {"href": child.get("href") or ""})
+        else:
+            copy = etree.SubElement(target, tag)
+        if tag != "br":
+            copy.text = _inline_text(child.text)
+        if len(child):
+            _copy_run(child, copy)
+        tail = _inline_text(child.tail)
+        if tail is not None:  # ("" after a line break, as append_text leaves it)
+            copy.tail = tail.lstrip(" ") if tag == "br" else tail
+
+
 def _without_non_xml(html: str) -> str:
     """``html`` without the characters XML forbids. Most HTML has none, and finding that out
     with ``bytes.translate`` (a C table lookup per byte) costs a third of the regex search."""
@@ -176,7 +249,8 @@ def _without_non_xml(html: str) -> str:
 
 
 def _inline_text(text: str | None) -> str | None:
-    """What ``text`` becomes as the only content of an inline-only ``Sink``: blank is one space."""
+    """What ``text`` becomes as the only content of an inline-only ``Sink``, or as one piece
+    of a paragraph's (``_Cleaner.text``): a blank one is one space."""
     if not text:
         return None
     return _collapsed(text) if text.strip(_HTML_SPACE) else " "
@@ -401,9 +475,10 @@ class _Cleaner:
     ) -> None:
         """Walk ``source``'s content into the new, empty inline-only ``target``."""
         if len(source):
-            inner = Sink(target, link=link)
-            self.children(source, inner, base)
-            inner.close()
+            if not self.copied(source, target, _level(target), link=link):
+                inner = Sink(target, link=link)
+                self.children(source, inner, base)
+                inner.close()
         else:  # text only (most are): what the walk above makes of it
             target.text = _inline_text(source.text)
 
@@ -425,6 +500,28 @@ class _Cleaner:
                 self.element(child, tag, sink, base)
             finally:
                 self.depth -= 1
+        return True
+
+    def copied(
+        self, source: etree._Element, target: etree._Element, level: int, *, link: bool
+    ) -> bool:
+        """Copy what ``source`` holds into the empty ``target`` (``level`` deep in the output)
+        when it is text with plain inline markup (most paragraphs that have any markup):
+        what the walk would make of it is that copy, whitespace collapsed as ``text`` does.
+        False, and nothing done, when it is not, or when the walk would pass a limit."""
+        run = None if link else _plain_run(source)  # (in a link, links are unwrapped)
+        if run is None:
+            return False
+        elements, levels = run  # what ``exhausted`` checks for the deepest one, met last:
+        if (
+            elements > self.budget
+            or self.depth + levels > _WALK_DEPTH
+            or level + levels > MAX_DEPTH
+        ):
+            return False
+        self.budget -= elements
+        target.text = _inline_text(source.text)
+        _copy_run(source, target)
         return True
 
     def exhausted(self, parent: etree._Element, below: int = 0, level: int | None = None) -> bool:
@@ -537,7 +634,10 @@ class _Cleaner:
         sink.target = self.copy_attributes(source, paragraph)
         sink.auto = False
         if len(source):
-            self.children(source, sink, base)
+            if self.copied(source, paragraph, sink.level() + 1, link=sink.link):
+                sink.pending_break = False  # (its first element ends a pending break)
+            else:
+                self.children(source, sink, base)
             sink.close()
         else:  # text only (most paragraphs): what children() and close() make of it
             text = source.text
