@@ -9,13 +9,13 @@
 - the decisions remembered per class value (widgets, hidden classes, permalink classes, code
   languages, line-number gutters) change nothing: the seed and practice feeds and the
   conversion goldens clean the same with the caches cold, warm from other articles, or warm
-  from the same ones;
+  from the same ones; a hostile, long value is decided but not kept;
 - ``sink.finish`` leaves no empty text node where it found one (``<p></p>`` vs ``<p/>``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import assume, given, settings
@@ -25,6 +25,7 @@ from lxml import etree
 from feed2book.clean import codeblocks
 from feed2book.clean import html as clean
 from feed2book.clean.html import clean_html, clean_html_tree
+from feed2book.clean.remembered import Remembered
 from feed2book.xhtml.sink import finish
 from tests.conftest import PRACTICE, SEEDS
 from tests.conversion_helpers import GOLDEN_DIR, Item, practice_items, seed_items
@@ -190,7 +191,7 @@ def _corpus() -> list[Item]:
     return items
 
 
-_CACHES: list[Callable[..., object]] = [
+_CACHES: list[Remembered[Any]] = [
     clean._widget,
     clean._hidden_classes,
     clean._anchor_class,
@@ -201,7 +202,7 @@ _CACHES: list[Callable[..., object]] = [
 
 def _forget() -> None:
     for cache in _CACHES:
-        cache.cache_clear()  # type: ignore[attr-defined]
+        cache.cache_clear()
 
 
 def test_remembered_decisions_do_not_depend_on_what_was_cleaned_before() -> None:
@@ -219,7 +220,17 @@ def test_remembered_decisions_do_not_depend_on_what_was_cleaned_before() -> None
     cold = each(items, cold=True)
     assert each(items, cold=False) == cold  # warm from the articles before each one
     assert each(list(reversed(items)), cold=False) == cold  # warm from the same ones too
-    assert all(cache.cache_info().hits for cache in _CACHES)  # type: ignore[attr-defined]
+    assert all(cache.cache_info().hits for cache in _CACHES)
+
+
+def test_a_long_class_value_is_decided_each_time_not_remembered() -> None:
+    _forget()
+    hostile = "widget " * 100_000 + "sharedaddy"  # (a share bar: a widget)
+    html = f'<p>kept</p><div class="{hostile}">dropped</div><p class="{hostile}">also dropped</p>'
+    assert clean_html(html) == "<p>kept</p>\n"
+    assert all(cache.cache_info().currsize == 0 for cache in _CACHES)
+    assert clean_html('<div class="sharedaddy">dropped</div>') == ""
+    assert clean._widget.cache_info().currsize == 1
 
 
 @pytest.mark.parametrize(

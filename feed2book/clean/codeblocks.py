@@ -8,10 +8,11 @@ The text must come out exact, whitespace included, and the language must not be 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Final, cast
 
 from lxml import etree
+
+from feed2book.clean.remembered import Remembered
 
 # Class tokens that say "this is highlighted code" rather than naming a language.
 _NOT_LANGUAGES: Final = frozenset(
@@ -41,8 +42,6 @@ GUTTER_CLASSES: Final = frozenset(
      "crayon-nums", "crayon-num", "line-number", "linenodiv"}
 )  # fmt: skip
 
-# Distinct class values whose answers are remembered (``functools.lru_cache``).
-_REMEMBERED: Final = 1_024
 _PREFIXES: Final = ("language-", "lang-", "highlight-source-", "highlight-")
 _LANGUAGE_TOKEN = re.compile(r"[a-z0-9][a-z0-9_+#.\-]{0,30}")
 
@@ -73,10 +72,8 @@ def _language_of(element: etree._Element) -> str:
     return _class_language(classes, element.tag == "pre") if classes else ""
 
 
-@lru_cache(maxsize=_REMEMBERED)
-def _class_language(classes: str, pre: bool) -> str:
-    """The language a ``class`` attribute names ("" for none); ``pre``: it is a ``<pre>``'s.
-    Remembered per value: a site's code blocks all carry the same few."""
+def _language_of_classes(classes: str, pre: bool) -> str:
+    """The language a ``class`` attribute names ("" for none); ``pre``: it is a ``<pre>``'s."""
     tokens = classes.lower().split()
     for token in tokens:
         for prefix in _PREFIXES:
@@ -120,10 +117,15 @@ def _plain(pre: etree._Element) -> bool:
     return not any(_gutter_or_line(value) for value in set(values))
 
 
-@lru_cache(maxsize=_REMEMBERED)
-def _gutter_or_line(classes: str) -> bool:
+def _is_gutter_or_line(classes: str) -> bool:
     tokens = classes.split()
     return not GUTTER_CLASSES.isdisjoint(tokens) or "line" in tokens
+
+
+# Decisions that depend on the class attribute only (and on the tag), remembered per value: a
+# site's code blocks all carry the same few.
+_class_language: Final = Remembered(_language_of_classes)
+_gutter_or_line: Final = Remembered(_is_gutter_or_line)
 
 
 def _collect(element: etree._Element, parts: list[str]) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from html import escape as html_escape
 from html.parser import HTMLParser
 from typing import Final, cast
@@ -23,6 +22,7 @@ from lxml import etree
 from feed2book.clean.codeblocks import code_language, code_table_pre, code_text
 from feed2book.clean.embeds import Embed, codepen_embed, embed_for, script_embed
 from feed2book.clean.mathml import build_math, math_tex, math_text
+from feed2book.clean.remembered import Remembered
 from feed2book.clean.rules import (
     ANCHOR_CLASSES,
     ANCHOR_GLYPHS,
@@ -102,8 +102,6 @@ _PARSE_DEPTH: Final = 128
 # Source elements walked one inside the other (wrappers that leave no output element count too):
 # at most ~6 Python frames each, well inside the default recursion limit of 1,000.
 _WALK_DEPTH: Final = 100
-# Distinct attribute values whose decisions are remembered (``functools.lru_cache``).
-_REMEMBERED: Final = 4_096
 # Containers holding only blocks: a newline after each child keeps the XHTML readable.
 _PRETTY: Final = frozenset(
     {"div", "blockquote", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr"}
@@ -982,20 +980,19 @@ def _screen_reader_only(source: etree._Element) -> bool:
     return hidden or _hidden_classes(source.get("class"))
 
 
-# Decisions that depend on one attribute's value only, remembered per value: an article's
-# elements share a few dozen class names, and the walk asks about each element.
-_widget: Final = lru_cache(maxsize=_REMEMBERED)(is_widget)
-
-
-@lru_cache(maxsize=_REMEMBERED)
-def _anchor_class(classes: str | None) -> bool:
+def _has_anchor_class(classes: str | None) -> bool:
     """A heading permalink's class (``anchor``, ``headerlink``) among ``classes``."""
     return not ANCHOR_CLASSES.isdisjoint((classes or "").split())
 
 
-@lru_cache(maxsize=_REMEMBERED)
-def _hidden_classes(classes: str | None) -> bool:
+def _has_hidden_class(classes: str | None) -> bool:
     return not HIDDEN_CLASSES.isdisjoint((classes or "").split())
+
+
+# Decisions that depend on the class attribute only, remembered per value.
+_widget: Final = Remembered(is_widget)
+_anchor_class: Final = Remembered(_has_anchor_class)
+_hidden_classes: Final = Remembered(_has_hidden_class)
 
 
 def _permalink_only(source: etree._Element) -> bool:
