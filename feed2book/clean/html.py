@@ -473,7 +473,7 @@ class _Cleaner:
     ) -> None:
         """Walk ``source``'s content into the new, empty inline-only ``target``."""
         if len(source):
-            if not self.copied(source, target, _level(target), link=link):
+            if not self.copied(source, target, None, link=link):
                 inner = Sink(target, link=link)
                 self.children(source, inner, base)
                 inner.close()
@@ -501,12 +501,13 @@ class _Cleaner:
         return True
 
     def copied(
-        self, source: etree._Element, target: etree._Element, level: int, *, link: bool
+        self, source: etree._Element, target: etree._Element, level: int | None, *, link: bool
     ) -> bool:
-        """Copy what ``source`` holds into the empty ``target`` (``level`` deep in the output)
-        when it is text with plain inline markup (most paragraphs that have any markup):
-        what the walk would make of it is that copy, whitespace collapsed as ``text`` does.
-        False, and nothing done, when it is not, or when the walk would pass a limit."""
+        """Copy what ``source`` holds into the empty ``target`` (``level`` deep in the output;
+        None: to be found) when it is text with plain inline markup (most paragraphs that have
+        any markup): what the walk would make of it is that copy, whitespace collapsed as
+        ``text`` does. False, and nothing done, when it is not, or when the walk would pass a
+        limit."""
         run = None if link else _plain_run(source)  # (in a link, links are unwrapped)
         if run is None:
             return False
@@ -514,7 +515,7 @@ class _Cleaner:
         if (
             elements > self.budget
             or self.depth + levels > _WALK_DEPTH
-            or level + levels > MAX_DEPTH
+            or (_level(target) if level is None else level) + levels > MAX_DEPTH
         ):
             return False
         self.budget -= elements
