@@ -12,6 +12,8 @@ from typing import Final, cast
 
 from lxml import etree
 
+from feed2book.clean.remembered import Remembered
+
 # Class tokens that say "this is highlighted code" rather than naming a language.
 _NOT_LANGUAGES: Final = frozenset(
     {
@@ -66,7 +68,13 @@ def _language_of(element: etree._Element) -> str:
         value = (element.get(attribute) or "").strip().lower()
         if _LANGUAGE_TOKEN.fullmatch(value):
             return value
-    tokens = (element.get("class") or "").lower().split()
+    classes = element.get("class")
+    return _class_language(classes, element.tag == "pre") if classes else ""
+
+
+def _language_of_classes(classes: str, pre: bool) -> str:
+    """The language a ``class`` attribute names ("" for none); ``pre``: it is a ``<pre>``'s."""
+    tokens = classes.lower().split()
     for token in tokens:
         for prefix in _PREFIXES:
             rest = token.removeprefix(prefix)
@@ -77,7 +85,7 @@ def _language_of(element: etree._Element) -> str:
         if following and _LANGUAGE_TOKEN.fullmatch(following[0].rstrip(";")):
             return following[0].rstrip(";")
     rest_tokens = [t for t in tokens if t not in _NOT_LANGUAGES and t not in GUTTER_CLASSES]
-    dev_to = element.tag == "pre" and "highlight" in tokens and len(rest_tokens) == 1
+    dev_to = pre and "highlight" in tokens and len(rest_tokens) == 1
     if dev_to and _LANGUAGE_TOKEN.fullmatch(rest_tokens[0]):
         return rest_tokens[0]  # dev.to / Rouge: <pre class="highlight sql">
     known = [t for t in rest_tokens if t in _KNOWN_LANGUAGES]
@@ -103,13 +111,21 @@ _CLASS_VALUES = etree.XPath(".//@class", smart_strings=False)
 def _plain(pre: etree._Element) -> bool:
     """No ``<br>``, no gutter and no line element inside: the walk would collect every text
     node."""
-    if pre.find(".//br") is not None:
+    if next(pre.iter("br"), None) is not None:
         return False
     values = cast(list[str], _CLASS_VALUES(pre))
-    return all(
-        GUTTER_CLASSES.isdisjoint(tokens) and "line" not in tokens
-        for tokens in (value.split() for value in set(values))
-    )
+    return not any(_gutter_or_line(value) for value in set(values))
+
+
+def _is_gutter_or_line(classes: str) -> bool:
+    tokens = classes.split()
+    return not GUTTER_CLASSES.isdisjoint(tokens) or "line" in tokens
+
+
+# Decisions that depend on the class attribute only (and on the tag), remembered per value: a
+# site's code blocks all carry the same few.
+_class_language: Final = Remembered(_language_of_classes)
+_gutter_or_line: Final = Remembered(_is_gutter_or_line)
 
 
 def _collect(element: etree._Element, parts: list[str]) -> None:

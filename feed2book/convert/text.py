@@ -44,6 +44,7 @@ _ASCII_CLASSES = bytes(
     for c in range(256)  # bytes.translate wants 256 entries; ASCII text only uses the first 128
 )
 _JOINERS_AS_SPACE = bytes.maketrans(b"j", b" ")
+_ASCII_BYTES: Final = bytes(range(0x80))
 
 
 _BLANK_LINES = re.compile(r"\n[ \t\f\v]*\n\s*")
@@ -99,17 +100,25 @@ def count_words(text: str) -> int:
     """Words in ``text``; each CJK ideograph or kana counts as one word."""
     if text.isascii():
         return _count_ascii_words(text)
-    ideographs = len(_CJK.findall(text)) if max(text) >= _FIRST_CJK else 0
+    others = _non_ascii(text)
+    ideographs = len(_CJK.findall(text)) if max(others) >= _FIRST_CJK else 0
     if ideographs:
         text = _CJK.sub(" ", text)
+        others = {character for character in others if not _CJK.match(character)}
     # Every other non-ASCII character is replaced by an ASCII one of its ``_WORD`` class (a word
     # character, ``\w``, is ``str.isalnum`` or ``_``), so the count stays the regex's without a
     # match per word: few distinct characters, each replaced at C speed.
-    for character in set(text):
-        if character > "\x7f":
-            ascii_class = "a" if character.isalnum() else "'" if character == "’" else " "
-            text = text.replace(character, ascii_class)
+    for character in others:
+        ascii_class = "a" if character.isalnum() else "'" if character == "’" else " "
+        text = text.replace(character, ascii_class)
     return ideographs + _count_ascii_words(text)
+
+
+def _non_ascii(text: str) -> set[str]:
+    """The distinct non-ASCII characters of ``text``: its UTF-8 without the ASCII bytes, found
+    at C speed (a ``set`` of the whole text hashes every character)."""
+    encoded = text.encode("utf-8", "surrogatepass")
+    return set(encoded.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass"))
 
 
 def _count_ascii_words(text: str) -> int:

@@ -46,6 +46,13 @@ class Sink:
     # a run of thousands of pieces (``<span>a</span><span>b</span>``…) is joined once instead.
     _text: list[str] = field(default_factory=list)
     _text_parent: etree._Element | None = None
+    _level: int = -1  # how deep ``container`` sits in its tree, once asked (it stays there)
+
+    def level(self) -> int:
+        """How many ancestors ``container`` has (the walk asks before each element it adds)."""
+        if self._level < 0:
+            self._level = sum(1 for _ in self.container.iterancestors())
+        return self._level
 
     def add_text(self, text: str) -> None:
         """Append inline text where it belongs (spaces at the joins stay single)."""
@@ -160,13 +167,15 @@ def append_text(parent: etree._Element, text: str) -> None:
     """Add text at the end of ``parent``; collapsed spaces stay single across the join."""
     last = last_child(parent)
     if last is not None:
-        if text.startswith(" ") and ((last.tail or "").endswith(" ") or last.tag == "br"):
-            text = text[1:] if last.tail or last.tag != "br" else text.lstrip(" ")
-        last.tail = (last.tail or "") + text
+        tail = last.tail or ""  # (each read decodes a new str from libxml2's UTF-8: read once)
+        if text.startswith(" ") and (tail.endswith(" ") or last.tag == "br"):
+            text = text[1:] if tail or last.tag != "br" else text.lstrip(" ")
+        last.tail = tail + text
     else:
-        if text.startswith(" ") and (parent.text or "").endswith(" "):
+        before = parent.text or ""
+        if text.startswith(" ") and before.endswith(" "):
             text = text[1:]
-        parent.text = (parent.text or "") + text
+        parent.text = before + text
 
 
 def is_empty(element: etree._Element) -> bool:
@@ -294,11 +303,13 @@ def finish(element: etree._Element) -> None:
     _strip_start(element)
     _strip_end(element)
     for child in list(element):
-        if child.tag in BLOCKS:
+        tag = child.tag
+        if tag in BLOCKS:
             _strip_before(child)
-        if child.tag in BLOCKS and child.tail is not None and not child.tail.strip():
-            child.tail = None
-        elif child.tag == "br" and not (child.tail or "").strip():
+            tail = child.tail
+            if tail is not None and not tail.strip():
+                child.tail = None
+        elif tag == "br" and not (child.tail or "").strip():
             following = child.getnext()
             if following is not None and following.tag in BLOCKS:
                 remove_keep_tail(child)
@@ -306,8 +317,10 @@ def finish(element: etree._Element) -> None:
 
 def _strip_start(element: etree._Element) -> None:
     while True:
-        if (element.text or "").strip():
-            element.text = (element.text or "").lstrip()
+        text = element.text or ""  # (each read decodes a new str, each write encodes one)
+        if text.strip():
+            if text[0].isspace():
+                element.text = text.lstrip()
             return
         element.text = None
         first = next(iter(element), None)
@@ -329,10 +342,14 @@ def _strip_end(element: etree._Element) -> None:
     while True:
         last = last_child(element)
         if last is None:
-            element.text = (element.text or "").rstrip() or None
+            text = element.text
+            if text is not None and (not text or text[-1].isspace()):
+                element.text = text.rstrip() or None
             return
-        if (last.tail or "").strip():
-            last.tail = (last.tail or "").rstrip()
+        tail = last.tail or ""
+        if tail.strip():
+            if tail[-1].isspace():
+                last.tail = tail.rstrip()
             return
         last.tail = None
         if last.tag == "br":
