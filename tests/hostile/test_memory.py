@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -74,6 +74,27 @@ def test_articles_read_back_share_their_feed_and_author_objects() -> None:
     assert all(other.feed is first.feed for other in others)
     assert all(other.authors[0] is first.authors[0] for other in others)
     assert first.feed == FeedInfo("Notes", "https://n.example/feed", "https://n.example/")
+
+
+def test_articles_read_back_share_what_the_spools_index_holds() -> None:
+    """The spool's index keeps each article's id, title, revision key and dates (for
+    deduplication, series and order); the article read back holds those same objects, and
+    its url is its id when they are equal, rather than copies: an article read twice (the
+    grouped book and the index both hold it) costs its content and little more."""
+    published = datetime(2026, 5, 3, tzinfo=UTC)
+    with Collection() as collection:
+        for n in range(3):
+            url = f"https://n.example/{n}"
+            note = make_article(id=url, title=f"Note {n}", published=published + timedelta(n))
+            collection.add(replace(note, url=f"https://n.example/{n}", revision_key=f"a|{n}"))
+        first = list(collection.select())
+        again = list(collection.select())
+    assert [a.title for a in first] == ["Note 0", "Note 1", "Note 2"]
+    for one, other in zip(first, again, strict=True):
+        assert one == other and one is not other
+        assert one.id is other.id and one.url is one.id
+        assert one.title is other.title and one.revision_key is other.revision_key
+        assert one.published is other.published
 
 
 def test_articles_images_leave_unchanged_are_not_copied() -> None:
