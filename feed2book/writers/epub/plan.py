@@ -6,10 +6,12 @@ random source), which is what makes rebuilds byte-identical.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
@@ -20,6 +22,7 @@ from feed2book.xhtml.content import url_key
 
 ARTICLE_FILE_PREFIX = "a-"
 ARTICLE_HASH_LENGTH = 12
+_PAGE_SUFFIX = ".xhtml"  # an article's file name: its item id and this
 MAX_SUBJECTS = 20  # tags become dc:subject; calibre shows them all, so keep the most used
 MAX_CREATORS = 10  # when the book names no author, its articles' authors are credited
 UNTITLED = "Untitled"
@@ -51,7 +54,7 @@ class Chapter:
 
     @property
     def file_name(self) -> str:
-        return self.item_id + ".xhtml"  # made when asked: one string fewer per article held
+        return self.item_id + _PAGE_SUFFIX  # made when asked: one string fewer per article held
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +90,7 @@ class BookPlan:
     first_published: datetime
     last_published: datetime
     last_modified: datetime
-    book_files: frozenset[str]  # articles and resources, as content documents refer to them
+    book_files: AbstractSet[str]  # articles and resources, as content documents refer to them
     articles_by_url: Mapping[str, str]  # article file by url_key(article.url); first one wins
 
     @property
@@ -115,7 +118,7 @@ def make_plan(
     planned_resources = _resources(resources)
     by_url: dict[str, str] = {}
     for chapter in chapters:
-        by_url.setdefault(url_key(chapter.article.url), chapter.file_name)
+        by_url.setdefault(url_key(chapter.article.url), chapter.item_id)
     by_url.pop("", None)
     return BookPlan(
         book=book,
@@ -133,11 +136,53 @@ def make_plan(
         first_published=min(published),
         last_published=max(published),
         last_modified=max(utc(a.updated) if a.updated else utc(a.published) for a in articles),
-        book_files=frozenset(
-            [c.file_name for c in chapters] + [r.file_name for r in planned_resources]
-        ),
-        articles_by_url=by_url,
+        book_files=_BookFiles(chapters, planned_resources),
+        articles_by_url=_ArticleFiles(by_url),
     )
+
+
+# A book of 380,000 notes: the names below are made when asked from the chapters' item ids,
+# rather than held as a second string per page (twice: in the set and in the url map).
+
+
+class _BookFiles(AbstractSet[str]):
+    """The article and resource file names of a book, as content documents refer to them."""
+
+    def __init__(self, chapters: tuple[Chapter, ...], resources: tuple[Resource, ...]) -> None:
+        self._item_ids = sorted(chapter.item_id for chapter in chapters)  # a list: 8 B a page
+        self._resources = frozenset(resource.file_name for resource in resources)
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        if name in self._resources:
+            return True
+        item_id = name.removesuffix(_PAGE_SUFFIX)
+        at = bisect.bisect_left(self._item_ids, item_id)
+        return item_id != name and at < len(self._item_ids) and self._item_ids[at] == item_id
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (item_id + _PAGE_SUFFIX for item_id in self._item_ids)
+        yield from self._resources
+
+    def __len__(self) -> int:
+        return len(self._item_ids) + len(self._resources)
+
+
+class _ArticleFiles(Mapping[str, str]):
+    """An article's file name by ``url_key`` of its url, from its item id by that key."""
+
+    def __init__(self, item_ids: dict[str, str]) -> None:
+        self._item_ids = item_ids
+
+    def __getitem__(self, key: str) -> str:
+        return self._item_ids[key] + _PAGE_SUFFIX
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._item_ids)
+
+    def __len__(self) -> int:
+        return len(self._item_ids)
 
 
 def _chapters(book: Book, book_language: str) -> tuple[Chapter, ...]:
