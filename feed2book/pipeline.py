@@ -144,7 +144,7 @@ class Collection:
         except OSError as error:
             raise _spool_error(error) from None
         self._index = _Index()
-        self._kept: list[int] | None = None  # positions in the index, in output order
+        self._kept: array.array[int] | None = None  # positions in the index, in output order
         self._series: dict[str, SeriesRef] = {}
         self._shared = _Shared()
         self.report = Report()
@@ -196,7 +196,7 @@ class Collection:
         )
         kept = sorted(outcome.keep)
         kept.sort(key=lambda position: (index.published[position], index.ids[position]))
-        self._kept = kept
+        self._kept = array.array("Q", kept)  # not an int object per article
         self._series = series_detection.detect((index.ids[p], index.titles[p]) for p in kept)
         self.report.duplicates = outcome.duplicates
         self.report.revisions = outcome.revisions

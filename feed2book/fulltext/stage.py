@@ -154,18 +154,19 @@ class FullText:
 
     def problems(self) -> list[Problem]:
         """One warning per host whose pages failed: how many, and the first reason."""
-        failures: dict[str, list[str]] = {}
+        failures: dict[str, tuple[int, str]] = {}  # by host: how many, the first reason
         for article_id, outcome in self.outcomes.items():
             if outcome.status == FAILED:
                 host, _, reason = outcome.reason.partition(" ")
-                failures.setdefault(host, []).append(reason or article_id)
+                count, first = failures.get(host, (0, reason or article_id))
+                failures[host] = (count + 1, first)
         return [
             Problem(
                 host,
-                f"full text of {plural(len(reasons), 'article', 'articles')} not fetched "
-                f"({reasons[0]}); the feed's text is kept",
+                f"full text of {plural(count, 'article', 'articles')} not fetched "
+                f"({first}); the feed's text is kept",
             )
-            for host, reasons in sorted(failures.items())
+            for host, (count, first) in sorted(failures.items())
         ]
 
     def book_line(self, book: Book) -> str | None:

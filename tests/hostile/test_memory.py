@@ -37,6 +37,7 @@ from feed2book.writers.epub import book as epub_writer
 from feed2book.writers.epub.package import epub_book
 from feed2book.writers.epub.pages import article_page
 from feed2book.writers.epub.plan import Resource, make_plan
+from feed2book.xhtml.content import url_key
 from tests.factory import make_article
 from tests.hostile.corpus import tiny_items
 from tests.hostile.runner import Run, assert_clean_stderr, run_command
@@ -183,35 +184,56 @@ def test_the_packaged_book_holds_no_item_per_page() -> None:
     assert not any(a is b for a, b in zip(first, again, strict=True))
 
 
-def test_the_plan_names_its_pages_without_a_string_per_page() -> None:
-    """The plan's set of book files and its map of articles by url give the pages' file
-    names (``<item id>.xhtml``) made when asked, not held: a plan of 5,000 notes keeps about
-    300 bytes a note (540 when both held a file name per page)."""
+def test_the_plan_holds_no_file_name_or_url_key_per_page() -> None:
+    """The plan's set of book files and its map of articles by url give the pages' file names
+    (``<item id>.xhtml``) made when asked; the map holds each url key's hash beside its
+    chapter's position and makes the key again to compare. A plan of 5,000 notes keeps
+    about 170 bytes a note: the chapter and its item id (560 when the set and the map held
+    a file name per page, and the map a key string and a dict entry)."""
     notes = tuple(
         replace(note, url=note.id)
         for note in (make_article(id=f"https://n.example/{n}", title=f"N {n}") for n in range(5000))
     )
     book = Book("author:a", "Notes", (Author("Ann", "a"),), "en", (Section("", notes),))
-    image = {"images/a.png": ("image/png", b"png")}
+    url_key.cache_clear()  # its cache is bounded, not per page: out of the figure
     gc.collect()
     tracemalloc.start()
     try:
         plan = make_plan(book, None, {})
+        url_key.cache_clear()
         gc.collect()
         per_note = tracemalloc.get_traced_memory()[0] / len(notes)
     finally:
         tracemalloc.stop()
-    assert per_note < 400, f"{per_note:.0f} bytes a note"
-    names = {chapter.file_name for chapter in plan.chapters}
-    assert set(plan.book_files) == names and len(plan.book_files) == len(notes)
-    assert dict(plan.articles_by_url) == {
-        f"n.example/{n}": chapter.file_name for n, chapter in enumerate(plan.chapters)
-    }
-    with_image = make_plan(book, None, image).book_files
-    first = plan.chapters[0]
-    assert first.file_name in with_image and "images/a.png" in with_image
-    assert first.item_id not in with_image and "a-0.xhtml" not in with_image
+    assert per_note < 250, f"{per_note:.0f} bytes a note"
+    names = [chapter.file_name for chapter in plan.chapters]
+    assert set(plan.book_files) == set(names) and len(plan.book_files) == len(notes)
+    assert dict(plan.articles_by_url) == {f"n.example/{n}": names[n] for n in range(len(notes))}
+    assert len(plan.articles_by_url) == len(notes)
+    assert plan.articles_by_url.get("n.example/7") == names[7]
+    assert plan.articles_by_url.get("n.example/no", "absent") == "absent"
+    assert plan.articles_by_url.get("", "none") == "none"  # no http(s) url
+    with_image = make_plan(book, None, {"images/a.png": ("image/png", b"png")}).book_files
+    assert names[0] in with_image and "images/a.png" in with_image
+    assert plan.chapters[0].item_id not in with_image and "a-0.xhtml" not in with_image
     assert "images/a.png" not in plan.book_files
+
+
+def test_the_first_article_of_a_shared_url_is_the_one_linked_to() -> None:
+    """Two articles with one url (a repost, a feed listing a page twice): a link to that url
+    goes to the first one's page, as when the map was a dict filled first come first served."""
+    one, two, three = (make_article(id=f"forem:a/p-{n}", title=f"P {n}") for n in range(3))
+    shared = "https://n.example/same"
+    book = Book(
+        "author:a",
+        "Notes",
+        (Author("Ann", "a"),),
+        "en",
+        (Section("", (replace(one, url=shared), two, replace(three, url=shared + "/"))),),
+    )
+    plan = make_plan(book, None, {})
+    assert plan.articles_by_url["n.example/same"] == plan.chapters[0].file_name
+    assert list(plan.articles_by_url) == ["n.example/same", url_key(two.url)]
 
 
 def test_a_file_written_in_pieces_is_the_file_written_whole() -> None:

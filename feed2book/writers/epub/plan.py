@@ -6,6 +6,7 @@ random source), which is what makes rebuilds byte-identical.
 
 from __future__ import annotations
 
+import array
 import bisect
 import hashlib
 import re
@@ -116,10 +117,6 @@ def make_plan(
         groups = (TocGroup("", chapters),)
     published = [utc(article.published) for article in articles]
     planned_resources = _resources(resources)
-    by_url: dict[str, str] = {}
-    for chapter in chapters:
-        by_url.setdefault(url_key(chapter.article.url), chapter.item_id)
-    by_url.pop("", None)
     return BookPlan(
         book=book,
         title=xml_text(book.title) or UNTITLED,
@@ -137,7 +134,7 @@ def make_plan(
         last_published=max(published),
         last_modified=max(utc(a.updated) if a.updated else utc(a.published) for a in articles),
         book_files=_BookFiles(chapters, planned_resources),
-        articles_by_url=_ArticleFiles(by_url),
+        articles_by_url=_ArticleFiles(chapters),
     )
 
 
@@ -170,19 +167,46 @@ class _BookFiles(AbstractSet[str]):
 
 
 class _ArticleFiles(Mapping[str, str]):
-    """An article's file name by ``url_key`` of its url, from its item id by that key."""
+    """An article's file name by ``url_key`` of its url, the first chapter's when several
+    share it. Held as each key's hash, sorted, beside its chapter's position (12 bytes a
+    page); a key found by its hash is made again from the chapter's url to be compared."""
 
-    def __init__(self, item_ids: dict[str, str]) -> None:
-        self._item_ids = item_ids
+    def __init__(self, chapters: tuple[Chapter, ...]) -> None:
+        self._chapters = chapters
+        hashes = array.array("q", (hash(url_key(c.article.url)) for c in chapters))
+        # Stable: chapters with equal hashes stay in book order, so the first one is found first.
+        self._positions = array.array("L", sorted(range(len(chapters)), key=hashes.__getitem__))
+        self._hashes = array.array("q", (hashes[position] for position in self._positions))
+        self._count = sum(1 for _ in self)
+
+    def _first(self, key: str) -> Chapter | None:
+        if not key:
+            return None  # no http(s) url: not an article's address
+        wanted = hash(key)
+        at = bisect.bisect_left(self._hashes, wanted)
+        while at < len(self._hashes) and self._hashes[at] == wanted:
+            chapter = self._chapters[self._positions[at]]
+            if url_key(chapter.article.url) == key:
+                return chapter
+            at += 1
+        return None
 
     def __getitem__(self, key: str) -> str:
-        return self._item_ids[key] + _PAGE_SUFFIX
+        chapter = self._first(key)
+        if chapter is None:
+            raise KeyError(key)
+        return chapter.file_name
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._item_ids)
+        seen: set[str] = set()
+        for chapter in self._chapters:
+            key = url_key(chapter.article.url)
+            if key and key not in seen:
+                seen.add(key)
+                yield key
 
     def __len__(self) -> int:
-        return len(self._item_ids)
+        return self._count
 
 
 def _chapters(book: Book, book_language: str) -> tuple[Chapter, ...]:
