@@ -12,12 +12,14 @@ always give the same order.
 
 from __future__ import annotations
 
+import array
 import io
 import pickle
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
@@ -69,13 +71,68 @@ class DroppedItem:
     revision: bool  # an older revision of a republished post (``--all-revisions`` keeps it)
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    offset: int
-    length: int
-    candidate: Candidate
-    title: str
-    series: SeriesRef | None
+class _Index:
+    """What stays in memory of each spooled article, by position: where its bytes are, and
+    what deduplication, series detection and ordering read (its ``Candidate``'s fields, its
+    title). Kept in arrays and lists rather than an object per article (a feed of 380,000
+    notes); the article read back shares these strings and dates (``_SharingPickler``)."""
+
+    def __init__(self) -> None:
+        self.offsets = array.array("Q")
+        self.lengths = array.array("Q")
+        self.sizes = array.array("Q")  # ``Candidate.size``
+        self.ids: list[str] = []
+        self.titles: list[str] = []
+        self.revision_keys: list[str] = []
+        self.published: list[datetime] = []
+        self.updated: list[datetime | None] = []
+        self.evidence: list[str] = []  # a few distinct strings (``identity.id_evidence``)
+        self.slugs: list[str] = []  # "" but for Forem posts
+
+    def append(self, offset: int, length: int, candidate: Candidate, title: str) -> None:
+        self.offsets.append(offset)
+        self.lengths.append(length)
+        self.sizes.append(candidate.size)
+        self.ids.append(candidate.id)
+        self.titles.append(title)
+        self.revision_keys.append(candidate.revision_key)
+        self.published.append(candidate.published)
+        self.updated.append(candidate.updated)
+        self.evidence.append(candidate.evidence)
+        self.slugs.append(candidate.slug)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def candidate(self, position: int) -> Candidate:
+        return Candidate(
+            self.ids[position],
+            self.revision_keys[position],
+            self.published[position],
+            self.updated[position],
+            self.sizes[position],
+            self.evidence[position],
+            self.slugs[position],
+        )
+
+    def own_fields(self, position: int) -> tuple[object, ...]:
+        """The values an article's pickle names by ``_OWN`` number instead of holding."""
+        return (
+            self.ids[position],
+            self.titles[position],
+            self.revision_keys[position],
+            self.published[position],
+            self.updated[position],
+        )
+
+    def truncate(self, count: int) -> None:
+        for column in vars(self).values():
+            del column[count:]
+
+
+# An article's fields its index entry holds (``_Index.own_fields``), in that order: pickled as
+# a number (-1 the id, -2 the title…) and read back as the index's own object.
+_OWN = ("id", "title", "revision_key", "published", "updated")
 
 
 class Collection:
@@ -86,8 +143,8 @@ class Collection:
             self._spool: IO[bytes] = tempfile.TemporaryFile(prefix="feed2book-")  # noqa: SIM115
         except OSError as error:
             raise _spool_error(error) from None
-        self._entries: list[_Entry] = []
-        self._kept: list[_Entry] | None = None
+        self._index = _Index()
+        self._kept: array.array[int] | None = None  # positions in the index, in output order
         self._series: dict[str, SeriesRef] = {}
         self._shared = _Shared()
         self.report = Report()
@@ -97,7 +154,7 @@ class Collection:
     def add(self, article: Article) -> None:
         self._shared.words.update((article.language, article.content_source))
         buffer = io.BytesIO()
-        _SharingPickler(buffer, self._shared).dump(article)
+        _SharingPickler(buffer, self._shared, article).dump(article)
         data = buffer.getvalue()
         try:
             offset = self._spool.seek(0, 2)
@@ -113,12 +170,12 @@ class Collection:
             id_evidence(article.id, article.url),
             forem_slug_stem(article.id),
         )
-        self._entries.append(_Entry(offset, len(data), candidate, article.title, article.series))
+        self._index.append(offset, len(data), candidate, article.title)
         self._kept = None
 
     def forget_since(self, count: int) -> None:
         """Drop the articles added after the first ``count`` (their spooled bytes stay unused)."""
-        del self._entries[count:]
+        self._index.truncate(count)
         self._kept = None
 
     def finish(self, *, all_revisions: bool = False) -> Deduplicated:
@@ -131,23 +188,21 @@ class Collection:
                     bodies[position] = Body.of(self._words(position))
             return republished_text(bodies[a], bodies[b])
 
+        index = self._index
         outcome = deduplicate(
-            [entry.candidate for entry in self._entries],
+            [index.candidate(position) for position in range(len(index))],
             all_revisions=all_revisions,
             same_text=same_text,
         )
-        kept = [self._entries[position] for position in sorted(outcome.keep)]
-        kept.sort(key=lambda entry: (entry.candidate.published, entry.candidate.id))
-        self._kept = kept
-        self._series = series_detection.detect((e.candidate.id, e.title) for e in kept)
+        kept = sorted(outcome.keep)
+        kept.sort(key=lambda position: (index.published[position], index.ids[position]))
+        self._kept = array.array("Q", kept)  # not an int object per article
+        self._series = series_detection.detect((index.ids[p], index.titles[p]) for p in kept)
         self.report.duplicates = outcome.duplicates
         self.report.revisions = outcome.revisions
         self.report.dropped = [
             DroppedItem(
-                self._entries[drop.position].title,
-                self._entries[drop.kept].candidate.id,
-                drop.reason,
-                drop.revision,
+                index.titles[drop.position], index.ids[drop.kept], drop.reason, drop.revision
             )
             for drop in outcome.dropped
         ]
@@ -157,13 +212,13 @@ class Collection:
         """A spooled article's words and link targets, for ``select.republished_text``."""
         from feed2book.convert.text import to_text  # lxml: only when two titles meet
 
-        article = self._load(self._entries[position])
+        article = self._load(position)
         words = _WORD.findall(to_text(article.content_html).casefold())
         return words + _LINK_TARGET.findall(article.content_html)
 
     # -- reading --------------------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self._kept if self._kept is not None else self._entries)
+        return len(self._kept) if self._kept is not None else len(self._index)
 
     def select(self, selection: Selection | None = None) -> Iterator[Article]:
         """The kept articles ``selection`` matches, oldest first (the N newest with a limit)."""
@@ -172,21 +227,27 @@ class Collection:
             self.finish(all_revisions=selection.all_revisions)
         assert self._kept is not None
         if selection.limit is None:
-            for entry in self._kept:
-                article = self._load(entry)
+            for position in self._kept:
+                article = self._load(position)
                 if selection.matches(article):
                     yield article
             return
-        matching = [entry for entry in self._kept if selection.matches(self._load(entry))]
-        for entry in matching[max(0, len(matching) - selection.limit) :]:
-            yield self._load(entry)
+        matching = [p for p in self._kept if selection.matches(self._load(p))]
+        for position in matching[max(0, len(matching) - selection.limit) :]:
+            yield self._load(position)
 
-    def _load(self, entry: _Entry) -> Article:
-        self._spool.seek(entry.offset)
-        unpickler = pickle.Unpickler(io.BytesIO(self._spool.read(entry.length)))
-        unpickler.persistent_load = self._shared.objects.__getitem__  # type: ignore[assignment]
+    def _load(self, position: int) -> Article:
+        index = self._index
+        self._spool.seek(index.offsets[position])
+        unpickler = pickle.Unpickler(io.BytesIO(self._spool.read(index.lengths[position])))
+        shared, own = self._shared.objects, index.own_fields(position)
+
+        def persistent_load(key: int) -> object:
+            return shared[key] if key >= 0 else own[-1 - key]
+
+        unpickler.persistent_load = persistent_load  # type: ignore[assignment]
         article: Article = unpickler.load()
-        detected = self._series.get(entry.candidate.id)
+        detected = self._series.get(index.ids[position])
         if detected is not None and detected != article.series:
             return article.with_series(detected)
         return article
@@ -234,11 +295,22 @@ class _Shared:
 
 
 class _SharingPickler(pickle.Pickler):
-    def __init__(self, file: IO[bytes], shared: _Shared) -> None:
+    """Pickles ``article`` naming what ``_Shared`` holds by its number, and the fields its
+    index entry holds (``_OWN``; its url too when that is its id) by a negative one: read
+    back, the article shares those objects instead of holding copies."""
+
+    def __init__(self, file: IO[bytes], shared: _Shared, article: Article) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._shared = shared
+        own = [getattr(article, name) for name in _OWN]
+        self._own = {id(value): -1 - n for n, value in enumerate(own) if value is not None}
+        if article.url == article.id:
+            self._own[id(article.url)] = -1
 
     def persistent_id(self, obj: object) -> int | None:  # type: ignore[override]
+        own = self._own.get(id(obj))
+        if own is not None:
+            return own
         if not self._shared.shares(obj):
             return None
         key = self._shared.keys.get(obj)
@@ -322,7 +394,7 @@ def _read_one(fetched: Fetched, collection: Collection, tell: ProblemHandler) ->
     memory whole) and are taken back out if the source fails halfway: it counts as unread."""
     from feed2book.parse.feed import parse_source
 
-    before = len(collection._entries)
+    before = len(collection._index)
 
     def spool(article: Article) -> None:
         try:
@@ -343,6 +415,6 @@ def _read_one(fetched: Fetched, collection: Collection, tell: ProblemHandler) ->
     collection.report.sources_read += 1
     for problem in parsed.problems:
         tell(problem)
-    count = len(collection._entries) - before
+    count = len(collection._index) - before
     collection.report.items += count
     return count

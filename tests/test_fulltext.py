@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import zipfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -238,6 +239,26 @@ def test_a_feed_on_a_public_host_may_not_make_pages_reach_internal_addresses(
     assert page_requests(server) == []
     [problem] = stage.problems()
     assert "internal address" in problem.message
+
+
+def test_one_pool_of_threads_fetches_every_page_of_a_run(tmp_path: Path) -> None:
+    """Pages are fetched by one pool for the whole run, not a new pool (and new threads, each
+    keeping its own allocator's memory) for every 64 articles: 200 notes on hosts that cannot
+    be found are tried by at most ``concurrency`` threads in all."""
+    threads: set[threading.Thread] = set()
+
+    def resolve(host: str) -> list[str]:
+        threads.add(threading.current_thread())
+        return []  # no address: every page fails at once, without a request
+
+    settings = FullTextSettings(pages=PageOptions(cache_dir=tmp_path))
+    notes = [_article(f"https://gone{n}.example/", "https://blog.example/feed") for n in range(200)]
+    with FullText(settings, datetime(2026, 12, 6, tzinfo=UTC), resolve=resolve) as stage:
+        kept = list(stage.complete(notes))
+    assert kept == notes  # the feed's text is kept
+    assert stage.outcomes[notes[-1].id].status == "failed"
+    workers = [thread for thread in threads if thread is not threading.main_thread()]
+    assert 1 <= len(workers) <= settings.pages.concurrency
 
 
 def test_a_page_is_never_shorter_than_the_summary(server: Server, tmp_path: Path) -> None:

@@ -89,6 +89,9 @@ class FullText:
         # Equal outcomes are one object: 380,000 notes of an unreachable host fail alike.
         self._distinct: dict[Outcome, Outcome] = {}
         self.pages: list[Article] = []  # articles whose page was fetched in this run
+        # One pool for the run, made when a page is first wanted: a pool per chunk made new
+        # threads every 64 articles, and the memory each thread's allocator took stayed.
+        self._pool: ThreadPoolExecutor | None = None
         self._told: list[Problem] = []
 
     def complete(self, articles: Iterable[Article]) -> Iterator[Article]:
@@ -120,9 +123,10 @@ class FullText:
             self._resolve = self._resolve or system_resolve
             self._fetcher = PageFetcher(self.settings.pages, resolve=self._resolve)
         stored = {i: self._stored(given[i]) for i in todo}  # on this thread: the library's
-        workers = max(1, min(self.settings.pages.concurrency, len(todo)))
-        with ThreadPoolExecutor(workers, thread_name_prefix="feed2book-page") as pool:
-            done = list(pool.map(lambda i: self._one(given[i], stored[i]), todo))
+        if self._pool is None:
+            workers = max(1, self.settings.pages.concurrency)
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="feed2book-page")
+        done = list(self._pool.map(lambda i: self._one(given[i], stored[i]), todo))
         for index, (article, outcome) in zip(todo, done, strict=True):
             self.outcomes[given[index].id] = self._distinct.setdefault(outcome, outcome)
             if outcome.status in (FETCHED, CACHED):
@@ -131,6 +135,8 @@ class FullText:
         return given
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
         if self._fetcher is not None:
             self._fetcher.close()
 
@@ -148,18 +154,19 @@ class FullText:
 
     def problems(self) -> list[Problem]:
         """One warning per host whose pages failed: how many, and the first reason."""
-        failures: dict[str, list[str]] = {}
+        failures: dict[str, tuple[int, str]] = {}  # by host: how many, the first reason
         for article_id, outcome in self.outcomes.items():
             if outcome.status == FAILED:
                 host, _, reason = outcome.reason.partition(" ")
-                failures.setdefault(host, []).append(reason or article_id)
+                count, first = failures.get(host, (0, reason or article_id))
+                failures[host] = (count + 1, first)
         return [
             Problem(
                 host,
-                f"full text of {plural(len(reasons), 'article', 'articles')} not fetched "
-                f"({reasons[0]}); the feed's text is kept",
+                f"full text of {plural(count, 'article', 'articles')} not fetched "
+                f"({first}); the feed's text is kept",
             )
-            for host, reasons in sorted(failures.items())
+            for host, (count, first) in sorted(failures.items())
         ]
 
     def book_line(self, book: Book) -> str | None:

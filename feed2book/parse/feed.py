@@ -196,11 +196,13 @@ def parse_feed(
         done = parallel.map_in_order(convert, entries, consume=True)
     else:  # a big feed, read again rather than held: ids and signals first, then the articles
         facts, signals = [], []
+        alike: dict[ItemSignals, ItemSignals] = {}  # most entries' signals are equal: one each
         for entry in parsed.entries:
             item = plain_entry(entry)
             where = _locate(item, context)
             facts.append(_entry_facts(item, where, context))
-            signals.append(entry_signals(item, where.link))
+            signal = entry_signals(item, where.link)
+            signals.append(alike.setdefault(signal, signal))
         ids = feed_ids(facts)
         summaries = summary_flags(signals)
         del facts, signals
@@ -402,9 +404,11 @@ def _entry_facts(entry: Any, where: _Located, context: _FeedContext) -> ItemFact
     )
     published = own or context.feed_date or context.header_date or EPOCH
     fallback = f"{context.feed.url}|{title}|{published.isoformat()}"
+    article_id = _article_id(guid, link, forem, fallback)
+    exact = _article_id(guid, link, forem, fallback, keep_fragment=True)
     return ItemFacts(
-        id=_article_id(guid, link, forem, fallback),
-        exact=_article_id(guid, link, forem, fallback, keep_fragment=True),
+        id=article_id,
+        exact=article_id if exact == article_id else exact,  # one string while all are held
         date=own.isoformat() if own else "",
         title=title,
         body=digest(raw_html),

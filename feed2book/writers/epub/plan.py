@@ -6,10 +6,13 @@ random source), which is what makes rebuilds byte-identical.
 
 from __future__ import annotations
 
+import array
+import bisect
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
@@ -20,6 +23,7 @@ from feed2book.xhtml.content import url_key
 
 ARTICLE_FILE_PREFIX = "a-"
 ARTICLE_HASH_LENGTH = 12
+_PAGE_SUFFIX = ".xhtml"  # an article's file name: its item id and this
 MAX_SUBJECTS = 20  # tags become dc:subject; calibre shows them all, so keep the most used
 MAX_CREATORS = 10  # when the book names no author, its articles' authors are credited
 UNTITLED = "Untitled"
@@ -51,7 +55,7 @@ class Chapter:
 
     @property
     def file_name(self) -> str:
-        return self.item_id + ".xhtml"  # made when asked: one string fewer per article held
+        return self.item_id + _PAGE_SUFFIX  # made when asked: one string fewer per article held
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +91,7 @@ class BookPlan:
     first_published: datetime
     last_published: datetime
     last_modified: datetime
-    book_files: frozenset[str]  # articles and resources, as content documents refer to them
+    book_files: AbstractSet[str]  # articles and resources, as content documents refer to them
     articles_by_url: Mapping[str, str]  # article file by url_key(article.url); first one wins
 
     @property
@@ -113,10 +117,6 @@ def make_plan(
         groups = (TocGroup("", chapters),)
     published = [utc(article.published) for article in articles]
     planned_resources = _resources(resources)
-    by_url: dict[str, str] = {}
-    for chapter in chapters:
-        by_url.setdefault(url_key(chapter.article.url), chapter.file_name)
-    by_url.pop("", None)
     return BookPlan(
         book=book,
         title=xml_text(book.title) or UNTITLED,
@@ -133,11 +133,80 @@ def make_plan(
         first_published=min(published),
         last_published=max(published),
         last_modified=max(utc(a.updated) if a.updated else utc(a.published) for a in articles),
-        book_files=frozenset(
-            [c.file_name for c in chapters] + [r.file_name for r in planned_resources]
-        ),
-        articles_by_url=by_url,
+        book_files=_BookFiles(chapters, planned_resources),
+        articles_by_url=_ArticleFiles(chapters),
     )
+
+
+# A book of 380,000 notes: the names below are made when asked from the chapters' item ids,
+# rather than held as a second string per page (twice: in the set and in the url map).
+
+
+class _BookFiles(AbstractSet[str]):
+    """The article and resource file names of a book, as content documents refer to them."""
+
+    def __init__(self, chapters: tuple[Chapter, ...], resources: tuple[Resource, ...]) -> None:
+        self._item_ids = sorted(chapter.item_id for chapter in chapters)  # a list: 8 B a page
+        self._resources = frozenset(resource.file_name for resource in resources)
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        if name in self._resources:
+            return True
+        item_id = name.removesuffix(_PAGE_SUFFIX)
+        at = bisect.bisect_left(self._item_ids, item_id)
+        return item_id != name and at < len(self._item_ids) and self._item_ids[at] == item_id
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (item_id + _PAGE_SUFFIX for item_id in self._item_ids)
+        yield from self._resources
+
+    def __len__(self) -> int:
+        return len(self._item_ids) + len(self._resources)
+
+
+class _ArticleFiles(Mapping[str, str]):
+    """An article's file name by ``url_key`` of its url, the first chapter's when several
+    share it. Held as each key's hash, sorted, beside its chapter's position (12 bytes a
+    page); a key found by its hash is made again from the chapter's url to be compared."""
+
+    def __init__(self, chapters: tuple[Chapter, ...]) -> None:
+        self._chapters = chapters
+        hashes = array.array("q", (hash(url_key(c.article.url)) for c in chapters))
+        # Stable: chapters with equal hashes stay in book order, so the first one is found first.
+        self._positions = array.array("L", sorted(range(len(chapters)), key=hashes.__getitem__))
+        self._hashes = array.array("q", (hashes[position] for position in self._positions))
+        self._count = sum(1 for _ in self)
+
+    def _first(self, key: str) -> Chapter | None:
+        if not key:
+            return None  # no http(s) url: not an article's address
+        wanted = hash(key)
+        at = bisect.bisect_left(self._hashes, wanted)
+        while at < len(self._hashes) and self._hashes[at] == wanted:
+            chapter = self._chapters[self._positions[at]]
+            if url_key(chapter.article.url) == key:
+                return chapter
+            at += 1
+        return None
+
+    def __getitem__(self, key: str) -> str:
+        chapter = self._first(key)
+        if chapter is None:
+            raise KeyError(key)
+        return chapter.file_name
+
+    def __iter__(self) -> Iterator[str]:
+        seen: set[str] = set()
+        for chapter in self._chapters:
+            key = url_key(chapter.article.url)
+            if key and key not in seen:
+                seen.add(key)
+                yield key
+
+    def __len__(self) -> int:
+        return self._count
 
 
 def _chapters(book: Book, book_language: str) -> tuple[Chapter, ...]:
