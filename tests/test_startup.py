@@ -32,9 +32,11 @@ print(json.dumps({"code": code, "loaded": [m for m in heavy if m in sys.modules]
 """
 
 
-def _probe(args: list[str], tmp_path: Path) -> dict[str, object]:
+def _probe(args: list[str], tmp_path: Path, also: list[str] | None = None) -> dict[str, object]:
+    """The exit code of ``feed2book ARGS`` and which heavy modules (and ``also``) it loaded."""
+    probe = PROBE.replace('heavy = ["feedparser"', f'heavy = {also or []!r} + ["feedparser"')
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(args)],
+        [sys.executable, "-c", probe, json.dumps(args)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -59,39 +61,14 @@ def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
 def test_an_epub_of_local_feeds_imports_no_http_markdown_or_library(tmp_path: Path) -> None:
     # Neither HTTP (httpx: no URL to read, no image to embed), nor the Markdown converter
     # (markdownify, bs4), nor the library's store (no --save, --new or --library) is needed.
-    probe = PROBE.replace(
-        'heavy = ["feedparser"',
-        'heavy = ["sqlite3", "feed2book.library.store", "feedparser"',
-    )
     local = ["-g", "none", "--images", "none", "--full-text", "never"]
     args = ["epub", str(EXAMPLES), *local, "-o", "b.epub"]
-    done = subprocess.run(
-        [sys.executable, "-c", probe, json.dumps(args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-    )
-    result = json.loads(done.stderr.strip().splitlines()[-1])
+    result = _probe(args, tmp_path, ["sqlite3", "feed2book.library.store"])
     assert result["code"] == 0
-    assert not {"httpx", "markdownify", "bs4", "sqlite3", "feed2book.library.store"} & set(
-        result["loaded"]
-    )
-    assert {"feedparser", "lxml", "ebooklib"} <= set(result["loaded"])  # the probe does see
-
-
-def _loaded(args: list[str], modules: list[str], tmp_path: Path) -> dict[str, object]:
-    """Like ``_probe``, checking ``modules`` instead of the usual heavy list."""
-    probe = PROBE.replace('heavy = ["feedparser"', f'heavy = {modules!r} + ["feedparser"')
-    done = subprocess.run(
-        [sys.executable, "-c", probe, json.dumps(args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-    )
-    result: dict[str, object] = json.loads(done.stderr.strip().splitlines()[-1])
-    return result
+    loaded = result["loaded"]
+    assert isinstance(loaded, list)
+    assert not {"httpx", "markdownify", "bs4", "sqlite3", "feed2book.library.store"} & set(loaded)
+    assert {"feedparser", "lxml", "ebooklib"} <= set(loaded)  # the probe does see
 
 
 # What a book rebuilt from the library does not need: the Kobo converter (no --device), the
@@ -120,7 +97,7 @@ def test_a_rebuild_from_the_library_imports_only_what_it_uses(tmp_path: Path) ->
     assert _probe(["add", str(EXAMPLES), "--library", str(library), "-q"], tmp_path)["code"] == 0
     local = ["-g", "none", "--images", "none", "--full-text", "never", "-q"]
     args = ["epub", "--library", str(library), *local, "-o", "b.epub"]
-    with_cover = _loaded(args, NOT_FOR_A_REBUILD, tmp_path)
+    with_cover = _probe(args, tmp_path, NOT_FOR_A_REBUILD)
     assert with_cover == {"code": 0, "loaded": ["lxml", "PIL", "ebooklib"]}  # the probe does see
-    without = _loaded([*args, "--no-cover"], NOT_FOR_A_REBUILD + NOT_WITHOUT_A_COVER, tmp_path)
+    without = _probe([*args, "--no-cover"], tmp_path, NOT_FOR_A_REBUILD + NOT_WITHOUT_A_COVER)
     assert without == {"code": 0, "loaded": ["lxml", "ebooklib"]}
