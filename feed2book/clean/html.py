@@ -72,7 +72,6 @@ _NOT_XML_ASCII: Final = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7
 _CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
 _ID_VALUES: Final = etree.XPath("//@id", smart_strings=False)
 _HTML_SPACE: Final = " \t\n\r\f"
-_SPACES = re.compile(r"[ \t\n\r\f]+")
 _LANG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _BARE_URL = re.compile(r"https?://\S+")
@@ -255,9 +254,9 @@ def _inline_text(text: str | None) -> str | None:
 
 
 def _collapsed(text: str) -> str:
-    """``text`` with each run of HTML whitespace as one space (``_SPACES``). ``str.replace``
-    finds at C speed what the regex tests character by character; a run of n spaces takes
-    log2(n) rounds."""
+    """``text`` with each run of HTML whitespace (space, tab, LF, CR, FF) as one space.
+    ``str.replace`` finds at C speed what a regex tests character by character; a run of n
+    spaces takes log2(n) rounds."""
     if "\n" in text or "\t" in text or "\r" in text or "\f" in text:
         text = text.replace("\n", " ").replace("\t", " ").replace("\r", " ").replace("\f", " ")
     while "  " in text:
@@ -720,7 +719,7 @@ class _Cleaner:
         if not text.strip():
             return
         if not sink.blocks:  # a code block inside a line of text: inline code, as a browser shows
-            append_text(etree.SubElement(sink.inline_parent(), "code"), _SPACES.sub(" ", text))
+            append_text(etree.SubElement(sink.inline_parent(), "code"), _collapsed(text))
             return
         block = self.copy_attributes(source, sink.add_block("pre"))  # dir/lang: idempotent
         code = etree.SubElement(block, "code")
@@ -791,7 +790,7 @@ class _Cleaner:
         srcset = source.get("data-srcset") or source.get("srcset")
         if (not src or src.startswith("data:")) and srcset:
             src = safe_url(best_srcset_url(srcset), base, image=True) or src
-        alt = _SPACES.sub(" ", source.get("alt") or "").strip()
+        alt = _collapsed(source.get("alt") or "").strip()
         if not src:  # every dropped image is reported (tracking pixels: when they had alt text)
             self.report("an image dropped: no usable address")
             return
@@ -887,7 +886,7 @@ class _Cleaner:
                 if value.lower() in ENUM_ATTRIBUTES[name]:
                     target.set(name, value.lower())
             elif value:
-                target.set(name, _SPACES.sub(" ", value))
+                target.set(name, _collapsed(value))
         return target
 
     def claim_id(self, target: etree._Element, raw: str) -> None:
