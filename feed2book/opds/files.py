@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
@@ -45,39 +45,32 @@ class BookFiles:
 
     def book(self, entry: BookEntry, download: Format = layout.EPUB) -> Path:
         """The book's file in ``download`` format, built now if it is not there yet."""
-        path = self.root / layout.book_href(entry, download)
-        with self._lock(path.name):
-            if not path.is_file():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                if download.transform is None:
-                    self._build_epub(entry, path)
-                else:
-                    epub = self.book(entry, layout.EPUB).read_bytes()
-                    write_bytes_atomically(path, download.transform(epub))
-        return path
+        return self._kept(
+            layout.book_href(entry, download), lambda path: self._build(entry, download, path)
+        )
 
     def cover(self, entry: BookEntry) -> Path:
         """The cover feed2book draws for the book (the one inside its EPUB), as JPEG."""
-        path = self.root / layout.cover_href(entry)
-        with self._lock(path.name):
-            if not path.is_file():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                write_bytes_atomically(path, self._cover_jpeg(entry))
-        return path
+        return self._kept(
+            layout.cover_href(entry),
+            lambda path: write_bytes_atomically(path, self._cover_jpeg(entry)),
+        )
 
     def thumbnail(self, entry: BookEntry) -> Path:
         """The cover, ``THUMBNAIL_WIDTH`` pixels wide."""
-        path = self.root / layout.thumbnail_href(entry)
+        return self._kept(
+            layout.thumbnail_href(entry),
+            lambda path: write_bytes_atomically(path, self._thumbnail_jpeg(entry)),
+        )
+
+    def _kept(self, href: str, make: Callable[[Path], None]) -> Path:
+        """The file at ``href`` under the root, made by ``make`` (once, however many requests
+        ask at the same time) if it is not there yet."""
+        path = self.root / href
         with self._lock(path.name):
             if not path.is_file():
-                with Image.open(self.cover(entry)) as cover:
-                    height = round(cover.height * THUMBNAIL_WIDTH / cover.width)
-                    small = cover.convert("RGB").resize(
-                        (THUMBNAIL_WIDTH, height), Image.Resampling.LANCZOS
-                    )
-                buffer = io.BytesIO()
-                small.save(buffer, "JPEG", quality=THUMBNAIL_QUALITY, optimize=True)
-                write_bytes_atomically(path, buffer.getvalue())
+                path.parent.mkdir(parents=True, exist_ok=True)
+                make(path)
         return path
 
     def remove_others(self, entries: Iterable[BookEntry], formats: tuple[Format, ...]) -> int:
@@ -100,6 +93,13 @@ class BookFiles:
                     removed += 1
         return removed
 
+    def _build(self, entry: BookEntry, download: Format, path: Path) -> None:
+        if download.transform is None:
+            self._build_epub(entry, path)
+        else:  # made from the EPUB, itself built once
+            epub = self.book(entry, layout.EPUB).read_bytes()
+            write_bytes_atomically(path, download.transform(epub))
+
     def _build_epub(self, entry: BookEntry, path: Path) -> None:
         embedding = self.settings.images.mode is ImageMode.EMBED
         resolving: AbstractContextManager[ImageResolver | None] = (
@@ -113,6 +113,14 @@ class BookFiles:
         cover = make_cover(entry.book, self.settings.cover) or make_cover(entry.book, CoverChoice())
         assert cover is not None  # a drawn cover always exists
         return cover
+
+    def _thumbnail_jpeg(self, entry: BookEntry) -> bytes:
+        with Image.open(self.cover(entry)) as cover:
+            height = round(cover.height * THUMBNAIL_WIDTH / cover.width)
+            small = cover.convert("RGB").resize((THUMBNAIL_WIDTH, height), Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        small.save(buffer, "JPEG", quality=THUMBNAIL_QUALITY, optimize=True)
+        return buffer.getvalue()
 
     def _lock(self, name: str) -> threading.Lock:
         with self._guard:
