@@ -337,7 +337,7 @@ def collect(
     debug: bool = False,
 ) -> Collection:
     """Read every source; problems are reported as they happen and kept in ``report``."""
-    from feed2book.parse import pool as parallel
+    from feed2book import parallel
     from feed2book.sources.resolver import resolve  # parsing stack: not needed to read a library
 
     collection = Collection()

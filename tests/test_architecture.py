@@ -32,7 +32,8 @@ PACKAGE = REPO / "feed2book"
 # Bottom first. A part may import its own layer or a lower one, never a higher one.
 LAYERS: tuple[tuple[str, ...], ...] = (
     # the root package (``__version__``) and what every stage uses
-    ("feed2book", "models", "errors", "identity", "filenames", "defaults", "lazy", "lang", "xhtml"),
+    ("feed2book", "models", "errors", "identity", "filenames", "defaults", "lazy", "lang", "xhtml",
+     "parallel"),
     ("i18n", "atomic"),  # the book's words (Babel), atomic file writes
     ("sources",),  # names to bytes: files, OPML, autodiscovery, HTTP
     ("clean",),  # HTML to safe XHTML

@@ -462,7 +462,7 @@ def test_generated_broken_documents(document: bytes, cut: float) -> None:
 @pytest.fixture(autouse=True)
 def _shutdown_helpers() -> Iterator[None]:
     yield
-    from feed2book.parse import pool as parallel
+    from feed2book import parallel
 
     parallel.shutdown()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from feed2book.parse import pool as parallel
+from feed2book import parallel
 from tests.conftest import REPO
 
 # Helpers import this module too: they learn the parent's pid from the environment they inherit.

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from feed2book import parallel
 from feed2book.models import Article, Severity
 from feed2book.parse import feed as parse
-from feed2book.parse import pool as parallel
 from feed2book.pipeline import collect
 from feed2book.sources.fetch import Fetched
 from feed2book.sources.resolver import SourceContext

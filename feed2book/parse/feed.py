@@ -24,6 +24,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from feed2book import parallel
 from feed2book.clean.html import clean_html, clean_html_tree
 from feed2book.clean.rules import escape_url
 from feed2book.convert.text import text_as_html, to_text, tree_word_count
@@ -45,7 +46,6 @@ from feed2book.lang.detect import language_of
 from feed2book.models import Article, Author, FeedInfo, Problem, SeriesRef
 from feed2book.parse import _fast as fastfeed
 from feed2book.parse import charsets, enclosures, json_text
-from feed2book.parse import pool as parallel
 from feed2book.parse.summary import (
     ContentSource,
     ItemSignals,

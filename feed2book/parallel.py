@@ -44,7 +44,7 @@ _BOOT = (
     "import pickle, sys\n"
     "setup = pickle.load(sys.stdin.buffer)\n"
     "sys.path[:] = setup['path']\n"
-    "from feed2book.parse.pool import _serve\n"
+    "from feed2book.parallel import _serve\n"
     "_serve(setup)\n"
 )
 
