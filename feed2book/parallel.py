@@ -27,12 +27,21 @@ import subprocess
 import sys
 import threading
 import warnings
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, TypeVar
 
 from feed2book.defaults import PARALLEL_MIN_ITEMS as MIN_ITEMS
 
-__all__ = ["MIN_ITEMS", "WORKERS_ENV", "map_in_order", "prepare", "shutdown", "worker_count"]
+__all__ = [
+    "MIN_ITEMS",
+    "WORKERS_ENV",
+    "Ahead",
+    "map_in_order",
+    "prepare",
+    "shutdown",
+    "worker_count",
+]
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -121,7 +130,12 @@ class _Helper:
             "path": list(sys.path),
             "recursion_limit": sys.getrecursionlimit(),
         }
-        if not self._send(setup):
+        try:
+            sent = self._send(setup)
+        except BaseException:  # Ctrl-C: this helper is not in the pool yet, so stop it here
+            self.stop()
+            raise
+        if not sent:
             self.stop()
 
     @property
@@ -174,6 +188,9 @@ class _Pool:
         self.helpers: list[_Helper] = []
         self.lock = threading.Lock()
         self.idle: threading.Timer | None = None
+        # Runs whose threads may still wait for chunks (``Ahead``): closed by ``stop``, so a
+        # run its caller abandoned (Ctrl-C while it was being set up) cannot keep a helper.
+        self.runs: weakref.WeakSet[_Run] = weakref.WeakSet()
 
     def start(self, count: int) -> None:
         with self.lock:
@@ -201,6 +218,9 @@ class _Pool:
                 self.idle.cancel()
                 self.idle = None
             helpers, self.helpers = self.helpers, []
+            runs = list(self.runs)
+        for run in runs:
+            run.close()
         for helper in helpers:
             with helper.lock:
                 helper.stop()
@@ -229,15 +249,24 @@ class _Run:
         self.done: dict[int, list[Any] | None] = {}  # None: compute it again, in order
         self.next_chunk = 0
         self.closed = False
+        self.coming = False  # more chunks may be appended (``Ahead``): helpers wait for them
         self.changed = threading.Condition()
         self.threads = [
             threading.Thread(target=self._drive, args=(helper,), daemon=True)
             for helper in pool.helpers
         ]
 
-    def results(self) -> Iterator[Any]:
-        for thread in self.threads:
-            thread.start()
+    def close(self) -> None:
+        """No more chunks, and none taken from now on: waiting helper threads return."""
+        with self.changed:
+            self.coming = False
+            self.closed = True
+            self.changed.notify_all()
+
+    def results(self, *, started: bool = False) -> Iterator[Any]:
+        if not started:
+            for thread in self.threads:
+                thread.start()
         try:
             for number in range(len(self.chunks)):
                 outcome = self._outcome(number)
@@ -261,6 +290,8 @@ class _Run:
             with self.changed:
                 if number in self.done:
                     return self.done[number]
+                if self.closed and number >= self.next_chunk:
+                    return None  # closed by ``_Pool.stop``: no helper will take it
                 mine = self._take()
                 if mine is None:
                     self.changed.wait()
@@ -278,11 +309,17 @@ class _Run:
         self.next_chunk += 1
         return self.next_chunk - 1
 
+    def _take_when_ready(self) -> int | None:
+        """``_take``, waiting (the condition held) while chunks are still coming."""
+        while self.coming and not self.closed and self.next_chunk >= len(self.chunks):
+            self.changed.wait()
+        return self._take()
+
     def _drive(self, helper: _Helper) -> None:
         with helper.lock:
             while True:
                 with self.changed:
-                    number = self._take()
+                    number = self._take_when_ready()
                 if number is None:
                     return
                 outcome = None
@@ -294,6 +331,87 @@ class _Run:
                         self.changed.notify_all()
                 if outcome is None:
                     return  # this helper failed; the others and the caller carry on
+
+
+class Ahead:
+    """``map_in_order`` for items that come one at a time from slow work in this process (a
+    feed being parsed): each full chunk goes to a helper as soon as it is added, so the helpers
+    compute while this process goes on producing. ``results()``, once every item is added, gives
+    ``map(function, items)`` in order, this process computing what is left with the helpers.
+
+        ahead = Ahead(convert, expected=len_hint)
+        for item in produce():
+            ahead.add(item)
+        results = list(ahead.results())   # or ahead.cancel() to drop the work
+
+    Same rules as ``map_in_order``: a pure, picklable ``function``; a chunk that failed or warned
+    in a helper is computed again here, in order. With fewer than ``MIN_ITEMS`` expected items,
+    on one core, or with ``FEED2BOOK_WORKERS=1``, nothing is computed before ``results()``.
+    """
+
+    def __init__(self, function: Callable[[Any], Any], *, expected: int) -> None:
+        self._function = function
+        self._pending: list[Any] = []
+        self._run: _Run | None = None
+        self._pool: _Pool | None = None
+        helpers = worker_count() - 1
+        if expected >= MIN_ITEMS and helpers >= 1:
+            self._pool = _pool()
+            self._pool.start(helpers)
+            self._run = _Run(function, [], self._pool)
+            self._run.coming = True
+            with self._pool.lock:
+                self._pool.runs.add(self._run)
+            for thread in self._run.threads:
+                thread.start()
+        self._chunks: list[Sequence[Any]] = [] if self._run is None else self._run.chunks
+
+    def add(self, item: Any) -> None:
+        self._pending.append(item)
+        if len(self._pending) >= CHUNK:
+            self._hand_over()
+
+    def results(self) -> Iterator[Any]:
+        """The results in order; no item may be added after."""
+        self._hand_over()
+        run = self._run
+        if run is None:
+            chunks, self._chunks = self._chunks, []
+            for chunk in chunks:
+                yield from map(self._function, chunk)
+            return
+        with run.changed:
+            run.coming = False
+            run.changed.notify_all()
+        try:
+            yield from run.results(started=True)
+        finally:
+            self._finished()
+
+    def cancel(self) -> None:
+        """Drop the work: helpers finish the chunk in hand, and nothing more is computed."""
+        run = self._run
+        if run is not None:
+            run.close()
+            self._finished()
+        self._pending = []
+        self._chunks = []
+
+    def _hand_over(self) -> None:
+        if not self._pending:
+            return
+        chunk, self._pending = self._pending, []
+        if self._run is None:
+            self._chunks.append(chunk)
+            return
+        with self._run.changed:
+            self._run.chunks.append(chunk)
+            self._run.changed.notify_all()
+
+    def _finished(self) -> None:
+        if self._pool is not None:
+            self._pool.stop_when_idle()
+            self._pool = None
 
 
 def _interpreter_flags() -> list[str]:

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -136,7 +137,18 @@ def test_ctrl_c_while_helpers_work_exits_130_and_leaves_no_helper(tmp_path: Path
     assert process.returncode == 130, err.decode()
     assert "Traceback" not in err.decode()
     time.sleep(0.5)
-    assert not [pid for pid in helpers if Path(f"/proc/{pid}").exists()]
+    assert not [pid for pid in helpers if _running(pid)]
+
+
+def _running(pid: int) -> bool:
+    """Whether the process still runs. A zombie does not: it has exited and holds nothing but
+    its exit status (a helper whose start Ctrl-C interrupted inside ``Popen`` is never waited
+    for by feed2book, which is exiting too; init reaps it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _children(pid: int) -> list[int]:
@@ -150,3 +162,82 @@ def _children(pid: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 children.append(int(entry.name))
     return children
+
+
+# --- Ahead: items handed over while they are still being produced ---------------------------
+
+
+def slow_square(number: int) -> tuple[int, bool]:
+    time.sleep(0.002)
+    return square(number)
+
+
+def test_ahead_gives_map_in_order_and_helpers_start_before_the_last_item_is_added() -> None:
+    ahead = parallel.Ahead(slow_square, expected=N)
+    computed_while_adding = False
+    for number in range(N):
+        ahead.add(number)
+        if number == N - 1:
+            time.sleep(0.5)  # the producer's last, slow step: the helper is busy meanwhile
+    results = list(ahead.results())
+    assert [value for value, _ in results] == [n * n for n in range(N)]
+    # Chunks a helper computed were handed to it before ``results()`` was called: every chunk
+    # but the last short one was full, and the helper answered while this thread slept.
+    computed_while_adding = any(helper for _, helper in results[: N - N % parallel.CHUNK])
+    assert computed_while_adding
+
+
+def test_ahead_with_few_items_or_one_process_computes_here_and_only_when_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[int] = []
+
+    def counted(number: int) -> int:  # a closure: it could not even reach a helper
+        calls.append(number)
+        return number
+
+    ahead = parallel.Ahead(counted, expected=parallel.MIN_ITEMS - 1)
+    for number in range(parallel.MIN_ITEMS - 1):
+        ahead.add(number)
+    assert calls == []
+    assert list(ahead.results()) == list(range(parallel.MIN_ITEMS - 1))
+    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
+    few = parallel.Ahead(square, expected=N)
+    for number in range(N):
+        few.add(number)
+    assert not any(helper for _, helper in few.results())
+
+
+@pytest.mark.parametrize("limit", [0, parallel.CHUNK, N - 1])
+def test_ahead_raises_the_first_failing_item_in_order(limit: int) -> None:
+    ahead = parallel.Ahead(partial(fail_from, limit), expected=N)
+    for number in range(N):
+        ahead.add(number)
+    produced: list[int] = []
+    with pytest.raises(ValueError, match=f"^item {limit}$"):
+        for value in ahead.results():
+            produced.append(value)
+    assert produced == list(range(limit))
+
+
+def test_a_cancelled_ahead_leaves_the_pool_usable() -> None:
+    ahead = parallel.Ahead(slow_square, expected=N)
+    for number in range(N // 2):
+        ahead.add(number)
+    ahead.cancel()  # the helpers drop what was handed over; the next map gets them back
+    results = list(parallel.map_in_order(slow_square, range(N)))
+    assert [value for value, _ in results] == [n * n for n in range(N)]
+    assert any(helper for _, helper in results)
+
+
+def test_shutdown_is_not_kept_waiting_by_an_ahead_its_caller_abandoned() -> None:
+    """Ctrl-C can land while an ``Ahead`` is being set up, before its caller holds it (so it
+    cannot cancel it): its helper threads wait for chunks that never come, each holding its
+    helper. Stopping the pool closes such runs, so the exit is not kept waiting forever."""
+    ahead = parallel.Ahead(square, expected=N)
+    for number in range(parallel.CHUNK + 1):
+        ahead.add(number)  # one chunk handed over; the threads then wait for the next
+    stopping = threading.Thread(target=parallel.shutdown, daemon=True)
+    stopping.start()
+    stopping.join(timeout=30)
+    assert not stopping.is_alive()

@@ -137,7 +137,27 @@ def parse_feed(
     # A big feed handed over article by article is read three times rather than held: the
     # channel, then what ids and summaries need, then each entry into its article.
     stream = on_article is not None and expected >= STREAM_MIN_ITEMS
-    parsed = fastfeed.parse(data, headers, stream=stream)
+    early = None
+    if not stream and expected >= parallel.MIN_ITEMS and parallel.worker_count() > 1:
+        early = _Early(fetched, expected)
+    try:
+        parsed = fastfeed.parse(
+            data, headers, stream=stream, on_entry=early.add if early is not None else None
+        )
+        return _read_entries(fetched, parsed, kind, guessed, early, on_article)
+    finally:
+        if early is not None:
+            early.cancel()  # nothing, once its results were taken
+
+
+def _read_entries(
+    fetched: Fetched,
+    parsed: Any,
+    kind: Kind,
+    guessed: charsets.Guess | None,
+    early: _Early | None,
+    on_article: Callable[[Article], None] | None,
+) -> ParsedSource:
     if not parsed.entries and (not parsed.get("version") or kind is Kind.UNKNOWN):
         reason = _bozo_reason(parsed) if parsed.get("bozo") else "no feed entries found"
         raise NotAFeedError(fetched.origin, f"not an RSS, Atom or JSON feed ({reason})")
@@ -146,15 +166,8 @@ def parse_feed(
             fetched.origin,
             f"feed is not well-formed and no item could be read ({_bozo_reason(parsed)})",
         )
-    channel = parsed.feed
-    feed = FeedInfo(
-        title=_clean_text(channel.get("title", ""))
-        or _host(channel.get("link", ""))
-        or fetched.origin,
-        url=fetched.url if fetched.url and not fetched.is_local else fetched.origin,
-        site=_web_url(channel.get("link", "") or ""),
-    )
-    result = ParsedSource(fetched.origin, feed)
+    context = _feed_context(fetched, parsed.feed)
+    result = ParsedSource(fetched.origin, context.feed)
     if guessed is not None:
         result.problems.append(Problem(fetched.origin, _encoding_message(guessed)))
     if parsed.get("bozo"):
@@ -164,36 +177,34 @@ def parse_feed(
                 f"feed is not well-formed ({_bozo_reason(parsed)}); read what could be recovered",
             )
         )
-    context = _FeedContext(
-        fetched=fetched,
-        feed=feed,
-        language=_language(channel.get("language")),
-        forem_handle=forem_handle_from_feed(channel.get("subtitle", "") or ""),
-        feed_author=_first_author(channel),
-        feed_date=_struct_to_datetime(
-            _raw(channel, "updated_parsed") or _raw(channel, "published_parsed")
-        ),
-        header_date=_header_date(fetched.headers),
-    )
     fallbacks: dict[str, int] = {}
-    portable = replace(context, fetched=replace(fetched, data=b""))  # helpers need no bytes
+    portable = _portable(context)  # helpers need no bytes
     convert = partial(_entry_to_article, context=portable)
     keep = on_article or result.articles.append
     # Ids are decided for the whole feed first: a fragment or a shared link only tells whether
     # it distinguishes items once every item is seen (``identity.feed_ids``).
     done: Iterable[tuple[Article, list[str]]]
     if isinstance(parsed.entries, list):
-        plain = [plain_entry(entry) for entry in parsed.entries]
+        converted = early is not None and early.valid_for(parsed.entries, portable)
+        if early is not None and not converted:
+            early.cancel()  # at once: its helpers are needed for the entries read again
+        if early is not None and converted:
+            plain, located = early.plain, early.located
+        else:
+            plain = [plain_entry(entry) for entry in parsed.entries]
+            located = [_locate(entry, context) for entry in plain]
         parsed.entries.clear()
-        located = [_locate(entry, context) for entry in plain]
         ids = feed_ids([_entry_facts(*item, context) for item in zip(plain, located, strict=True)])
         summaries = summary_flags(
             [entry_signals(entry, where.link) for entry, where in zip(plain, located, strict=True)]
         )
-        entries = list(zip(plain, ids, located, strict=True))
+        if early is not None and converted:
+            done = early.articles(ids)
+        else:
+            entries = list(zip(plain, ids, located, strict=True))
+            done = parallel.map_in_order(convert, entries, consume=True)
         plain.clear()
         located.clear()
-        done = parallel.map_in_order(convert, entries, consume=True)
     else:  # a big feed, read again rather than held: ids and signals first, then the articles
         facts, signals = [], []
         alike: dict[ItemSignals, ItemSignals] = {}  # most entries' signals are equal: one each
@@ -214,6 +225,87 @@ def parse_feed(
     for name, count in sorted(fallbacks.items()):
         result.problems.append(Problem(fetched.origin, _fallback_message(name, count)))
     return result
+
+
+def _feed_context(fetched: Fetched, channel: Any) -> _FeedContext:
+    """What every entry of the feed is read with, from its channel (as read so far)."""
+    feed = FeedInfo(
+        title=_clean_text(channel.get("title", ""))
+        or _host(channel.get("link", ""))
+        or fetched.origin,
+        url=fetched.url if fetched.url and not fetched.is_local else fetched.origin,
+        site=_web_url(channel.get("link", "") or ""),
+    )
+    return _FeedContext(
+        fetched=fetched,
+        feed=feed,
+        language=_language(channel.get("language")),
+        forem_handle=forem_handle_from_feed(channel.get("subtitle", "") or ""),
+        feed_author=_first_author(channel),
+        feed_date=_struct_to_datetime(
+            _raw(channel, "updated_parsed") or _raw(channel, "published_parsed")
+        ),
+        header_date=_header_date(fetched.headers),
+    )
+
+
+def _portable(context: _FeedContext) -> _FeedContext:
+    """The context without the document's bytes, as helpers receive it."""
+    return replace(context, fetched=replace(context.fetched, data=b""))
+
+
+class _Early:
+    """Entries turned into articles by the helpers while the rest of the feed is still being
+    read (``parallel.Ahead``). Each is read with the context its channel gave up to the first
+    entry, and with a blank id (ids are decided once every entry is seen); the articles are
+    used only if the whole document was read by that same reading (the same entry objects)
+    and its whole channel gives the same context, which makes them exactly the articles the
+    entries give read afterwards. Otherwise they are dropped and the entries read again."""
+
+    def __init__(self, fetched: Fetched, expected: int) -> None:
+        self.fetched = fetched
+        self.expected = expected
+        self.context: _FeedContext | None = None
+        self.portable: _FeedContext | None = None
+        self.ahead: parallel.Ahead | None = None
+        self.entries: list[Any] = []
+        self.plain: list[dict[str, Any]] = []
+        self.located: list[_Located] = []
+
+    def add(self, entry: Any, channel: Any) -> None:
+        if self.context is None:
+            self.context = _feed_context(self.fetched, channel)
+            self.portable = _portable(self.context)
+            convert = partial(_entry_to_article, context=self.portable)
+            self.ahead = parallel.Ahead(convert, expected=self.expected)
+        assert self.ahead is not None
+        item = plain_entry(entry)
+        where = _locate(item, self.context)
+        self.entries.append(entry)
+        self.plain.append(item)
+        self.located.append(where)
+        self.ahead.add((item, "", where))
+
+    def valid_for(self, entries: list[Any], portable: _FeedContext) -> bool:
+        """Whether the articles made early are the ones ``entries`` give with ``portable``."""
+        seen, self.entries = self.entries, []
+        return (
+            self.portable == portable
+            and len(seen) == len(entries)
+            and all(mine is theirs for mine, theirs in zip(seen, entries, strict=True))
+        )
+
+    def articles(self, ids: list[str]) -> Iterator[tuple[Article, list[str]]]:
+        assert self.ahead is not None
+        ahead, self.ahead = self.ahead, None
+        for (article, used), decided_id in zip(ahead.results(), ids, strict=True):
+            yield replace(article, id=decided_id), used
+
+    def cancel(self) -> None:
+        if self.ahead is not None:
+            self.ahead.cancel()
+            self.ahead = None
+        self.entries, self.plain, self.located = [], [], []
 
 
 def _located_again(

@@ -22,16 +22,21 @@ __all__ = ["feedparser_parse", "parse", "require"]
 
 
 def parse(
-    data: bytes, response_headers: Mapping[str, str] | None = None, *, stream: bool = False
+    data: bytes,
+    response_headers: Mapping[str, str] | None = None,
+    *,
+    stream: bool = False,
+    on_entry: Callable[[Any, Any], None] | None = None,
 ) -> Any:
     """``feedparser.parse(io.BytesIO(data), response_headers=…, sanitize_html=False,
     resolve_relative_uris=False)``, read by the fast path when this feedparser has it.
     ``stream``: entries the fast path does not keep but reads again when iterated (``len``
-    works; see ``feed.Reread``); feedparser's own path always gives a list."""
+    works; see ``feed.Reread``); feedparser's own path always gives a list.
+    ``on_entry``: see ``feed.parse``."""
     fast = fast_parse()
     if fast is None:
         return feedparser_parse(data, dict(response_headers or {}))
-    return fast(data, response_headers, stream=stream)
+    return fast(data, response_headers, stream=stream, on_entry=on_entry)
 
 
 def feedparser_parse(data: bytes, headers: dict[str, str]) -> Any:

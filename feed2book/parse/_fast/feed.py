@@ -39,7 +39,7 @@ import xml.sax
 import xml.sax.expatreader
 import xml.sax.handler
 import xml.sax.xmlreader
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import feedparser
@@ -73,18 +73,28 @@ require(_api.StrictFeedParser, "handle_data", "unknown_starttag", "unknown_endta
 
 
 def parse(
-    data: bytes, response_headers: Mapping[str, str] | None = None, *, stream: bool = False
+    data: bytes,
+    response_headers: Mapping[str, str] | None = None,
+    *,
+    stream: bool = False,
+    on_entry: OnEntry | None = None,
 ) -> Any:
     """``feedparser.parse(io.BytesIO(data), response_headers=…, sanitize_html=False,
     resolve_relative_uris=False)``, read faster when the document allows it. ``stream``: the
-    entries of a document ``fastrss`` reads come as a ``Reread`` (any other: a list)."""
+    entries of a document ``fastrss`` reads come as a ``Reread`` (any other: a list).
+
+    ``on_entry(entry, channel)``, without ``stream``: called with each entry as ``fastrss``
+    reads it (the very object the result's ``entries`` will hold) and the channel as read so
+    far, so work on the entries can start before the document is read to its end. A document
+    ``fastrss`` gives up on halfway is read again by another reader, whose entries are other
+    objects: the caller tells the two apart by identity."""
     headers = dict(response_headers or {})
     if os.environ.get(PARSER_ENV, "").strip().lower() == "feedparser" or not (
         fast_reader_available()
     ):
         return _feedparser(data, headers)
     try:
-        return _parse(data, headers, stream)
+        return _parse(data, headers, stream, on_entry)
     except _Unsure:
         return _feedparser(data, headers)
 
@@ -104,11 +114,21 @@ class Reread:
         return iter(fastrss.Stream(self._data))
 
 
+OnEntry = Callable[[FeedParserDict, FeedParserDict], None]
+
+
 def _fast_read(
-    data: bytes, stream: bool
+    data: bytes, stream: bool, on_entry: OnEntry | None = None
 ) -> tuple[FeedParserDict, list[FeedParserDict] | Reread, str, dict[str, str]]:
     """``fastrss.read``, or with ``stream`` a reading that counts the entries and keeps the
     channel (read to its end) but no entry."""
+    if not stream and on_entry is not None:
+        reading = fastrss.Stream(data)
+        entries = []
+        for entry in reading:
+            entries.append(entry)
+            on_entry(entry, reading.feed)
+        return reading.feed, entries, reading.version, reading.namespaces
     if not stream:
         return fastrss.read(data)
     reading = fastrss.Stream(data)
@@ -138,7 +158,9 @@ class _Unsure(Exception):
     """The buffered reader cannot promise feedparser's result for this document."""
 
 
-def _parse(data: bytes, headers: dict[str, str], stream: bool = False) -> Any:
+def _parse(
+    data: bytes, headers: dict[str, str], stream: bool = False, on_entry: OnEntry | None = None
+) -> Any:
     """``feedparser.api.parse`` from the point it has the bytes, with a buffering reader."""
     result = FeedParserDict(bozo=False, entries=[], feed=FeedParserDict(), headers={})
     if not data:
@@ -147,7 +169,7 @@ def _parse(data: bytes, headers: dict[str, str], stream: bool = False) -> Any:
         # What convert_to_utf8 and replace_doctype would do comes to nothing here (fastrss
         # refuses a DOCTYPE): read the bytes as they are, without their two or three copies.
         with contextlib.suppress(fastrss.Unsure):
-            feed, entries, version, namespaces = _fast_read(data, stream)
+            feed, entries, version, namespaces = _fast_read(data, stream, on_entry)
             result.update(encoding="utf-8", version=version, namespaces=namespaces)
             result["feed"], result["entries"] = feed, entries
             return result
@@ -164,7 +186,7 @@ def _parse(data: bytes, headers: dict[str, str], stream: bool = False) -> Any:
     handler: Any = None
     if use_strict_parser and not baseuri and baselang is None:
         with contextlib.suppress(fastrss.Unsure):
-            feed, entries, version, namespaces = _fast_read(data, stream)
+            feed, entries, version, namespaces = _fast_read(data, stream, on_entry)
             result["feed"], result["entries"], result["namespaces"] = feed, entries, namespaces
             result["version"] = result["version"] or version
             return result

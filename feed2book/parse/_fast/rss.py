@@ -46,7 +46,7 @@ require(_HANDLER, "can_be_relative_uri")
 # What feedparser's handler builds in its first __init__ (its class attribute starts empty).
 _MATCH_NAMESPACES = {uri.lower(): prefix for uri, prefix in _MIXIN.namespaces.items()}
 _TEXT_BUFFER = 1 << 18
-_PIECE = 1 << 18  # bytes handed to expat at a time: the entries they close are given at once
+PIECE = 1 << 18  # bytes handed to expat at a time: the entries they close are given at once
 _XLINK = "http://www.w3.org/1999/xlink"
 _VERSIONS = {"0.91": "rss091u", "0.92": "rss092", "0.93": "rss093", "0.94": "rss094"}
 _LINK_QUERY = re.compile("&([A-Za-z0-9_]+);")  # feedparser's repair of "&b;=2" in links
@@ -129,9 +129,9 @@ class Stream:
         parser.ExternalEntityRefHandler = reader.refuse
         parser.SkippedEntityHandler = reader.refuse
         # The reader joins every text before it looks at it: where a piece ends changes nothing.
-        for start in range(0, max(len(data), 1), _PIECE):
+        for start in range(0, max(len(data), 1), PIECE):
             try:
-                parser.Parse(data[start : start + _PIECE], start + _PIECE >= len(data))
+                parser.Parse(data[start : start + PIECE], start + PIECE >= len(data))
             except expat.ExpatError as error:  # feedparser's strict parser fails too
                 raise Unsure(str(error)) from None
             finished, reader.finished = reader.finished, []
