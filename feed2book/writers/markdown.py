@@ -4,7 +4,8 @@ and on GitHub; or as one Markdown document for pandoc.
 A bundle holds ``README.md`` (title, cover, authors, dates, a linked table of contents),
 ``SUMMARY.md`` and ``book.toml`` for mdBook, one ``NN-<slug>.md`` per article (YAML front matter,
 then the article), ``images/`` and the cover. Pure functions: a ``Book`` in, ``{path: bytes}``
-out, the same bytes for the same book.
+out, the same bytes for the same book; a book's articles are converted on every core
+(``feed2book.parallel``), with the same result.
 """
 
 from __future__ import annotations
