@@ -12,7 +12,10 @@ import pytest
 
 from feed2book import parallel
 from feed2book.clean.html import clean_html
+from feed2book.images import ImageMode, ImageOptions
 from feed2book.models import Article, Author, Book, Section
+from feed2book.output.books import CoverChoice
+from feed2book.output.build import BuildSettings, markdown_files, with_images
 from feed2book.output.bundles import write_folder
 from feed2book.parse.feed import parse_source
 from feed2book.sources.fetch import Fetched
@@ -51,7 +54,7 @@ def golden_articles() -> list[Article]:
     ]
 
 
-def with_images(number: int) -> Article:
+def showing_images(number: int) -> Article:
     """An article showing two of the book's images (and an address that is not one)."""
     content = (
         f'<p>Figure {number}.</p><p><img src="images/{number % 3}.png" alt="a"/></p>'
@@ -94,7 +97,7 @@ def test_the_pool_makes_the_bytes_this_process_makes(monkeypatch: pytest.MonkeyP
     """The example feeds, every golden case and articles with images (inlined as data: URIs
     in the one document, each helper given only the images of its articles)."""
     examples = articles_of(sorted(EXAMPLES.glob("*.xml")) + sorted(EXAMPLES.glob("*.atom")))
-    pictures = [with_images(number) for number in range(5)]
+    pictures = [showing_images(number) for number in range(5)]
     alone, pooled = made_both_ways(book_of(examples + golden_articles() + pictures), monkeypatch)
     assert list(pooled) == list(alone)
     for name, data in alone.items():
@@ -109,6 +112,15 @@ def test_the_pool_makes_the_bytes_of_the_shared_feeds(
     feeds = [path for path in [*seeds, *practice] if path.suffix != ".opml"]
     alone, pooled = made_both_ways(book_of(articles_of(feeds)), monkeypatch)
     assert pooled == alone
+
+
+def test_the_library_s_markdown_files_are_the_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``markdown_files`` starts the helpers first (``prepare_markdown``): the same files."""
+    monkeypatch.setenv(parallel.WORKERS_ENV, "2")
+    book = book_of(golden_articles())
+    settings = BuildSettings(ImageOptions(mode=ImageMode.NONE), CoverChoice(enabled=False))
+    without_images, _ = with_images(book, settings, None)
+    assert markdown_files(book, settings, None) == build_bundle(without_images)
 
 
 def test_an_article_that_fails_in_a_helper_fails_here_as_before(
