@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib
 import os
 import pickle
 import subprocess
@@ -38,6 +39,7 @@ __all__ = [
     "WORKERS_ENV",
     "Ahead",
     "map_in_order",
+    "preload",
     "prepare",
     "shutdown",
     "worker_count",
@@ -74,6 +76,28 @@ def prepare(expected_items: int) -> None:
     process is still parsing."""
     if expected_items >= MIN_ITEMS and worker_count() > 1:
         _pool().start(worker_count() - 1)
+
+
+def preload(expected_items: int, module: str) -> None:
+    """``prepare``, and each helper imports ``module`` (the one of the work to come) meanwhile,
+    in the background: the first chunks it is given then wait for no import."""
+    if expected_items < MIN_ITEMS or worker_count() < 2:
+        return
+    pool = _pool()
+    pool.start(worker_count() - 1)
+    with pool.lock:
+        helpers = list(pool.helpers)
+    for helper in helpers:
+        threading.Thread(target=_import_in, args=(helper, module), daemon=True).start()
+
+
+def _import_in(helper: _Helper, module: str) -> None:
+    with helper.lock:  # a run waits for it to use this helper; this process works meanwhile
+        helper.compute(_import, [module])
+
+
+def _import(module: str) -> None:
+    importlib.import_module(module)
 
 
 def map_in_order(

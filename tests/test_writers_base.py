@@ -11,7 +11,7 @@ import json
 from PIL import Image
 
 from feed2book.models import Author, Book, Section
-from feed2book.writers.base import WRITERS
+from feed2book.writers.base import WRITERS, MarkdownBundleWriter
 from feed2book.writers.epub.book import build_epub
 from feed2book.writers.jsonl import write_jsonl
 from feed2book.writers.markdown import Cover, build_bundle, build_single_file
@@ -64,6 +64,13 @@ def test_the_markdown_writer_is_build_bundle_with_the_cover_named_by_its_format(
     )
     written = WRITERS["markdown"].write(BOOK, cover=jpeg)
     assert isinstance(written, dict) and written["cover.jpg"] == jpeg
+
+
+def test_a_streamed_bundle_gives_the_same_files_as_they_are_made() -> None:
+    png = image("PNG")
+    streamed = MarkdownBundleWriter(streamed=True).write(BOOK, cover=png)
+    assert not isinstance(streamed, (bytes, dict))  # an iterator of (path, bytes)
+    assert dict(streamed) == WRITERS["markdown"].write(BOOK, cover=png)
 
 
 def test_the_single_file_writer_is_build_single_file() -> None:

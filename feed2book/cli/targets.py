@@ -167,15 +167,19 @@ class BundleTarget:
         on_written: Written,
         fresh: Digest,
     ) -> int:
-        from feed2book.output.build import as_files, written
-        from feed2book.output.bundles import BundleFormat, write_bundles
-        from feed2book.writers.base import WRITERS
+        from feed2book.output.build import as_files, prepare_markdown, written
+        from feed2book.output.bundles import BundleFormat, Streamable, write_bundles
+        from feed2book.writers.base import WRITERS, MarkdownBundleWriter, Writer
 
-        writer = WRITERS["markdown-file" if self.form is BundleFormat.SINGLE else "markdown"]
+        prepare_markdown(books)
+        writer: Writer = MarkdownBundleWriter(streamed=True)  # a folder: written as made
+        if self.form is BundleFormat.SINGLE:
+            writer = WRITERS["markdown-file"]
 
-        def files(book: Book) -> dict[str, bytes]:
+        def files(book: Book) -> Streamable:
             prepared, resources = prepare(book)
-            return as_files(written(prepared, resources, writer, prepare.settings.cover), writer)
+            made = written(prepared, resources, writer, prepare.settings.cover)
+            return as_files(made, writer) if isinstance(made, bytes) else made
 
         def recorded(book: Book, path: Path, replaced: list[Path]) -> None:
             on_written(book, path, replaced)

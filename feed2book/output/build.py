@@ -13,10 +13,11 @@ CLI's ``epub`` and ``markdown`` commands and library users share these steps::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import IO, TYPE_CHECKING
 
+from feed2book import parallel
 from feed2book.images import ImageMode, ImageOptions, embed_book_images, fit_book, image_urls
 from feed2book.images.rewrite import unembedded
 from feed2book.models import Article, Book, Problem
@@ -160,6 +161,7 @@ def markdown_files(
     """The files of ``book``'s Markdown bundle (or ``{"book.md": …}`` for one document)."""
     # Imported here: the Markdown converter (markdownify, bs4) would cost every EPUB ~0.2 s.
 
+    prepare_markdown([book])
     prepared, resources = with_images(
         book, settings, resolver, on_problem=on_problem, on_progress=on_progress
     )
@@ -167,6 +169,15 @@ def markdown_files(
     return as_files(written(prepared, resources, writer, settings.cover), writer)
 
 
+def prepare_markdown(books: Sequence[Book]) -> None:
+    """Start the helpers that convert the articles of ``books`` to Markdown (``parallel``):
+    they import the converter while this process embeds images and draws covers."""
+    most = max((len(book.articles) for book in books), default=0)
+    parallel.preload(most, "feed2book.writers.markdown")
+
+
 def as_files(data: Written, writer: Writer) -> dict[str, bytes]:
     """A writer's output as files by relative path (one file: ``book`` plus its suffix)."""
-    return data if isinstance(data, dict) else {f"book{writer.suffix}": data}
+    if isinstance(data, bytes):
+        return {f"book{writer.suffix}": data}
+    return data if isinstance(data, dict) else dict(data)

@@ -18,7 +18,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
@@ -35,6 +35,9 @@ from feed2book.output.books import targets as book_targets
 from feed2book.writers.markdown import MANIFEST, MDBOOK_BUILD_DIR
 
 Files = Mapping[str, bytes]
+# A folder's files by relative path, or as (path, bytes) pairs made one after another: a folder
+# is written as they come.
+Streamable = Files | Iterable[tuple[str, bytes]]
 _IDENTIFIER_LINE = re.compile(rb'^identifier: "([^"]+)"$', re.M)
 
 
@@ -145,7 +148,7 @@ def check_target(path: Path, book: Book, form: BundleFormat, *, force: bool) -> 
 def write_bundles(
     books: Sequence[Book],
     output: Path,
-    build: Callable[[Book], Files],
+    build: Callable[[Book], Streamable],
     form: BundleFormat,
     *,
     force: bool = False,
@@ -162,9 +165,9 @@ def write_bundles(
         if form is BundleFormat.FOLDER:
             write_folder(path, files, carry=foreign)
         elif form is BundleFormat.ZIP:
-            write_bytes_atomically(path, zip_bytes(files, root=path.stem))
+            write_bytes_atomically(path, zip_bytes(dict(_pairs(files)), root=path.stem))
         else:
-            (document,) = files.values()
+            ((_, document),) = _pairs(files)
             write_bytes_atomically(path, document)
         replaced = earlier_builds(path, book, form) if named_by_us else []
         for old in replaced:
@@ -203,8 +206,13 @@ def remove_bundle(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def write_folder(target: Path, files: Files, *, carry: Sequence[str] = ()) -> None:
-    """Write ``files`` as the folder ``target``, replacing an earlier one in one step."""
+def _pairs(files: Streamable) -> Iterable[tuple[str, bytes]]:
+    return files.items() if isinstance(files, Mapping) else files
+
+
+def write_folder(target: Path, files: Streamable, *, carry: Sequence[str] = ()) -> None:
+    """Write ``files`` as the folder ``target``, replacing an earlier one in one step; files
+    given one after another are written as they come."""
     parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -234,10 +242,10 @@ def write_folder(target: Path, files: Files, *, carry: Sequence[str] = ()) -> No
         raise
 
 
-def _fill(folder: Path, files: Files) -> None:
+def _fill(folder: Path, files: Streamable) -> None:
     """Write ``files`` into the empty, private ``folder``."""
     made = {folder}
-    for name, data in files.items():
+    for name, data in _pairs(files):
         # Only we write into the fresh folder, and only files: no link inside can lead out,
         # so a name that stays inside by its parts stays inside (no resolve() per file).
         parts = PurePosixPath(name).parts

@@ -14,7 +14,7 @@ The formats keep their own entry points (``build_epub``, ``build_bundle``, ``bui
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -23,7 +23,8 @@ from feed2book.writers.epub.book import build_epub
 from feed2book.writers.jsonl import write_jsonl
 
 Resources = Mapping[str, tuple[str, bytes]]
-Written = bytes | dict[str, bytes]  # one file's bytes, or a folder's files by relative path
+Streamed = Iterator[tuple[str, bytes]]  # a folder's files, each given as soon as it is made
+Written = bytes | dict[str, bytes] | Streamed  # one file's bytes, or a folder's files
 CoverFormat = Literal["JPEG", "PNG"]
 
 _JPEG_MAGIC = b"\xff\xd8\xff"
@@ -64,20 +65,25 @@ class EpubWriter:
 
 @dataclass(frozen=True, slots=True)
 class MarkdownBundleWriter:
+    """``streamed``: ``write`` gives the files as they are made (``bundle_files``), to be
+    written meanwhile, rather than all of them at the end (``build_bundle``)."""
+
     name: str = "markdown"
     suffix: str = ""
     cover_format: CoverFormat | None = "PNG"
+    streamed: bool = False
 
     def write(
         self, book: Book, *, cover: bytes | None = None, resources: Resources | None = None
     ) -> Written:
         # Imported here: the Markdown converter (markdownify, bs4) would cost every EPUB ~0.2 s.
-        from feed2book.writers.markdown import Cover, build_bundle
+        from feed2book.writers.markdown import Cover, bundle_files
 
-        if cover is None:
-            return build_bundle(book, resources=resources)
-        name = "cover.jpg" if cover.startswith(_JPEG_MAGIC) else "cover.png"
-        return build_bundle(book, cover=Cover(name, cover), resources=resources)
+        named = None
+        if cover is not None:
+            named = Cover("cover.jpg" if cover.startswith(_JPEG_MAGIC) else "cover.png", cover)
+        files = bundle_files(book, cover=named, resources=resources)
+        return files if self.streamed else dict(files)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,8 @@ and on GitHub; or as one Markdown document for pandoc.
 A bundle holds ``README.md`` (title, cover, authors, dates, a linked table of contents),
 ``SUMMARY.md`` and ``book.toml`` for mdBook, one ``NN-<slug>.md`` per article (YAML front matter,
 then the article), ``images/`` and the cover. Pure functions: a ``Book`` in, ``{path: bytes}``
-out, the same bytes for the same book.
+out, the same bytes for the same book; a book's articles are converted on every core
+(``feed2book.parallel``), with the same result.
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from itertools import chain, islice
 from json.encoder import encode_basestring
 from typing import Any
 
 from lxml import etree
 
+from feed2book import parallel
 from feed2book.convert.markdown import escape_braces, tree_to_markdown, url_text
 from feed2book.filenames import MAX_NAME_BYTES, safe_stem, unique_names
 from feed2book.identity import slugify
@@ -292,28 +296,46 @@ def build_bundle(
     book: Book, *, cover: Cover | None = None, resources: Resources | None = None
 ) -> dict[str, bytes]:
     """Every file of the bundle, by relative path (``/`` separated), in a stable order."""
+    return dict(bundle_files(book, cover=cover, resources=resources))
+
+
+def bundle_files(
+    book: Book, *, cover: Cover | None = None, resources: Resources | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """``build_bundle``'s files as ``(path, bytes)``, each given as soon as it is made, so
+    they can be written while the next are made. The articles' pages are made in the process
+    pool (``feed2book.parallel``), in reading order."""
     if not book.articles:
         raise ValueError("a book needs at least one article")
     resources = resources or {}
+    articles = book.articles
     names = article_file_names(book)
-    links = {url_key(a.url): names[a.id] for a in book.articles if url_key(a.url)}
-    files: dict[str, bytes] = {}
-    files["README.md"] = readme(book, names, cover).encode()
-    files["SUMMARY.md"] = summary(book, names).encode()
-    files["book.toml"] = book_toml(book).encode()
-    files[FRONT_MATTER_SCRIPT] = STRIP_FRONT_MATTER.encode()
-    for article in book.articles:
-        # No title heading: Hugo, Jekyll and pandoc -s show the front matter's title, and
-        # mdBook's preprocessor (STRIP_FRONT_MATTER) turns it into the page's heading.
-        body = article_markdown(article, links, break_directives=True, heading=False)
-        text = front_matter(article) + "\n" + body
-        files[names[article.id]] = text.encode()
-    if cover is not None:
-        files[cover.name] = cover.data
-    for name in sorted(resources):
-        files[name] = resources[name][1]
-    files[MANIFEST] = manifest(book, [*files, MANIFEST]).encode()
-    return files
+    links = {url_key(a.url): names[a.id] for a in articles if url_key(a.url)}
+    made = {
+        "README.md": readme(book, names, cover).encode(),
+        "SUMMARY.md": summary(book, names).encode(),
+        "book.toml": book_toml(book).encode(),
+        FRONT_MATTER_SCRIPT: STRIP_FRONT_MATTER.encode(),
+    }
+    after = {} if cover is None else {cover.name: cover.data}
+    after.update((name, resources[name][1]) for name in sorted(resources))
+    paths = dict.fromkeys([*made, *(names[a.id] for a in articles), *after, MANIFEST])
+    after[MANIFEST] = manifest(book, list(paths)).encode()
+    pages = parallel.map_in_order(partial(bundle_page, links), articles)
+    return chain(
+        made.items(),
+        ((names[article.id], page) for article, page in zip(articles, pages, strict=True)),
+        after.items(),
+    )
+
+
+def bundle_page(links: Mapping[str, str], article: Article) -> bytes:
+    """An article's file in the bundle: front matter, then the article (a module-level
+    function: the process pool's helpers make the pages)."""
+    # No title heading: Hugo, Jekyll and pandoc -s show the front matter's title, and
+    # mdBook's preprocessor (STRIP_FRONT_MATTER) turns it into the page's heading.
+    body = article_markdown(article, links, break_directives=True, heading=False)
+    return (front_matter(article) + "\n" + body).encode()
 
 
 def manifest(book: Book, paths: list[str]) -> str:
@@ -481,16 +503,36 @@ def build_single_file(book: Book, *, resources: Resources | None = None) -> byte
         meta += [f"{indent}- [{link_text(a.title)}](#{anchors[a.id]})" for a in articles]
     parts = ["\n".join(meta) + "\n"]
     level = 3 if any(title is not None for title, _ in nested) else 2
+    resources = resources or {}
+    texts = parallel.map_in_order(
+        partial(_document_part, links, level),
+        [(a, anchors[a.id], _images_of(a, resources)) for _, articles in nested for a in articles],
+    )
     for title, articles in nested:
         if title is not None:
             parts.append(f"## {heading_text(title)}\n")
-        for article in articles:
-            text = article_markdown(
-                article,
-                links,
-                inline_images=resources or {},
-                heading_level=level,
-                anchor=anchors[article.id],
-            )
-            parts.append(text)
+        parts += islice(texts, len(articles))
     return "\n".join(parts).encode()
+
+
+def _document_part(
+    links: Mapping[str, str], level: int, part: tuple[Article, str, Resources]
+) -> str:
+    """An article under its heading in the one document (made in the process pool)."""
+    article, anchor, images = part
+    return article_markdown(
+        article, links, inline_images=images, heading_level=level, anchor=anchor
+    )
+
+
+_IMG = re.compile("img", re.I)  # in every spelling of an <img> element's name
+
+
+def _images_of(article: Article, resources: Resources) -> Resources:
+    """The ``resources`` the article's images show: what a helper needs of them (not every
+    image of the book with every article)."""
+    xhtml = article.content_html
+    if not resources or not _IMG.search(xhtml):
+        return {}
+    sources = (image.get("src") or "" for image in parse_fragment(xhtml).iter(_X + "img"))
+    return {src: resources[src] for src in sources if src in resources}
