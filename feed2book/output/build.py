@@ -133,19 +133,27 @@ def write_epub_file(
         cover = make_cover(prepared, settings.cover)
         write_epub(prepared, out, cover_jpeg=cover, resources=resources)
         return
-    images = unembedded(settings.images.mode)
-
-    def page_article(article: Article) -> Article:
-        noted = note(article)
-        content = images(noted.content_html)
-        return noted if content == noted.content_html else replace(noted, content_html=content)
-
+    page_article = _PageArticle(note, unembedded(settings.images.mode))
     cover = make_cover(book, settings.cover)
     write_epub(book, out, cover_jpeg=cover, page_article=page_article)
 
 
 def _as_it_is(article: Article) -> Article:
     return article
+
+
+@dataclass(frozen=True, slots=True)
+class _PageArticle:
+    """An article as its page shows it: noted, then its images seen to. A value rather than a
+    closure, so that the pages can be made in helper processes (``writers.epub.ahead``)."""
+
+    note: Callable[[Article], Article]
+    images: Callable[[str], str]
+
+    def __call__(self, article: Article) -> Article:
+        noted = self.note(article)
+        content = self.images(noted.content_html)
+        return noted if content == noted.content_html else replace(noted, content_html=content)
 
 
 def markdown_files(

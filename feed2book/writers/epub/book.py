@@ -18,7 +18,7 @@ import io
 import itertools
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import IO
 
 from ebooklib import epub
@@ -26,9 +26,9 @@ from lxml import etree
 
 from feed2book.defaults import EPUB_ZIP_TIME
 from feed2book.models import Article, Book
+from feed2book.writers.epub.ahead import page_maker
 from feed2book.writers.epub.package import CONTENT_DIR, Content, epub_book, toc_ncx_parts
 from feed2book.writers.epub.pages import (
-    article_page,
     cover_page,
     nav_document_parts,
     title_page,
@@ -41,7 +41,6 @@ from feed2book.writers.epub.plan import (
     TITLE_PAGE_FILE,
     TOC_PAGE_FILE,
     BookPlan,
-    Chapter,
     Resource,
     make_plan,
     utc,
@@ -110,7 +109,7 @@ def write_epub(
     let go in turn, so a book of 380,000 articles never holds its pages (or its zip) in memory.
     ``page_article``: the article as its page shows it, made when the page is (only its
     ``content_html`` may differ from the book's: the plan, contents and metadata read the
-    book's)."""
+    book's); made in the helper processes when it pickles (``writers.epub.ahead``)."""
     cover = _cover(cover_jpeg) if cover_jpeg is not None else None
     plan = make_plan(book, cover.resource if cover else None, resources or {})
     # The navigation files grow with the book: made in pieces while they are written.
@@ -126,13 +125,9 @@ def write_epub(
         page = cover_page(plan, cover.resource, cover.width, cover.height).encode()
         cover_files = (cover.resource, page)
 
-    def made_page(chapter: Chapter) -> bytes:
-        if page_article is not None:
-            chapter = replace(chapter, article=page_article(chapter.article))
-        return article_page(plan, chapter)
-
-    packaged = epub_book(plan, files, cover_files, made_page)
-    _write(packaged, plan, out)
+    with page_maker(plan, page_article) as made_page:
+        packaged = epub_book(plan, files, cover_files, made_page)
+        _write(packaged, plan, out)
 
 
 def _encoded(parts: Callable[[BookPlan], Iterator[str]], plan: BookPlan) -> Iterator[bytes]:

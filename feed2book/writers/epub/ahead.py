@@ -1,0 +1,140 @@
+"""Article pages made by the helper processes (``feed2book.parallel``) while this process
+compresses and writes the pages before them.
+
+    with page_maker(plan, page_article) as page:  # page(chapter): what article_page makes
+        ...
+
+The plan (the file name and address of every page) is never sent to a helper: it would be
+pickled with every chunk. A helper is given the chapter alone and makes its page as if the book
+held no other file (``_Alone``), noting every address it looked for among the book's articles.
+That page is the one the plan gives when it is a page made without a tree (a link to a file of
+the book, an id or an image takes a tree: such pages come back as None) and none of the
+addresses it looked for is one of the book's articles, which is checked here, in a lookup per
+link; any other page is made here, with the plan. Chapters go to the pool ``WINDOW`` at a time
+and are asked for in order (ebooklib's writer writes the pages in spine order), so however
+long the book, at most a window of pages is made ahead of the writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import pickle
+from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, replace
+
+from feed2book import parallel
+from feed2book.models import Article
+from feed2book.writers.epub.pages import _page_without_tree, article_page
+from feed2book.writers.epub.plan import BookPlan, Chapter
+
+__all__ = ["WINDOW", "page_maker"]
+
+WINDOW = 40 * parallel.CHUNK  # chapters handed to the pool at once: the most pages made ahead
+
+PageArticle = Callable[[Article], Article]
+_Made = tuple[bytes | None, tuple[str, ...]]  # a page made alone, the addresses it looked for
+
+
+@contextlib.contextmanager
+def page_maker(
+    plan: BookPlan, page_article: PageArticle | None
+) -> Iterator[Callable[[Chapter], bytes]]:
+    """What makes a chapter's page (``page_article``: the article as its page shows it): in
+    the helpers when there are enough chapters, more than one process, and ``page_article``
+    pickles (a module-level function, a dataclass of them); else here, page by page. Leaving
+    the block ends the pool's work (a book that failed half-way leaves none running)."""
+    here = functools.partial(_made_here, plan, page_article)
+    if len(plan.chapters) < parallel.MIN_ITEMS or parallel.worker_count() < 2:
+        yield here
+        return
+    try:
+        pickle.dumps(page_article)
+    except Exception:  # a closure, say: it cannot go to a helper
+        yield here
+        return
+    ahead = _PagesAhead(plan, page_article, here)
+    try:
+        yield ahead.page
+    finally:
+        ahead.close()
+
+
+def _made_here(plan: BookPlan, page_article: PageArticle | None, chapter: Chapter) -> bytes:
+    if page_article is not None:
+        chapter = replace(chapter, article=page_article(chapter.article))
+    return article_page(plan, chapter)
+
+
+class _PagesAhead:
+    """Pages asked for in the plan's order, made ahead by the pool."""
+
+    def __init__(
+        self, plan: BookPlan, page_article: PageArticle | None, here: Callable[[Chapter], bytes]
+    ) -> None:
+        self._plan = plan
+        self._work = functools.partial(_made_alone, page_article)
+        self._here = here
+        self._made: Generator[_Made, None, None] | None = None  # started when the first page is asked for
+        self._next = 0  # the chapter whose page the pool gives next
+
+    def page(self, chapter: Chapter) -> bytes:
+        chapters = self._plan.chapters
+        if self._next < len(chapters) and chapters[self._next] is chapter:
+            if self._made is None:
+                self._made = self._pages()
+            self._next += 1
+            page, asked = next(self._made)
+            by_url = self._plan.articles_by_url
+            if page is not None and not any(key in by_url for key in asked):
+                return page
+        return self._here(chapter)  # a page the plan changes, or one asked for out of order
+
+    def close(self) -> None:
+        """Stop the pool's work here and now (an unfinished ``map_in_order`` left to the
+        garbage collector would end it at exit, where starting its idle timer hangs)."""
+        if self._made is not None:
+            self._made.close()
+
+    def _pages(self) -> Generator[_Made, None, None]:
+        chapters = self._plan.chapters
+        for start in range(0, len(chapters), WINDOW):
+            yield from parallel.map_in_order(self._work, chapters[start : start + WINDOW])
+
+
+def _made_alone(page_article: PageArticle | None, chapter: Chapter) -> _Made:
+    """In a helper: the chapter's page as if the book held no other file, and the article
+    addresses it looked for; None for a page that takes a tree (or a book file)."""
+    if page_article is not None:
+        chapter = replace(chapter, article=page_article(chapter.article))
+    asked = _Asked()
+    page = _page_without_tree(_Alone(frozenset(), asked), chapter)
+    return (page.encode() if page is not None else None), tuple(asked.asked)
+
+
+@dataclass(frozen=True, slots=True)
+class _Alone:
+    """The link targets of a book with no other file and no known article addresses."""
+
+    book_files: AbstractSet[str]
+    articles_by_url: Mapping[str, str]
+
+
+class _Asked(Mapping[str, str]):
+    """An ``articles_by_url`` that finds nothing and notes every key asked for. Never empty
+    (``len`` 1): a link is looked up only in a book with article addresses, and the plan's
+    answer for it is checked afterwards."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def __getitem__(self, key: str) -> str:
+        self.asked.append(key)
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 1
