@@ -13,6 +13,7 @@ CLI's ``epub`` and ``markdown`` commands and library users share these steps::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import IO, TYPE_CHECKING
@@ -20,9 +21,9 @@ from typing import IO, TYPE_CHECKING
 from feed2book.images import ImageMode, ImageOptions, embed_book_images, fit_book, image_urls
 from feed2book.images.rewrite import unembedded
 from feed2book.models import Article, Book, Problem
-from feed2book.output.books import CoverChoice, make_cover
+from feed2book.output.books import CoverChoice, cover_aside, make_cover
 from feed2book.writers.base import WRITERS, Writer, Written
-from feed2book.writers.epub.book import write_epub
+from feed2book.writers.epub.book import CoverToCome, write_epub
 
 if TYPE_CHECKING:  # HTTP (httpx) is imported only when images are embedded
     from feed2book.images import ImageResolver
@@ -63,11 +64,19 @@ def with_images(
     )
 
 
-def written(book: Book, resources: Resources, writer: Writer, cover: CoverChoice) -> Written:
+def written(
+    book: Book,
+    resources: Resources,
+    writer: Writer,
+    cover: CoverChoice,
+    drawn: Callable[[], bytes | None] | None = None,
+) -> Written:
     """What ``writer`` makes of a book whose images are done (``with_images``): with a cover
-    in the format it wants, when it has a place for one."""
-    image = make_cover(book, cover, writer.cover_format) if writer.cover_format else None
-    return writer.write(book, cover=image, resources=resources)
+    in the format it wants, when it has a place for one (``drawn``: that cover, already being
+    made by ``cover_aside``)."""
+    if drawn is None and writer.cover_format:
+        drawn = functools.partial(make_cover, book, cover, writer.cover_format)
+    return writer.write(book, cover=drawn() if drawn else None, resources=resources)
 
 
 def fitted_volumes(
@@ -130,12 +139,19 @@ def write_epub_file(
             on_problem=on_problem,
             on_progress=on_progress,
         )
-        cover = make_cover(prepared, settings.cover)
+        cover = _epub_cover(prepared, settings.cover)
         write_epub(prepared, out, cover_jpeg=cover, resources=resources)
         return
     page_article = _PageArticle(note, unembedded(settings.images.mode))
-    cover = make_cover(book, settings.cover)
-    write_epub(book, out, cover_jpeg=cover, page_article=page_article)
+    write_epub(book, out, cover_jpeg=_epub_cover(book, settings.cover), page_article=page_article)
+
+
+def _epub_cover(book: Book, choice: CoverChoice) -> bytes | CoverToCome | None:
+    """The cover as ``write_epub`` takes it: a drawn one is drawn by a helper meanwhile."""
+    if not choice.enabled or choice.image is not None:
+        return make_cover(book, choice)
+    drawn = cover_aside(book, choice, "JPEG")
+    return CoverToCome("JPEG", lambda: drawn() or b"")
 
 
 def _as_it_is(article: Article) -> Article:
@@ -168,11 +184,13 @@ def markdown_files(
     """The files of ``book``'s Markdown bundle (or ``{"book.md": …}`` for one document)."""
     # Imported here: the Markdown converter (markdownify, bs4) would cost every EPUB ~0.2 s.
 
+    writer = WRITERS["markdown-file" if single_file else "markdown"]
+    # The cover says nothing of the articles' content: drawn while their images are seen to.
+    drawn = cover_aside(book, settings.cover, writer.cover_format) if writer.cover_format else None
     prepared, resources = with_images(
         book, settings, resolver, on_problem=on_problem, on_progress=on_progress
     )
-    writer = WRITERS["markdown-file" if single_file else "markdown"]
-    return as_files(written(prepared, resources, writer, settings.cover), writer)
+    return as_files(written(prepared, resources, writer, settings.cover, drawn), writer)
 
 
 def as_files(data: Written, writer: Writer) -> dict[str, bytes]:

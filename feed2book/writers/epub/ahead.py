@@ -76,7 +76,8 @@ class _PagesAhead:
         self._plan = plan
         self._work = functools.partial(_made_alone, page_article)
         self._here = here
-        self._made: Generator[_Made, None, None] | None = None  # started when the first page is asked for
+        # Started when the first page is asked for.
+        self._made: Generator[_Made, None, None] | None = None
         self._next = 0  # the chapter whose page the pool gives next
 
     def page(self, chapter: Chapter) -> bytes:
