@@ -131,6 +131,22 @@ def test_the_helpers_make_pages_and_the_caller_takes_them_in_order() -> None:
     assert any(f"<p>{PARENT}</p>" not in made for made in pages)  # a helper made these
 
 
+def pid_and_link(article: Article) -> Article:
+    """The article with the process that made its page, and a link to the book's first post."""
+    link = '<a href="https://alice.example/posts/1">the first post</a>'
+    return replace(article, content_html=f"<p>{os.getpid()}: see {link}.</p>")
+
+
+def test_a_helper_page_linking_into_the_book_has_its_links_fixed_here_not_made_again() -> None:
+    book = make_book([make_article(number) for number in range(1, 400)])
+    plan = make_plan(book, None, {})
+    with page_maker(plan, pid_and_link) as page:
+        pages = [page(chapter).decode() for chapter in plan.chapters]
+    first = plan.chapters[0].file_name
+    assert all(f'<a href="{first}">the first post</a>' in made for made in pages[1:])
+    assert any(f"<p>{PARENT}:" not in made for made in pages)  # made by a helper all the same
+
+
 def test_a_page_article_that_does_not_pickle_is_made_here() -> None:
     book = make_book([make_article(number) for number in range(1, 5)])
     plan = make_plan(book, None, {})

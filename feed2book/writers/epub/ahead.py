@@ -7,12 +7,12 @@ compresses and writes the pages before them.
 The plan (the file name and address of every page) is never sent to a helper: it would be
 pickled with every chunk. A helper is given the chapter alone and makes its page as if the book
 held no other file (``_Alone``), noting every address it looked for among the book's articles.
-That page is the one the plan gives when it is a page made without a tree (a link to a file of
-the book, an id or an image takes a tree: such pages come back as None) and none of the
-addresses it looked for is one of the book's articles, which is checked here, in a lookup per
-link; any other page is made here, with the plan. Chapters go to the pool ``WINDOW`` at a time
-and are asked for in order (ebooklib's writer writes the pages in spine order), so however
-long the book, at most a window of pages is made ahead of the writer.
+A page that takes a tree (ids, media, a link to a file of the book...) comes back as None and
+is made here. Any other is the page the plan gives once its links to articles of the book point
+at their files: when one of the addresses it looked for is an article's, its content's links
+are fixed again here, with the plan (a regex pass, a tenth of making the page). Chapters go to
+the pool ``WINDOW`` at a time and are asked for in order (ebooklib's writer writes the pages in
+spine order), so however long the book, at most a window of pages is made ahead of the writer.
 """
 
 from __future__ import annotations
@@ -26,15 +26,17 @@ from dataclasses import dataclass, replace
 
 from feed2book import parallel
 from feed2book.models import Article
-from feed2book.writers.epub.pages import _page_without_tree, article_page
+from feed2book.writers.epub.pages import article_page, page_parts_without_tree
 from feed2book.writers.epub.plan import BookPlan, Chapter
+from feed2book.xhtml.content import fix_links_without_tree
 
 __all__ = ["WINDOW", "page_maker"]
 
 WINDOW = 40 * parallel.CHUNK  # chapters handed to the pool at once: the most pages made ahead
 
 PageArticle = Callable[[Article], Article]
-_Made = tuple[bytes | None, tuple[str, ...]]  # a page made alone, the addresses it looked for
+# A page made alone (before its content, the content, after it), the addresses it looked for.
+_Made = tuple[tuple[str, str, str] | None, tuple[str, ...]]
 
 
 @contextlib.contextmanager
@@ -86,11 +88,27 @@ class _PagesAhead:
             if self._made is None:
                 self._made = self._pages()
             self._next += 1
-            page, asked = next(self._made)
-            by_url = self._plan.articles_by_url
-            if page is not None and not any(key in by_url for key in asked):
-                return page
-        return self._here(chapter)  # a page the plan changes, or one asked for out of order
+            parts, asked = next(self._made)
+            if parts is not None:
+                return self._with_links_in_book(chapter, parts, asked)
+        return self._here(chapter)  # a page that takes a tree, or one asked for out of order
+
+    def _with_links_in_book(
+        self, chapter: Chapter, parts: tuple[str, str, str], asked: tuple[str, ...]
+    ) -> bytes:
+        """The helper's page, its links to articles of the book pointed at their files. Its
+        links are resolved already, so fixing them again with the plan gives what fixing the
+        original ones with the plan gives (``fix_links_without_tree`` on content it wrote)."""
+        plan = self._plan
+        head, content, tail = parts
+        if any(key in plan.articles_by_url for key in asked):
+            fixed = fix_links_without_tree(
+                content, plan.book_files, plan.articles_by_url, chapter.file_name
+            )
+            if fixed is None:  # cannot be: every link resolved once already
+                return self._here(chapter)
+            content = fixed
+        return (head + content + tail).encode()
 
     def close(self) -> None:
         """Stop the pool's work here and now (an unfinished ``map_in_order`` left to the
@@ -105,13 +123,14 @@ class _PagesAhead:
 
 
 def _made_alone(page_article: PageArticle | None, chapter: Chapter) -> _Made:
-    """In a helper: the chapter's page as if the book held no other file, and the article
-    addresses it looked for; None for a page that takes a tree (or a book file)."""
+    """In a helper: the chapter's page as if the book held no other file (before its content,
+    the content, after it), and the article addresses it looked for; None for a page that
+    takes a tree (or a file of the book)."""
     if page_article is not None:
         chapter = replace(chapter, article=page_article(chapter.article))
     asked = _Asked()
-    page = _page_without_tree(_Alone(frozenset(), asked), chapter)
-    return (page.encode() if page is not None else None), tuple(asked.asked)
+    parts = page_parts_without_tree(_Alone(frozenset(), asked), chapter)
+    return parts, tuple(asked.asked)
 
 
 @dataclass(frozen=True, slots=True)

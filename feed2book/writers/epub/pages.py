@@ -250,6 +250,13 @@ def _page_without_tree(plan: LinkTargets, chapter: Chapter) -> str | None:
     and that needs nothing only a tree can do (most articles: parsing each again cost a fifth
     of a rebuild); None for any other. The same text the tree gives: the frame and the header
     are made as lxml writes them too. Of ``plan`` it reads the link targets alone."""
+    parts = page_parts_without_tree(plan, chapter)
+    return "".join(parts) if parts is not None else None
+
+
+def page_parts_without_tree(plan: LinkTargets, chapter: Chapter) -> tuple[str, str, str] | None:
+    """``_page_without_tree``'s page as what comes before the content, the content with its
+    links fixed, and what comes after."""
     xhtml = chapter.article.content_html
     if not xhtml or (chapter.direction == "rtl" and _CODE_TAG.search(xhtml)):
         return None  # an empty <div/>; code elements that get dir="ltr"
@@ -268,7 +275,7 @@ def _page_without_tree(plan: LinkTargets, chapter: Chapter) -> str | None:
     )
     if not written_by_lxml(made):
         return None  # an empty element, say (an article without a title)
-    return _XML_HEAD + made + content + "</div>" + tail
+    return _XML_HEAD + made, content, "</div>" + tail
 
 
 _CODE_TAG = re.compile(r"<(?:pre|code|kbd|samp)[\s/>]")
