@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import io
 import os
+import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import PIL.Image
 import pytest
 
 from feed2book import parallel
@@ -145,6 +147,42 @@ def test_a_helper_page_linking_into_the_book_has_its_links_fixed_here_not_made_a
     first = plan.chapters[0].file_name
     assert all(f'<a href="{first}">the first post</a>' in made for made in pages[1:])
     assert any(f"<p>{PARENT}:" not in made for made in pages)  # made by a helper all the same
+
+
+def pid_with_an_id(article: Article) -> Article:
+    """Content only a tree can make a page of (an id), with the process that made it."""
+    return replace(article, content_html=f'<p id="made-by">{os.getpid()}</p>')
+
+
+def test_a_page_that_takes_a_tree_is_made_by_a_helper_too() -> None:
+    book = make_book([make_article(number) for number in range(1, 400)])
+    plan = make_plan(book, None, {})
+    with page_maker(plan, pid_with_an_id) as page:
+        pages = [page(chapter).decode() for chapter in plan.chapters]
+    assert all('<p id="made-by">' in made for made in pages)
+    assert any(f">{PARENT}</p>" not in made for made in pages)
+
+
+def test_a_page_showing_a_file_of_the_book_is_the_serial_one() -> None:
+    """An image shipped in the book is kept only by the plan: such a page is made here."""
+    pixel = io.BytesIO()
+    PIL.Image.new("RGB", (1, 1)).save(pixel, "PNG")
+    image = ("image/png", pixel.getvalue())
+    articles = [
+        make_article(number, content_html=f'<p><img src="images/a.png" alt="{number}"/></p>')
+        for number in range(1, 6)
+    ]
+    book = make_book(articles)
+    books = []
+    for workers in ("2", "1"):
+        os.environ[parallel.WORKERS_ENV] = workers
+        out = io.BytesIO()
+        write_epub(book, out, resources={"images/a.png": image}, page_article=with_note)
+        books.append(out.getvalue())
+    assert books[0] == books[1]
+    with zipfile.ZipFile(io.BytesIO(books[0])) as epub:
+        pages = [epub.read(name) for name in epub.namelist() if name.endswith(".xhtml")]
+    assert sum(b'<img src="images/a.png" alt=' in page for page in pages) == len(articles)
 
 
 def test_a_page_article_that_does_not_pickle_is_made_here() -> None:

@@ -6,13 +6,16 @@ compresses and writes the pages before them.
 
 The plan (the file name and address of every page) is never sent to a helper: it would be
 pickled with every chunk. A helper is given the chapter alone and makes its page as if the book
-held no other file (``_Alone``), noting every address it looked for among the book's articles.
-A page that takes a tree (ids, media, a link to a file of the book...) comes back as None and
-is made here. Any other is the page the plan gives once its links to articles of the book point
-at their files: when one of the addresses it looked for is an article's, its content's links
-are fixed again here, with the plan (a regex pass, a tenth of making the page). Chapters go to
-the pool ``WINDOW`` at a time and are asked for in order (ebooklib's writer writes the pages in
-spine order), so however long the book, at most a window of pages is made ahead of the writer.
+held no other file and no article had an address (``_Alone``), noting every file name and
+article address its links were looked up by. Nothing else of the plan goes into a page, so
+when none of those is in the book, the page is the plan's. When a file name is (a relative
+link, an image of the book), the page is made again here, with the plan; when only article
+addresses are: a page made as text (``page_parts_without_tree``, most pages) has its content's
+links fixed again here (a regex pass, a tenth of making the page; its links are resolved
+already, so that gives what fixing the original ones gives), a page made through a tree is made
+again. Chapters go to the pool ``WINDOW`` at a time and are asked for in order (ebooklib's
+writer writes the pages in spine order), so however long the book, at most a window of pages
+is made ahead of the writer.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from dataclasses import dataclass, replace
 
 from feed2book import parallel
 from feed2book.models import Article
-from feed2book.writers.epub.pages import article_page, page_parts_without_tree
+from feed2book.writers.epub.pages import _page_from_tree, article_page, page_parts_without_tree
 from feed2book.writers.epub.plan import BookPlan, Chapter
 from feed2book.xhtml.content import fix_links_without_tree
 
@@ -35,8 +38,9 @@ __all__ = ["WINDOW", "page_maker"]
 WINDOW = 40 * parallel.CHUNK  # chapters handed to the pool at once: the most pages made ahead
 
 PageArticle = Callable[[Article], Article]
-# A page made alone (before its content, the content, after it), the addresses it looked for.
-_Made = tuple[tuple[str, str, str] | None, tuple[str, ...]]
+# A page made alone (as text in three parts, or a tree's bytes), the article addresses and the
+# file names it looked for.
+_Made = tuple[tuple[str, str, str] | bytes, tuple[str, ...], tuple[str, ...]]
 
 
 @contextlib.contextmanager
@@ -88,17 +92,21 @@ class _PagesAhead:
             if self._made is None:
                 self._made = self._pages()
             self._next += 1
-            parts, asked = next(self._made)
-            if parts is not None:
-                return self._with_links_in_book(chapter, parts, asked)
-        return self._here(chapter)  # a page that takes a tree, or one asked for out of order
+            made, asked, files = next(self._made)
+            if not any(name in self._plan.book_files for name in files):
+                if isinstance(made, tuple):
+                    return self._with_links_in_book(chapter, made, asked)
+                if not any(key in self._plan.articles_by_url for key in asked):
+                    return made
+        # A page with a link to a file of the book, a tree's page with a link to one of its
+        # articles, or a page asked for out of order.
+        return self._here(chapter)
 
     def _with_links_in_book(
         self, chapter: Chapter, parts: tuple[str, str, str], asked: tuple[str, ...]
     ) -> bytes:
-        """The helper's page, its links to articles of the book pointed at their files. Its
-        links are resolved already, so fixing them again with the plan gives what fixing the
-        original ones with the plan gives (``fix_links_without_tree`` on content it wrote)."""
+        """The helper's page made as text, its links to articles of the book pointed at their
+        files (see the module's docstring)."""
         plan = self._plan
         head, content, tail = parts
         if any(key in plan.articles_by_url for key in asked):
@@ -123,22 +131,41 @@ class _PagesAhead:
 
 
 def _made_alone(page_article: PageArticle | None, chapter: Chapter) -> _Made:
-    """In a helper: the chapter's page as if the book held no other file (before its content,
-    the content, after it), and the article addresses it looked for; None for a page that
-    takes a tree (or a file of the book)."""
+    """In a helper: the chapter's page as if the book held no other file (as text: before its
+    content, the content, after it; or a tree's page, as bytes), the article addresses and
+    the file names it looked for."""
     if page_article is not None:
         chapter = replace(chapter, article=page_article(chapter.article))
-    asked = _Asked()
-    parts = page_parts_without_tree(_Alone(frozenset(), asked), chapter)
-    return parts, tuple(asked.asked)
+    alone = _Alone(_AskedFiles(), _Asked())
+    made: tuple[str, str, str] | bytes | None = page_parts_without_tree(alone, chapter)
+    if made is None:
+        made = _page_from_tree(alone, chapter)
+    return made, tuple(alone.articles_by_url.asked), tuple(alone.book_files.asked)
 
 
 @dataclass(frozen=True, slots=True)
 class _Alone:
     """The link targets of a book with no other file and no known article addresses."""
 
-    book_files: AbstractSet[str]
-    articles_by_url: Mapping[str, str]
+    book_files: _AskedFiles
+    articles_by_url: _Asked
+
+
+class _AskedFiles(AbstractSet[str]):
+    """A ``book_files`` that holds nothing and notes every name asked for."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def __contains__(self, name: object) -> bool:
+        self.asked.append(str(name))
+        return False
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
 
 
 class _Asked(Mapping[str, str]):

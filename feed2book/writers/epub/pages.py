@@ -224,7 +224,7 @@ def article_page(plan: BookPlan, chapter: Chapter) -> bytes:
     return page.encode() if page is not None else _page_from_tree(plan, chapter)
 
 
-def _page_from_tree(plan: BookPlan, chapter: Chapter) -> bytes:
+def _page_from_tree(plan: LinkTargets, chapter: Chapter) -> bytes:
     root, content = _article_tree(chapter)
     externalise_remote_media(content)
     fix_references(content, plan.book_files, plan.articles_by_url, chapter.file_name)
