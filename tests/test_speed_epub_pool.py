@@ -231,6 +231,17 @@ def test_aside_with_one_process_computes_when_asked(monkeypatch: pytest.MonkeyPa
     assert parallel.aside(drawn_in, ("cover", 1))()[2] == PARENT
 
 
+def test_a_small_books_cover_is_drawn_here_without_starting_a_helper(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 200)
+    parallel.shutdown()
+    book = make_book([make_article(1)])
+    drawn = cover_aside(book, CoverChoice())
+    assert parallel._POOL is None or not parallel._POOL.helpers
+    assert drawn() == make_cover(book, CoverChoice())
+
+
 def test_a_cover_that_comes_late_must_be_the_format_announced() -> None:
     book = make_book([make_article(1)])
     png = cover_aside(book, CoverChoice(), "PNG")

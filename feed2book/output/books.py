@@ -80,8 +80,10 @@ def cover_aside(
     book: Book, choice: CoverChoice, image_format: Literal["JPEG", "PNG"] = "JPEG"
 ) -> Callable[[], bytes | None]:
     """``make_cover``, a drawn one made by a helper process (``parallel.aside``) while the
-    caller goes on (fonts, shapes and JPEG cost a book ~0.4 s): call the result for it."""
-    if not choice.enabled or choice.image is not None:
+    caller goes on (fonts, shapes and JPEG cost a book ~0.4 s): call the result for it. A
+    small book's is drawn here, when asked for: the caller would be done before a helper had
+    started."""
+    if not choice.enabled or choice.image is not None or len(book.articles) < parallel.MIN_ITEMS:
         return functools.partial(make_cover, book, choice, image_format)
     return parallel.aside(_drawn, (_CoverText.of(book), choice.theme, image_format))
 
