@@ -38,6 +38,7 @@ __all__ = [
     "MIN_ITEMS",
     "WORKERS_ENV",
     "Ahead",
+    "aside",
     "map_in_order",
     "preload",
     "prepare",
@@ -127,6 +128,39 @@ def map_in_order(
         yield from _Run(function, chunks, pool).results()
     finally:
         pool.stop_when_idle()
+
+
+def aside(function: Callable[[Item], Result], item: Item) -> Callable[[], Result]:
+    """``function(item)`` started in a helper while this process goes on; what it returns
+    gives the result, waiting for it if need be. Computed here, when asked for, on one core,
+    with ``FEED2BOOK_WORKERS=1``, or when the helper failed or warned (as ``map_in_order``)."""
+    if worker_count() < 2:
+        return lambda: function(item)
+    pool = _pool()
+    pool.start(worker_count() - 1)
+    answer: list[list[Result] | None] = []
+
+    def compute() -> None:
+        with pool.lock:
+            helpers = list(pool.helpers)
+        outcome = None
+        try:
+            if helpers:
+                with helpers[-1].lock:
+                    outcome = helpers[-1].compute(function, [item])
+        finally:
+            answer.append(outcome)
+
+    thread = threading.Thread(target=compute, daemon=True)
+    thread.start()
+
+    def result() -> Result:
+        thread.join()
+        pool.stop_when_idle()
+        outcome = answer[0] if answer else None
+        return outcome[0] if outcome else function(item)
+
+    return result
 
 
 def shutdown() -> None:

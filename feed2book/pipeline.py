@@ -138,9 +138,15 @@ _OWN = ("id", "title", "revision_key", "published", "updated")
 class Collection:
     """Articles read in one run, spooled to disk, deduplicated on ``finish``."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, spooled: bool = True) -> None:
+        # ``spooled=False``: a subclass that reads its articles back from elsewhere
+        # (``library.reading``) and overrides ``_read``.
         try:
-            self._spool: IO[bytes] = tempfile.TemporaryFile(prefix="feed2book-")  # noqa: SIM115
+            self._spool: IO[bytes] = (
+                tempfile.TemporaryFile(prefix="feed2book-")  # noqa: SIM115
+                if spooled
+                else io.BytesIO()
+            )
         except OSError as error:
             raise _spool_error(error) from None
         self._index = _Index()
@@ -161,6 +167,11 @@ class Collection:
             self._spool.write(data)
         except OSError as error:
             raise _spool_error(error) from None
+        self._add_to_index(article, offset, len(data))
+
+    def _add_to_index(self, article: Article, offset: int, length: int) -> None:
+        """What stays in memory of an article whose bytes are at ``offset`` (or, for a
+        subclass, wherever that number says)."""
         candidate = Candidate(
             article.id,
             article.revision_key,
@@ -170,7 +181,7 @@ class Collection:
             id_evidence(article.id, article.url),
             forem_slug_stem(article.id),
         )
-        self._index.append(offset, len(data), candidate, article.title)
+        self._index.append(offset, length, candidate, article.title)
         self._kept = None
 
     def forget_since(self, count: int) -> None:
@@ -237,6 +248,14 @@ class Collection:
             yield self._load(position)
 
     def _load(self, position: int) -> Article:
+        article = self._read(position)
+        detected = self._series.get(self._index.ids[position])
+        if detected is not None and detected != article.series:
+            return article.with_series(detected)
+        return article
+
+    def _read(self, position: int) -> Article:
+        """The article as it was added, read back from the spool."""
         index = self._index
         self._spool.seek(index.offsets[position])
         unpickler = pickle.Unpickler(io.BytesIO(self._spool.read(index.lengths[position])))
@@ -247,9 +266,6 @@ class Collection:
 
         unpickler.persistent_load = persistent_load  # type: ignore[assignment]
         article: Article = unpickler.load()
-        detected = self._series.get(index.ids[position])
-        if detected is not None and detected != article.series:
-            return article.with_series(detected)
         return article
 
     def close(self) -> None:

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING
@@ -164,8 +165,9 @@ def embed_book_images(
 
 def unembedded(mode: ImageMode) -> Callable[[str], str]:
     """What ``embed_book_images`` does to an article's content in a mode other than embed: no
-    image is fetched, so it can be done to each article on its own, when its page is made."""
-    return lambda xhtml: localise(xhtml, {}, mode)
+    image is fetched, so it can be done to each article on its own, when its page is made (in a
+    helper process too: it pickles)."""
+    return functools.partial(localise, images={}, mode=mode)
 
 
 def map_articles(book: Book, change: Callable[[str], str]) -> Book:

@@ -31,18 +31,20 @@ _LOAD = (
 )
 
 
-def articles_sql(selection: Selection | None) -> tuple[str, list[Any]]:
-    """The query (and its parameters) that loads the current revisions ``selection`` needs."""
+def articles_sql(selection: Selection | None, *, row: bool = False) -> tuple[str, list[Any]]:
+    """The query (and its parameters) that loads the current revisions ``selection`` needs;
+    ``row``: each with its revision's rowid first (to read its record again by it)."""
     conditions, parameters = _conditions(selection or Selection())
+    load = _LOAD.replace("SELECT ", "SELECT r.rowid, ", 1) if row else _LOAD
     if not conditions:
-        return _LOAD, []
+        return load, []
     matched = "SELECT revision_key, series_key FROM articles AS a WHERE " + " AND ".join(conditions)
     sql = (
         f"WITH matched AS ({matched}), "
         "wanted AS (SELECT revision_key FROM matched UNION "
         "SELECT revision_key FROM articles WHERE series_key IN "
         "(SELECT series_key FROM matched WHERE series_key IS NOT NULL)) "
-        f"{_LOAD} WHERE a.revision_key IN (SELECT revision_key FROM wanted)"
+        f"{load} WHERE a.revision_key IN (SELECT revision_key FROM wanted)"
     )
     return sql, parameters
 

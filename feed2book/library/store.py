@@ -364,6 +364,40 @@ class Library:
                     continue
                 yield article
 
+    def reader(self) -> Library:
+        """A second, read-only connection to this library that loads what this one would
+        (``articles_by_row``): it may outlive this one."""
+        other = Library.open(self.path, now=self._now, create=False, read_only=True)
+        other._keys_current = self._keys_current
+        return other
+
+    def articles_by_row(
+        self, selection: Selection | None = None, *, on_damage: DamageHandler | None = None
+    ) -> Iterator[tuple[int, Article]]:
+        """``articles``, each with the row its record is in (``article_at``). Starts a read
+        transaction that lasts until the library is closed: ``article_at`` reads the same
+        snapshot, whatever other processes write meanwhile."""
+        sql, parameters = query.articles_sql(selection if self._keys_current else None, row=True)
+        with self.plain_errors():
+            if not self.db.in_transaction:
+                self.db.execute("BEGIN")
+            for row, *columns in self.db.execute(sql, parameters):
+                article = decode_row(*columns)
+                if isinstance(article, Damage):
+                    if on_damage is not None:
+                        on_damage(article)
+                    continue
+                yield row, article
+
+    def article_at(self, row: int, revision_key: str) -> Article:
+        """The article ``articles_by_row`` gave with ``row`` (and ``revision_key``), read
+        again."""
+        with self.plain_errors():
+            found = self.db.execute(
+                "SELECT CAST(record AS BLOB) FROM revisions WHERE rowid = ?", (row,)
+            ).fetchone()
+        return decode(found[0] if found else None, revision_key)
+
     def __len__(self) -> int:
         with self.plain_errors():
             return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])

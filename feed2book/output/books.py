@@ -9,6 +9,7 @@ removes anything else).
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal
 
+from feed2book import parallel
 from feed2book.atomic import atomic_writer, remove_stale_temporaries
 from feed2book.errors import OutputError, UsageError
 from feed2book.filenames import KEPUB_SUFFIX, safe_stem, unique_names
@@ -37,19 +39,60 @@ class CoverChoice:
 
 
 def cover_spec(book: Book) -> CoverSpec:
+    return _spec(_CoverText.of(book))
+
+
+@dataclass(frozen=True, slots=True)
+class _CoverText:
+    """What a drawn cover says of its book (a ``CoverSpec``'s fields, without importing the
+    renderer): a helper process draws from it."""
+
+    key: str
+    title: str
+    author: str
+    subtitle: str
+    count: int
+    language: str
+
+    @classmethod
+    def of(cls, book: Book) -> _CoverText:
+        authors = ", ".join(author.name for author in book.authors[:3])
+        if len(book.authors) > 3:
+            authors += " and others"
+        author = authors if authors != book.title else ""
+        return cls(book.key, book.title, author, book.subtitle, len(book.articles), book.language)
+
+
+def _spec(text: _CoverText) -> CoverSpec:
     from feed2book.covers.render import CoverSpec
 
-    authors = ", ".join(author.name for author in book.authors[:3])
-    if len(book.authors) > 3:
-        authors += " and others"
     return CoverSpec(
-        key=book.key,
-        title=book.title,
-        author=authors if authors != book.title else "",
-        subtitle=book.subtitle,
-        count=len(book.articles),
-        language=book.language,
+        key=text.key,
+        title=text.title,
+        author=text.author,
+        subtitle=text.subtitle,
+        count=text.count,
+        language=text.language,
     )
+
+
+def cover_aside(
+    book: Book, choice: CoverChoice, image_format: Literal["JPEG", "PNG"] = "JPEG"
+) -> Callable[[], bytes | None]:
+    """``make_cover``, a drawn one made by a helper process (``parallel.aside``) while the
+    caller goes on (fonts, shapes and JPEG cost a book ~0.4 s): call the result for it. A
+    small book's is drawn here, when asked for: the caller would be done before a helper had
+    started."""
+    if not choice.enabled or choice.image is not None or len(book.articles) < parallel.MIN_ITEMS:
+        return functools.partial(make_cover, book, choice, image_format)
+    return parallel.aside(_drawn, (_CoverText.of(book), choice.theme, image_format))
+
+
+def _drawn(job: tuple[_CoverText, str | None, Literal["JPEG", "PNG"]]) -> bytes:
+    from feed2book.covers.render import cover_bytes
+
+    text, theme, image_format = job
+    return cover_bytes(_spec(text), theme, image_format)
 
 
 def make_cover(

@@ -13,6 +13,7 @@ CLI's ``epub`` and ``markdown`` commands and library users share these steps::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import IO, TYPE_CHECKING
@@ -21,9 +22,9 @@ from feed2book import parallel
 from feed2book.images import ImageMode, ImageOptions, embed_book_images, fit_book, image_urls
 from feed2book.images.rewrite import unembedded
 from feed2book.models import Article, Book, Problem
-from feed2book.output.books import CoverChoice, make_cover
+from feed2book.output.books import CoverChoice, cover_aside, make_cover
 from feed2book.writers.base import WRITERS, Writer, Written
-from feed2book.writers.epub.book import write_epub
+from feed2book.writers.epub.book import CoverToCome, write_epub
 
 if TYPE_CHECKING:  # HTTP (httpx) is imported only when images are embedded
     from feed2book.images import ImageResolver
@@ -64,11 +65,19 @@ def with_images(
     )
 
 
-def written(book: Book, resources: Resources, writer: Writer, cover: CoverChoice) -> Written:
+def written(
+    book: Book,
+    resources: Resources,
+    writer: Writer,
+    cover: CoverChoice,
+    drawn: Callable[[], bytes | None] | None = None,
+) -> Written:
     """What ``writer`` makes of a book whose images are done (``with_images``): with a cover
-    in the format it wants, when it has a place for one."""
-    image = make_cover(book, cover, writer.cover_format) if writer.cover_format else None
-    return writer.write(book, cover=image, resources=resources)
+    in the format it wants, when it has a place for one (``drawn``: that cover, already being
+    made by ``cover_aside``)."""
+    if drawn is None and writer.cover_format:
+        drawn = functools.partial(make_cover, book, cover, writer.cover_format)
+    return writer.write(book, cover=drawn() if drawn else None, resources=resources)
 
 
 def fitted_volumes(
@@ -131,22 +140,37 @@ def write_epub_file(
             on_problem=on_problem,
             on_progress=on_progress,
         )
-        cover = make_cover(prepared, settings.cover)
+        cover = _epub_cover(prepared, settings.cover)
         write_epub(prepared, out, cover_jpeg=cover, resources=resources)
         return
-    images = unembedded(settings.images.mode)
+    page_article = _PageArticle(note, unembedded(settings.images.mode))
+    write_epub(book, out, cover_jpeg=_epub_cover(book, settings.cover), page_article=page_article)
 
-    def page_article(article: Article) -> Article:
-        noted = note(article)
-        content = images(noted.content_html)
-        return noted if content == noted.content_html else replace(noted, content_html=content)
 
-    cover = make_cover(book, settings.cover)
-    write_epub(book, out, cover_jpeg=cover, page_article=page_article)
+def _epub_cover(book: Book, choice: CoverChoice) -> bytes | CoverToCome | None:
+    """The cover as ``write_epub`` takes it: a drawn one is drawn by a helper meanwhile."""
+    if not choice.enabled or choice.image is not None:
+        return make_cover(book, choice)
+    drawn = cover_aside(book, choice, "JPEG")
+    return CoverToCome("JPEG", lambda: drawn() or b"")
 
 
 def _as_it_is(article: Article) -> Article:
     return article
+
+
+@dataclass(frozen=True, slots=True)
+class _PageArticle:
+    """An article as its page shows it: noted, then its images seen to. A value rather than a
+    closure, so that the pages can be made in helper processes (``writers.epub.ahead``)."""
+
+    note: Callable[[Article], Article]
+    images: Callable[[str], str]
+
+    def __call__(self, article: Article) -> Article:
+        noted = self.note(article)
+        content = self.images(noted.content_html)
+        return noted if content == noted.content_html else replace(noted, content_html=content)
 
 
 def markdown_files(
@@ -162,11 +186,13 @@ def markdown_files(
     # Imported here: the Markdown converter (markdownify, bs4) would cost every EPUB ~0.2 s.
 
     prepare_markdown([book])
+    writer = WRITERS["markdown-file" if single_file else "markdown"]
+    # The cover says nothing of the articles' content: drawn while their images are seen to.
+    drawn = cover_aside(book, settings.cover, writer.cover_format) if writer.cover_format else None
     prepared, resources = with_images(
         book, settings, resolver, on_problem=on_problem, on_progress=on_progress
     )
-    writer = WRITERS["markdown-file" if single_file else "markdown"]
-    return as_files(written(prepared, resources, writer, settings.cover), writer)
+    return as_files(written(prepared, resources, writer, settings.cover, drawn), writer)
 
 
 def prepare_markdown(books: Sequence[Book]) -> None:

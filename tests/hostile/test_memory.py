@@ -159,7 +159,8 @@ def test_the_streamed_opf_is_the_one_ebooklib_builds_as_a_tree() -> None:
     plan = make_plan(_mixed_book(), cover, {"images/a.png": ("image/png", b"png")})
     files = {name: b"" for name in ("nav.xhtml", "toc.ncx", "style.css", "title.xhtml")}
     files["toc.xhtml"] = b""
-    book = epub_book(plan, files, (cover, b"page"), lambda chapter: article_page(plan, chapter))
+    pages = (cover, cover.data, b"page")  # the image, its bytes, its page
+    book = epub_book(plan, files, pages, lambda chapter: article_page(plan, chapter))
     options = {**epub_writer._WRITER_OPTIONS, "mtime": datetime(2026, 5, 3, tzinfo=UTC)}
     streamed, tree = _Files(), _Files()
     ours = epub_writer._ReproducibleWriter(io.BytesIO(), book, options, frozenset())

@@ -18,7 +18,7 @@ import io
 import itertools
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import IO
 
 from ebooklib import epub
@@ -26,9 +26,9 @@ from lxml import etree
 
 from feed2book.defaults import EPUB_ZIP_TIME
 from feed2book.models import Article, Book
+from feed2book.writers.epub.ahead import page_maker
 from feed2book.writers.epub.package import CONTENT_DIR, Content, epub_book, toc_ncx_parts
 from feed2book.writers.epub.pages import (
-    article_page,
     cover_page,
     nav_document_parts,
     title_page,
@@ -41,7 +41,6 @@ from feed2book.writers.epub.plan import (
     TITLE_PAGE_FILE,
     TOC_PAGE_FILE,
     BookPlan,
-    Chapter,
     Resource,
     make_plan,
     utc,
@@ -49,7 +48,7 @@ from feed2book.writers.epub.plan import (
 from feed2book.writers.epub.style import STYLESHEET
 from feed2book.xhtml.content import externalise_remote_images
 
-__all__ = ["build_epub", "externalise_remote_images", "write_epub"]
+__all__ = ["CoverToCome", "build_epub", "externalise_remote_images", "write_epub"]
 
 _FILE_MODE = 0o100644 << 16  # a regular file, rw-r--r--
 _UNIX = 3
@@ -80,6 +79,16 @@ class _Cover:
     height: int
 
 
+@dataclass(frozen=True, slots=True)
+class CoverToCome:
+    """A cover still being drawn (``output.books.cover_aside``): its format now, its bytes
+    (``made()``) when the writer comes to the image, after the OPF and the navigation files:
+    the book is planned and those are written meanwhile."""
+
+    image_format: str  # "JPEG" or "PNG"
+    made: Callable[[], bytes]
+
+
 def build_epub(
     book: Book,
     *,
@@ -102,7 +111,7 @@ def write_epub(
     book: Book,
     out: IO[bytes],
     *,
-    cover_jpeg: bytes | None = None,
+    cover_jpeg: bytes | CoverToCome | None = None,
     resources: Mapping[str, tuple[str, bytes]] | None = None,
     page_article: Callable[[Article], Article] | None = None,
 ) -> None:
@@ -110,9 +119,14 @@ def write_epub(
     let go in turn, so a book of 380,000 articles never holds its pages (or its zip) in memory.
     ``page_article``: the article as its page shows it, made when the page is (only its
     ``content_html`` may differ from the book's: the plan, contents and metadata read the
-    book's)."""
-    cover = _cover(cover_jpeg) if cover_jpeg is not None else None
-    plan = make_plan(book, cover.resource if cover else None, resources or {})
+    book's); made in the helper processes when it pickles (``writers.epub.ahead``).
+    ``cover_jpeg`` may be a ``CoverToCome``: a cover whose bytes are wanted only then."""
+    cover = _cover(cover_jpeg) if isinstance(cover_jpeg, bytes) else None
+    if isinstance(cover_jpeg, CoverToCome):
+        cover_resource: Resource | None = _cover_resource(cover_jpeg.image_format, b"")
+    else:
+        cover_resource = cover.resource if cover else None
+    plan = make_plan(book, cover_resource, resources or {})
     # The navigation files grow with the book: made in pieces while they are written.
     files: dict[str, Content] = {
         NAV_FILE: functools.partial(_encoded, nav_document_parts, plan),
@@ -121,22 +135,43 @@ def write_epub(
         TITLE_PAGE_FILE: title_page(plan).encode(),
         TOC_PAGE_FILE: functools.partial(_encoded, toc_page_parts, plan),
     }
-    cover_files = None
+    cover_files: tuple[Resource, Content, Content] | None = None
     if cover is not None:
         page = cover_page(plan, cover.resource, cover.width, cover.height).encode()
-        cover_files = (cover.resource, page)
+        cover_files = (cover.resource, cover.resource.data, page)
+    elif isinstance(cover_jpeg, CoverToCome):
+        cover_files = _cover_to_come(plan, cover_jpeg)
 
-    def made_page(chapter: Chapter) -> bytes:
-        if page_article is not None:
-            chapter = replace(chapter, article=page_article(chapter.article))
-        return article_page(plan, chapter)
-
-    packaged = epub_book(plan, files, cover_files, made_page)
-    _write(packaged, plan, out)
+    with page_maker(plan, page_article) as made_page:
+        packaged = epub_book(plan, files, cover_files, made_page)
+        _write(packaged, plan, out)
 
 
 def _encoded(parts: Callable[[BookPlan], Iterator[str]], plan: BookPlan) -> Iterator[bytes]:
     return (part.encode() for part in parts(plan))
+
+
+def _cover_to_come(plan: BookPlan, cover: CoverToCome) -> tuple[Resource, Content, Content]:
+    """The cover's image and page, made from its bytes when the writer asks for the image."""
+    assert plan.cover is not None
+
+    @functools.cache
+    def drawn() -> _Cover:
+        made = _cover(cover.made())
+        if made.resource.file_name != plan.cover.file_name:  # type: ignore[union-attr]
+            raise ValueError(f"the cover must be a {cover.image_format} image, as announced")
+        return made
+
+    def page() -> bytes:
+        return cover_page(plan, drawn().resource, drawn().width, drawn().height).encode()
+
+    return plan.cover, lambda: drawn().resource.data, page
+
+
+def _cover_resource(image_format: str, data: bytes) -> Resource:
+    media_type, file_name = _COVER_FORMATS[image_format]
+    # "cover-img": the manifest id ebooklib's set_cover gives the image (epub_package.epub_book)
+    return Resource(file_name, "cover-img", media_type, data)
 
 
 def _cover(data: bytes) -> _Cover:
@@ -149,9 +184,7 @@ def _cover(data: bytes) -> _Cover:
         raise ValueError(f"the cover is not a readable image: {error}") from error
     if image_format not in _COVER_FORMATS:
         raise ValueError(f"the cover must be a JPEG or PNG image, not {image_format or 'unknown'}")
-    media_type, file_name = _COVER_FORMATS[image_format]
-    # "cover-img": the manifest id ebooklib's set_cover gives the image (epub_package.epub_book)
-    return _Cover(Resource(file_name, "cover-img", media_type, data), width, height)
+    return _Cover(_cover_resource(image_format, data), width, height)
 
 
 def _write(book: epub.EpubBook, plan: BookPlan, out: IO[bytes]) -> None:

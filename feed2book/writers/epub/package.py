@@ -80,6 +80,17 @@ class _WithPages:
         return len(self._before) + len(self._chapters) + len(self._after)
 
 
+class _CoverMadeOnWrite(epub.EpubCover):  # type: ignore[misc]  # ebooklib has no type hints
+    """The cover image, its bytes made when the writer asks for them (``_MadeOnWrite``)."""
+
+    def __init__(self, make: Callable[[], bytes | Iterator[bytes]], **fields: object) -> None:
+        super().__init__(**fields)
+        self._make = make
+
+    def get_content(self, default: object = None) -> bytes | Iterator[bytes]:
+        return self._make()
+
+
 def _item(item_id: str, file_name: str, media_type: str, data: Content) -> epub.EpubItem:
     fields = {"uid": item_id, "file_name": file_name, "media_type": media_type}
     if callable(data):
@@ -90,12 +101,13 @@ def _item(item_id: str, file_name: str, media_type: str, data: Content) -> epub.
 def epub_book(
     plan: BookPlan,
     files: Mapping[str, Content],
-    cover: tuple[Resource, bytes] | None,
+    cover: tuple[Resource, Content, Content] | None,
     article: Callable[[Chapter], bytes],
 ) -> epub.EpubBook:
     """The book as ebooklib packages it. ``files``: what we made (or what makes it), by file name
-    (nav document, NCX, stylesheet, title and contents pages); ``cover``: the cover image and its
-    page; ``article``: what makes a chapter's page. Neither the clock nor a random source reaches
+    (nav document, NCX, stylesheet, title and contents pages); ``cover``: the cover image's
+    resource, its bytes and its page (or what makes them); ``article``: what makes a chapter's
+    page. Neither the clock nor a random source reaches
     the book."""
     book = epub.EpubBook()
     # The constructor adds <meta name="generator" content="Ebook-lib 0.20.0">: the book names no
@@ -126,11 +138,17 @@ def epub_book(
         ("text", plan.chapters[0].file_name, "Start"),
     ]
     if cover is not None:
-        image, cover_page = cover
+        image, image_data, cover_page = cover
         # set_cover adds the image as item "cover-img" with properties="cover-image" and
         # <meta name="cover" content="cover-img"/>. Its own cover page (an <img>) is not used:
         # ours scales the image to any screen with an SVG wrapper.
-        book.set_cover(image.file_name, image.data, create_page=False)
+        if callable(image_data):
+            book.set_cover(image.file_name, b"", create_page=False)
+            added = book.items[-1]
+            book.items[-1] = _CoverMadeOnWrite(image_data, file_name=image.file_name)
+            book.items[-1].media_type = added.media_type
+        else:
+            book.set_cover(image.file_name, image_data, create_page=False)
         spine.append(page("cover", COVER_PAGE_FILE, cover_page, "svg"))
         guide.insert(0, ("cover", COVER_PAGE_FILE, "Cover"))
     spine.append(page("titlepage", TITLE_PAGE_FILE, files[TITLE_PAGE_FILE]))

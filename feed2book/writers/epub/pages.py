@@ -7,7 +7,9 @@ id on ``<body>`` and no link to one (Kindle's converter fails with E999 on those
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -222,7 +224,7 @@ def article_page(plan: BookPlan, chapter: Chapter) -> bytes:
     return page.encode() if page is not None else _page_from_tree(plan, chapter)
 
 
-def _page_from_tree(plan: BookPlan, chapter: Chapter) -> bytes:
+def _page_from_tree(plan: LinkTargets, chapter: Chapter) -> bytes:
     root, content = _article_tree(chapter)
     externalise_remote_media(content)
     fix_references(content, plan.book_files, plan.articles_by_url, chapter.file_name)
@@ -232,11 +234,29 @@ def _page_from_tree(plan: BookPlan, chapter: Chapter) -> bytes:
     return (_XML_HEAD + etree.tostring(root, encoding="unicode") + "\n").encode()
 
 
-def _page_without_tree(plan: BookPlan, chapter: Chapter) -> str | None:
+class LinkTargets(Protocol):
+    """What a page's links are resolved against: a ``BookPlan``'s (``writers.epub.ahead``
+    gives a helper process a stand-in that knows no other file)."""
+
+    @property
+    def book_files(self) -> AbstractSet[str]: ...
+
+    @property
+    def articles_by_url(self) -> Mapping[str, str]: ...
+
+
+def _page_without_tree(plan: LinkTargets, chapter: Chapter) -> str | None:
     """The page ``article_page`` makes, put together as text around content that lxml wrote
     and that needs nothing only a tree can do (most articles: parsing each again cost a fifth
     of a rebuild); None for any other. The same text the tree gives: the frame and the header
-    are made as lxml writes them too."""
+    are made as lxml writes them too. Of ``plan`` it reads the link targets alone."""
+    parts = page_parts_without_tree(plan, chapter)
+    return "".join(parts) if parts is not None else None
+
+
+def page_parts_without_tree(plan: LinkTargets, chapter: Chapter) -> tuple[str, str, str] | None:
+    """``_page_without_tree``'s page as what comes before the content, the content with its
+    links fixed, and what comes after."""
     xhtml = chapter.article.content_html
     if not xhtml or (chapter.direction == "rtl" and _CODE_TAG.search(xhtml)):
         return None  # an empty <div/>; code elements that get dir="ltr"
@@ -255,7 +275,7 @@ def _page_without_tree(plan: BookPlan, chapter: Chapter) -> str | None:
     )
     if not written_by_lxml(made):
         return None  # an empty element, say (an article without a title)
-    return _XML_HEAD + made + content + "</div>" + tail
+    return _XML_HEAD + made, content, "</div>" + tail
 
 
 _CODE_TAG = re.compile(r"<(?:pre|code|kbd|samp)[\s/>]")
