@@ -263,6 +263,10 @@ class _Pool:
                     break  # no helper: this process does all the work
 
     def stop_when_idle(self) -> None:
+        if sys.is_finalizing():
+            # A run's generator closed by the interpreter's last collection, after ``shutdown``
+            # ran at exit: a timer thread started now would never let the process end.
+            return
         with self.lock:
             if self.idle is not None:
                 self.idle.cancel()

@@ -241,3 +241,19 @@ def test_shutdown_is_not_kept_waiting_by_an_ahead_its_caller_abandoned() -> None
     stopping.start()
     stopping.join(timeout=30)
     assert not stopping.is_alive()
+
+
+def test_a_run_left_unfinished_does_not_keep_the_process_from_exiting(tmp_path: Path) -> None:
+    """A ``map_in_order`` generator nobody finished is closed by the interpreter's last
+    collection, after the pool was shut down at exit: it must not start an idle timer then."""
+    script = (
+        "from feed2book import parallel\n"
+        "from tests.test_speed_parallel import square, N\n"
+        "run = parallel.map_in_order(square, range(N))\n"
+        "next(run)\n"  # ``run`` is left to the module's globals, cleared at the very end
+    )
+    env = {**os.environ, parallel.WORKERS_ENV: "2", "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=REPO, timeout=60, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr.decode()
