@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from feed2book import series as series_detection
 from feed2book.errors import Feed2BookError, OutputError, SourceError
 from feed2book.identity import forem_slug_stem, id_evidence
-from feed2book.models import Article, Author, FeedInfo, Problem, SeriesRef, Severity
+from feed2book.models import Article, Problem, SeriesRef, Severity
 from feed2book.select import (
     Body,
     Candidate,
@@ -75,7 +75,7 @@ class _Index:
     """What stays in memory of each spooled article, by position: where its bytes are, and
     what deduplication, series detection and ordering read (its ``Candidate``'s fields, its
     title). Kept in arrays and lists rather than an object per article (a feed of 380,000
-    notes); the article read back shares these strings and dates (``_SharingPickler``)."""
+    notes); the article read back shares these strings and dates (``_Shared.article``)."""
 
     def __init__(self) -> None:
         self.offsets = array.array("Q")
@@ -158,10 +158,7 @@ class Collection:
 
     # -- filling --------------------------------------------------------------------------------
     def add(self, article: Article) -> None:
-        self._shared.words.update((article.language, article.content_source))
-        buffer = io.BytesIO()
-        _SharingPickler(buffer, self._shared, article).dump(article)
-        data = buffer.getvalue()
+        data = pickle.dumps(self._shared.flat(article), protocol=pickle.HIGHEST_PROTOCOL)
         try:
             offset = self._spool.seek(0, 2)
             self._spool.write(data)
@@ -258,15 +255,8 @@ class Collection:
         """The article as it was added, read back from the spool."""
         index = self._index
         self._spool.seek(index.offsets[position])
-        unpickler = pickle.Unpickler(io.BytesIO(self._spool.read(index.lengths[position])))
-        shared, own = self._shared.objects, index.own_fields(position)
-
-        def persistent_load(key: int) -> object:
-            return shared[key] if key >= 0 else own[-1 - key]
-
-        unpickler.persistent_load = persistent_load  # type: ignore[assignment]
-        article: Article = unpickler.load()
-        return article
+        flat = pickle.loads(self._spool.read(index.lengths[position]))
+        return self._shared.article(flat, index.own_fields(position))
 
     def close(self) -> None:
         self._spool.close()
@@ -289,51 +279,70 @@ _LINK_TARGET = re.compile(r'(?:href|src)="([^"]+)"')
 
 @dataclass
 class _Shared:
-    """Values many articles hold equal copies of (the feed, each author, the authors' tuple, the
-    language), spooled once: every article loaded back shares one object each instead of its
-    own copies (a feed of 380,000 short notes held 380,000 equal ``FeedInfo``s and
-    ``Author``s)."""
+    """Values many articles hold equal copies of (the feed, the authors' tuple, the language,
+    where the text came from), spooled once: every article loaded back shares one object each
+    instead of its own copies (a feed of 380,000 short notes held 380,000 equal ``FeedInfo``s
+    and ``Author``s)."""
 
     keys: dict[object, int] = field(default_factory=dict)
-    objects: list[object] = field(default_factory=list)
-    # Short values most articles repeat: their language and where their text came from.
-    words: set[str] = field(default_factory=set)
+    objects: list[Any] = field(default_factory=list)
 
-    def shares(self, obj: object) -> bool:
-        """Whether ``obj`` is spooled once: a feed, an author, an article's tuple of authors,
-        one of ``words``."""
-        kind = type(obj)
-        if kind is FeedInfo or kind is Author:
-            return True
-        if kind is tuple:
-            return bool(obj) and all(type(item) is Author for item in obj)  # type: ignore[attr-defined]
-        return kind is str and obj in self.words
+    def key(self, value: object) -> int:
+        number = self.keys.get(value)
+        if number is None:
+            number = self.keys[value] = len(self.objects)
+            self.objects.append(value)
+        return number
+
+    def flat(self, article: Article) -> tuple[object, ...]:
+        """What the spool keeps of ``article``: its fields (``_FLAT``) but those its index entry
+        holds (``_OWN``), the shared values by their number, its url as None when that is its
+        id. A plain tuple, so pickling it never calls back into Python (a ``persistent_id``
+        per object cost a third of a real article's spooling)."""
+        return (
+            None if article.url == article.id else article.url,
+            self.key(article.authors) if article.authors else (),
+            article.tags,
+            self.key(article.feed),
+            self.key(article.language),
+            article.content_html,
+            article.word_count,
+            article.series,
+            article.enclosures,
+            self.key(article.content_source),
+            article.fetched,
+        )
+
+    def article(self, flat: tuple[Any, ...], own: tuple[Any, ...]) -> Article:
+        """``flat`` and the index's ``own`` values made into the article they were taken from."""
+        url, authors, tags, feed, language, html, words, series, enclosures, source, fetched = flat
+        objects = self.objects
+        article_id, title, revision_key, published, updated = own
+        return Article(
+            id=article_id,
+            url=article_id if url is None else url,
+            title=title,
+            authors=objects[authors] if type(authors) is int else authors,
+            published=published,
+            updated=updated,
+            tags=tags,
+            feed=objects[feed],
+            language=objects[language],
+            content_html=html,
+            word_count=words,
+            series=series,
+            revision_key=revision_key,
+            enclosures=enclosures,
+            content_source=objects[source],
+            fetched=fetched,
+        )
 
 
-class _SharingPickler(pickle.Pickler):
-    """Pickles ``article`` naming what ``_Shared`` holds by its number, and the fields its
-    index entry holds (``_OWN``; its url too when that is its id) by a negative one: read
-    back, the article shares those objects instead of holding copies."""
-
-    def __init__(self, file: IO[bytes], shared: _Shared, article: Article) -> None:
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._shared = shared
-        own = [getattr(article, name) for name in _OWN]
-        self._own = {id(value): -1 - n for n, value in enumerate(own) if value is not None}
-        if article.url == article.id:
-            self._own[id(article.url)] = -1
-
-    def persistent_id(self, obj: object) -> int | None:  # type: ignore[override]
-        own = self._own.get(id(obj))
-        if own is not None:
-            return own
-        if not self._shared.shares(obj):
-            return None
-        key = self._shared.keys.get(obj)
-        if key is None:
-            key = self._shared.keys[obj] = len(self._shared.objects)
-            self._shared.objects.append(obj)
-        return key
+# The fields ``_Shared.flat`` keeps, in its order; with ``_OWN``, every field of ``Article``.
+_FLAT = (
+    "url", "authors", "tags", "feed", "language", "content_html", "word_count", "series",
+    "enclosures", "content_source", "fetched",
+)  # fmt: skip
 
 
 def _spool_error(error: OSError) -> OutputError:

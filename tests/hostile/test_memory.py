@@ -18,23 +18,25 @@ import gc
 import io
 import tracemalloc
 import zipfile
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from ebooklib import epub
 
+from feed2book import pipeline
 from feed2book.defaults import STREAM_MIN_ITEMS
 from feed2book.group import BookOptions, GroupBy, group_articles
 from feed2book.identity import ItemFacts, feed_ids
 from feed2book.images import ImageOptions
 from feed2book.images.options import ImageMode
 from feed2book.images.rewrite import embed_book_images
-from feed2book.models import Author, Book, FeedInfo, Section, SeriesRef
+from feed2book.models import Article, Author, Book, Enclosure, FeedInfo, Section, SeriesRef
 from feed2book.parse import _fast as fastfeed
 from feed2book.parse.feed import parse_source
 from feed2book.pipeline import Collection
+from feed2book.select import Selection
 from feed2book.sources.fetch import Fetched
 from feed2book.writers.epub import book as epub_writer
 from feed2book.writers.epub.package import epub_book
@@ -101,6 +103,33 @@ def test_articles_read_back_share_what_the_spools_index_holds() -> None:
         assert one.id is other.id and one.url is one.id
         assert one.title is other.title and one.revision_key is other.revision_key
         assert one.published is other.published
+
+
+def test_every_field_of_an_article_comes_back_from_the_spool() -> None:
+    """The spool keeps an article as a plain tuple of its fields (no Python call per object
+    while pickling): each field is in that tuple or in the index, and an article with every
+    field set comes back equal, with or without a url of its own."""
+    flat = set(pipeline._FLAT)
+    assert flat.isdisjoint(pipeline._OWN)
+    assert flat | set(pipeline._OWN) == {field.name for field in fields(Article)}
+    full = replace(
+        make_article(id="urn:note:1", title="A note"),
+        url="https://n.example/1",
+        authors=(Author("Ann", "ann"), Author("Bo", "bo")),
+        updated=datetime(2026, 5, 4, tzinfo=UTC),
+        tags=("kettles", "tea"),
+        series=SeriesRef("Kettles", 2),
+        revision_key="ann|a note",
+        enclosures=(Enclosure("https://n.example/a.mp3", "audio/mpeg", 123, 60),),
+        content_source="page",
+        fetched=datetime(2026, 5, 5, tzinfo=UTC),
+    )
+    lean = replace(full, id="https://n.example/2", url="https://n.example/2", authors=())
+    with Collection() as collection:
+        collection.add(full)
+        collection.add(lean)
+        back = {article.id: article for article in collection.select(Selection(all_revisions=True))}
+    assert back == {full.id: full, lean.id: lean}
 
 
 def test_articles_images_leave_unchanged_are_not_copied() -> None:
