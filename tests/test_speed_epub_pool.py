@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,7 +33,7 @@ from feed2book.parse import parse_source
 from feed2book.sources.fetch import Fetched
 from feed2book.writers.epub.ahead import page_maker
 from feed2book.writers.epub.book import CoverToCome, write_epub
-from feed2book.writers.epub.plan import make_plan
+from feed2book.writers.epub.plan import BookPlan, make_plan
 from tests.conftest import EXAMPLES, practice_files, seed_files
 from tests.conversion_helpers import GOLDEN_BASE_URL, golden_cases
 from tests.epubcheck_helper import assert_epubcheck_clean
@@ -118,16 +118,21 @@ def test_a_link_to_another_article_of_the_book_is_made_by_the_plan() -> None:
     assert _epub(book, "2") == _epub(book, "1")
 
 
+def _pages_made_with(page_article: Callable[[Article], Article]) -> tuple[BookPlan, list[str]]:
+    """The pages ``page_maker`` gives for a book of 399 posts, each shown by ``page_article``."""
+    book = make_book([make_article(number) for number in range(1, 400)])
+    plan = make_plan(book, None, {})
+    with page_maker(plan, page_article) as page:
+        return plan, [page(chapter).decode() for chapter in plan.chapters]
+
+
 def pid_stamp(article: Article) -> Article:
     """The article with the process that made its page in its title."""
     return replace(article, content_html=f"<p>{os.getpid()}</p>")
 
 
 def test_the_helpers_make_pages_and_the_caller_takes_them_in_order() -> None:
-    book = make_book([make_article(number) for number in range(1, 400)])
-    plan = make_plan(book, None, {})
-    with page_maker(plan, pid_stamp) as page:
-        pages = [page(chapter).decode() for chapter in plan.chapters]
+    _, pages = _pages_made_with(pid_stamp)
     titles = [f"Post number {number}</h1>" for number in range(1, 400)]
     assert all(title in made for title, made in zip(titles, pages, strict=True))
     assert any(f"<p>{PARENT}</p>" not in made for made in pages)  # a helper made these
@@ -140,10 +145,7 @@ def pid_and_link(article: Article) -> Article:
 
 
 def test_a_helper_page_linking_into_the_book_has_its_links_fixed_here_not_made_again() -> None:
-    book = make_book([make_article(number) for number in range(1, 400)])
-    plan = make_plan(book, None, {})
-    with page_maker(plan, pid_and_link) as page:
-        pages = [page(chapter).decode() for chapter in plan.chapters]
+    plan, pages = _pages_made_with(pid_and_link)
     first = plan.chapters[0].file_name
     assert all(f'<a href="{first}">the first post</a>' in made for made in pages[1:])
     assert any(f"<p>{PARENT}:" not in made for made in pages)  # made by a helper all the same
@@ -155,10 +157,7 @@ def pid_with_an_id(article: Article) -> Article:
 
 
 def test_a_page_that_takes_a_tree_is_made_by_a_helper_too() -> None:
-    book = make_book([make_article(number) for number in range(1, 400)])
-    plan = make_plan(book, None, {})
-    with page_maker(plan, pid_with_an_id) as page:
-        pages = [page(chapter).decode() for chapter in plan.chapters]
+    _, pages = _pages_made_with(pid_with_an_id)
     assert all('<p id="made-by">' in made for made in pages)
     assert any(f">{PARENT}</p>" not in made for made in pages)
 
