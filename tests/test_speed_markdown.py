@@ -4,6 +4,8 @@ failures raised here as before, and a bundle folder written while its pages are 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -14,13 +16,19 @@ from feed2book import parallel
 from feed2book.clean.html import clean_html
 from feed2book.images import ImageMode, ImageOptions
 from feed2book.models import Article, Author, Book, Section
-from feed2book.output.books import CoverChoice
-from feed2book.output.build import BuildSettings, markdown_files, with_images
+from feed2book.output.books import CoverChoice, make_cover
+from feed2book.output.build import BuildSettings, late_cover, markdown_files, with_images
 from feed2book.output.bundles import write_folder
 from feed2book.parse.feed import parse_source
 from feed2book.sources.fetch import Fetched
-from feed2book.writers.markdown import MANIFEST, build_bundle, build_single_file, bundle_files
-from tests.conftest import EXAMPLES
+from feed2book.writers.markdown import (
+    MANIFEST,
+    Cover,
+    build_bundle,
+    build_single_file,
+    bundle_files,
+)
+from tests.conftest import EXAMPLES, REPO
 from tests.conversion_helpers import GOLDEN_BASE_URL, golden_cases
 from tests.factory import make_article
 
@@ -192,3 +200,74 @@ def test_preloaded_helpers_import_the_module_before_any_work(
         assert int(mark.read_text()) != os.getpid()
     else:
         assert not mark.exists()
+
+
+# --- the cover drawn while the pages are made --------------------------------------------
+
+
+def test_a_late_cover_is_asked_for_only_after_the_pages() -> None:
+    """A bundle names its cover in README.md, first, but writes its bytes after the pages: a
+    cover still being drawn is asked for only then, and the bundle is the one its bytes make."""
+    book = book_of(golden_articles()[:3])
+    order: list[str] = []
+
+    def drawn() -> bytes:
+        order.append("cover asked for")
+        return PNG
+
+    files = []
+    for name, data in bundle_files(book, cover=Cover("cover.png", drawn), resources=RESOURCES):
+        order.append(name)
+        files.append((name, data))
+    assert order.index("cover asked for") > max(
+        order.index(name) for name in order if name.endswith(".md") and name != "README.md"
+    )
+    assert dict(files) == build_bundle(book, cover=Cover("cover.png", PNG), resources=RESOURCES)
+
+
+def test_a_drawn_cover_of_a_big_book_is_drawn_aside_and_is_the_cover_drawn_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(parallel.WORKERS_ENV, "2")
+    big = book_of(golden_articles()[:3])
+    late = late_cover(big, CoverChoice())
+    assert late is not None
+    assert late() == make_cover(big, CoverChoice(), "PNG")
+    small = Book("author:test", "Small", big.authors, "en", (Section("One", big.articles[:3]),))
+    assert late_cover(small, CoverChoice()) is None  # drawn here, before the pages
+    assert late_cover(big, CoverChoice(enabled=False)) is None
+    assert late_cover(big, CoverChoice(image=b"\xff\xd8\xff a photo")) is None
+
+
+def test_the_markdown_command_s_bundle_with_a_cover_is_the_same_with_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI's bundle of a feed big enough for the helpers, its cover drawn aside while the
+    pages are made, has the bytes one process makes, cover included."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import corpus as bench
+
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(bench.make_feed(parallel.MIN_ITEMS + parallel.CHUNK))
+    made = {}
+    for workers in ("1", "2"):
+        out = tmp_path / f"md-{workers}"
+        env = {
+            **os.environ,
+            parallel.WORKERS_ENV: workers,
+            "FEED2BOOK_LIBRARY": str(tmp_path / "library.sqlite3"),
+            "FEED2BOOK_CACHE_DIR": str(tmp_path / "cache"),
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "feed2book", "markdown", str(feed), "-g", "none", "--images",
+             "none", "--full-text", "never", "-q", "-o", str(out)],
+            env=env, capture_output=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr.decode()
+        made[workers] = {
+            path.relative_to(out).as_posix(): path.read_bytes()
+            for path in sorted(out.rglob("*"))
+            if path.is_file()
+        }
+    assert any(name.endswith("/cover.png") for name in made["2"])
+    assert made["2"] == made["1"]

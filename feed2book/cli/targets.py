@@ -167,18 +167,25 @@ class BundleTarget:
         on_written: Written,
         fresh: Digest,
     ) -> int:
-        from feed2book.output.build import as_files, prepare_markdown, written
+        from feed2book.output.build import as_files, late_cover, prepare_markdown, written
         from feed2book.output.bundles import BundleFormat, Streamable, write_bundles
         from feed2book.writers.base import WRITERS, MarkdownBundleWriter, Writer
 
         prepare_markdown(books)
-        writer: Writer = MarkdownBundleWriter(streamed=True)  # a folder: written as made
+        bundle = MarkdownBundleWriter(streamed=True)  # a folder: written as made
+        writer: Writer = bundle
         if self.form is BundleFormat.SINGLE:
             writer = WRITERS["markdown-file"]
 
         def files(book: Book) -> Streamable:
+            # A bundle's drawn cover is drawn by a helper while the pages are made: the bundle
+            # needs only its name before them.
+            late = late_cover(book, prepare.settings.cover) if writer is bundle else None
             prepared, resources = prepare(book)
-            made = written(prepared, resources, writer, prepare.settings.cover)
+            if late is not None:
+                made = bundle.write(prepared, cover=late, resources=resources)
+            else:
+                made = written(prepared, resources, writer, prepare.settings.cover)
             return as_files(made, writer) if isinstance(made, bytes) else made
 
         def recorded(book: Book, path: Path, replaced: list[Path]) -> None:

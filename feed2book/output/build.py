@@ -195,6 +195,24 @@ def markdown_files(
     return as_files(written(prepared, resources, writer, settings.cover, drawn), writer)
 
 
+def late_cover(book: Book, choice: CoverChoice) -> Callable[[], bytes] | None:
+    """A drawn PNG cover started now in a helper (``cover_aside``) for a writer that takes its
+    bytes only after the pages (a streamed Markdown bundle): the pages are made meanwhile.
+    None when there is nothing to draw aside (no cover, the user's image, a small book): the
+    writer is then given the cover itself."""
+    if not choice.enabled or choice.image is not None or len(book.articles) < parallel.MIN_ITEMS:
+        return None
+    drawn = cover_aside(book, choice, "PNG")
+    return functools.partial(_drawn_cover, drawn)
+
+
+def _drawn_cover(drawn: Callable[[], bytes | None]) -> bytes:
+    image = drawn()
+    if image is None:  # cannot be: a cover that is enabled and not the user's is drawn
+        raise ValueError("the cover was not drawn")
+    return image
+
+
 def prepare_markdown(books: Sequence[Book]) -> None:
     """Start the helpers that convert the articles of ``books`` to Markdown (``parallel``):
     they import the converter while this process embeds images and draws covers."""

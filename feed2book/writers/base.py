@@ -14,7 +14,7 @@ The formats keep their own entry points (``build_epub``, ``build_bundle``, ``bui
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -74,13 +74,21 @@ class MarkdownBundleWriter:
     streamed: bool = False
 
     def write(
-        self, book: Book, *, cover: bytes | None = None, resources: Resources | None = None
+        self,
+        book: Book,
+        *,
+        cover: bytes | Callable[[], bytes] | None = None,
+        resources: Resources | None = None,
     ) -> Written:
+        """``cover`` may be what gives a drawn cover's bytes (in ``cover_format``), asked for
+        once the pages are made (``output.build.late_cover``)."""
         # Imported here: the Markdown converter (markdownify, bs4) would cost every EPUB ~0.2 s.
         from feed2book.writers.markdown import Cover, bundle_files
 
         named = None
-        if cover is not None:
+        if callable(cover):
+            named = Cover("cover.png" if self.cover_format == "PNG" else "cover.jpg", cover)
+        elif cover is not None:
             named = Cover("cover.jpg" if cover.startswith(_JPEG_MAGIC) else "cover.png", cover)
         files = bundle_files(book, cover=named, resources=resources)
         return files if self.streamed else dict(files)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -42,10 +42,15 @@ Resources = Mapping[str, tuple[str, bytes]]
 
 @dataclass(frozen=True, slots=True)
 class Cover:
-    """The cover image: ``data`` in ``name`` (``cover.png``, or ``cover.jpg`` for a photo)."""
+    """The cover image: ``data`` in ``name`` (``cover.png``, or ``cover.jpg`` for a photo).
+    ``data`` may be what gives the bytes: a cover still being drawn, asked for once the pages
+    are made (the bundle needs only its name before them)."""
 
     name: str
-    data: bytes
+    data: bytes | Callable[[], bytes]
+
+    def content(self) -> bytes:
+        return self.data if isinstance(self.data, bytes) else self.data()
 
 
 # --- names ---------------------------------------------------------------------------------
@@ -317,16 +322,28 @@ def bundle_files(
         "book.toml": book_toml(book).encode(),
         FRONT_MATTER_SCRIPT: STRIP_FRONT_MATTER.encode(),
     }
-    after = {} if cover is None else {cover.name: cover.data}
-    after.update((name, resources[name][1]) for name in sorted(resources))
+    after = [] if cover is None else [cover.name]
+    after += sorted(resources)
     paths = dict.fromkeys([*made, *(names[a.id] for a in articles), *after, MANIFEST])
-    after[MANIFEST] = manifest(book, list(paths)).encode()
+    listed = manifest(book, list(paths)).encode()
     pages = parallel.map_in_order(partial(bundle_page, links), articles)
     return chain(
         made.items(),
         ((names[article.id], page) for article, page in zip(articles, pages, strict=True)),
-        after.items(),
+        _after_the_pages(cover, resources, listed),
     )
+
+
+def _after_the_pages(
+    cover: Cover | None, resources: Resources, listed: bytes
+) -> Iterator[tuple[str, bytes]]:
+    """The cover (its bytes asked for only now), the resources and the manifest."""
+    if cover is not None:
+        yield cover.name, cover.content()
+    for name in sorted(resources):
+        if cover is None or name != cover.name:
+            yield name, resources[name][1]
+    yield MANIFEST, listed
 
 
 def bundle_page(links: Mapping[str, str], article: Article) -> bytes:
