@@ -18,10 +18,10 @@ import pickle
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from feed2book import series as series_detection
 from feed2book.errors import Feed2BookError, OutputError, SourceError
@@ -251,6 +251,14 @@ class Collection:
             return article.with_series(detected)
         return article
 
+    def _as_indexed(self, article: Article, position: int) -> Article:
+        """``article`` read back from elsewhere (a subclass's ``_read``) holding, as one read
+        from the spool does, the values its index entry holds and the one copy of its feed
+        and of its authors."""
+        own: dict[str, Any] = dict(zip(_OWN, self._index.own_fields(position), strict=True))
+        feed, authors = self._shared.one(article.feed), self._shared.one(article.authors)
+        return replace(article, **own, feed=feed, authors=authors)
+
     def _read(self, position: int) -> Article:
         """The article as it was added, read back from the spool."""
         index = self._index
@@ -277,6 +285,9 @@ _WORD = re.compile(r"\w+")
 _LINK_TARGET = re.compile(r'(?:href|src)="([^"]+)"')
 
 
+Shared = TypeVar("Shared")
+
+
 @dataclass
 class _Shared:
     """Values many articles hold equal copies of (the feed, the authors' tuple, the language,
@@ -293,6 +304,10 @@ class _Shared:
             number = self.keys[value] = len(self.objects)
             self.objects.append(value)
         return number
+
+    def one(self, value: Shared) -> Shared:
+        """The one copy kept of values equal to ``value``."""
+        return self.objects[self.key(value)]  # type: ignore[no-any-return]
 
     def flat(self, article: Article) -> tuple[object, ...]:
         """What the spool keeps of ``article``: its fields (``_FLAT``) but those its index entry

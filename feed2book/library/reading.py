@@ -7,11 +7,10 @@ detection, selection and order are the ones every command already has.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from feed2book.library.store import DamageHandler, Library
-from feed2book.models import Article, Author, FeedInfo, Severity
+from feed2book.models import Article, Severity
 from feed2book.pipeline import Collection, ProblemHandler, SourceHandler
 from feed2book.select import Selection
 
@@ -54,8 +53,6 @@ class _StoredCollection(Collection):
     def __init__(self, rows: Library) -> None:
         super().__init__(spooled=False)
         self.rows = rows  # its own connection, in one read transaction until ``close``
-        self._feeds: dict[FeedInfo, FeedInfo] = {}
-        self._authors: dict[tuple[Author, ...], tuple[Author, ...]] = {}
 
     def add_stored(self, row: int, article: Article) -> None:
         self._add_to_index(article, row, 0)
@@ -63,16 +60,7 @@ class _StoredCollection(Collection):
     def _read(self, position: int) -> Article:
         index = self._index
         article = self.rows.article_at(index.offsets[position], index.revision_keys[position])
-        return replace(
-            article,
-            id=index.ids[position],
-            title=index.titles[position],
-            revision_key=index.revision_keys[position],
-            published=index.published[position],
-            updated=index.updated[position],
-            feed=self._feeds.setdefault(article.feed, article.feed),
-            authors=self._authors.setdefault(article.authors, article.authors),
-        )
+        return self._as_indexed(article, position)
 
     def close(self) -> None:
         super().close()
