@@ -185,10 +185,10 @@ def _read_entries(
     # it distinguishes items once every item is seen (``identity.feed_ids``).
     done: Iterable[tuple[Article, list[str]]]
     if isinstance(parsed.entries, list):
-        converted = early is not None and early.valid_for(parsed.entries, portable)
-        if early is not None and not converted:
+        if early is not None and not early.valid_for(parsed.entries, portable):
             early.cancel()  # at once: its helpers are needed for the entries read again
-        if early is not None and converted:
+            early = None
+        if early is not None:
             plain, located = early.plain, early.located
         else:
             plain = [plain_entry(entry) for entry in parsed.entries]
@@ -198,7 +198,7 @@ def _read_entries(
         summaries = summary_flags(
             [entry_signals(entry, where.link) for entry, where in zip(plain, located, strict=True)]
         )
-        if early is not None and converted:
+        if early is not None:
             done = early.articles(ids)
         else:
             entries = list(zip(plain, ids, located, strict=True))
