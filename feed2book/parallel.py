@@ -414,6 +414,7 @@ class Ahead:
     def __init__(self, function: Callable[[Any], Any], *, expected: int) -> None:
         self._function = function
         self._pending: list[Any] = []
+        self._chunks: list[Sequence[Any]] = []  # without helpers: computed in ``results()``
         self._run: _Run | None = None
         self._pool: _Pool | None = None
         helpers = worker_count() - 1
@@ -426,7 +427,6 @@ class Ahead:
                 self._pool.runs.add(self._run)
             for thread in self._run.threads:
                 thread.start()
-        self._chunks: list[Sequence[Any]] = [] if self._run is None else self._run.chunks
 
     def add(self, item: Any) -> None:
         self._pending.append(item)
