@@ -83,9 +83,15 @@ def cover_aside(
     caller goes on (fonts, shapes and JPEG cost a book ~0.4 s): call the result for it. A
     small book's is drawn here, when asked for: the caller would be done before a helper had
     started."""
-    if not choice.enabled or choice.image is not None or len(book.articles) < parallel.MIN_ITEMS:
+    if not drawn_aside(book, choice):
         return functools.partial(make_cover, book, choice, image_format)
     return parallel.aside(_drawn, (_CoverText.of(book), choice.theme, image_format))
+
+
+def drawn_aside(book: Book, choice: CoverChoice) -> bool:
+    """Whether ``cover_aside`` draws the book's cover in a helper: a drawn cover (not the
+    user's image) of a book of ``parallel.MIN_ITEMS`` articles or more."""
+    return choice.enabled and choice.image is None and len(book.articles) >= parallel.MIN_ITEMS
 
 
 def _drawn(job: tuple[_CoverText, str | None, Literal["JPEG", "PNG"]]) -> bytes:

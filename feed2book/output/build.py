@@ -22,7 +22,7 @@ from feed2book import parallel
 from feed2book.images import ImageMode, ImageOptions, embed_book_images, fit_book, image_urls
 from feed2book.images.rewrite import unembedded
 from feed2book.models import Article, Book, Problem
-from feed2book.output.books import CoverChoice, cover_aside, make_cover
+from feed2book.output.books import CoverChoice, cover_aside, drawn_aside, make_cover
 from feed2book.writers.base import WRITERS, Writer, Written
 from feed2book.writers.epub.book import CoverToCome, write_epub
 
@@ -151,8 +151,7 @@ def _epub_cover(book: Book, choice: CoverChoice) -> bytes | CoverToCome | None:
     """The cover as ``write_epub`` takes it: a drawn one is drawn by a helper meanwhile."""
     if not choice.enabled or choice.image is not None:
         return make_cover(book, choice)
-    drawn = cover_aside(book, choice, "JPEG")
-    return CoverToCome("JPEG", lambda: drawn() or b"")
+    return CoverToCome("JPEG", functools.partial(_drawn_cover, cover_aside(book, choice, "JPEG")))
 
 
 def _as_it_is(article: Article) -> Article:
@@ -200,10 +199,9 @@ def late_cover(book: Book, choice: CoverChoice) -> Callable[[], bytes] | None:
     bytes only after the pages (a streamed Markdown bundle): the pages are made meanwhile.
     None when there is nothing to draw aside (no cover, the user's image, a small book): the
     writer is then given the cover itself."""
-    if not choice.enabled or choice.image is not None or len(book.articles) < parallel.MIN_ITEMS:
+    if not drawn_aside(book, choice):
         return None
-    drawn = cover_aside(book, choice, "PNG")
-    return functools.partial(_drawn_cover, drawn)
+    return functools.partial(_drawn_cover, cover_aside(book, choice, "PNG"))
 
 
 def _drawn_cover(drawn: Callable[[], bytes | None]) -> bytes:
