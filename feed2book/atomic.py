@@ -7,10 +7,12 @@ files carry a recognisable suffix so a later run can clean up after a process th
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import glob
 import os
 import re
+import secrets
 import shutil
 import stat
 import tempfile
@@ -31,6 +33,53 @@ def temporary_name(target_name: str) -> tuple[str, str]:
     letters between them (so the name cannot be guessed in advance), the suffix carries our
     process id (so a later run can tell whether the writer is still alive)."""
     return f".{target_name}.", f".{os.getpid()}{TEMP_SUFFIX}"
+
+
+_NAME_LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789_"  # tempfile's, 8 of them
+# mkstemp's: created here or not at all, never through a link, not inherited by children.
+_FILE_FLAGS = (
+    os.O_RDWR
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def new_temporary(
+    directory: Path, target_name: str, made: list[Path], *, folder: bool = False
+) -> int | None:
+    """Create a private temporary for ``target_name`` in ``directory`` and add its path to
+    ``made`` at once; a file's descriptor is returned (a folder gives None).
+
+    As ``mkstemp``/``mkdtemp`` make them: random letters between ``temporary_name``'s prefix and
+    suffix, ``O_EXCL`` (never a file or link already there), mode 0o600 (0o700). But Ctrl-C can
+    land as the system call returns, after it made the temporary: ``tempfile`` then raises
+    KeyboardInterrupt without having said its name, and the temporary stays behind. Here the
+    name is chosen first, so a temporary made but not yet in ``made`` is removed again; one in
+    ``made`` is the caller's to remove, which is why the caller calls this inside its ``try``.
+    """
+    prefix, suffix = temporary_name(target_name)
+    for _ in range(tempfile.TMP_MAX):
+        letters = "".join(secrets.choice(_NAME_LETTERS) for _ in range(8))
+        path = directory / f"{prefix}{letters}{suffix}"
+        try:
+            if folder:
+                os.mkdir(path, 0o700)
+                made.append(path)
+                return None
+            descriptor = os.open(path, _FILE_FLAGS, 0o600)
+            made.append(path)
+            return descriptor
+        except FileExistsError:
+            continue  # somebody else's: another name
+        except BaseException:
+            if path not in made:  # made as Ctrl-C landed (or not made): the name is ours alone
+                with contextlib.suppress(OSError):
+                    path.rmdir() if folder else path.unlink()
+            raise
+    raise FileExistsError(errno.EEXIST, "no unused temporary name", str(directory))
 
 
 def default_mode(*, folder: bool = False) -> int:
@@ -77,13 +126,11 @@ def atomic_writer(target: Path) -> Iterator[IO[bytes]]:
     except OSError as error:
         raise OutputError(f"{directory}: cannot create the directory ({error.strerror})") from None
     remove_stale_temporaries(directory, target.name)  # what a killed run writing it left
-    prefix, suffix = temporary_name(target.name)
+    made: list[Path] = []
     try:
-        descriptor, name = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=suffix)
-    except OSError as error:
-        raise OutputError(f"{target}: cannot write ({error.strerror})") from None
-    temp = Path(name)
-    try:
+        descriptor = new_temporary(directory, target.name, made)
+        assert descriptor is not None
+        temp = made[0]
         with os.fdopen(descriptor, "wb") as handle:
             os.fchmod(handle.fileno(), default_mode())
             yield handle
@@ -91,11 +138,17 @@ def atomic_writer(target: Path) -> Iterator[IO[bytes]]:
             os.fsync(handle.fileno())
         os.replace(temp, target)
     except OSError as error:
-        temp.unlink(missing_ok=True)
+        _unlink_all(made)
         raise OutputError(f"{target}: cannot write ({error.strerror})") from None
     except BaseException:
-        temp.unlink(missing_ok=True)
+        _unlink_all(made)
         raise
+
+
+def _unlink_all(paths: list[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 def _target_kind(target: Path) -> str:

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 
 from feed2book.atomic import (
     default_mode,
+    new_temporary,
     remove_stale_temporaries,
     temporary_name,
     write_bytes_atomically,
@@ -218,12 +219,10 @@ def write_folder(target: Path, files: Streamable, *, carry: Sequence[str] = ()) 
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"{parent}: cannot create the directory ({error.strerror})") from None
-    prefix, suffix = temporary_name(target.name)
+    made: list[Path] = []
     try:
-        fresh = Path(tempfile.mkdtemp(dir=parent, prefix=prefix, suffix=suffix))
-    except OSError as error:
-        raise OutputError(f"{target}: cannot write ({error.strerror})") from None
-    try:
+        new_temporary(parent, target.name, made, folder=True)
+        fresh = made[0]
         _fill(fresh, files)
         fresh.chmod(default_mode(folder=True))  # filled while private to us
         if target.is_dir() and not target.is_symlink():
@@ -235,11 +234,16 @@ def write_folder(target: Path, files: Streamable, *, carry: Sequence[str] = ()) 
                 target.unlink()  # a file in the way (only reached with --force)
             os.rename(fresh, target)
     except OSError as error:
-        shutil.rmtree(fresh, ignore_errors=True)
+        _remove_all(made)
         raise OutputError(f"{target}: cannot write ({error.strerror})") from None
     except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
+        _remove_all(made)
         raise
+
+
+def _remove_all(folders: list[Path]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _fill(folder: Path, files: Streamable) -> None:

@@ -17,12 +17,15 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from feed2book.atomic import TEMP_SUFFIX
+from feed2book.atomic import TEMP_SUFFIX, atomic_writer
+from feed2book.output.bundles import write_folder
 from tests.hostile.corpus import escape
 from tests.hostile.runner import build_flags
 
@@ -304,3 +307,41 @@ def test_ctrl_c_at_a_terminal_stops_the_helper_processes_too(tmp_path: Path) -> 
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, 0)
             pytest.fail(f"{context}\nprocesses of the group are still running")
+
+
+# --- Ctrl-C as the temporary is made ------------------------------------------------------------
+
+
+def _interrupt_after(call: str) -> Callable[[Any, str, Any], None]:
+    """A profile hook raising KeyboardInterrupt as ``os.<call>`` returns, having done its work:
+    what Ctrl-C does when it lands during that system call (Python checks for signals as the
+    call returns)."""
+
+    def hook(frame: Any, event: str, function: Any) -> None:
+        if (
+            event == "c_return"
+            and getattr(function, "__name__", "") == call
+            and getattr(function, "__module__", "") in ("posix", "nt")
+        ):
+            raise KeyboardInterrupt
+
+    return hook
+
+
+@pytest.mark.parametrize("output", ["file", "folder"])
+def test_ctrl_c_as_the_temporary_is_made_leaves_no_temporary(tmp_path: Path, output: str) -> None:
+    """``mkstemp`` and ``mkdtemp`` raise KeyboardInterrupt without naming the temporary they
+    just made, which then stays; feed2book chooses the name first and removes it."""
+    out = tmp_path / "out"
+    out.mkdir()
+    sys.setprofile(_interrupt_after("open" if output == "file" else "mkdir"))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            if output == "file":
+                with atomic_writer(out / "book.epub") as handle:
+                    handle.write(b"never kept")
+            else:
+                write_folder(out / "bundle", {"README.md": b"never kept"})
+    finally:
+        sys.setprofile(None)
+    assert list(out.iterdir()) == []
