@@ -20,10 +20,12 @@ come from this process exactly as they would without helpers, from the first fai
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
 import importlib
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import threading
@@ -51,6 +53,7 @@ Result = TypeVar("Result")
 
 WORKERS_ENV = "FEED2BOOK_WORKERS"  # processes in all (this one included); "1": no helpers
 CHUNK = 25  # items per task: small enough to balance the load, big enough to amortise pickling
+IN_FLIGHT = 2  # chunks handed to a helper before it answers the first: it never waits for one
 IDLE_SECONDS = 5.0  # helpers left unused this long stop (the next source may need them again)
 _BOOT = (
     "import pickle, sys\n"
@@ -202,10 +205,23 @@ class _Helper:
 
     def compute(self, function: Callable[[Any], Any], chunk: Sequence[Any]) -> list[Any] | None:
         """The chunk's results, or None when the helper did not deliver them cleanly."""
+        if not self.send(function, chunk):
+            return None
+        return self.receive()
+
+    def send(self, function: Callable[[Any], Any], chunk: Sequence[Any]) -> bool:
+        """Hand a chunk over; its results come from ``receive``, in the order chunks were
+        sent. False (and the helper stopped) when it could not be handed over."""
         if not self.alive or not self._send((function, chunk)):
             self.stop()
+            return False
+        return True
+
+    def receive(self) -> list[Any] | None:
+        """The results of the oldest chunk sent and not yet received, or None when the helper
+        did not deliver them cleanly (it is then stopped)."""
+        if self.process is None or self.process.stdout is None:
             return None
-        assert self.process is not None and self.process.stdout is not None
         try:
             answer = pickle.load(self.process.stdout)
         except Exception:  # died, or sent what does not unpickle: do it here
@@ -378,21 +394,38 @@ class _Run:
         return self._take()
 
     def _drive(self, helper: _Helper) -> None:
+        """Keep ``helper`` busy: up to ``IN_FLIGHT`` chunks are handed to it before the oldest
+        one's results are read, so it starts the next chunk as soon as it is done with one,
+        not when this thread next gets the interpreter (up to 5 ms later, with this process
+        busy parsing or writing)."""
+        sent: collections.deque[int] = collections.deque()
         with helper.lock:
-            while True:
-                with self.changed:
-                    number = self._take_when_ready()
-                if number is None:
-                    return
-                outcome = None
-                try:
-                    outcome = helper.compute(self.function, self.chunks[number])
-                finally:
+            try:
+                while True:
                     with self.changed:
-                        self.done[number] = outcome  # None: the caller computes it
-                        self.changed.notify_all()
-                if outcome is None:
-                    return  # this helper failed; the others and the caller carry on
+                        # Wait for a chunk only when none is in the helper's hands.
+                        number = self._take() if sent else self._take_when_ready()
+                    if number is not None:
+                        sent.append(number)
+                        if not helper.send(self.function, self.chunks[number]):
+                            return  # the caller computes each chunk handed over
+                        if len(sent) < IN_FLIGHT:
+                            continue
+                    if not sent:
+                        return
+                    if not self._received(helper, sent):
+                        return  # a chunk failed: the others and the caller carry on
+            finally:
+                while sent:  # what the helper still holds (nothing, once it is stopped)
+                    self._received(helper, sent)
+
+    def _received(self, helper: _Helper, sent: collections.deque[int]) -> bool:
+        """Read the results of the oldest chunk ``helper`` holds; False when it failed."""
+        outcome = helper.receive()
+        with self.changed:
+            self.done[sent.popleft()] = outcome  # None: the caller computes it
+            self.changed.notify_all()
+        return outcome is not None
 
 
 class Ahead:
@@ -487,18 +520,21 @@ def _interpreter_flags() -> list[str]:
 
 def _serve(setup: dict[str, Any]) -> None:
     """A helper's loop: (function, chunk) in, the list of results out; a chunk that raised or
-    warned is answered with None (the caller computes it itself, warnings and all)."""
+    warned is answered with None (the caller computes it itself, warnings and all). A thread
+    reads the chunks as they come, so the caller's writes never wait for this loop (the
+    caller hands over a chunk before reading the last one's results: each side writing to a
+    full pipe, waiting for the other to read, would wait forever)."""
     sys.setrecursionlimit(int(setup.get("recursion_limit", sys.getrecursionlimit())))
-    source = sys.stdin.buffer
     # Answers go to the real stdout alone: anything printed goes where stderr goes (nowhere).
     sink = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr
-    while True:
-        try:
-            function, chunk = pickle.load(source)
-        except EOFError:
-            return
+    chunks: queue.SimpleQueue[tuple[Callable[[Any], Any], Sequence[Any]] | None] = (
+        queue.SimpleQueue()
+    )
+    threading.Thread(target=_read_chunks, args=(sys.stdin.buffer, chunks), daemon=True).start()
+    while (message := chunks.get()) is not None:
+        function, chunk = message
         answer: list[Any] | None
         try:
             with warnings.catch_warnings(record=True) as caught:
@@ -514,3 +550,16 @@ def _serve(setup: dict[str, Any]) -> None:
             data = pickle.dumps(None)
         sink.write(data)
         sink.flush()
+
+
+def _read_chunks(
+    source: IO[bytes], chunks: queue.SimpleQueue[tuple[Callable[[Any], Any], Sequence[Any]] | None]
+) -> None:
+    """The helper's reading thread: each (function, chunk) as it comes; None at the end of
+    the input, or at a message that does not unpickle (the helper then exits, and the caller
+    computes what it held)."""
+    try:
+        while True:
+            chunks.put(pickle.load(source))
+    except BaseException:  # EOFError: the caller is done; anything else ends the helper too
+        chunks.put(None)

@@ -257,3 +257,58 @@ def test_a_run_left_unfinished_does_not_keep_the_process_from_exiting(tmp_path: 
         [sys.executable, "-c", script], env=env, cwd=REPO, timeout=60, capture_output=True
     )
     assert done.returncode == 0, done.stderr.decode()
+
+
+# --- two chunks in a helper's hands -------------------------------------------------------------
+
+
+def doubled(text: str) -> tuple[str, bool]:
+    time.sleep(0.001)  # slow enough that this process does not take every chunk first
+    return text + text, os.getpid() != PARENT
+
+
+@pytest.mark.timeout(60)
+def test_chunks_and_answers_bigger_than_a_pipe_do_not_wait_for_each_other() -> None:
+    """A helper is handed its next chunk before its answer to the last one is read. Chunks and
+    answers far bigger than a pipe holds (64 KB) then cross: the helper's reading thread takes
+    the chunk while it writes the answer (without it, both sides wait forever)."""
+    items = [f"{number:06d}" * 5_000 for number in range(N)]  # 30 KB each, 750 KB a chunk
+    results = list(parallel.map_in_order(doubled, items))
+    assert [text for text, _ in results] == [text + text for text in items]
+    assert any(helper for _, helper in results)
+
+
+def stamped(number: int) -> tuple[float, float, bool]:
+    """When the item's work began and ended (the machine's monotonic clock, which every
+    process shares), and whether a helper did it."""
+    start = time.monotonic()
+    while time.monotonic() - start < 0.002:
+        pass
+    return start, time.monotonic(), os.getpid() != PARENT
+
+
+def test_a_helper_starts_its_next_chunk_without_waiting_for_this_process() -> None:
+    """This process holds the interpreter for long stretches (it computes chunks too, then
+    spends a while on each result; here with a switch interval of 20 ms): a helper that waited
+    for its next chunk until this process's thread that drives it could run would idle up to
+    20 ms after every chunk. It has the next chunk already."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.02)
+    results = []
+    try:
+        for result in parallel.map_in_order(stamped, range(4 * N)):
+            results.append(result)
+            busy = time.monotonic()
+            while time.monotonic() - busy < 0.001:  # pure Python: the interpreter stays here
+                pass
+    finally:
+        sys.setswitchinterval(interval)
+    helper_items = [(start, end) for start, end, helper in results if helper]
+    size = parallel.CHUNK
+    # Between the last item of one helper chunk and the first of the next one it computed.
+    waits = sorted(
+        helper_items[index][0] - helper_items[index - 1][1]
+        for index in range(size, len(helper_items), size)
+    )
+    assert len(waits) >= 5
+    assert waits[len(waits) // 2] < 0.005, waits
