@@ -25,6 +25,7 @@ def _leave_quietly(signum: int, frame: FrameType | None) -> None:
 def main() -> None:
     previous = signal.signal(signal.SIGINT, _leave_quietly)
     try:
+        _head_start()
         from feed2book.cli import main as run
     except KeyboardInterrupt:  # arrived before the handler above was installed
         sys.stderr.write(_MESSAGE.decode())
@@ -36,6 +37,17 @@ def main() -> None:
     except KeyboardInterrupt:  # between start-up and a command's own handler (typer's set-up)
         sys.stderr.write(_MESSAGE.decode())
         raise SystemExit(INTERRUPTED) from None
+
+
+def _head_start() -> None:
+    """Helpers for a big local feed start importing now, beside this process's own imports
+    (``feed2book.headstart``). A failure here only loses the head start."""
+    try:
+        from feed2book.headstart import start_helpers
+
+        start_helpers(sys.argv[1:])
+    except Exception:  # the command itself will meet and report it
+        pass
 
 
 if __name__ == "__main__":

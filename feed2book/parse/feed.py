@@ -31,6 +31,7 @@ from feed2book.convert.text import text_as_html, to_text, tree_word_count
 from feed2book.defaults import LANGUAGE as DEFAULT_LANGUAGE
 from feed2book.defaults import MAX_FEED_BYTES, STREAM_MIN_ITEMS
 from feed2book.errors import NotAFeedError
+from feed2book.headstart import items_in
 from feed2book.i18n import plural
 from feed2book.identity import (
     ItemFacts,
@@ -132,7 +133,7 @@ def parse_feed(
         data = _redeclared_utf8(guessed.text)
         headers["content-type"] = "application/xml"  # the bytes now say what they are
     data = _without_impossible_references(data)
-    expected = data.count(b"<item") + data.count(b"<entry")
+    expected = items_in(data)
     parallel.prepare(expected)  # helpers import meanwhile
     # A big feed handed over article by article is read three times rather than held: the
     # channel, then what ids and summaries need, then each entry into its article.
