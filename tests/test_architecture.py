@@ -33,7 +33,7 @@ PACKAGE = REPO / "feed2book"
 LAYERS: tuple[tuple[str, ...], ...] = (
     # the root package (``__version__``) and what every stage uses
     ("feed2book", "models", "errors", "identity", "filenames", "defaults", "lazy", "lang", "xhtml",
-     "parallel"),
+     "parallel", "headstart"),
     ("i18n", "atomic"),  # the book's words (Babel), atomic file writes
     ("sources",),  # names to bytes: files, OPML, autodiscovery, HTTP
     ("clean",),  # HTML to safe XHTML
