@@ -19,14 +19,13 @@ import os
 import stat
 from collections.abc import Sequence
 
-from feed2book import parallel
+from feed2book.defaults import MAX_FEED_BYTES
 
 __all__ = ["READING_COMMANDS", "items_in", "start_helpers"]
 
 # The commands whose arguments are feeds (the others read the library, or no feed at all).
 READING_COMMANDS = frozenset({"epub", "markdown", "jsonl", "list", "add"})
 WORK_MODULE = "feed2book.parse.feed"  # what a helper imports to clean a feed's entries
-_MAX_BYTES = 256 * 1024 * 1024  # past parse.feed's cap: that file is refused, not read
 _SNIFF = 1024
 _BLOCK = 256 * 1024
 
@@ -41,7 +40,13 @@ def start_helpers(arguments: Sequence[str]) -> int:
     the program's name) is a reading command over local XML files with enough entries in all.
     Returns the entries counted: counting stops at ``parallel.MIN_ITEMS``, and nothing is
     counted when nothing would be started."""
-    if not arguments or arguments[0] not in READING_COMMANDS or parallel.worker_count() < 2:
+    if not arguments or arguments[0] not in READING_COMMANDS:
+        return 0
+    # Only here: the other commands never load the pool (threads, subprocess, pickle), and
+    # parse.feed takes ``items_in`` from this module without it.
+    from feed2book import parallel
+
+    if parallel.worker_count() < 2:
         return 0
     expected = 0
     for argument in arguments[1:]:
@@ -61,7 +66,8 @@ def _items_in_file(path: str, wanted: int) -> int:
     try:
         status = os.stat(path)
         # A regular file only: opening a named pipe would wait for, and take, its writer's data.
-        if not stat.S_ISREG(status.st_mode) or not 0 < status.st_size <= _MAX_BYTES:
+        # Past MAX_FEED_BYTES, parse.feed refuses the file unread.
+        if not stat.S_ISREG(status.st_mode) or not 0 < status.st_size <= MAX_FEED_BYTES:
             return 0
         with open(path, "rb") as handle:
             data = handle.read(_SNIFF)
