@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -97,6 +97,17 @@ class SourceInfo:
     last_updated: int
     last_unchanged: int
     articles: int  # how many articles this source brought (ever)
+
+
+def _readable(columns: Sequence[Any], on_damage: DamageHandler | None) -> Article | None:
+    """The article a ``ROW_COLUMNS`` row holds; None for a damaged record, which is given to
+    ``on_damage``."""
+    article = decode_row(*columns)
+    if isinstance(article, Damage):
+        if on_damage is not None:
+            on_damage(article)
+        return None
+    return article
 
 
 class Library:
@@ -356,13 +367,9 @@ class Library:
         """
         sql, parameters = query.articles_sql(selection if self._keys_current else None)
         with self.reading() as db:
-            for row in db.execute(sql, parameters):
-                article = decode_row(*row)
-                if isinstance(article, Damage):
-                    if on_damage is not None:
-                        on_damage(article)
-                    continue
-                yield article
+            for columns in db.execute(sql, parameters):
+                if (article := _readable(columns, on_damage)) is not None:
+                    yield article
 
     def reader(self) -> Library:
         """A second, read-only connection to this library that loads what this one would
@@ -382,12 +389,8 @@ class Library:
             if not self.db.in_transaction:
                 self.db.execute("BEGIN")
             for row, *columns in self.db.execute(sql, parameters):
-                article = decode_row(*columns)
-                if isinstance(article, Damage):
-                    if on_damage is not None:
-                        on_damage(article)
-                    continue
-                yield row, article
+                if (article := _readable(columns, on_damage)) is not None:
+                    yield row, article
 
     def article_at(self, row: int, revision_key: str) -> Article:
         """The article ``articles_by_row`` gave with ``row`` (and ``revision_key``), read
