@@ -37,6 +37,11 @@ class CoverChoice:
     theme: str | None = None
     image: bytes | None = None  # the user's own (``--cover FILE``), already JPEG
 
+    @property
+    def drawn(self) -> bool:
+        """Whether the cover is drawn for the book (there is one, and it is not the user's)."""
+        return self.enabled and self.image is None
+
 
 def cover_spec(book: Book) -> CoverSpec:
     return _spec(_CoverText.of(book))
@@ -91,7 +96,7 @@ def cover_aside(
 def drawn_aside(book: Book, choice: CoverChoice) -> bool:
     """Whether ``cover_aside`` draws the book's cover in a helper: a drawn cover (not the
     user's image) of a book of ``parallel.MIN_ITEMS`` articles or more."""
-    return choice.enabled and choice.image is None and len(book.articles) >= parallel.MIN_ITEMS
+    return choice.drawn and len(book.articles) >= parallel.MIN_ITEMS
 
 
 def _drawn(job: tuple[_CoverText, str | None, Literal["JPEG", "PNG"]]) -> bytes:

@@ -149,7 +149,7 @@ def write_epub_file(
 
 def _epub_cover(book: Book, choice: CoverChoice) -> bytes | CoverToCome | None:
     """The cover as ``write_epub`` takes it: a drawn one is drawn by a helper meanwhile."""
-    if not choice.enabled or choice.image is not None:
+    if not choice.drawn:
         return make_cover(book, choice)
     return CoverToCome("JPEG", functools.partial(_drawn_cover, cover_aside(book, choice, "JPEG")))
 
